@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from circlewise.circles import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (Riverbend Ecovillage) unless it is already there."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo.demo_exists():
+            self.stdout.write("The demo organisation is already here; keeping your data.")
+        else:
+            demo.load()
+            self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
+        self.stdout.write("")
+        self.stdout.write("Sign in with any of these (password: %s):" % demo.DEMO_PASSWORD)
+        for email, who in demo.sign_ins():
+            self.stdout.write(f"  {email:32} {who}")
+        self.stdout.write("")

@@ -1,0 +1,209 @@
+"""Who may see and do what with organisations, circles and roles.
+
+Every page, htmx partial, API operation and admin action goes through these functions. Objects a
+person may not see are reported as missing (404), never as forbidden, so that private circles and
+other organisations stay invisible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Circle, CircleMembership, Invitation, Organisation, OrgMembership, Role, RoleAssignment
+
+LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
+
+
+def _is_person(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def org_membership(user: Any, organisation: Organisation) -> OrgMembership | None:
+    """The person's current membership, cached on the user object for the request."""
+    if not _is_person(user):
+        return None
+    cache: dict[int, OrgMembership | None] = user.__dict__.setdefault("_cw_org_memberships", {})
+    if organisation.pk not in cache:
+        cache[organisation.pk] = (
+            OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+        )
+    return cache[organisation.pk]
+
+
+def circle_ids_of(user: Any, organisation: Organisation) -> set[int]:
+    """Circles the person is a current member of, cached for the request."""
+    if not _is_person(user):
+        return set()
+    cache: dict[int, set[int]] = user.__dict__.setdefault("_cw_circle_ids", {})
+    if organisation.pk not in cache:
+        cache[organisation.pk] = set(
+            CircleMembership.objects.current()
+            .filter(circle__organisation=organisation, user=user)
+            .values_list("circle_id", flat=True)
+        )
+    return cache[organisation.pk]
+
+
+def steward_circle_ids(user: Any, organisation: Organisation) -> set[int]:
+    """Circles where the person currently holds the leader or facilitator role."""
+    if not _is_person(user):
+        return set()
+    cache: dict[int, set[int]] = user.__dict__.setdefault("_cw_steward_ids", {})
+    if organisation.pk not in cache:
+        cache[organisation.pk] = set(
+            RoleAssignment.objects.current()
+            .filter(role__circle__organisation=organisation, role__kind__in=LINK_ROLES, holder=user)
+            .values_list("role__circle_id", flat=True)
+        )
+    return cache[organisation.pk]
+
+
+# Organisations -----------------------------------------------------------------------------
+
+
+def can_view_organisation(user: Any, organisation: Organisation) -> bool:
+    return org_membership(user, organisation) is not None
+
+
+def can_admin_organisation(user: Any, organisation: Organisation) -> bool:
+    membership = org_membership(user, organisation)
+    return membership is not None and membership.is_admin
+
+
+def can_create_circle(user: Any, organisation: Organisation, parent: Circle | None) -> bool:
+    if can_admin_organisation(user, organisation):
+        return True
+    return parent is not None and parent.pk in steward_circle_ids(user, organisation)
+
+
+def can_view_person(user: Any, organisation: Organisation, person: Any) -> bool:
+    return can_view_organisation(user, organisation) and (
+        OrgMembership.objects.filter(organisation=organisation, user=person).exists()
+    )
+
+
+def can_invite(user: Any, organisation: Organisation) -> bool:
+    return can_admin_organisation(user, organisation)
+
+
+def can_manage_invitation(user: Any, invitation: Invitation) -> bool:
+    return can_admin_organisation(user, invitation.organisation)
+
+
+def can_verify_ledger(user: Any, organisation: Organisation) -> bool:
+    return can_admin_organisation(user, organisation)
+
+
+# Circles -----------------------------------------------------------------------------------
+
+
+def can_view_circle(user: Any, circle: Circle) -> bool:
+    if not can_view_organisation(user, circle.organisation):
+        return False
+    return not circle.is_private or circle.pk in circle_ids_of(user, circle.organisation)
+
+
+def can_edit_circle(user: Any, circle: Circle) -> bool:
+    """Org admins, and the leader or facilitator of the circle or of its parent."""
+    if not can_view_circle(user, circle) or circle.is_archived:
+        return False
+    if can_admin_organisation(user, circle.organisation):
+        return True
+    stewards = steward_circle_ids(user, circle.organisation)
+    return circle.pk in stewards or (circle.parent_id is not None and circle.parent_id in stewards)
+
+
+def can_archive_circle(user: Any, circle: Circle) -> bool:
+    if not can_view_circle(user, circle) or circle.is_archived:
+        return False
+    if can_admin_organisation(user, circle.organisation):
+        return True
+    return circle.parent_id is not None and circle.parent_id in steward_circle_ids(
+        user, circle.organisation
+    )
+
+
+def can_manage_members(user: Any, circle: Circle) -> bool:
+    return can_edit_circle(user, circle)
+
+
+def can_manage_roles(user: Any, circle: Circle) -> bool:
+    return can_edit_circle(user, circle)
+
+
+def can_view_role(user: Any, role: Role) -> bool:
+    return can_view_circle(user, role.circle)
+
+
+def can_assign_role(user: Any, role: Role) -> bool:
+    return can_edit_circle(user, role.circle)
+
+
+def can_end_assignment(user: Any, assignment: RoleAssignment) -> bool:
+    return can_edit_circle(user, assignment.role.circle)
+
+
+# Fetch and authorise in one call -----------------------------------------------------------
+
+
+def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None or not can_view_organisation(user, organisation):
+        raise Http404
+    if need == "admin" and not can_admin_organisation(user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+def get_circle_for(user: Any, organisation: Organisation, slug: str, *, need: str = "view") -> Circle:
+    circle = (
+        Circle.objects.select_related("organisation", "parent")
+        .filter(organisation=organisation, slug=slug)
+        .first()
+    )
+    return _authorise_circle(user, circle, need)
+
+
+def get_circle_by_id_for(user: Any, circle_id: int, *, need: str = "view") -> Circle:
+    circle = Circle.objects.select_related("organisation", "parent").filter(pk=circle_id).first()
+    return _authorise_circle(user, circle, need)
+
+
+def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
+    if circle is None or not can_view_circle(user, circle):
+        raise Http404
+    checks = {
+        "view": can_view_circle,
+        "edit": can_edit_circle,
+        "archive": can_archive_circle,
+        "members": can_manage_members,
+        "roles": can_manage_roles,
+    }
+    if not checks[need](user, circle):
+        raise PermissionDenied
+    return circle
+
+
+def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
+    role = Role.objects.select_related("circle__organisation", "circle__parent").filter(pk=role_id).first()
+    if role is None or not can_view_role(user, role):
+        raise Http404
+    if need == "assign" and not can_assign_role(user, role):
+        raise PermissionDenied
+    return role
+
+
+def get_assignment_for(user: Any, assignment_id: int, *, need: str = "view") -> RoleAssignment:
+    assignment = (
+        RoleAssignment.objects.select_related("role__circle__organisation", "holder")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None or not can_view_circle(user, assignment.role.circle):
+        raise Http404
+    if need == "end" and not can_end_assignment(user, assignment):
+        raise PermissionDenied
+    return assignment

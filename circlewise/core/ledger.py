@@ -1,0 +1,160 @@
+"""Appending to and verifying the ledger.
+
+Every service that changes state calls `append` inside its own transaction, so the change and its
+event commit or roll back together. Notifications are delivered after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+
+from .models import GENESIS_HASH, LedgerEvent, compute_event_hash
+
+if TYPE_CHECKING:
+    from circlewise.accounts.models import User
+    from circlewise.circles.models import Circle, Organisation
+
+
+def append(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    verb: str,
+    obj: models.Model | None = None,
+    circle: Circle | None = None,
+    payload: dict[str, Any] | None = None,
+    notify: Iterable[int] = (),
+) -> LedgerEvent:
+    """Append one event to the organisation's chain. Must run inside a transaction."""
+    from circlewise.circles.models import Circle, Organisation
+
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        raise RuntimeError("ledger.append must run inside transaction.atomic")
+    # Lock the organisation row: it holds the chain's head, so appends are serialised per
+    # organisation on PostgreSQL; SQLite serialises writers with IMMEDIATE transactions.
+    head = (
+        Organisation.objects.select_for_update()
+        .only("id", "ledger_sequence", "ledger_head")
+        .get(pk=organisation.pk)
+    )
+    sequence = head.ledger_sequence + 1
+    prev_hash = head.ledger_head or GENESIS_HASH
+    occurred_at = datetime.now(UTC)
+    data = dict(payload or {})
+    object_type = obj._meta.label_lower if obj is not None else ""
+    object_id = int(obj.pk) if obj is not None and obj.pk is not None else None
+    actor_id = actor.pk if actor is not None else None
+    circle_id = circle.pk if circle is not None else None
+    digest = compute_event_hash(
+        organisation_id=organisation.pk,
+        sequence=sequence,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        circle_id=circle_id,
+        payload=data,
+        prev_hash=prev_hash,
+    )
+    event = LedgerEvent.objects.create(
+        organisation_id=organisation.pk,
+        sequence=sequence,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        circle_id=circle_id,
+        payload=data,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    Organisation.objects.filter(pk=organisation.pk).update(
+        ledger_sequence=sequence, ledger_head=digest
+    )
+    organisation.ledger_sequence = sequence
+    organisation.ledger_head = digest
+    if circle_id is not None:
+        # A circle's last sequence is the cache key for everything rendered from it.
+        Circle.objects.filter(pk=circle_id).update(ledger_sequence=sequence)
+        if circle is not None:
+            circle.ledger_sequence = sequence
+    recipients = sorted({uid for uid in notify if uid != actor_id})
+    if recipients:
+        from circlewise.notifications.services import deliver
+
+        transaction.on_commit(lambda: deliver(event_id=event.pk, recipient_ids=recipients))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    organisation_id: int
+    organisation_name: str
+    events: int
+    head: str
+    broken_at: int | None
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_organisation(organisation: Organisation, *, batch_size: int = 5000) -> ChainReport:
+    """Walk the chain in sequence order; report the first event that does not hold."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    fields = [
+        "id",
+        "organisation_id",
+        "sequence",
+        "occurred_at",
+        "actor_id",
+        "verb",
+        "object_type",
+        "object_id",
+        "circle_id",
+        "payload",
+        "prev_hash",
+        "hash",
+    ]
+    events = (
+        LedgerEvent.objects.filter(organisation_id=organisation.pk)
+        .order_by("sequence")
+        .only(*fields)
+    )
+    for event in events.iterator(chunk_size=batch_size):
+        count += 1
+        reason = ""
+        if event.sequence != expected_seq:
+            reason = f"sequence gap: expected {expected_seq}, found {event.sequence}"
+            return ChainReport(organisation.pk, organisation.name, count, "", expected_seq, reason)
+        if event.prev_hash != expected_prev:
+            reason = "previous hash does not match the event before it"
+        elif event.computed_hash() != event.hash:
+            reason = "content does not match its hash"
+        if reason:
+            return ChainReport(
+                organisation.pk, organisation.name, count, "", event.sequence, reason
+            )
+        expected_prev = event.hash
+        expected_seq += 1
+    if organisation.ledger_sequence != count or (count and organisation.ledger_head != expected_prev):
+        return ChainReport(
+            organisation.pk,
+            organisation.name,
+            count,
+            expected_prev,
+            count + 1,
+            "the organisation's recorded head does not match the last event",
+        )
+    return ChainReport(organisation.pk, organisation.name, count, expected_prev, None, "")

@@ -1,0 +1,34 @@
+"""Markdown for aims, domains and proposals: rendered with markdown-it-py, sanitised with nh3."""
+
+from functools import lru_cache
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
+    ["table", "strikethrough"]
+)
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h2", "h3", "h4", "h5", "h6", "a", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    html = _md.render(text)
+    # Headings inside user content start at h2 so the page keeps one h1.
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def render_markdown(text: str) -> SafeString:
+    return mark_safe(_render(text or ""))  # noqa: S308 - sanitised by nh3 above

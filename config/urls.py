@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from circlewise.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("", include("circlewise.accounts.urls")),
+    path("", include("circlewise.notifications.urls")),
+    path("", include("circlewise.circles.urls")),
+]

@@ -1,0 +1,58 @@
+"""Personas shared by every test: the same small world, named for who is looking at it.
+
+An organisation "Willow" with an open circle (Garden) and a private circle (Care), both inside the
+General circle; a second organisation "Elsewhere" whose member is the outsider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from circlewise.accounts.models import User
+from circlewise.circles import services
+from circlewise.circles.models import Circle, Organisation
+
+from . import factories as f
+
+
+@dataclass
+class World:
+    org: Organisation
+    other_org: Organisation
+    general: Circle
+    garden: Circle
+    care: Circle
+    admin: User
+    member: User  # an organisation member in no circle
+    circle_member: User  # in Garden and Care
+    facilitator: User  # Garden's facilitator, a member of Garden
+    outsider: User  # a member of Elsewhere only
+    removed: User  # was a member of Willow and of Garden, then removed
+    deactivated: User  # a member of Willow and Garden whose account is deactivated
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    admin = f.make_user("Ada Admin", email="ada@example.org")
+    org = services.create_organisation(name="Willow Ecovillage", slug="willow", founder=admin)
+    other = services.create_organisation(
+        name="Elsewhere Co-op", slug="elsewhere", founder=f.make_user("Olga Outsider", email="olga@example.org")
+    )
+    outsider = f.admin_of(other)
+    member = f.join(org, f.make_user("Mo Member", email="mo@example.org"))
+    circle_member = f.join(org, f.make_user("Cy Circle", email="cy@example.org"))
+    facilitator = f.join(org, f.make_user("Fay Facilitator", email="fay@example.org"))
+    removed = f.join(org, f.make_user("Rem Removed", email="rem@example.org"))
+    deactivated = f.join(org, f.make_user("Dee Deactivated", email="dee@example.org"))
+    general = f.make_circle(org, "General", kind="general")
+    garden = f.make_circle(org, "Garden", parent=general)
+    care = f.make_circle(org, "Care", parent=general, visibility="private")
+    f.add(garden, circle_member, facilitator, removed, deactivated)
+    f.add(care, circle_member)
+    f.give_role(garden, "facilitator", facilitator)
+    services.remove_org_member(organisation=org, user=removed, actor=admin)
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+    return World(org, other, general, garden, care, admin, member, circle_member, facilitator, outsider, removed, deactivated)
