@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from circlewise.circles.models import Organisation
@@ -16,3 +16,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(organisations) == 1:
         return redirect("circles:org_home", org=organisations[0].slug)
     return render(request, "accounts/home.html", {"organisations": organisations})
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    raise Http404
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def tokens(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    raise Http404

@@ -1,4 +1,10 @@
 from django.urls import path
 
+from . import views
+
 app_name = "notifications"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/read/", views.mark_all_read, name="mark_all_read"),
+    path("notifications/<int:notification_id>/read/", views.mark_read, name="mark_read"),
+]
