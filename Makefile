@@ -1,29 +1,49 @@
 # Circlewise. `make demo` serves the demo organisation; `make test` runs the test suite.
+# `make help` lists every command.
 SHELL := /bin/bash
 PORT ?= 8000
 HOST ?= 127.0.0.1
-# The newest Python 3.12+ on this machine.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+# The newest Python 3.12+ on this machine; `make PYTHON=/path/to/python3.13 ...` to choose.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done)
-UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# uv is installed into .tools with pip on first use, so nothing else is needed and every machine
+# runs the same uv. To use your own: `make UV=uv ...`.
+UV ?= .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 VENV := .venv/bin
+MANAGE := $(VENV)/python manage.py
 
-.PHONY: demo serve test test-pg lint typecheck check-deploy bench bench-quick worker messages clean
+.PHONY: help demo serve test test-pg lint format typecheck check-deploy check-migrations \
+	worker worker-check bench bench-quick messages clean
+
+help:
+	@echo "make demo              install, migrate, load the demo organisation, serve http://$(HOST):$(PORT)"
+	@echo "make test              the test suite on SQLite"
+	@echo "make test-pg           the test suite on PostgreSQL (DATABASE_URL)"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make format            ruff format and ruff check --fix"
+	@echo "make typecheck         mypy (strict) on circlewise and config"
+	@echo "make check-deploy      Django's deployment checks under production settings"
+	@echo "make check-migrations  fail if a model change has no migration"
+	@echo "make worker            the background task worker"
+	@echo "make bench             load benchmarks (bench-quick: a smaller run)"
+	@echo "make messages          extract translatable strings into locale/"
+	@echo "make clean             remove .venv, .tools and var/ (the demo database too)"
 
 .tools/bin/uv:
-	@test -n "$(PYTHON)" || { echo "Circlewise needs Python 3.12 or newer."; exit 1; }
-	$(PYTHON) -m venv .tools
-	.tools/bin/python -m pip install --quiet uv
+	@test -n "$(PYTHON)" || { echo "Circlewise needs Python 3.12 or newer (python3.12, python3.13 or python3)."; exit 1; }
+	@$(PYTHON) -m venv .tools || { rm -rf .tools; echo "Could not create a virtual environment with $(PYTHON)."; \
+		echo "On Debian or Ubuntu: apt-get install python3-venv (or python3.X-venv for your version)."; exit 1; }
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
 
-.venv/.synced: uv.lock pyproject.toml | $(UV)
+.venv/.synced: uv.lock pyproject.toml | $(filter .tools/bin/uv,$(UV))
 	$(UV) sync --frozen --python "$(PYTHON)"
 	@touch $@
 
 demo: .venv/.synced
-	$(VENV)/python manage.py migrate --noinput
-	$(VENV)/python manage.py load_demo
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
 	$(VENV)/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
 
 serve: demo
@@ -38,15 +58,28 @@ lint: .venv/.synced
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
+format: .venv/.synced
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
 typecheck: .venv/.synced
 	$(VENV)/mypy circlewise config
 
 check-deploy: .venv/.synced
-	CIRCLEWISE_PRODUCTION=1 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=circlewise.example.org \
-		$(VENV)/python manage.py check --deploy --fail-level WARNING
+	CIRCLEWISE_PRODUCTION=1 SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n') ALLOWED_HOSTS=circlewise.example.org \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+check-migrations: .venv/.synced
+	$(MANAGE) makemigrations --check --dry-run
 
 worker: .venv/.synced
-	$(VENV)/python manage.py db_worker
+	$(MANAGE) db_worker
+
+# The worker starts against a freshly migrated database, runs what is queued and exits.
+worker-check: .venv/.synced
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		SQLITE_PATH=$$tmp/worker.sqlite3 $(MANAGE) migrate --noinput -v 0 && \
+		SQLITE_PATH=$$tmp/worker.sqlite3 $(MANAGE) db_worker --batch --no-startup-delay
 
 bench: .venv/.synced
 	$(VENV)/python -m bench.run --size full
@@ -55,7 +88,7 @@ bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
 
 messages: .venv/.synced
-	$(VENV)/python manage.py makemessages -l en --ignore .venv
+	$(MANAGE) makemessages -l en --ignore .venv --ignore .tools
 
 clean:
 	rm -rf .venv .tools var

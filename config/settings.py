@@ -7,6 +7,7 @@ CIRCLEWISE_PRODUCTION=1 and then requires SECRET_KEY and ALLOWED_HOSTS from the 
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP  # type: ignore[import-not-found,unused-ignore]
@@ -52,10 +53,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "channels",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from static files, not a CDN
     "circlewise.core",
     "circlewise.accounts",
     "circlewise.circles",
     "circlewise.notifications",
+    "circlewise.decisions",
 ]
 
 MIDDLEWARE = [
@@ -96,8 +99,9 @@ TEMPLATES = [
 
 # Databases: SQLite by default (WAL, IMMEDIATE transactions), PostgreSQL through DATABASE_URL.
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "circlewise.sqlite3"))
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    DATABASES = {"default": dict(dj_database_url.parse(os.environ["DATABASE_URL"]))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         if env_bool("DATABASE_POOL", default=not TESTING):
             DATABASES["default"]["OPTIONS"] = {
@@ -130,6 +134,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -225,6 +231,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # WhiteNoise warns about a missing STATIC_ROOT even when it serves from the finders.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Security headers: always on; the cookie and HSTS settings only where HTTPS is certain.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -245,6 +254,9 @@ SECURE_CSP = {
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe liveness over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^-/ping/$"]
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

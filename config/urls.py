@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("circlewise.accounts.urls")),
     path("", include("circlewise.notifications.urls")),
     path("", include("circlewise.circles.urls")),
+    path("", include("circlewise.core.urls")),
 ]

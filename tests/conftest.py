@@ -38,7 +38,9 @@ def world(db: None) -> World:
     admin = f.make_user("Ada Admin", email="ada@example.org")
     org = services.create_organisation(name="Willow Ecovillage", slug="willow", founder=admin)
     other = services.create_organisation(
-        name="Elsewhere Co-op", slug="elsewhere", founder=f.make_user("Olga Outsider", email="olga@example.org")
+        name="Elsewhere Co-op",
+        slug="elsewhere",
+        founder=f.make_user("Olga Outsider", email="olga@example.org"),
     )
     outsider = f.admin_of(other)
     member = f.join(org, f.make_user("Mo Member", email="mo@example.org"))
@@ -55,4 +57,29 @@ def world(db: None) -> World:
     services.remove_org_member(organisation=org, user=removed, actor=admin)
     deactivated.is_active = False
     deactivated.save(update_fields=["is_active"])
-    return World(org, other, general, garden, care, admin, member, circle_member, facilitator, outsider, removed, deactivated)
+    return World(
+        org,
+        other,
+        general,
+        garden,
+        care,
+        admin,
+        member,
+        circle_member,
+        facilitator,
+        outsider,
+        removed,
+        deactivated,
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the route inventory's and the permission matrix's figures on lines of their own."""
+    from .permission_table import FIGURES
+
+    if "inventory" in FIGURES:
+        routes, unlisted = FIGURES["inventory"]
+        terminalreporter.write_line(f"route inventory: {routes} routes, {unlisted} unlisted")
+    if "matrix" in FIGURES:
+        checks, mismatches = FIGURES["matrix"]
+        terminalreporter.write_line(f"permission matrix: {checks} checks, {mismatches} mismatches")

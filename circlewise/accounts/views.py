@@ -1,8 +1,41 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+"""Pages about the signed-in person: where they belong, their profile, their API tokens, and
+joining an organisation by invitation. Thin: parse, authorise, call a service, render."""
 
-from circlewise.circles.models import Organisation
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from circlewise.circles import services as circle_services
+from circlewise.circles.models import Invitation, Organisation
+from circlewise.core.errors import ServiceError
+
+from . import services
+from .forms import InvitationSignupForm, ProfileForm, TokenForm
+from .models import PersonalAccessToken, User
+
+if TYPE_CHECKING:
+    from django import forms
+
+
+def _person(request: HttpRequest) -> User:
+    """The signed-in person (the views below are all behind login_required)."""
+    return cast(User, request.user)
+
+
+def _show_error(form: forms.Form, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.text)
 
 
 @login_required
@@ -10,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send people to their organisation; someone in several chooses."""
     organisations = list(
         Organisation.objects.filter(
-            memberships__user=request.user, memberships__ended_at__isnull=True
+            memberships__user=_person(request), memberships__ended_at__isnull=True
         ).order_by("name")
     )
     if len(organisations) == 1:
@@ -18,17 +51,151 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"organisations": organisations})
 
 
+# Invitations ---------------------------------------------------------------------------------
+
+
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404
+    """One link, four situations: join, sign in first, create an account, or wrong account."""
+    invitation = circle_services.find_invitation(token)
+    if invitation is None:
+        return _invitation_unusable(request, _("This invitation link is not valid."), status=404)
+    problem = services.invitation_problem(invitation)
+    if problem is not None:
+        return _invitation_unusable(request, problem, status=410, invitation=invitation)
+
+    context: dict[str, Any] = {"invitation": invitation, "invited_org": invitation.organisation}
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            return render(request, "accounts/invitation_wrong_account.html", context)
+        if request.method == "POST":
+            try:
+                circle_services.accept_invitation(raw_token=token, user=_person(request))
+            except ServiceError as error:
+                return _invitation_unusable(request, error.text, status=error.status)
+            messages.success(
+                request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name}
+            )
+            return redirect("circles:org_home", org=invitation.organisation.slug)
+        return render(request, "accounts/invitation_join.html", context)
+
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        context["login_url"] = _login_url_back_to(request.path)
+        return render(request, "accounts/invitation_sign_in.html", context)
+    return _create_account(request, token, invitation, context)
 
 
+def _create_account(
+    request: HttpRequest, token: str, invitation: Invitation, context: dict[str, Any]
+) -> HttpResponse:
+    if request.method == "POST":
+        form = InvitationSignupForm(request.POST, email=invitation.email)
+        if form.is_valid():
+            try:
+                user, _membership = services.create_account_from_invitation(
+                    raw_token=token,
+                    name=form.cleaned_data["name"],
+                    pronouns=form.cleaned_data["pronouns"],
+                    timezone=form.cleaned_data["timezone"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ServiceError as error:
+                if error.status in (404, 410):
+                    return _invitation_unusable(request, error.text, status=error.status)
+                _show_error(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name}
+                )
+                return redirect("circles:org_home", org=invitation.organisation.slug)
+    else:
+        form = InvitationSignupForm(email=invitation.email, initial={"timezone": "UTC"})
+    context["form"] = form
+    return render(request, "accounts/invitation_create_account.html", context)
+
+
+def _invitation_unusable(
+    request: HttpRequest, reason: str, *, status: int, invitation: Invitation | None = None
+) -> HttpResponse:
+    context = {"reason": reason, "invitation": invitation, "status": status}
+    return render(request, "accounts/invitation_unusable.html", context, status=status)
+
+
+def _login_url_back_to(path: str) -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': path}, safe='/')}"
+
+
+# Profile -------------------------------------------------------------------------------------
+
+
+@login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """The person's own name, pronouns and time zone.
+
+    Personal, not organisational: saving it appends nothing to any organisation's ledger.
+    """
+    user = _person(request)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_profile(user=user, **form.cleaned_data)
+            except ServiceError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("profile")
+    else:
+        form = ProfileForm(
+            initial={"name": user.name, "pronouns": user.pronouns, "timezone": user.timezone}
+        )
+    return render(request, "accounts/profile.html", {"form": form})
 
 
+# Personal access tokens ----------------------------------------------------------------------
+
+
+@login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """List the person's tokens and make new ones; a new token's value is shown once, here."""
+    user = _person(request)
+    created: PersonalAccessToken | None = None
+    raw = ""
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            try:
+                created, raw = services.create_token(user=user, **form.cleaned_data)
+            except ServiceError as error:
+                _show_error(form, error)
+            else:
+                form = TokenForm()
+    else:
+        form = TokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "raw_token": raw,
+        "tokens": PersonalAccessToken.objects.filter(user=user).order_by(
+            "revoked_at", "-created_at"
+        ),
+    }
+    response = render(request, "accounts/tokens.html", context)
+    if raw:
+        # The only response that ever carries the token: keep it out of every cache.
+        add_never_cache_headers(response)
+    return response
 
 
+@login_required
+@require_POST
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    raise Http404
+    user = _person(request)
+    # Someone else's token is reported as missing, like anything a person may not see.
+    token = get_object_or_404(PersonalAccessToken, pk=token_id, user=user)
+    services.revoke_token(user=user, token=token)
+    messages.success(
+        request, _("The token “%(name)s” is revoked and no longer works.") % {"name": token.name}
+    )
+    return redirect("tokens")

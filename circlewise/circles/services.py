@@ -575,7 +575,11 @@ def assign_role(
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
 ) -> RoleAssignment:
-    role = Role.objects.select_for_update().select_related("circle__organisation", "circle__parent").get(pk=role.pk)
+    role = (
+        Role.objects.select_for_update(of=("self",))
+        .select_related("circle__organisation", "circle__parent")
+        .get(pk=role.pk)
+    )
     circle = role.circle
     if circle.is_archived or role.archived_at is not None:
         raise ServiceError(_("This role can no longer be filled."), status=409)

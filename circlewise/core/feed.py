@@ -44,10 +44,25 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "circle.member_removed": lambda p: _("%(user_name)s left %(circle_name)s.") % p,
     "role.created": lambda p: _("The role %(role_name)s was created.") % p,
     "role.updated": lambda p: _("The role %(role_name)s was updated.") % p,
-    "role.assigned": lambda p: _("%(holder_name)s took the role of %(role_name)s until %(term_end)s.")
-    % p,
+    "role.assigned": lambda p: (
+        _("%(holder_name)s took the role of %(role_name)s until %(term_end)s.") % p
+    ),
     "role.ended": _role_ended,
 }
+
+
+# Events that stay in the ledger but out of every feed: a draft is private to its author.
+HIDDEN_VERBS: set[str] = set()
+
+
+def register(
+    describers: dict[str, Callable[[dict[str, Any]], str]],
+    *,
+    hidden: frozenset[str] | set[str] = frozenset(),
+) -> None:
+    """Each app adds the sentences for its own verbs when it is ready."""
+    DESCRIBERS.update(describers)
+    HIDDEN_VERBS.update(hidden)
 
 
 def describe(event: LedgerEvent) -> str:
@@ -60,13 +75,20 @@ def describe(event: LedgerEvent) -> str:
         return _("Something changed (%(verb)s).") % {"verb": event.verb}
 
 
-def organisation_feed(organisation_id: int, visible_private_ids: set[int], hidden_private_ids: set[int]) -> Any:
+def organisation_feed(
+    organisation_id: int, visible_private_ids: set[int], hidden_private_ids: set[int]
+) -> Any:
     """The organisation's events, without those of private circles the reader is not in."""
     qs = LedgerEvent.objects.filter(organisation_id=organisation_id)
+    if HIDDEN_VERBS:
+        qs = qs.exclude(verb__in=HIDDEN_VERBS)
     if hidden_private_ids:
         qs = qs.filter(Q(circle_id__isnull=True) | ~Q(circle_id__in=hidden_private_ids))
     return qs.select_related("actor").order_by("-sequence")
 
 
 def circle_feed(circle_id: int) -> Any:
-    return LedgerEvent.objects.filter(circle_id=circle_id).select_related("actor").order_by("-sequence")
+    qs = LedgerEvent.objects.filter(circle_id=circle_id)
+    if HIDDEN_VERBS:
+        qs = qs.exclude(verb__in=HIDDEN_VERBS)
+    return qs.select_related("actor").order_by("-sequence")

@@ -148,7 +148,10 @@ def verify_organisation(organisation: Organisation, *, batch_size: int = 5000) -
             )
         expected_prev = event.hash
         expected_seq += 1
-    if organisation.ledger_sequence != count or (count and organisation.ledger_head != expected_prev):
+    from circlewise.circles.models import Organisation
+
+    recorded = Organisation.objects.values("ledger_sequence", "ledger_head").get(pk=organisation.pk)
+    if recorded["ledger_sequence"] != count or (count and recorded["ledger_head"] != expected_prev):
         return ChainReport(
             organisation.pk,
             organisation.name,

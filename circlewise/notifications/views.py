@@ -1,15 +1,106 @@
-"""Stub: replaced by the real views."""
+"""A person's notifications. Each points at a ledger event, whose sentence core.feed.describe
+writes. Only the recipient sees or marks a notification; for anyone else it is missing (404)."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from circlewise.accounts.models import User
+from circlewise.circles.permissions import can_view_circle
+from circlewise.core.feed import describe
+
+from . import services
+from .models import Notification
+
+PAGE_SIZE = 25
 
 
+@dataclass(frozen=True)
+class Item:
+    """A notification ready to show: its sentence and where it leads, if anywhere."""
+
+    notification: Notification
+    text: str
+    target: str
+
+    @property
+    def is_unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+def _person(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _target(user: User, notification: Notification) -> str:
+    """The circle page, if the event concerns a circle the person can still see."""
+    circle = notification.event.circle
+    if circle is None or not can_view_circle(user, circle):
+        return ""
+    return reverse("circles:circle_detail", args=[circle.organisation.slug, circle.slug])
+
+
+def _item(user: User, notification: Notification) -> Item:
+    return Item(notification, describe(notification.event), _target(user, notification))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    user = _person(request)
+    notifications = (
+        Notification.objects.filter(recipient=user)
+        .select_related("event__organisation", "event__circle__organisation")
+        .order_by("-id")
+    )
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "items": [_item(user, n) for n in page.object_list],
+        "unread_count": Notification.objects.unread().filter(recipient=user).count(),
+    }
+    return render(request, "notifications/notification_list.html", context)
 
 
+@login_required
+@require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    count = services.mark_read(user=_person(request))
+    if count:
+        messages.success(request, _("All your notifications are marked as read."))
+    return redirect("notifications:list")
 
 
+@login_required
+@require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    raise Http404
+    """Mark one read, then go where it leads; `stay` returns to the list (htmx: the row only)."""
+    user = _person(request)
+    notification = get_object_or_404(
+        Notification.objects.select_related("event__organisation", "event__circle__organisation"),
+        pk=notification_id,
+        recipient=user,
+    )
+    services.mark_read(user=user, notification_ids=[notification.pk])
+    notification.refresh_from_db(fields=["read_at"])
+    item = _item(user, notification)
+    if _is_htmx(request):
+        return render(request, "notifications/notification_list.html#item", {"item": item})
+    if request.POST.get("stay") or not item.target:
+        page = request.POST.get("page", "")
+        suffix = f"?page={page}" if page.isdigit() else ""
+        return redirect(reverse("notifications:list") + suffix)
+    return redirect(item.target)

@@ -36,7 +36,11 @@ def test_the_demo_is_a_believable_ecovillage(db):
             a.role.kind not in ("leader", "delegate")
         )
     # some people are in several circles
-    busy = [m for m in org.memberships.current() if m.user.circle_memberships.filter(ended_on__isnull=True).count() > 1]
+    busy = [
+        m
+        for m in org.memberships.current()
+        if m.user.circle_memberships.filter(ended_on__isnull=True).count() > 1
+    ]
     assert len(busy) >= 5
     assert verify_organisation(org).ok
 

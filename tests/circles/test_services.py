@@ -80,20 +80,31 @@ def test_a_new_holder_ends_the_previous_term_and_history_is_kept(world):
 
 
 def test_assigning_adds_the_holder_to_the_circle(world):
-    services.assign_role(role=f.role(world.garden, "secretary"), holder=world.member, actor=world.admin)
-    assert CircleMembership.objects.current().filter(circle=world.garden, user=world.member).exists()
+    services.assign_role(
+        role=f.role(world.garden, "secretary"), holder=world.member, actor=world.admin
+    )
+    assert (
+        CircleMembership.objects.current().filter(circle=world.garden, user=world.member).exists()
+    )
 
 
 def test_a_term_must_end_after_it_starts(world):
     today = timezone.localdate()
     with pytest.raises(ServiceError, match="end after"):
-        f.give_role(world.garden, "secretary", world.circle_member, term_start=today, term_end=today)
+        f.give_role(
+            world.garden, "secretary", world.circle_member, term_start=today, term_end=today
+        )
 
 
 def test_term_status_reads_ending_and_expired(world):
     today = timezone.localdate()
-    ending = f.give_role(world.garden, "secretary", world.circle_member,
-                         term_start=today - dt.timedelta(days=300), term_end=today + dt.timedelta(days=12))
+    ending = f.give_role(
+        world.garden,
+        "secretary",
+        world.circle_member,
+        term_start=today - dt.timedelta(days=300),
+        term_end=today + dt.timedelta(days=12),
+    )
     assert ending.status(today) == TermStatus.ENDING
     assert ending.days_left(today) == 12
     assert ending.status(today + dt.timedelta(days=13)) == TermStatus.EXPIRED
@@ -143,12 +154,20 @@ def test_archiving_requires_sub_circles_archived_first(world):
 def test_only_a_helping_circle_has_an_end_date(world):
     with pytest.raises(ServiceError, match="helping"):
         f.make_circle(world.org, "Kitchen", ends_on=timezone.localdate())
-    helping = f.make_circle(world.org, "Kitchen refit", kind="helping", ends_on=timezone.localdate(), mandate="Refit it.")
+    helping = f.make_circle(
+        world.org,
+        "Kitchen refit",
+        kind="helping",
+        ends_on=timezone.localdate(),
+        mandate="Refit it.",
+    )
     assert helping.ends_on == timezone.localdate()
 
 
 def test_invitation_is_single_use_and_bound_to_its_organisation(world):
-    invitation, raw = services.invite(organisation=world.org, email="new@example.org", actor=world.admin)
+    _invitation, raw = services.invite(
+        organisation=world.org, email="new@example.org", actor=world.admin
+    )
     person = f.make_user("New Person", email="new@example.org")
     services.accept_invitation(raw_token=raw, user=person)
     assert person.org_memberships.get().organisation == world.org
@@ -157,7 +176,9 @@ def test_invitation_is_single_use_and_bound_to_its_organisation(world):
 
 
 def test_an_expired_invitation_is_refused(world):
-    invitation, raw = services.invite(organisation=world.org, email="late@example.org", actor=world.admin)
+    invitation, raw = services.invite(
+        organisation=world.org, email="late@example.org", actor=world.admin
+    )
     invitation.expires_at = timezone.now() - dt.timedelta(minutes=1)
     invitation.save()
     person = f.make_user("Late", email="late@example.org")
@@ -167,7 +188,9 @@ def test_an_expired_invitation_is_refused(world):
 
 
 def test_an_invitation_works_only_for_its_email(world):
-    _invitation, raw = services.invite(organisation=world.org, email="right@example.org", actor=world.admin)
+    _invitation, raw = services.invite(
+        organisation=world.org, email="right@example.org", actor=world.admin
+    )
     with pytest.raises(ServiceError, match="another email"):
         services.accept_invitation(raw_token=raw, user=world.outsider)
 

@@ -1,0 +1,79 @@
+"""Profile one page of the generated organisation in-process, signed in as the benchmark viewer.
+
+    python -m bench.profile --size quick /o/bench/c/operations/
+    python -m bench.profile --size quick --repeat 200 --sort tottime /o/bench/chart/
+
+Prints the queries of one request (count and time), then cProfile's top functions over `--repeat`
+requests after a warm-up. Uses the database `bench.run` generated (run that first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+
+from bench.run import ROOT, configure_environment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path")
+    parser.add_argument("--size", choices=["full", "quick", "tiny"], default="quick")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--queries", action="store_true", help="print every query's SQL")
+    args = parser.parse_args()
+
+    configure_environment(args.size)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import generate
+    from circlewise.accounts.models import User
+
+    meta = generate.existing(generate.SIZES[args.size])
+    if not meta:
+        raise SystemExit(f"no {args.size} organisation: run `python -m bench.run --size {args.size}` first")
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    client = Client(headers={"X-Forwarded-Proto": "https"})
+    client.force_login(User.objects.get(pk=meta["viewer_id"]))
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(args.path)
+        first = time.perf_counter() - started
+    print(f"HTTP {response.status_code}, {len(response.content)} bytes, first request {first * 1000:.1f} ms")
+    total_sql = sum(float(q["time"]) for q in queries.captured_queries)
+    print(f"{len(queries.captured_queries)} queries, {total_sql * 1000:.1f} ms in the database")
+    if args.queries:
+        for q in queries.captured_queries:
+            print(f"  {float(q['time']) * 1000:7.2f} ms  {q['sql'][:300]}")
+
+    for _ in range(3):
+        client.get(args.path)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(args.repeat):
+        client.get(args.path)
+    profiler.disable()
+    each = (time.perf_counter() - started) / args.repeat
+    print(f"{each * 1000:.2f} ms per request over {args.repeat} (profiled: slower than served)\n")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.limit)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,500 @@
+"""Load benchmarks: a generated organisation, the production server, wrk on loopback.
+
+    python -m bench.run --size quick          # `make bench-quick`: under 5 minutes
+    python -m bench.run --size full           # `make bench`: 5,000 people, 1,000,000 events
+    python -m bench.run --size quick --servers granian-wsgi,granian-asgi   # compare servers
+
+Every page is measured with the same load (wrk -t2 -c32 by default, on the same cores as the
+server, as on a small host) after a short warm-up, beside a bare Django view under the same server:
+that view is the ceiling, and each page's throughput is reported as a share of it. One line per
+page, `NAME: R req/s, p50 A ms, p99 B ms, S% of ceiling`; p95 and error counts go to the details
+table and to bench/results/.
+
+The database is SQLite at var/bench/<size>.sqlite3, generated on the first run and reused after;
+with DATABASE_URL set, that PostgreSQL database is used instead (it must be empty or hold an
+organisation generated earlier at the same size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "report.lua"
+BIN = Path(sys.executable).parent
+SECRET = "bench-only-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
+
+# The production server first: it is what `make bench` measures unless told otherwise.
+SERVERS: dict[str, list[str]] = {
+    "granian-wsgi": [
+        str(BIN / "granian"), "--interface", "wsgi", "--workers", "{workers}",
+        "--blocking-threads", "{threads}", "--log-level", "warning", "config.wsgi:application",
+    ],
+    "granian-asgi": [
+        str(BIN / "granian"), "--interface", "asgi", "--workers", "{workers}",
+        "--log-level", "warning", "config.asgi:application",
+    ],
+    "uvicorn": [
+        sys.executable, "-m", "uvicorn", "--workers", "{workers}", "--no-access-log",
+        "--log-level", "warning", "config.asgi:application",
+    ],
+    "daphne": [sys.executable, "-m", "daphne", "-v", "0", "config.asgi:application"],
+}  # fmt: skip
+DEFAULT_SERVER = "granian-wsgi"
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    auth: str  # "none", "session" or "token"
+
+
+@dataclass
+class Result:
+    server: str
+    page: Page
+    rps: float = 0.0
+    p50: float = 0.0
+    p90: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    mean: float = 0.0
+    bytes_per_response: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""
+    share: float = 0.0
+    cpu_ms: float = 0.0  # server CPU per request: steady even when other work shares the cores
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def configure_environment(size: str) -> None:
+    """Production settings, as a real deployment would have them, on a database of our own."""
+    # config.settings, plus the proposal pages of bench/proposal.py (see bench/settings.py).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["CIRCLEWISE_PRODUCTION"] = "1"
+    os.environ["DEBUG"] = "0"
+    os.environ["SECRET_KEY"] = SECRET
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    os.environ["LOG_LEVEL"] = "ERROR"
+    os.environ.pop("CIRCLEWISE_TESTING", None)
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["SQLITE_PATH"] = str(ROOT / "var" / "bench" / f"{size}.sqlite3")
+
+
+def prepare_database(size_name: str) -> dict[str, Any]:
+    """Migrate, then generate the organisation unless the database already holds it."""
+    import django
+
+    from bench import generate
+
+    size = generate.SIZES[size_name]
+    sqlite_path = Path(os.environ["SQLITE_PATH"]) if "SQLITE_PATH" in os.environ else None
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    meta = generate.existing(size)
+    if meta == {} and sqlite_path is not None:
+        log(f"{sqlite_path} holds another generation: starting it again")
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        meta = None
+    if meta == {}:
+        raise SystemExit(
+            "The database holds an organisation generated at another size. The ledger refuses "
+            "DELETE: drop and recreate the database, then run again."
+        )
+    if meta is None:
+        log(f"Generating the {size_name} organisation ({size})")
+        meta = generate.generate(size, log=log)
+    else:
+        log(f"Reusing the {size_name} organisation generated earlier ({meta['seconds']} s to make)")
+    call_command("collectstatic", verbosity=0, interactive=False)
+    return meta
+
+
+def credentials(meta: dict[str, Any]) -> tuple[str, str]:
+    """A signed-in session and an API token for the viewer, made directly in the database."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from circlewise.accounts.models import PersonalAccessToken, User, hash_token
+
+    viewer = User.objects.get(pk=meta["viewer_id"])
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(viewer.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = viewer.get_session_auth_hash()
+    session.save()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    raw = PersonalAccessToken.generate()
+    PersonalAccessToken.objects.create(
+        user=viewer, name="benchmark", token_hash=hash_token(raw), hint=raw[:8]
+    )
+    return cookie, raw
+
+
+def api_list_pages(meta: dict[str, Any]) -> list[Page]:
+    """Every GET collection endpoint of the API whose path the generated organisation can fill."""
+    from circlewise.api import api
+    from circlewise.circles.models import Circle
+
+    circle = Circle.objects.get(organisation__slug=meta["org"], slug=meta["big_circle"])
+    values = {
+        "slug": meta["org"],
+        "org": meta["org"],
+        "organisation": meta["org"],
+        "circle_id": str(circle.pk),
+        "circle": circle.slug,
+    }
+    # Read from the routers, not the OpenAPI schema: a listing must not fail on a schema detail.
+    pages = []
+    for bound in api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            full = "/".join(p.strip("/") for p in (bound.prefix, path) if p.strip("/"))
+            if full.endswith("}"):
+                continue
+            for operation in path_view.operations:
+                if "GET" not in operation.methods:
+                    continue
+                try:
+                    filled = (
+                        "/api/v1/" + full.format(**values) + ("/" if path.endswith("/") else "")
+                    )
+                except KeyError:
+                    continue
+                name = operation.operation_id or operation.view_func.__name__
+                if not (name.startswith("list") or name.endswith("Feed")):
+                    continue  # one object, not a list
+                pages.append(Page(f"api {name}", filled, "token"))
+    return pages
+
+
+def pages_for(meta: dict[str, Any]) -> list[Page]:
+    org, circle = meta["org"], meta["big_circle"]
+    return [
+        Page("bare view", "/-/ping/", "none"),
+        Page("circle page", f"/o/{org}/c/{circle}/", "session"),
+        Page("circle page (cached)", f"/bench/o/{org}/c/{circle}/", "session"),
+        Page("org chart", f"/o/{org}/chart/", "session"),
+        Page("org feed", f"/o/{org}/feed/", "session"),
+        Page("circle feed", f"/o/{org}/c/{circle}/feed/", "session"),
+        Page("circle list", f"/o/{org}/circles/", "session"),
+        Page("terms", f"/o/{org}/terms/", "session"),
+        *api_list_pages(meta),
+    ]
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User and system CPU time of every process in the server's process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command: state ppid pgrp ... utime (14th field) stime (15th)
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_available(name: str) -> bool:
+    if name.startswith("granian"):
+        return (BIN / "granian").exists()
+    module = name
+    return (
+        subprocess.run(
+            [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+
+
+@contextlib.contextmanager
+def serving(name: str, *, workers: int, threads: int) -> Iterator[tuple[int, int]]:
+    port = free_port()
+    command = [part.format(workers=workers, threads=threads) for part in SERVERS[name]]
+    if name.startswith("granian"):
+        command[1:1] = ["--host", "127.0.0.1", "--port", str(port)]
+    elif name == "uvicorn":
+        command[3:3] = ["--host", "127.0.0.1", "--port", str(port)]
+    elif name == "daphne":
+        command[3:3] = ["-b", "127.0.0.1", "-p", str(port)]
+    log(f"\n== {name}: {' '.join(Path(c).name if c.startswith('/') else c for c in command)}")
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited with {process.returncode} before serving")
+            try:
+                status, _ = fetch(port, "/-/ping/", {"X-Forwarded-Proto": "https"})
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name} did not answer on port {port} within 60 s")
+            time.sleep(0.2)
+        yield port, process.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def headers_for(page: Page, cookie: str, token: str) -> dict[str, str]:
+    # The server sits behind a TLS-terminating proxy in production: say so, as the proxy would.
+    headers = {"X-Forwarded-Proto": "https"}
+    if page.auth == "session":
+        headers["Cookie"] = cookie
+    elif page.auth == "token":
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read()
+
+
+def wrk(
+    port: int, page: Page, headers: dict[str, str], args: argparse.Namespace, seconds: int
+) -> dict[str, Any]:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+    ]
+    command += ["-s", str(LUA)]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{page.path}")
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))
+    data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
+    return data
+
+
+def measure(
+    server: str, port: int, pgid: int, page: Page, cookie: str, token: str, args: argparse.Namespace
+) -> Result:
+    result = Result(server, page)
+    headers = headers_for(page, cookie, token)
+    status, body = fetch(port, page.path, headers)
+    if status != 200:
+        result.skipped = f"HTTP {status}"
+        log(f"   {page.name}: {page.path} answers HTTP {status}: not measured")
+        return result
+    if args.warmup:
+        wrk(port, page, headers, args, args.warmup)
+    cpu_before = group_cpu_seconds(pgid)
+    data = wrk(port, page, headers, args, args.duration)
+    result.cpu_ms = 1000 * (group_cpu_seconds(pgid) - cpu_before) / max(1, data["requests"])
+    seconds = data["duration_us"] / 1e6
+    result.rps = data["requests"] / seconds
+    result.p50, result.p90, result.p95, result.p99 = (
+        data[k] / 1000 for k in ("p50", "p90", "p95", "p99")
+    )
+    result.mean = data["mean"] / 1000
+    result.bytes_per_response = data["bytes"] / max(1, data["requests"])
+    result.errors = {k: v for k, v in data["errors"].items() if v}
+    log(
+        f"   {page.name}: {result.rps:.0f} req/s, p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms, "
+        f"p99 {result.p99:.1f} ms, {result.cpu_ms:.2f} ms CPU, {len(body)} bytes"
+        + (f", ERRORS {result.errors}" if result.errors else "")
+    )
+    return result
+
+
+def line(result: Result, prefix: str) -> str:
+    name = f"{prefix}{result.page.name}"
+    if result.skipped:
+        return f"{name}: not measured ({result.skipped})"
+    return (
+        f"{name}: {result.rps:.0f} req/s, p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms, "
+        f"{result.share:.0f}% of ceiling"
+    )
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.startswith("model name"):
+                cpu = row.split(":", 1)[1].strip()
+                break
+    from django.db import connection
+
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "python": platform.python_version(),
+        "database": f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}".strip(),
+        "wrk": (wrk_version.stdout or wrk_version.stderr).split("\n")[0].strip(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=["full", "quick", "tiny"], default="quick")
+    parser.add_argument(
+        "--servers", default=DEFAULT_SERVER, help=f"comma-separated: {', '.join(SERVERS)}"
+    )
+    parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--duration", type=int, help="seconds per page (quick: 10, full: 30)")
+    parser.add_argument(
+        "--warmup", type=int, help="seconds of warm-up per page (quick: 2, full: 5)"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="server processes")
+    parser.add_argument(
+        "--blocking-threads", type=int, default=1, help="granian WSGI threads per worker"
+    )
+    args = parser.parse_args()
+    if args.duration is None:
+        args.duration = 30 if args.size == "full" else 10
+    if args.warmup is None:
+        args.warmup = 5 if args.size == "full" else 2
+    if shutil.which("wrk") is None:
+        raise SystemExit(
+            "wrk is not installed. On Debian or Ubuntu: apt-get install -y wrk "
+            "(https://github.com/wg/wrk for other systems)."
+        )
+    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
+    for server in servers:
+        if server not in SERVERS:
+            raise SystemExit(f"unknown server {server!r}: choose from {', '.join(SERVERS)}")
+        if not server_available(server):
+            raise SystemExit(f"{server} is not installed in this environment")
+
+    started = time.monotonic()
+    configure_environment(args.size)
+    sys.path.insert(0, str(ROOT))
+    meta = prepare_database(args.size)
+    cookie, token = credentials(meta)
+    pages = pages_for(meta)
+    if args.pages:
+        wanted = {p.strip() for p in args.pages.split(",")}
+        pages = [p for p in pages if p.name in wanted or p.name == "bare view"]
+    from django.db import connection
+
+    connection.close()  # the servers have the database to themselves while measuring
+
+    results: list[Result] = []
+    for server in servers:
+        with serving(server, workers=args.workers, threads=args.blocking_threads) as (port, pgid):
+            for page in pages:
+                results.append(measure(server, port, pgid, page, cookie, token, args))
+    ceilings = {r.server: r.rps for r in results if r.page.name == "bare view" and r.rps}
+    for r in results:
+        r.share = 100 * r.rps / ceilings[r.server] if ceilings.get(r.server) else 0.0
+
+    elapsed = time.monotonic() - started
+    info = machine()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    record = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
+        "size": meta["size"],
+        "organisation": {k: v for k, v in meta.items() if k != "size"},
+        "load": f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (after {args.warmup}s warm-up)",
+        "workers": args.workers,
+        "machine": info,
+        "seconds": round(elapsed),
+        "results": [
+            {
+                "server": r.server, "page": r.page.name, "path": r.page.path, "rps": round(r.rps, 1),
+                "p50_ms": round(r.p50, 2), "p90_ms": round(r.p90, 2), "p95_ms": round(r.p95, 2),
+                "p99_ms": round(r.p99, 2), "mean_ms": round(r.mean, 2), "share": round(r.share, 1), "cpu_ms": round(r.cpu_ms, 3),
+                "bytes": round(r.bytes_per_response), "errors": r.errors, "skipped": r.skipped,
+            }
+            for r in results
+        ],
+    }  # fmt: skip
+    path = RESULTS / f"{stamp}-{args.size}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+    log(f"\nDetails ({record['load']}; {info['cpus']} CPUs, {info['cpu']}; {info['database']}):")
+    log(
+        f"  {'server':<14} {'page':<30} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU/req':>8}"
+        "  errors"
+    )
+    for r in results:
+        if r.skipped:
+            log(f"  {r.server:<14} {r.page.name:<30} {r.skipped}")
+            continue
+        log(
+            f"  {r.server:<14} {r.page.name:<30} {r.rps:7.0f} {r.p50:7.1f} {r.p95:7.1f} {r.p99:7.1f}"
+            f" {r.cpu_ms:6.2f}ms  {sum(r.errors.values()) or ''}"
+        )
+    load = os.getloadavg()[0]
+    if load > (info["cpus"] or 2) * 1.5:
+        log(
+            f"\nWarning: load average {load:.1f} on {info['cpus']} CPUs: other work shared the cores."
+        )
+    log(f"\nResults: {path.relative_to(ROOT)} ({elapsed:.0f} s in all)\n")
+    prefix_needed = len(servers) > 1
+    for r in results:
+        log(line(r, f"{r.server} " if prefix_needed else ""))
+
+
+if __name__ == "__main__":
+    main()

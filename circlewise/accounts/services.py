@@ -1,0 +1,165 @@
+"""Writes to a person's own account: their profile, their API tokens, and joining by invitation.
+
+These are personal, not organisational: they change no organisation's state, so (unlike
+circles/services.py) they append nothing to any organisation's ledger. The one exception is
+accepting an invitation, which joins an organisation and so goes through
+circles.services.accept_invitation, which does append.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone as django_timezone
+from django.utils.translation import gettext as _
+
+from circlewise.circles import services as circle_services
+from circlewise.circles.models import Invitation, OrgMembership
+from circlewise.core.errors import ServiceError
+
+from .models import PersonalAccessToken, User, hash_token, validate_timezone
+
+TOKEN_NAME_MAX = 100
+NAME_MAX = 150
+PRONOUNS_MAX = 40
+
+
+def _clean_profile(*, name: str, pronouns: str, timezone_name: str) -> tuple[str, str, str]:
+    name, pronouns = (name or "").strip(), (pronouns or "").strip()
+    if not name:
+        raise ServiceError(_("Tell us the name people call you by."), field="name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(
+            _("A name can be at most %(max)d characters.") % {"max": NAME_MAX}, field="name"
+        )
+    if len(pronouns) > PRONOUNS_MAX:
+        raise ServiceError(
+            _("Pronouns can be at most %(max)d characters.") % {"max": PRONOUNS_MAX},
+            field="pronouns",
+        )
+    try:
+        validate_timezone(timezone_name)
+    except ValidationError as error:
+        raise ServiceError(_("Choose a time zone from the list."), field="timezone") from error
+    return name, pronouns, timezone_name
+
+
+# Profile -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, user: User, name: str, pronouns: str, timezone: str) -> User:
+    """Change how a person is named and where their clock is.
+
+    Personal, not organisational: nothing is appended to any organisation's ledger. Events that
+    already name the person keep the name they had then, which is what a record should do.
+    """
+    name, pronouns, timezone = _clean_profile(name=name, pronouns=pronouns, timezone_name=timezone)
+    wanted = {"name": name, "pronouns": pronouns, "timezone": timezone}
+    changed = [field for field, value in wanted.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, wanted[field])
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+# Joining by invitation -----------------------------------------------------------------------
+
+
+def invitation_problem(invitation: Invitation) -> str | None:
+    """Why an invitation can no longer be used, in the words circles.services uses; or None."""
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if invitation.revoked_at is not None:
+        return _("This invitation was withdrawn.")
+    if invitation.expires_at <= django_timezone.now():
+        return _("This invitation has expired. Ask for a new one.")
+    return None
+
+
+@transaction.atomic
+def create_account_from_invitation(
+    *, raw_token: str, name: str, pronouns: str, timezone: str, password: str
+) -> tuple[User, OrgMembership]:
+    """Create the account an invitation was sent to and accept the invitation, all or nothing.
+
+    The email address is the invitation's; the invitation's own checks (single use, expiry,
+    withdrawal, its one organisation) are made by circles.services.accept_invitation, inside
+    this same transaction, so a refused invitation leaves no account behind.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    )
+    if invitation is None:
+        raise ServiceError(_("This invitation link is not valid."), status=404)
+    problem = invitation_problem(invitation)
+    if problem is not None:
+        raise ServiceError(problem, status=410)
+    email = invitation.email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ServiceError(
+            _("An account for %(email)s already exists. Sign in to accept the invitation.")
+            % {"email": email},
+            status=409,
+        )
+    name, pronouns, timezone = _clean_profile(name=name, pronouns=pronouns, timezone_name=timezone)
+    user = User(email=email, name=name, pronouns=pronouns, timezone=timezone)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ServiceError(" ".join(error.messages), field="password1") from error
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ServiceError(
+            _("An account for %(email)s already exists. Sign in to accept the invitation.")
+            % {"email": email},
+            status=409,
+        ) from error
+    membership = circle_services.accept_invitation(raw_token=raw_token, user=user)
+    return user, membership
+
+
+# Personal access tokens ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_token(*, user: User, name: str, scope: str) -> tuple[PersonalAccessToken, str]:
+    """Create a token for `user`. Returns the stored token and the raw value, shown once.
+
+    Only a SHA-256 hash and the first eight characters (a hint to recognise it by) are stored.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Give the token a name, so you can recognise it later."), field="name")
+    if len(name) > TOKEN_NAME_MAX:
+        raise ServiceError(
+            _("A token name can be at most %(max)d characters.") % {"max": TOKEN_NAME_MAX},
+            field="name",
+        )
+    if scope not in PersonalAccessToken.Scope.values:
+        raise ServiceError(_("Choose read-only or read-and-write access."), field="scope")
+    if not user.is_active:
+        raise ServiceError(_("A deactivated account cannot create tokens."))
+    raw = PersonalAccessToken.generate()
+    token = PersonalAccessToken.objects.create(
+        user=user, name=name, scope=scope, token_hash=hash_token(raw), hint=raw[:8]
+    )
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, user: User, token: PersonalAccessToken) -> PersonalAccessToken:
+    """Revoke one of `user`'s own tokens. Revoking an already revoked token changes nothing."""
+    locked = PersonalAccessToken.objects.select_for_update().get(pk=token.pk)
+    if locked.user_id != user.pk:
+        raise ServiceError(_("That token is not yours."), status=404)
+    if locked.revoked_at is None:
+        locked.revoked_at = django_timezone.now()
+        locked.save(update_fields=["revoked_at"])
+    token.revoked_at = locked.revoked_at
+    return locked

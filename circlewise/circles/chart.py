@@ -1,0 +1,379 @@
+"""Circle packing for the org chart: each circle's sub-circles sit inside it, without overlap.
+
+A pure function of the tree's shape, so it is tested on its own and cached by nobody. Siblings
+are placed with the front-chain algorithm (Wang et al., "Visualization of large hierarchical
+data by circle packing", CHI 2006; the same one d3-hierarchy uses); each parent is then drawn
+round its children with some room for its name. Linear in the number of circles in practice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+EPSILON = 1e-6
+
+
+@dataclass
+class ChartNode:
+    """Input: a circle's id, its parent's id (or None) and a size weight (e.g. its members)."""
+
+    id: int
+    parent_id: int | None
+    weight: float = 1.0
+
+
+@dataclass
+class Disc:
+    """Output: a circle's centre and radius in chart units, and its depth (roots are 0)."""
+
+    id: int
+    x: float
+    y: float
+    r: float
+    depth: int = 0
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Work:
+    x: float
+    y: float
+    r: float
+    key: int
+
+
+def _place(b: _Work, a: _Work, c: _Work) -> None:
+    """Put c tangent to both a and b."""
+    dx, dy = b.x - a.x, b.y - a.y
+    d2 = dx * dx + dy * dy
+    if d2:
+        a2 = (a.r + c.r) ** 2
+        b2 = (b.r + c.r) ** 2
+        if a2 > b2:
+            x = (d2 + b2 - a2) / (2 * d2)
+            y = math.sqrt(max(0.0, b2 / d2 - x * x))
+            c.x = b.x - x * dx - y * dy
+            c.y = b.y - x * dy + y * dx
+        else:
+            x = (d2 + a2 - b2) / (2 * d2)
+            y = math.sqrt(max(0.0, a2 / d2 - x * x))
+            c.x = a.x + x * dx - y * dy
+            c.y = a.y + x * dy + y * dx
+    else:
+        c.x = a.x + c.r
+        c.y = a.y
+
+
+def _intersects(a: _Work, b: _Work) -> bool:
+    dr = a.r + b.r - EPSILON
+    dx, dy = b.x - a.x, b.y - a.y
+    return dr > 0 and dr * dr > dx * dx + dy * dy
+
+
+class _Link:
+    __slots__ = ("c", "next", "prev")
+
+    def __init__(self, c: _Work) -> None:
+        self.c = c
+        self.next: _Link = self
+        self.prev: _Link = self
+
+
+def _score(node: _Link) -> float:
+    a, b = node.c, node.next.c
+    ab = a.r + b.r
+    dx = (a.x * b.r + b.x * a.r) / ab
+    dy = (a.y * b.r + b.y * a.r) / ab
+    return dx * dx + dy * dy
+
+
+def _enclose(circles: Sequence[_Work]) -> tuple[float, float, float]:
+    """A circle enclosing all the given ones: near-minimal, and always enclosing."""
+    cx = sum(c.x for c in circles) / len(circles)
+    cy = sum(c.y for c in circles) / len(circles)
+    # Move the centre towards the farthest circle a few times (Badoiu-Clarkson), then measure.
+    for step in range(1, 40):
+        far = max(circles, key=lambda c: math.hypot(c.x - cx, c.y - cy) + c.r)
+        dist = math.hypot(far.x - cx, far.y - cy)
+        if dist < EPSILON:
+            break
+        reach = dist + far.r
+        move = reach / (step + 1) * 0.5
+        cx += (far.x - cx) / dist * min(move, dist)
+        cy += (far.y - cy) / dist * min(move, dist)
+    r = max(math.hypot(c.x - cx, c.y - cy) + c.r for c in circles)
+    return cx, cy, r
+
+
+def pack_siblings(circles: list[_Work]) -> float:
+    """Place circles round the origin without overlap; return the enclosing radius."""
+    n = len(circles)
+    if n == 0:
+        return 0.0
+    a = circles[0]
+    a.x = a.y = 0.0
+    if n == 1:
+        return a.r
+    b = circles[1]
+    a.x, b.x, b.y = -b.r, a.r, 0.0
+    if n > 2:
+        _place(b, a, circles[2])
+        la, lb, lc = _Link(a), _Link(b), _Link(circles[2])
+        la.next = lc.prev = lb
+        lb.next = la.prev = lc
+        lc.next = lb.prev = la
+        i = 3
+        while i < n:
+            c = circles[i]
+            _place(la.c, lb.c, c)
+            j, k = lb.next, la.prev
+            sj, sk = lb.c.r, la.c.r
+            retry = False
+            while True:
+                if sj <= sk:
+                    if _intersects(j.c, c):
+                        lb = j
+                        la.next, lb.prev = lb, la
+                        retry = True
+                        break
+                    sj += j.c.r
+                    j = j.next
+                else:
+                    if _intersects(k.c, c):
+                        la = k
+                        la.next, lb.prev = lb, la
+                        retry = True
+                        break
+                    sk += k.c.r
+                    k = k.prev
+                if j is k.next:
+                    break
+            if retry:
+                continue
+            lc = _Link(c)
+            lc.prev, lc.next = la, lb
+            la.next = lb.prev = lc
+            lb = lc
+            best, best_score = la, _score(la)
+            node = lc.next
+            while node is not lb:
+                s = _score(node)
+                if s < best_score:
+                    best, best_score = node, s
+                node = node.next
+            la = best
+            lb = la.next
+            i += 1
+    cx, cy, r = _enclose(circles)
+    for c in circles:
+        c.x -= cx
+        c.y -= cy
+    return r
+
+
+def leaf_radius(weight: float) -> float:
+    """A circle without sub-circles grows gently with its size (area ~ members)."""
+    return 10.0 * math.sqrt(1.0 + max(weight, 0.0) / 3.0)
+
+
+def pack(
+    nodes: Iterable[ChartNode], *, padding: float = 0.08, label_room: float = 0.18
+) -> dict[int, Disc]:
+    """Lay out a forest of circles. Nodes whose parent is missing become roots.
+
+    Several roots are packed side by side as siblings. Returns a Disc per node; the whole
+    drawing is centred on the origin.
+    """
+    by_id = {n.id: n for n in nodes}
+    children: dict[int | None, list[int]] = {}
+    for n in by_id.values():
+        parent = n.parent_id if n.parent_id in by_id else None
+        children.setdefault(parent, []).append(n.id)
+    for ids in children.values():
+        ids.sort()
+
+    radius: dict[int, float] = {}
+    offset: dict[int, tuple[float, float]] = {}  # child centre relative to its parent's centre
+
+    # Post-order without recursion: deep trees must not hit the recursion limit.
+    order: list[int] = []
+    stack: list[int] = list(children.get(None, []))
+    seen: set[int] = set()
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        order.append(node_id)
+        stack.extend(children.get(node_id, []))
+    for node_id in reversed(order):
+        kids = children.get(node_id, [])
+        if not kids:
+            radius[node_id] = leaf_radius(by_id[node_id].weight)
+            continue
+        work = sorted((_Work(0.0, 0.0, radius[k], k) for k in kids), key=lambda w: (-w.r, w.key))
+        inner = pack_siblings(work)
+        # Room above the children for the parent's name, and a margin all round.
+        shift = inner * label_room * 0.5
+        for w in work:
+            offset[w.key] = (w.x, w.y + shift)
+        radius[node_id] = (inner + shift) * (1 + padding) + 2.0
+
+    discs: dict[int, Disc] = {}
+    roots = children.get(None, [])
+    if not roots:
+        return discs
+    root_work = sorted((_Work(0.0, 0.0, radius[r], r) for r in roots), key=lambda w: (-w.r, w.key))
+    pack_siblings(root_work)
+    for w in root_work:
+        discs[w.key] = Disc(w.key, w.x, w.y, radius[w.key], 0, list(children.get(w.key, [])))
+    for node_id in order:
+        parent_disc = discs[node_id]
+        for kid in children.get(node_id, []):
+            ox, oy = offset[kid]
+            discs[kid] = Disc(
+                kid,
+                parent_disc.x + ox,
+                parent_disc.y + oy,
+                radius[kid],
+                parent_disc.depth + 1,
+                list(children.get(kid, [])),
+            )
+    return discs
+
+
+def bounds(discs: Iterable[Disc]) -> tuple[float, float, float, float]:
+    """(min x, min y, width, height) of the drawing."""
+    items = list(discs)
+    if not items:
+        return (0.0, 0.0, 100.0, 100.0)
+    min_x = min(d.x - d.r for d in items)
+    min_y = min(d.y - d.r for d in items)
+    max_x = max(d.x + d.r for d in items)
+    max_y = max(d.y + d.r for d in items)
+    return (min_x, min_y, max_x - min_x, max_y - min_y)
+
+
+# Drawing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Drawn:
+    """Everything the template needs for one circle, numbers already formatted."""
+
+    id: int
+    href: str
+    label: str
+    cx: str
+    cy: str
+    r: str
+    fill: str
+    stroke: str
+    opacity: str
+    text: str = ""
+    text_x: str = ""
+    text_y: str = ""
+    font_size: str = ""
+    halo: str = ""
+    links: list[dict[str, str]] = field(default_factory=list)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _fit(name: str, width: float, font_size: float) -> str:
+    """The name, shortened with an ellipsis to fit `width` (about 0.56 em per character)."""
+    max_chars = int(width / (font_size * 0.56))
+    if max_chars < 4:
+        return ""
+    if len(name) <= max_chars:
+        return name
+    return name[: max_chars - 1].rstrip() + "…"
+
+
+def draw(
+    discs: dict[int, Disc],
+    *,
+    names: dict[int, str],
+    hues: dict[int, int],
+    hrefs: dict[int, str],
+    labels: dict[int, str],
+    links: dict[int, tuple[bool, bool]],
+) -> tuple[list[Drawn], tuple[float, float, float, float]]:
+    """Turn discs into drawable circles, parents before children (the document and tab order).
+
+    `links` gives, per circle with a parent, whether its leader and its delegate are in place:
+    they are drawn as two small dots on the circle's rim facing its parent, joined to it.
+    """
+    box = bounds(discs.values())
+    size = max(box[2], box[3])
+    min_font, max_font = size / 95, size / 38
+    out: list[Drawn] = []
+    parent_of = {kid: d for d in discs.values() for kid in d.children}
+    order: list[int] = sorted(
+        (d.id for d in discs.values() if d.depth == 0), key=lambda i: -discs[i].r
+    )
+    stack = list(reversed(order))
+    while stack:
+        disc = discs[stack.pop()]
+        hue = hues.get(disc.id, 170)
+        item = Drawn(
+            id=disc.id,
+            href=hrefs[disc.id],
+            label=labels[disc.id],
+            cx=_fmt(disc.x),
+            cy=_fmt(disc.y),
+            r=_fmt(disc.r),
+            fill=f"hsl({hue} 55% 50%)",
+            stroke=f"hsl({hue} 45% 38%)",
+            opacity=f"{min(0.12 + 0.05 * disc.depth, 0.3):.2f}",
+        )
+        name = names[disc.id]
+        if disc.children:
+            font = min(max(disc.r * 0.12, min_font), max_font)
+            dy = disc.r - font * 1.5
+            half_chord = math.sqrt(max(disc.r * disc.r - dy * dy, 0.0))
+            text = _fit(name, 2 * half_chord * 0.85, font)
+            text_y = disc.y - dy + font * 0.35
+        else:
+            # Shrink the name to fit the circle when it can stay readable; else shorten it.
+            fitting = 2 * disc.r * 0.85 / (max(len(name), 1) * 0.56)
+            font = min(max(min(disc.r * 0.3, fitting), min_font), max_font)
+            text = _fit(name, 2 * disc.r * 0.85, font)
+            text_y = disc.y + font * 0.35
+        if text:
+            item.text, item.font_size, item.halo = text, _fmt(font), _fmt(font * 0.22)
+            item.text_x, item.text_y = _fmt(disc.x), _fmt(text_y)
+        parent = parent_of.get(disc.id)
+        if parent is not None and disc.id in links:
+            item.links = _link_marks(disc, parent, links[disc.id], size)
+        out.append(item)
+        stack.extend(sorted(disc.children, key=lambda i: -discs[i].r)[::-1])
+    return out, box
+
+
+def _link_marks(
+    disc: Disc, parent: Disc, held: tuple[bool, bool], size: float
+) -> list[dict[str, str]]:
+    dx, dy = disc.x - parent.x, disc.y - parent.y
+    dist = math.hypot(dx, dy)
+    # Face the nearest point of the parent's rim; a centred child faces up.
+    angle = math.atan2(dy, dx) if dist > EPSILON else -math.pi / 2
+    gap = parent.r - dist - disc.r
+    reach = max(min(gap, disc.r * 0.3), size / 70)
+    dot = min(max(disc.r * 0.06, size / 400), size / 140)
+    marks = []
+    for spread, is_held, css in ((-0.22, held[0], "c-leader"), (0.22, held[1], "c-delegate")):
+        a = angle + spread
+        x1, y1 = disc.x + disc.r * math.cos(a), disc.y + disc.r * math.sin(a)
+        x2, y2 = x1 + reach * math.cos(angle), y1 + reach * math.sin(angle)
+        marks.append(
+            {
+                "x1": _fmt(x1), "y1": _fmt(y1), "x2": _fmt(x2), "y2": _fmt(y2),
+                "r": _fmt(dot), "css": css if is_held else "c-missing",
+            }
+        )  # fmt: skip
+    return marks

@@ -1,0 +1,194 @@
+"""API pieces every router shares (errors, pagination), and the ledger's own endpoints: the
+organisation's and a circle's feed, the ledger head, and verifying the chain."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from circlewise.circles.models import Circle
+from circlewise.circles.permissions import (
+    circle_ids_of,
+    get_circle_by_id_for,
+    get_organisation_for,
+)
+from circlewise.circles.schemas import PersonOut
+
+from . import ledger
+from .api_auth import auth_user
+from .feed import circle_feed, describe, organisation_feed
+from .models import LedgerEvent
+
+# Shared pieces -----------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, in a sentence fit to show a person.")
+    field: str | None = Field(None, description="The input field it concerns, if one does.")
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: list[FieldErrorOut]
+
+
+def responses(schema: Any, status: int = 200) -> dict[int, Any]:
+    """The success schema and the documented error answers every operation may give."""
+    return {
+        status: schema,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    }
+
+
+class Pages(PageNumberPagination):
+    """`?page=2&page_size=20`; the default size is settings.API_PAGE_SIZE."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="How many items there are on all pages.")
+        page: int
+        page_size: int
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=settings.API_PAGE_SIZE, max_page_size=200, **kwargs)
+
+    def _get_page_size(self, requested_page_size: int | None) -> int:
+        # Read the setting per request, so it can change without a restart (and in tests).
+        if requested_page_size is None:
+            return int(settings.API_PAGE_SIZE)
+        return min(requested_page_size, self.max_page_size)
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any],
+        pagination: Any,
+        request: HttpRequest,
+        **params: Any,
+    ) -> Any:
+        page_size = self._get_page_size(pagination.page_size)
+        offset = (pagination.page - 1) * page_size
+        return {
+            "items": queryset[offset : offset + page_size],
+            "count": self._items_count(queryset),
+            "page": pagination.page,
+            "page_size": page_size,
+        }
+
+
+# Feeds and the ledger ----------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    id: int
+    sequence: int = Field(description="The event's place in its organisation's chain.")
+    occurred_at: dt.datetime
+    verb: str
+    sentence: str = Field(description="What happened, as a sentence.")
+    actor: PersonOut | None
+    circle_id: int | None
+    object_type: str
+    object_id: int | None
+    hash: str
+
+    @staticmethod
+    def resolve_sentence(obj: LedgerEvent) -> str:
+        return describe(obj)
+
+
+class LedgerOut(Schema):
+    organisation: str
+    sequence: int = Field(description="How many events the chain holds.")
+    head: str = Field(description="The hash of the last event.")
+
+
+class LedgerVerifyOut(Schema):
+    ok: bool
+    events: int = Field(description="How many events were checked.")
+    head: str
+    broken_at: int | None = Field(description="The sequence of the first event that fails.")
+    reason: str
+
+
+router = Router(tags=["feeds"])
+
+
+@router.get(
+    "/organisations/{slug}/feed",
+    response=list[EventOut],
+    operation_id="getOrganisationFeed",
+    summary="What happened in an organisation, newest first",
+)
+@paginate(Pages)
+def organisation_feed_endpoint(request: HttpRequest, slug: str) -> QuerySet[LedgerEvent]:
+    user = auth_user(request)
+    organisation = get_organisation_for(user, slug)
+    mine = circle_ids_of(user, organisation)
+    private = set(
+        Circle.objects.filter(
+            organisation=organisation, visibility=Circle.Visibility.PRIVATE
+        ).values_list("pk", flat=True)
+    )
+    feed: QuerySet[LedgerEvent] = organisation_feed(organisation.pk, private & mine, private - mine)
+    return feed
+
+
+@router.get(
+    "/circles/{circle_id}/feed",
+    response=list[EventOut],
+    operation_id="getCircleFeed",
+    summary="What happened in a circle, newest first",
+)
+@paginate(Pages)
+def circle_feed_endpoint(request: HttpRequest, circle_id: int) -> QuerySet[LedgerEvent]:
+    circle = get_circle_by_id_for(auth_user(request), circle_id)
+    feed: QuerySet[LedgerEvent] = circle_feed(circle.pk)
+    return feed
+
+
+@router.get(
+    "/organisations/{slug}/ledger",
+    response=responses(LedgerOut),
+    operation_id="getLedger",
+    summary="The head of an organisation's ledger (admins)",
+    tags=["ledger"],
+)
+def ledger_head(request: HttpRequest, slug: str) -> dict[str, Any]:
+    organisation = get_organisation_for(auth_user(request), slug, need="admin")
+    return {
+        "organisation": organisation.slug,
+        "sequence": organisation.ledger_sequence,
+        "head": organisation.ledger_head,
+    }
+
+
+@router.post(
+    "/organisations/{slug}/ledger/verify",
+    response=responses(LedgerVerifyOut),
+    operation_id="verifyLedger",
+    summary="Check every event of an organisation's hash chain (admins)",
+    tags=["ledger"],
+)
+def ledger_verify(request: HttpRequest, slug: str) -> dict[str, Any]:
+    organisation = get_organisation_for(auth_user(request), slug, need="admin")
+    report = ledger.verify_organisation(organisation)
+    return {
+        "ok": report.ok,
+        "events": report.events,
+        "head": report.head,
+        "broken_at": report.broken_at,
+        "reason": report.reason,
+    }

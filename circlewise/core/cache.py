@@ -1,0 +1,109 @@
+"""Caching what is rendered from the ledger, without ever serving it stale.
+
+Every change of an organisation's state appends to its ledger and moves
+`Organisation.ledger_sequence` (and, for a circle's own events, `Circle.ledger_sequence`). A
+number that moves on every change is an exact version: a fragment cached under it can be served
+until the number moves, and then it is simply never asked for again (the cache evicts it). There is
+nothing to invalidate and no time-to-live to tune.
+
+What a page renders from outside the ledger goes into the key as well:
+
+- the language, the time zone and today's date in that time zone (term badges say "ending soon"
+  relative to today), added by `fragment` itself;
+- people's names and pronouns, which change through their own profile and are deliberately not
+  ledgered: `people_changed()` moves `people_version()`, which every key includes;
+- whatever differs between viewers (may they edit? which private circles do they see?): the
+  caller passes it as `vary`.
+
+The permission check is never cached: views authorise first, on every request, then ask for the
+fragment.
+
+Several server processes must share one cache (REDIS_URL) for `people_changed()` to reach them all;
+a single process may use the default in-memory cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+T = TypeVar("T")
+
+PEOPLE_VERSION_KEY = "cw:people-version"
+# A fragment whose version has moved on is never read again; this only bounds the memory it holds.
+FRAGMENT_TIMEOUT = 24 * 60 * 60
+
+
+def people_version() -> int:
+    """A counter that moves whenever someone's name, pronouns or time zone changes."""
+    value = cache.get(PEOPLE_VERSION_KEY)
+    if value is None:
+        # Missing (first use, or evicted): start from the clock, above every earlier value, so
+        # that a fragment rendered under an old value is never served again.
+        cache.add(PEOPLE_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        value = cache.get(PEOPLE_VERSION_KEY, 0)
+    return int(value)
+
+
+def people_changed() -> None:
+    """Call after a profile change commits: every fragment that names people is rebuilt."""
+    try:
+        cache.incr(PEOPLE_VERSION_KEY)
+    except ValueError:  # missing: the next reader starts it afresh, above every earlier value
+        people_version()
+
+
+def fragment_key(name: str, *, version: int, vary: Iterable[Hashable] = ()) -> str:
+    """The cache key of a fragment: its name, the exact version, and everything it varies by."""
+    parts = [
+        repr(tuple(vary)),
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        timezone.localdate().isoformat(),
+        str(people_version()),
+    ]
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"cw:fragment:{name}:{version}:{digest}"
+
+
+def fragment(
+    name: str,
+    *,
+    version: int,
+    render: Callable[[], str],
+    vary: Iterable[Hashable] = (),
+    timeout: int = FRAGMENT_TIMEOUT,
+) -> SafeString:
+    """Rendered HTML for `name` at `version`: from the cache, or rendered now and kept.
+
+    `name` says what is rendered and from which object ("circle-body:42"); `version` is a ledger
+    sequence that moves whenever anything rendered changes (the organisation's for a page that
+    shows more than one circle); `vary` lists every viewer-specific input of the rendering. `render`
+    must return HTML that is safe to insert (Django's render_to_string does).
+    """
+    key = fragment_key(name, version=version, vary=vary)
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, timeout)
+    return mark_safe(html)  # noqa: S308 - the renderer's own output, escaped by its template
+
+
+def value(name: str, *, version: int, compute: Callable[[], T], timeout: int = FRAGMENT_TIMEOUT) -> T:
+    """Any picklable value derived from the ledger's state at `version`, computed once.
+
+    For data rather than HTML (the ids of a circle's private sub-circles, a tree of circles): the
+    key holds no language, time zone or viewer, so what is computed must not depend on them.
+    """
+    key = f"cw:value:{name}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout)
+    return found  # type: ignore[no-any-return]

@@ -1,0 +1,172 @@
+"""Who may see and do what in the consent process.
+
+Drafts are visible to their author only. Presented proposals, decisions and policies are visible
+to whoever can see the circle (open circles: the whole organisation). Taking part is for the
+circle's current members; stepping the process along is for its facilitator or leader.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Circle
+
+from . import services
+from .models import BacklogItem, ConsentRound, Contribution, Decision, Objection, Policy, Proposal
+
+
+def can_view_proposal(user: Any, proposal: Proposal) -> bool:
+    if not circle_permissions.can_view_circle(user, proposal.circle):
+        return False
+    return not proposal.is_draft or proposal.author_id == user.pk
+
+
+def can_take_part(user: Any, proposal: Proposal) -> bool:
+    """Ask, react, answer and discuss: the circle's current members."""
+    return can_view_proposal(
+        user, proposal
+    ) and proposal.circle_id in circle_permissions.circle_ids_of(user, proposal.circle.organisation)
+
+
+def can_steer(user: Any, proposal: Proposal) -> bool:
+    return can_take_part(user, proposal) and services.can_steer(proposal.circle, user)
+
+
+def can_synthesise(user: Any, proposal: Proposal) -> bool:
+    return can_take_part(user, proposal) and services.can_synthesise(proposal, user)
+
+
+def can_edit_draft(user: Any, proposal: Proposal) -> bool:
+    return (
+        proposal.is_draft
+        and proposal.author_id == getattr(user, "pk", None)
+        and can_take_part(user, proposal)
+    )
+
+
+def can_propose(user: Any, circle: Circle) -> bool:
+    return (
+        circle_permissions.can_view_circle(user, circle)
+        and not circle.is_archived
+        and circle.pk in circle_permissions.circle_ids_of(user, circle.organisation)
+    )
+
+
+def can_raise_item(user: Any, circle: Circle) -> bool:
+    """Members add to their backlog; members of other circles raise topics with it."""
+    return circle_permissions.can_view_circle(user, circle) and not circle.is_archived
+
+
+def can_view_decision(user: Any, decision: Decision) -> bool:
+    return circle_permissions.can_view_circle(user, decision.circle)
+
+
+def can_view_policy(user: Any, policy: Policy) -> bool:
+    return circle_permissions.can_view_circle(user, policy.circle)
+
+
+def can_review_policy(user: Any, policy: Policy) -> bool:
+    return can_view_policy(user, policy) and policy.circle_id in circle_permissions.circle_ids_of(
+        user, policy.circle.organisation
+    )
+
+
+def can_close_item(user: Any, item: BacklogItem) -> bool:
+    return circle_permissions.can_view_circle(user, item.circle) and item.circle_id in (
+        circle_permissions.circle_ids_of(user, item.circle.organisation)
+    )
+
+
+def can_change_settings(user: Any, circle: Circle) -> bool:
+    return circle_permissions.can_edit_circle(user, circle)
+
+
+# Fetch and authorise in one call -----------------------------------------------------------
+
+NEEDS = {
+    "view": can_view_proposal,
+    "take_part": can_take_part,
+    "steer": can_steer,
+    "synthesise": can_synthesise,
+    "edit_draft": can_edit_draft,
+}
+
+
+def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Proposal:
+    proposal = (
+        Proposal.objects.select_related("circle__organisation", "circle__parent", "author")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None or not can_view_proposal(user, proposal):
+        raise Http404
+    if not NEEDS[need](user, proposal):
+        raise PermissionDenied
+    return proposal
+
+
+def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRound:
+    round_ = (
+        ConsentRound.objects.select_related("proposal__circle__organisation")
+        .filter(pk=round_id)
+        .first()
+    )
+    if round_ is None:
+        raise Http404
+    get_proposal_for(user, round_.proposal_id, need=need)
+    return round_
+
+
+def get_objection_for(user: Any, objection_id: int, *, need: str = "view") -> Objection:
+    objection = (
+        Objection.objects.select_related("proposal__circle__organisation")
+        .filter(pk=objection_id)
+        .first()
+    )
+    if objection is None:
+        raise Http404
+    get_proposal_for(user, objection.proposal_id, need=need)
+    return objection
+
+
+def get_contribution_for(user: Any, contribution_id: int, *, need: str = "view") -> Contribution:
+    contribution = (
+        Contribution.objects.select_related("proposal").filter(pk=contribution_id).first()
+    )
+    if contribution is None:
+        raise Http404
+    get_proposal_for(user, contribution.proposal_id, need=need)
+    return contribution
+
+
+def get_decision_for(user: Any, decision_id: int) -> Decision:
+    decision = (
+        Decision.objects.select_related("circle__organisation", "proposal", "version", "policy")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or not can_view_decision(user, decision):
+        raise Http404
+    return decision
+
+
+def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
+    policy = Policy.objects.select_related("circle__organisation").filter(pk=policy_id).first()
+    if policy is None or not can_view_policy(user, policy):
+        raise Http404
+    if need == "review" and not can_review_policy(user, policy):
+        raise PermissionDenied
+    return policy
+
+
+def get_item_for(user: Any, item_id: int, *, need: str = "view") -> BacklogItem:
+    item = BacklogItem.objects.select_related("circle__organisation").filter(pk=item_id).first()
+    if item is None or not circle_permissions.can_view_circle(user, item.circle):
+        raise Http404
+    if need == "close" and not can_close_item(user, item):
+        raise PermissionDenied
+    return item

@@ -1,0 +1,1432 @@
+"""The consent process. Every step is a function here, shared by the pages, the API and (later)
+the live meeting room, so the three cannot drift apart. Every step appends to the ledger.
+
+The guards that matter most are checked here, under a lock on the proposal row:
+- a proposal is never decided while an objection on its current version stands;
+- never while a required member of the round has not answered (unless the circle uses lazy
+  consent for absentees, and then absentees may still object afterwards);
+- one answer per member per round, and a round is on one version: answers to an old version
+  never count;
+- the roster is fixed when the round opens; later changes are recorded, not silently applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from circlewise.accounts.models import User
+from circlewise.circles.models import Circle, CircleMembership, Role, RoleAssignment
+from circlewise.circles.services import add_months
+from circlewise.core import ledger
+from circlewise.core.errors import ServiceError
+from circlewise.core.models import LedgerEvent
+
+from .models import (
+    BacklogItem,
+    CircleDecisionSettings,
+    ConsentResponse,
+    ConsentRound,
+    Contribution,
+    Decision,
+    Measure,
+    Objection,
+    ObjectionMessage,
+    Policy,
+    Proposal,
+    ProposalVersion,
+    RosterEntry,
+)
+
+State = Proposal.State
+REMINDER_INTERVAL = dt.timedelta(days=7)
+REVIEW_NOTICE_DAYS = 30
+TERM_NOTICE_DAYS = 30
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def settings_for(circle: Circle) -> CircleDecisionSettings:
+    found = CircleDecisionSettings.objects.filter(circle=circle).first()
+    return found or CircleDecisionSettings(circle=circle)
+
+
+def current_member_ids(circle: Circle) -> list[int]:
+    return list(
+        CircleMembership.objects.current().filter(circle=circle).values_list("user_id", flat=True)
+    )
+
+
+def _is_member(circle: Circle, user: User) -> bool:
+    return CircleMembership.objects.current().filter(circle=circle, user=user).exists()
+
+
+def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:
+    return list(
+        RoleAssignment.objects.current()
+        .filter(role__circle=circle, role__kind__in=kinds)
+        .values_list("holder_id", flat=True)
+    )
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return (
+        Proposal.objects.select_for_update()
+        .select_related("circle__organisation", "author")
+        .get(pk=proposal.pk)
+    )
+
+
+def _append(
+    proposal: Proposal,
+    actor: User | None,
+    verb: str,
+    payload: dict[str, Any],
+    *,
+    obj: Any = None,
+    notify: Iterable[int] = (),
+    circle: Circle | None = None,
+) -> LedgerEvent:
+    data = {"proposal": proposal.pk, **payload}
+    return ledger.append(
+        organisation=proposal.circle.organisation,
+        actor=actor,
+        verb=verb,
+        obj=obj if obj is not None else proposal,
+        circle=circle if circle is not None else proposal.circle,
+        payload=data,
+        notify=notify,
+    )
+
+
+def _version_payload(version: ProposalVersion) -> dict[str, Any]:
+    return {
+        "version": version.number,
+        "title": version.title,
+        "driver": version.driver,
+        "text": version.text,
+        "aim": version.aim,
+        "review_on": version.review_on.isoformat() if version.review_on else None,
+        "measures": version.measures,
+        "feedback_channel": version.feedback_channel,
+        "change_note": version.change_note,
+        "measure_set": [
+            {"metric": m.metric, "threshold": m.threshold, "owner": m.owner_id,
+             "objection": m.objection_id}
+            for m in version.measure_set.order_by("pk")
+        ],
+    }  # fmt: skip
+
+
+def _require_member(circle: Circle, user: User, message: str | None = None) -> None:
+    if not _is_member(circle, user):
+        raise ServiceError(
+            message
+            or _("Only members of %(circle)s take part in its decisions.")
+            % {"circle": circle.name},
+            status=403,
+        )
+
+
+def _require_state(proposal: Proposal, *states: str) -> None:
+    if proposal.state not in states:
+        raise ServiceError(
+            _("This proposal is at the step “%(state)s”, so that cannot be done now.")
+            % {"state": proposal.get_state_display()},
+            status=409,
+        )
+
+
+def _clean(text: str) -> str:
+    return (text or "").strip()
+
+
+def can_steer(circle: Circle, user: User) -> bool:
+    """Facilitator or leader of the circle: they step the process along."""
+    return user.pk in role_holder_ids(circle, Role.Kind.FACILITATOR, Role.Kind.LEADER)
+
+
+def can_synthesise(proposal: Proposal, user: User) -> bool:
+    if can_steer(proposal.circle, user):
+        return True
+    mode = settings_for(proposal.circle).synthesis_by
+    return mode == CircleDecisionSettings.Synthesis.AUTHOR and proposal.author_id == user.pk
+
+
+def _require_steer(proposal: Proposal, user: User) -> None:
+    if not can_steer(proposal.circle, user):
+        raise ServiceError(
+            _("Only the circle's facilitator or leader can move the process along."), status=403
+        )
+
+
+# Settings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_settings(*, circle: Circle, actor: User, **fields: Any) -> CircleDecisionSettings:
+    allowed = {
+        "default_review_months", "synthesis_by", "allow_concerns", "absentee_policy",
+        "lazy_consent_hours",
+    }  # fmt: skip
+    current, _created = CircleDecisionSettings.objects.get_or_create(circle=circle)
+    changes = {}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ServiceError(_("Unknown setting: %(field)s") % {"field": key})
+        if getattr(current, key) != value:
+            changes[key] = value
+    if "default_review_months" in changes and not 1 <= int(changes["default_review_months"]) <= 60:
+        raise ServiceError(
+            _("A review period lasts between 1 and 60 months."), field="default_review_months"
+        )
+    if "lazy_consent_hours" in changes and not 1 <= int(changes["lazy_consent_hours"]) <= 336:
+        raise ServiceError(
+            _("Give absentees between 1 hour and 14 days."), field="lazy_consent_hours"
+        )
+    if (
+        "synthesis_by" in changes
+        and changes["synthesis_by"] not in CircleDecisionSettings.Synthesis.values
+    ):
+        raise ServiceError(_("Unknown choice."), field="synthesis_by")
+    if (
+        "absentee_policy" in changes
+        and changes["absentee_policy"] not in CircleDecisionSettings.Absentees.values
+    ):
+        raise ServiceError(_("Unknown choice."), field="absentee_policy")
+    if changes:
+        for key, value in changes.items():
+            setattr(current, key, value)
+        current.save()
+        ledger.append(
+            organisation=circle.organisation, actor=actor, verb="decisions.settings_changed",
+            obj=current, circle=circle,
+            payload={"circle_name": circle.name, **{k: changes[k] for k in sorted(changes)}},
+        )  # fmt: skip
+    return current
+
+
+# Drafting and presenting ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_proposal(
+    *,
+    circle: Circle,
+    author: User,
+    title: str,
+    driver: str,
+    text: str,
+    aim: str = "",
+    review_on: dt.date | None = None,
+    measures: str = "",
+    feedback_channel: str = "",
+    is_policy: bool = True,
+    amends: Policy | None = None,
+) -> Proposal:
+    """A draft, private to its author until presented."""
+    if circle.is_archived:
+        raise ServiceError(_("An archived circle takes no proposals."), status=409)
+    _require_member(
+        circle,
+        author,
+        _(
+            "You can propose only in your own circles. To bring something to %(circle)s, raise it "
+            "with that circle: it goes to their backlog."
+        )
+        % {"circle": circle.name},
+    )
+    title, driver, text = _clean(title), _clean(driver), _clean(text)
+    if not title:
+        raise ServiceError(_("A proposal needs a title."), field="title")
+    if not driver:
+        raise ServiceError(
+            _("Say what need or tension this proposal answers (its driver)."), field="driver"
+        )
+    if not text:
+        raise ServiceError(_("Write what you propose."), field="text")
+    if amends is not None and amends.circle_id != circle.pk:
+        raise ServiceError(
+            _("A proposal can amend only its own circle's policies."), field="amends"
+        )
+    if review_on is None:
+        review_on = add_months(timezone.localdate(), settings_for(circle).default_review_months)
+    if review_on <= timezone.localdate():
+        raise ServiceError(_("The review date must be in the future."), field="review_on")
+    proposal = Proposal.objects.create(
+        circle=circle, author=author, is_policy=is_policy, amends=amends
+    )
+    ProposalVersion.objects.create(
+        proposal=proposal, number=1, title=title, driver=driver, text=text, aim=_clean(aim),
+        review_on=review_on, measures=_clean(measures), feedback_channel=_clean(feedback_channel),
+        created_by=author,
+    )  # fmt: skip
+    # A draft is private: its event carries no text, and feeds do not show it.
+    _append(proposal, author, "proposal.drafted", {"author": author.pk})
+    return proposal
+
+
+DRAFT_FIELDS = ("title", "driver", "text", "aim", "review_on", "measures", "feedback_channel")
+
+
+@transaction.atomic
+def update_draft(*, proposal: Proposal, actor: User, **fields: Any) -> Proposal:
+    proposal = _lock(proposal)
+    if proposal.author_id != actor.pk:
+        raise ServiceError(_("Only the author edits a draft."), status=403)
+    _require_state(proposal, State.DRAFT)
+    version = proposal.current_version
+    for key, value in fields.items():
+        if key not in DRAFT_FIELDS:
+            raise ServiceError(_("Unknown field: %(field)s") % {"field": key})
+        setattr(version, key, _clean(value) if isinstance(value, str) else value)
+    for key, message in (
+        ("title", _("A proposal needs a title.")),
+        ("driver", _("Say what need or tension this proposal answers (its driver).")),
+        ("text", _("Write what you propose.")),
+    ):
+        if not getattr(version, key):
+            raise ServiceError(message, field=key)
+    version.save()
+    _append(proposal, actor, "proposal.draft_updated", {"fields": sorted(fields)})
+    return proposal
+
+
+@transaction.atomic
+def present(
+    *,
+    proposal: Proposal,
+    actor: User,
+    mode: str = Proposal.Mode.ASYNC,
+    clarifying_until: dt.datetime | None = None,
+) -> Proposal:
+    proposal = _lock(proposal)
+    if proposal.author_id != actor.pk:
+        raise ServiceError(_("Only the author presents their proposal."), status=403)
+    _require_state(proposal, State.DRAFT)
+    _require_member(proposal.circle, actor)
+    if mode not in Proposal.Mode.values:
+        raise ServiceError(_("Unknown mode."), field="mode")
+    if clarifying_until is not None and clarifying_until <= timezone.now():
+        raise ServiceError(_("The window must end in the future."), field="clarifying_until")
+    proposal.state = State.CLARIFYING
+    proposal.mode = mode
+    proposal.presented_at = timezone.now()
+    proposal.step_ends_at = clarifying_until
+    proposal.save(update_fields=["state", "mode", "presented_at", "step_ends_at"])
+    version = proposal.current_version
+    BacklogItem.objects.create(
+        circle=proposal.circle, topic=version.title, source=BacklogItem.Source.PROPOSAL,
+        proposal=proposal, owner=proposal.author, raised_by=actor,
+        desired_outcome=BacklogItem.Outcome.DECIDE,
+    )  # fmt: skip
+    _append(
+        proposal, actor, "proposal.presented",
+        {"mode": mode, "author": proposal.author_id, "author_name": proposal.author.name,
+         "is_policy": proposal.is_policy, "amends": proposal.amends_id,
+         "step_ends_at": clarifying_until.isoformat() if clarifying_until else None,
+         **_version_payload(version)},
+        notify=current_member_ids(proposal.circle),
+    )  # fmt: skip
+    return proposal
+
+
+# Clarifying and reacting ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def ask_question(
+    *, proposal: Proposal, member: User, text: str = "", passed: bool = False
+) -> Contribution:
+    proposal = _lock(proposal)
+    _require_state(proposal, State.CLARIFYING)
+    _require_member(proposal.circle, member)
+    text = _clean(text)
+    if not passed and not text:
+        raise ServiceError(_("Write your question, or pass."), field="text")
+    question = Contribution.objects.create(
+        proposal=proposal, version_number=proposal.version_number,
+        kind=Contribution.Kind.QUESTION, author=member, text="" if passed else text, passed=passed,
+    )  # fmt: skip
+    _append(
+        proposal, member, "proposal.question_asked",
+        {"contribution": question.pk, "text": question.text, "passed": passed,
+         "user_name": member.name},
+        obj=question, notify=[] if passed else [proposal.author_id],
+    )  # fmt: skip
+    return question
+
+
+@transaction.atomic
+def answer_question(*, question: Contribution, actor: User, text: str) -> Contribution:
+    proposal = _lock(question.proposal)
+    _require_state(proposal, State.CLARIFYING, State.REACTING)
+    if question.kind != Contribution.Kind.QUESTION or question.passed:
+        raise ServiceError(_("Only a question can be answered."))
+    if actor.pk != proposal.author_id and not can_steer(proposal.circle, actor):
+        raise ServiceError(_("The author answers clarifying questions."), status=403)
+    text = _clean(text)
+    if not text:
+        raise ServiceError(_("Write your answer."), field="text")
+    answer = Contribution.objects.create(
+        proposal=proposal, version_number=proposal.version_number, kind=Contribution.Kind.ANSWER,
+        author=actor, text=text, reply_to=question,
+    )  # fmt: skip
+    _append(
+        proposal, actor, "proposal.question_answered",
+        {"contribution": answer.pk, "question": question.pk, "text": text},
+        obj=answer, notify=[question.author_id],
+    )  # fmt: skip
+    return answer
+
+
+@transaction.atomic
+def react(
+    *, proposal: Proposal, member: User, text: str = "", passed: bool = False
+) -> Contribution:
+    """A quick reaction. Passing is allowed, though discouraged: it is shown as a pass."""
+    proposal = _lock(proposal)
+    _require_state(proposal, State.REACTING)
+    _require_member(proposal.circle, member)
+    text = _clean(text)
+    if not passed and not text:
+        raise ServiceError(_("Write your reaction, or pass."), field="text")
+    if Contribution.objects.filter(
+        proposal=proposal, version_number=proposal.version_number,
+        kind=Contribution.Kind.REACTION, author=member,
+    ).exists():  # fmt: skip
+        raise ServiceError(_("You have already reacted to this version."), status=409)
+    reaction = Contribution.objects.create(
+        proposal=proposal, version_number=proposal.version_number,
+        kind=Contribution.Kind.REACTION, author=member, text="" if passed else text, passed=passed,
+    )  # fmt: skip
+    _append(
+        proposal, member, "proposal.reacted",
+        {"contribution": reaction.pk, "text": reaction.text, "passed": passed,
+         "user_name": member.name},
+        obj=reaction,
+    )  # fmt: skip
+    return reaction
+
+
+@transaction.atomic
+def suggest_amendment(*, proposal: Proposal, member: User, text: str) -> Contribution:
+    proposal = _lock(proposal)
+    _require_state(proposal, State.REACTING, State.SYNTHESIS)
+    _require_member(proposal.circle, member)
+    text = _clean(text)
+    if not text:
+        raise ServiceError(_("Describe the amendment you suggest."), field="text")
+    amendment = Contribution.objects.create(
+        proposal=proposal, version_number=proposal.version_number,
+        kind=Contribution.Kind.AMENDMENT, author=member, text=text,
+        amendment_status=Contribution.AmendmentStatus.OPEN,
+    )  # fmt: skip
+    _append(
+        proposal, member, "proposal.amendment_suggested",
+        {"contribution": amendment.pk, "text": text, "user_name": member.name},
+        obj=amendment, notify=[proposal.author_id],
+    )  # fmt: skip
+    return amendment
+
+
+@transaction.atomic
+def resolve_amendment(*, amendment: Contribution, actor: User, accept: bool) -> Contribution:
+    proposal = _lock(amendment.proposal)
+    if not can_synthesise(proposal, actor):
+        raise ServiceError(_("Only the person who synthesises can take up amendments."), status=403)
+    if amendment.kind != Contribution.Kind.AMENDMENT:
+        raise ServiceError(_("Only a suggested amendment can be accepted or declined."))
+    if amendment.amendment_status != Contribution.AmendmentStatus.OPEN:
+        raise ServiceError(_("This amendment has already been considered."), status=409)
+    amendment.amendment_status = (
+        Contribution.AmendmentStatus.ACCEPTED if accept else Contribution.AmendmentStatus.DECLINED
+    )
+    amendment.save(update_fields=["amendment_status"])
+    _append(
+        proposal, actor, "proposal.amendment_resolved",
+        {"contribution": amendment.pk, "accepted": accept},
+        obj=amendment, notify=[amendment.author_id],
+    )  # fmt: skip
+    return amendment
+
+
+NEXT_STEP = {State.CLARIFYING: State.REACTING, State.REACTING: State.SYNTHESIS}
+
+
+@transaction.atomic
+def advance(*, proposal: Proposal, actor: User, until: dt.datetime | None = None) -> Proposal:
+    """Move from clarifying to reactions, or from reactions to synthesis."""
+    proposal = _lock(proposal)
+    _require_state(proposal, State.CLARIFYING, State.REACTING)
+    _require_steer(proposal, actor)
+    if until is not None and until <= timezone.now():
+        raise ServiceError(_("The window must end in the future."), field="until")
+    before = proposal.state
+    proposal.state = NEXT_STEP[State(proposal.state)]
+    proposal.step_ends_at = until
+    proposal.save(update_fields=["state", "step_ends_at"])
+    _append(
+        proposal, actor, "proposal.step_changed",
+        {"from": before, "to": proposal.state,
+         "step_ends_at": until.isoformat() if until else None},
+        notify=current_member_ids(proposal.circle),
+    )  # fmt: skip
+    return proposal
+
+
+# New versions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def revise(
+    *,
+    proposal: Proposal,
+    actor: User,
+    change_note: str,
+    measures_to_add: Sequence[tuple[str, str, User]] = (),
+    integrations: dict[int, str] | None = None,
+    **fields: Any,
+) -> ProposalVersion:
+    """A substantive change: a new version. Answers to the old version no longer count.
+
+    `integrations` maps objection ids to how this version integrates them; `measures_to_add`
+    adds (metric, threshold, owner) measures, e.g. to measure an objector's concern.
+    """
+    proposal = _lock(proposal)
+    _require_state(proposal, State.REACTING, State.SYNTHESIS, State.CONSENT, State.OBJECTIONS)
+    if not can_synthesise(proposal, actor):
+        raise ServiceError(_("Only the person who synthesises can make a new version."), status=403)
+    change_note = _clean(change_note)
+    if not change_note:
+        raise ServiceError(_("Say what changed in this version."), field="change_note")
+    old = proposal.current_version
+    new = ProposalVersion(
+        proposal=proposal, number=old.number + 1, title=old.title, driver=old.driver,
+        text=old.text, aim=old.aim, review_on=old.review_on, measures=old.measures,
+        feedback_channel=old.feedback_channel, change_note=change_note, created_by=actor,
+    )  # fmt: skip
+    for key, value in fields.items():
+        if key not in DRAFT_FIELDS:
+            raise ServiceError(_("Unknown field: %(field)s") % {"field": key})
+        setattr(new, key, _clean(value) if isinstance(value, str) else value)
+    if not new.title or not new.text or not new.driver:
+        raise ServiceError(_("A version keeps its title, driver and text."))
+    if new.review_on is not None and new.review_on <= timezone.localdate():
+        raise ServiceError(_("The review date must be in the future."), field="review_on")
+    objections = {o.pk: o for o in proposal.objections.filter(status=Objection.Status.OPEN)}
+    for objection_id in integrations or {}:
+        if objection_id not in objections:
+            raise ServiceError(
+                _("That objection is not open on this proposal."), field="integrations"
+            )
+    circle_members = set(current_member_ids(proposal.circle))
+    for _metric, _threshold, owner in measures_to_add:
+        if owner.pk not in circle_members:
+            raise ServiceError(
+                _("A measure's owner must be a member of the circle."), field="measures"
+            )
+        if not _clean(_metric) or not _clean(_threshold):
+            raise ServiceError(_("A measure needs a metric and a threshold."), field="measures")
+    new.save()
+    carried = Measure.objects.filter(version=old)
+    for m in carried:
+        Measure.objects.create(version=new, metric=m.metric, threshold=m.threshold, owner=m.owner,
+                               objection=m.objection)  # fmt: skip
+    integrations = integrations or {}
+    for metric, threshold, owner in measures_to_add:
+        linked = next(iter(integrations), None)
+        Measure.objects.create(version=new, metric=_clean(metric), threshold=_clean(threshold),
+                               owner=owner, objection_id=linked)  # fmt: skip
+    for objection_id, note in integrations.items():
+        objection = objections[objection_id]
+        objection.integration = _clean(note)
+        objection.integrated_in_version = new.number
+        objection.save(update_fields=["integration", "integrated_in_version"])
+    open_round = proposal.rounds.filter(outcome=ConsentRound.Outcome.OPEN).first()
+    if open_round is not None:
+        open_round.outcome = ConsentRound.Outcome.SUPERSEDED
+        open_round.closed_at = timezone.now()
+        open_round.save(update_fields=["outcome", "closed_at"])
+    proposal.version_number = new.number
+    if proposal.state in (State.REACTING, State.CONSENT):
+        proposal.state = State.SYNTHESIS
+    proposal.save(update_fields=["version_number", "state"])
+    _append(
+        proposal, actor, "proposal.revised",
+        {**_version_payload(new),
+         "superseded_round": open_round.pk if open_round else None,
+         "integrations": {str(k): _clean(v) for k, v in integrations.items()}},
+        obj=new, notify=current_member_ids(proposal.circle),
+    )  # fmt: skip
+    return new
+
+
+# Consent rounds ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_consent_round(
+    *,
+    proposal: Proposal,
+    actor: User,
+    subject: str = ConsentRound.Subject.PROPOSAL,
+    handed_to: Circle | None = None,
+    closes_at: dt.datetime | None = None,
+) -> ConsentRound:
+    """Open a round on the current version; the roster is the circle's members at this moment."""
+    proposal = _lock(proposal)
+    _require_steer(proposal, actor)
+    if subject not in ConsentRound.Subject.values:
+        raise ServiceError(_("Unknown subject."), field="subject")
+    if subject == ConsentRound.Subject.PROPOSAL:
+        _require_state(
+            proposal, State.CLARIFYING, State.REACTING, State.SYNTHESIS, State.OBJECTIONS
+        )
+        standing = proposal.objections.filter(
+            status=Objection.Status.OPEN, version_number=proposal.version_number
+        )
+        if standing.exists():
+            raise ServiceError(
+                _(
+                    "Objections to this version still stand. Integrate them in a new version, or "
+                    "the objector may withdraw them, before a new consent round."
+                ),
+                status=409,
+            )
+    else:
+        _require_state(proposal, *Proposal.OPEN_STATES)
+    if subject == ConsentRound.Subject.HAND_OVER:
+        if handed_to is None or handed_to.kind != Circle.Kind.HELPING:
+            raise ServiceError(_("Choose the helping circle to hand it to."), field="handed_to")
+        if handed_to.organisation_id != proposal.circle.organisation_id or handed_to.is_archived:
+            raise ServiceError(
+                _("Choose an active helping circle of this organisation."), field="handed_to"
+            )
+    if subject == ConsentRound.Subject.ESCALATE and proposal.circle.parent_id is None:
+        raise ServiceError(_("This circle has no parent circle to escalate to."), status=409)
+    if closes_at is not None and closes_at <= timezone.now():
+        raise ServiceError(_("The window must end in the future."), field="closes_at")
+    if proposal.rounds.filter(outcome=ConsentRound.Outcome.OPEN).exists():
+        raise ServiceError(_("A consent round is already open on this proposal."), status=409)
+    members = current_member_ids(proposal.circle)
+    if not members:
+        raise ServiceError(_("The circle has no members to ask."), status=409)
+    circle_settings = settings_for(proposal.circle)
+    lazy = (
+        proposal.mode == Proposal.Mode.LIVE
+        and circle_settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY
+    )
+    round_ = ConsentRound.objects.create(
+        proposal=proposal, version_number=proposal.version_number, subject=subject,
+        handed_to=handed_to, lazy=lazy, opened_by=actor, closes_at=closes_at,
+    )  # fmt: skip
+    RosterEntry.objects.bulk_create(RosterEntry(round=round_, user_id=uid) for uid in members)
+    proposal.state = State.CONSENT
+    proposal.step_ends_at = closes_at
+    proposal.save(update_fields=["state", "step_ends_at"])
+    _append(
+        proposal, actor, "consent.round_opened",
+        {"round": round_.pk, "version": proposal.version_number, "subject": subject,
+         "handed_to": handed_to.pk if handed_to else None, "lazy": lazy,
+         "roster": sorted(members),
+         "closes_at": closes_at.isoformat() if closes_at else None},
+        obj=round_, notify=members,
+    )  # fmt: skip
+    return round_
+
+
+def _sync_roster(round_: ConsentRound, actor: User | None) -> None:
+    """Members who left the circle since the round opened are no longer required: record it."""
+    members = set(current_member_ids(round_.proposal.circle))
+    for entry in round_.roster.filter(required=True, left_circle_at__isnull=True).exclude(
+        user_id__in=members
+    ):
+        entry.required = False
+        entry.left_circle_at = timezone.now()
+        entry.save(update_fields=["required", "left_circle_at"])
+        _append(
+            round_.proposal, actor, "consent.roster_member_left",
+            {"round": round_.pk, "user": entry.user_id},
+            obj=round_,
+        )  # fmt: skip
+
+
+def waiting_for(round_: ConsentRound) -> list[int]:
+    """Required members who have not answered yet."""
+    answered = set(round_.responses.values_list("user_id", flat=True))
+    required = round_.roster.filter(required=True).values_list("user_id", flat=True)
+    return [uid for uid in required if uid not in answered]
+
+
+@transaction.atomic
+def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") -> ConsentResponse:
+    """One member's answer in a consent round: consent, objection (with a reason) or, where the
+    circle allows it, consent with a concern. There is no passing and no abstaining."""
+    proposal = _lock(round_.proposal)
+    round_ = ConsentRound.objects.select_for_update().get(pk=round_.pk)
+    reason = _clean(reason)
+    if answer not in ConsentResponse.Answer.values:
+        raise ServiceError(
+            _("Answer consent or objection; in a consent round nobody passes or abstains."),
+            field="answer",
+        )
+    if (
+        answer == ConsentResponse.Answer.CONCERN
+        and not settings_for(proposal.circle).allow_concerns
+    ):
+        raise ServiceError(
+            _("This circle does not record concerns: answer consent or objection."), field="answer"
+        )
+    if answer == ConsentResponse.Answer.OBJECTION and not reason:
+        raise ServiceError(
+            _("Give the reason for your objection: how would this harm the circle's aim?"),
+            field="reason",
+        )
+    if answer == ConsentResponse.Answer.CONCERN and not reason:
+        raise ServiceError(_("Say what your concern is."), field="reason")
+    late = False
+    if not round_.is_open:
+        entry = round_.roster.filter(user=user, absent=True).first()
+        window_open = round_.lazy_until is not None and timezone.now() < round_.lazy_until
+        if entry is None or not window_open or round_.outcome != ConsentRound.Outcome.CONSENTED:
+            raise ServiceError(
+                _("This consent round has closed; your answer was not recorded."), status=409
+            )
+        late = True
+    if round_.version_number != proposal.version_number and not late:
+        raise ServiceError(
+            _("This round is on an earlier version; answer the current one."), status=409
+        )
+    _sync_roster(round_, user)
+    entry = round_.roster.filter(user=user).first()
+    if entry is None:
+        raise ServiceError(
+            _("You joined the circle after this round opened, so you are not asked in it."),
+            status=403,
+        )
+    if entry.left_circle_at is not None:
+        raise ServiceError(
+            _("You have left the circle, so your answer is no longer asked."), status=403
+        )
+    try:
+        with transaction.atomic():
+            response = ConsentResponse.objects.create(
+                round=round_, user=user, answer=answer, reason=reason, after_round_closed=late
+            )
+    except IntegrityError as exc:
+        raise ServiceError(_("You have already answered in this round."), status=409) from exc
+    objection = None
+    if answer == ConsentResponse.Answer.OBJECTION:
+        objection = Objection.objects.create(
+            proposal=proposal, response=response, version_number=round_.version_number,
+            objector=user, reason=reason,
+        )  # fmt: skip
+    answered = _append(
+        proposal, user, "consent.answered",
+        {"round": round_.pk, "version": round_.version_number, "user": user.pk,
+         "user_name": user.name, "answer": answer, "reason": reason,
+         "objection": objection.pk if objection else None, "late": late},
+        obj=response,
+        notify=[proposal.author_id, *role_holder_ids(proposal.circle, Role.Kind.FACILITATOR)]
+        if objection else [],
+    )  # fmt: skip
+    # The record keeps the ledger's time for each answer, so the ledger alone reproduces it.
+    ConsentResponse.objects.filter(pk=response.pk).update(created_at=answered.occurred_at)
+    response.created_at = answered.occurred_at
+    if late:
+        if objection is not None:
+            _reopen_after_lazy_objection(proposal, round_, objection, user)
+        return response
+    if not waiting_for(round_):
+        _close(proposal, round_, actor=user)
+    return response
+
+
+@transaction.atomic
+def close_round(*, round_: ConsentRound, actor: User) -> ConsentRound:
+    """Close a round by hand. With answers missing this is refused, unless the circle uses lazy
+    consent in a live meeting: then absentees are recorded and may object afterwards."""
+    proposal = _lock(round_.proposal)
+    round_ = ConsentRound.objects.select_for_update().get(pk=round_.pk)
+    _require_steer(proposal, actor)
+    if not round_.is_open:
+        raise ServiceError(_("This consent round has already closed."), status=409)
+    _sync_roster(round_, actor)
+    missing = waiting_for(round_)
+    if missing and not round_.lazy:
+        names = ", ".join(
+            User.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True)
+        )
+        raise ServiceError(
+            _(
+                "Still waiting for answers from: %(names)s. Everyone in the circle answers before the "
+                "round closes."
+            )
+            % {"names": names},
+            status=409,
+        )
+    if missing:
+        RosterEntry.objects.filter(round=round_, user_id__in=missing).update(absent=True)
+        hours = settings_for(proposal.circle).lazy_consent_hours
+        round_.lazy_until = timezone.now() + dt.timedelta(hours=hours)
+        round_.save(update_fields=["lazy_until"])
+    _close(proposal, round_, actor=actor)
+    return round_
+
+
+def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
+    objections = list(round_.responses.filter(answer=ConsentResponse.Answer.OBJECTION))
+    round_.closed_at = timezone.now()
+    members_now = set(current_member_ids(proposal.circle))
+    on_roster = set(round_.roster.values_list("user_id", flat=True))
+    joined_late = sorted(members_now - on_roster)
+    absent = sorted(round_.roster.filter(absent=True).values_list("user_id", flat=True))
+    round_.outcome = ConsentRound.Outcome.OBJECTED if objections else ConsentRound.Outcome.CONSENTED
+    round_.save(update_fields=["closed_at", "outcome"])
+    _append(
+        proposal, actor, "consent.round_closed",
+        {"round": round_.pk, "version": round_.version_number, "subject": round_.subject,
+         "outcome": round_.outcome, "objections": [o.pk for o in objections],
+         "joined_after_opening": joined_late, "absent": absent,
+         "lazy_until": round_.lazy_until.isoformat() if round_.lazy_until else None},
+        obj=round_, notify=sorted(members_now),
+    )  # fmt: skip
+    if objections:
+        proposal.state = (
+            State.OBJECTIONS if round_.subject == ConsentRound.Subject.PROPOSAL else State.SYNTHESIS
+        )
+        proposal.step_ends_at = None
+        proposal.save(update_fields=["state", "step_ends_at"])
+        return
+    if round_.subject == ConsentRound.Subject.PROPOSAL:
+        _decide(proposal, round_, actor=actor)
+    else:
+        _exit(proposal, round_, actor=actor)
+
+
+def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decision:
+    version = proposal.current_version
+    # The guards, checked once more where the decision is made.
+    if round_.version_number != version.number:
+        raise ServiceError(_("The round was on an earlier version."), status=409)
+    if proposal.objections.filter(
+        status=Objection.Status.OPEN, version_number=version.number
+    ).exists():
+        raise ServiceError(_("An objection to this version stands."), status=409)
+    if waiting_for(round_) and not round_.lazy:
+        raise ServiceError(_("Not everyone has answered."), status=409)
+    now = timezone.now()
+    # Objections to earlier versions: the objector has now consented, so they were integrated.
+    for objection in proposal.objections.filter(status=Objection.Status.OPEN):
+        objection.status = Objection.Status.INTEGRATED
+        objection.resolved_at = now
+        if objection.integrated_in_version is None:
+            objection.integrated_in_version = version.number
+        objection.save(update_fields=["status", "resolved_at", "integrated_in_version"])
+    policy = None
+    if proposal.is_policy:
+        if proposal.amends is not None:
+            policy = Policy.objects.select_for_update().get(pk=proposal.amends.pk)
+            policy.title = version.title
+        else:
+            policy = Policy(circle=proposal.circle, title=version.title)
+        policy.review_on = version.review_on
+        policy.save()
+    decision = Decision.objects.create(
+        proposal=proposal, circle=proposal.circle, version=version, consent_round=round_,
+        policy=policy, decided_at=now, review_on=version.review_on,
+        rationale=version.driver, record={},
+    )  # fmt: skip
+    if policy is not None:
+        policy.current_decision = decision
+        policy.save(update_fields=["current_decision"])
+    record = build_record(proposal, decision)
+    event = _append(
+        proposal, actor, "proposal.decided",
+        {"decision": decision.pk, "policy": policy.pk if policy else None, "record": record},
+        obj=decision, notify=current_member_ids(proposal.circle),
+    )  # fmt: skip
+    decision.record = record
+    decision.ledger_hash = event.hash
+    decision.ledger_sequence = event.sequence
+    decision.save(update_fields=["record", "ledger_hash", "ledger_sequence"])
+    proposal.state = State.DECIDED
+    proposal.closed_at = now
+    proposal.step_ends_at = None
+    proposal.save(update_fields=["state", "closed_at", "step_ends_at"])
+    _close_items(proposal, actor)
+    if policy is not None:
+        # A new version of a policy settles any review item that was waiting on it.
+        for item in BacklogItem.objects.open().filter(policy=policy):
+            _close_item(item, actor, BacklogItem.Status.DONE)
+    return decision
+
+
+def _exit(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
+    target = {
+        ConsentRound.Subject.POSTPONE: State.POSTPONED,
+        ConsentRound.Subject.DROP: State.DROPPED,
+        ConsentRound.Subject.HAND_OVER: State.HANDED_OVER,
+        ConsentRound.Subject.ESCALATE: State.ESCALATED,
+    }[ConsentRound.Subject(round_.subject)]
+    proposal.state = target
+    proposal.closed_at = timezone.now()
+    proposal.step_ends_at = None
+    receiving: Circle | None = None
+    if target == State.HANDED_OVER:
+        receiving = round_.handed_to
+        proposal.handed_to = receiving
+    elif target == State.ESCALATED:
+        receiving = proposal.circle.parent
+        proposal.handed_to = receiving
+    proposal.save(update_fields=["state", "closed_at", "step_ends_at", "handed_to"])
+    if target != State.POSTPONED:
+        _close_items(proposal, actor)
+    version = proposal.current_version
+    if receiving is not None:
+        item = BacklogItem.objects.create(
+            circle=receiving, topic=version.title, description=version.driver,
+            source=BacklogItem.Source.OTHER_CIRCLE, raised_by=actor, raised_from=proposal.circle,
+            proposal=proposal, desired_outcome=BacklogItem.Outcome.DECIDE,
+        )  # fmt: skip
+        ledger.append(
+            organisation=receiving.organisation, actor=actor, verb="backlog.item_added", obj=item,
+            circle=receiving,
+            payload={"item": item.pk, "topic": item.topic, "source": item.source,
+                     "from_circle": proposal.circle.pk, "proposal": proposal.pk},
+            notify=current_member_ids(receiving),
+        )  # fmt: skip
+    _append(proposal, actor, "proposal.exited", {"state": target,
+            "handed_to": receiving.pk if receiving else None})  # fmt: skip
+
+
+def _close_items(proposal: Proposal, actor: User) -> None:
+    for item in BacklogItem.objects.open().filter(proposal=proposal, circle=proposal.circle):
+        _close_item(item, actor, BacklogItem.Status.DONE)
+
+
+def _close_item(item: BacklogItem, actor: User | None, status: str) -> None:
+    item.status = status
+    item.closed_at = timezone.now()
+    item.save(update_fields=["status", "closed_at"])
+    ledger.append(
+        organisation=item.circle.organisation, actor=actor, verb="backlog.item_closed", obj=item,
+        circle=item.circle, payload={"item": item.pk, "topic": item.topic, "status": status},
+    )  # fmt: skip
+
+
+def _reopen_after_lazy_objection(
+    proposal: Proposal, round_: ConsentRound, objection: Objection, user: User
+) -> None:
+    decision = Decision.objects.filter(proposal=proposal).first()
+    now = timezone.now()
+    if decision is not None and decision.reopened_at is None:
+        decision.reopened_at = now
+        decision.save(update_fields=["reopened_at"])
+        policy = decision.policy
+        if policy is not None and policy.current_decision_id == decision.pk:
+            previous = (
+                policy.decisions.exclude(pk=decision.pk).filter(reopened_at__isnull=True).first()
+            )
+            if previous is None:
+                policy.retired_at = now
+            else:
+                policy.current_decision = previous
+                policy.review_on = previous.review_on
+                policy.title = previous.version.title
+            policy.save()
+    proposal.state = State.OBJECTIONS
+    proposal.closed_at = None
+    proposal.save(update_fields=["state", "closed_at"])
+    item = BacklogItem.objects.create(
+        circle=proposal.circle, topic=proposal.current_version.title,
+        description=objection.reason, source=BacklogItem.Source.LAZY_OBJECTION,
+        raised_by=user, proposal=proposal, desired_outcome=BacklogItem.Outcome.DECIDE,
+    )  # fmt: skip
+    _append(
+        proposal, user, "proposal.reopened",
+        {"decision": decision.pk if decision else None, "objection": objection.pk,
+         "item": item.pk},
+        notify=current_member_ids(proposal.circle),
+    )  # fmt: skip
+
+
+# Objection handling ------------------------------------------------------------------------
+
+
+def _lock_objection(objection: Objection) -> tuple[Proposal, Objection]:
+    proposal = _lock(objection.proposal)
+    return proposal, Objection.objects.select_for_update().get(pk=objection.pk)
+
+
+@transaction.atomic
+def discuss_objection(*, objection: Objection, author: User, text: str) -> ObjectionMessage:
+    proposal, objection = _lock_objection(objection)
+    _require_member(proposal.circle, author)
+    text = _clean(text)
+    if not text:
+        raise ServiceError(_("Write something."), field="text")
+    message = ObjectionMessage.objects.create(objection=objection, author=author, text=text)
+    _append(
+        proposal, author, "objection.discussed",
+        {"objection": objection.pk, "message": message.pk, "text": text},
+        obj=message, notify=[objection.objector_id],
+    )  # fmt: skip
+    return message
+
+
+@transaction.atomic
+def state_back(*, objection: Objection, actor: User, text: str) -> Objection:
+    """Someone says the objection back in their own words; the objector then confirms."""
+    proposal, objection = _lock_objection(objection)
+    _require_member(proposal.circle, actor)
+    if objection.status != Objection.Status.OPEN:
+        raise ServiceError(_("This objection is no longer open."), status=409)
+    if actor.pk == objection.objector_id:
+        raise ServiceError(_("Someone else states your objection back to you."), status=403)
+    text = _clean(text)
+    if not text:
+        raise ServiceError(_("Say the objection back in your own words."), field="text")
+    objection.stated_back = text
+    objection.stated_back_by = actor
+    objection.stated_back_at = timezone.now()
+    objection.confirmed_at = None
+    objection.save(
+        update_fields=["stated_back", "stated_back_by", "stated_back_at", "confirmed_at"]
+    )
+    _append(
+        proposal, actor, "objection.stated_back",
+        {"objection": objection.pk, "text": text},
+        obj=objection, notify=[objection.objector_id],
+    )  # fmt: skip
+    return objection
+
+
+@transaction.atomic
+def confirm_heard(*, objection: Objection, objector: User) -> Objection:
+    """The objector: “yes, that is my objection”. Being heard is recorded."""
+    proposal, objection = _lock_objection(objection)
+    if objector.pk != objection.objector_id:
+        raise ServiceError(_("Only the objector confirms they were understood."), status=403)
+    if not objection.stated_back:
+        raise ServiceError(_("Nobody has stated the objection back yet."), status=409)
+    if objection.confirmed_at is not None:
+        raise ServiceError(_("You have already confirmed this."), status=409)
+    objection.confirmed_at = timezone.now()
+    objection.save(update_fields=["confirmed_at"])
+    _append(
+        proposal, objector, "objection.confirmed",
+        {"objection": objection.pk, "stated_back": objection.stated_back},
+        obj=objection,
+        notify=[objection.stated_back_by_id] if objection.stated_back_by_id else [],
+    )  # fmt: skip
+    return objection
+
+
+@transaction.atomic
+def withdraw_objection(*, objection: Objection, actor: User) -> Objection:
+    """Only the objector withdraws their objection: nobody, the facilitator included, clears it."""
+    proposal, objection = _lock_objection(objection)
+    if actor.pk != objection.objector_id:
+        raise ServiceError(_("Only the person who objected can withdraw an objection."), status=403)
+    if objection.status != Objection.Status.OPEN:
+        raise ServiceError(_("This objection is no longer open."), status=409)
+    objection.status = Objection.Status.WITHDRAWN
+    objection.resolved_at = timezone.now()
+    objection.save(update_fields=["status", "resolved_at"])
+    _append(
+        proposal, actor, "objection.withdrawn", {"objection": objection.pk},
+        obj=objection, notify=[proposal.author_id],
+    )  # fmt: skip
+    # If that was the last objection of the last round on this version, the round's answers are
+    # complete and no objection stands: the proposal is decided.
+    last = proposal.rounds.exclude(outcome=ConsentRound.Outcome.SUPERSEDED).order_by("-pk").first()
+    standing = proposal.objections.filter(
+        status=Objection.Status.OPEN, version_number=proposal.version_number
+    )
+    if (
+        last is not None
+        and last.outcome == ConsentRound.Outcome.OBJECTED
+        and last.version_number == proposal.version_number
+        and proposal.state == State.OBJECTIONS
+        and not standing.exists()
+        and not waiting_for(last)
+    ):
+        last.outcome = ConsentRound.Outcome.CONSENTED
+        last.save(update_fields=["outcome"])
+        if last.subject == ConsentRound.Subject.PROPOSAL:
+            _decide(proposal, last, actor=actor)
+        else:
+            _exit(proposal, last, actor=actor)
+    return objection
+
+
+# The decision record -----------------------------------------------------------------------
+
+
+def build_record(proposal: Proposal, decision: Decision) -> dict[str, Any]:
+    """Everything on a decision, from the database. `record_from_ledger` rebuilds the same."""
+    version = decision.version
+    round_ = decision.consent_round
+    return {
+        "proposal": proposal.pk,
+        "circle": proposal.circle_id,
+        "author": proposal.author_id,
+        "version": _version_payload(version),
+        "rationale": decision.rationale,
+        "review_on": decision.review_on.isoformat() if decision.review_on else None,
+        "round": round_.pk,
+        "roster": sorted(round_.roster.values_list("user_id", flat=True)),
+        "answers": [
+            {"user": r.user_id, "answer": r.answer, "reason": r.reason,
+             "at": r.created_at.isoformat()}
+            for r in round_.responses.order_by("pk")
+        ],
+        "objections": [
+            {"id": o.pk, "version": o.version_number, "objector": o.objector_id,
+             "reason": o.reason, "stated_back": o.stated_back,
+             "confirmed": o.confirmed_at is not None, "status": o.status,
+             "integration": o.integration, "integrated_in_version": o.integrated_in_version}
+            for o in proposal.objections.order_by("pk")
+        ],
+        "concerns": [
+            {"user": r.user_id, "reason": r.reason}
+            for r in round_.responses.filter(answer=ConsentResponse.Answer.CONCERN).order_by("pk")
+        ],
+    }  # fmt: skip
+
+
+def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
+    """Rebuild a decision's record from the ledger events alone (no other table is read)."""
+    events = LedgerEvent.objects.filter(
+        organisation_id=proposal.circle.organisation_id, payload__proposal=proposal.pk
+    ).order_by("sequence")
+    versions: dict[int, dict[str, Any]] = {}
+    rounds: dict[int, dict[str, Any]] = {}
+    objections: dict[int, dict[str, Any]] = {}
+    answer_times: dict[tuple[int, int], str] = {}
+    integrations: dict[int, dict[str, str]] = {}
+    author = None
+    decided: dict[str, Any] | None = None
+    for event in events:
+        p = event.payload
+        if event.verb == "proposal.presented":
+            author = p["author"]
+            versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
+        elif event.verb == "proposal.revised":
+            versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
+            integrations[p["version"]] = p.get("integrations") or {}
+        elif event.verb == "consent.round_opened":
+            rounds[p["round"]] = {"roster": p["roster"], "answers": [], "version": p["version"]}
+        elif event.verb == "consent.answered":
+            rounds[p["round"]]["answers"].append(
+                {"user": p["user"], "answer": p["answer"], "reason": p["reason"]}
+            )
+            answer_times[(p["round"], p["user"])] = event.occurred_at.isoformat()
+            if p.get("objection"):
+                objections[p["objection"]] = {
+                    "id": p["objection"], "version": p["version"], "objector": p["user"],
+                    "reason": p["reason"], "stated_back": "", "confirmed": False,
+                    "status": "open", "integration": "", "integrated_in_version": None,
+                }  # fmt: skip
+        elif event.verb == "objection.stated_back":
+            objections[p["objection"]]["stated_back"] = p["text"]
+            objections[p["objection"]]["confirmed"] = False
+        elif event.verb == "objection.confirmed":
+            objections[p["objection"]]["confirmed"] = True
+        elif event.verb == "objection.withdrawn":
+            objections[p["objection"]]["status"] = "withdrawn"
+        elif event.verb == "proposal.decided":
+            decided = p
+    if decided is None:
+        return {}
+    # Integration notes and their versions are carried on the revisions.
+    for number in sorted(integrations):
+        for objection_id, note in integrations[number].items():
+            objections[int(objection_id)]["integration"] = note
+            objections[int(objection_id)]["integrated_in_version"] = number
+    record = dict(decided["record"])
+    final_round = record["round"]
+    final_version = rounds[final_round]["version"]
+    for o in objections.values():
+        if o["status"] == "open":
+            o["status"] = "integrated"
+            if o["integrated_in_version"] is None:
+                o["integrated_in_version"] = final_version
+    rebuilt = {
+        "proposal": proposal.pk,
+        "circle": event_circle(events),
+        "author": author,
+        "version": versions[final_version],
+        "rationale": versions[final_version]["driver"],
+        "review_on": versions[final_version]["review_on"],
+        "round": final_round,
+        "roster": sorted(rounds[final_round]["roster"]),
+        "answers": [
+            {**a, "at": answer_times[(final_round, a["user"])]}
+            for a in rounds[final_round]["answers"]
+        ],
+        "objections": [objections[k] for k in sorted(objections)],
+        "concerns": [
+            {"user": a["user"], "reason": a["reason"]}
+            for a in rounds[final_round]["answers"]
+            if a["answer"] == ConsentResponse.Answer.CONCERN
+        ],
+    }
+    return rebuilt
+
+
+_VERSION_KEYS = (
+    "version", "title", "driver", "text", "aim", "review_on", "measures", "feedback_channel",
+    "change_note", "measure_set",
+)  # fmt: skip
+
+
+def event_circle(events: Any) -> int | None:
+    first = events.first()
+    return first.circle_id if first is not None else None
+
+
+# Policies ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def call_early_review(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
+    """Anyone in the circle may call a review before it falls due: it goes to the backlog."""
+    _require_member(policy.circle, actor)
+    reason = _clean(reason)
+    if not reason:
+        raise ServiceError(_("Say why the policy should be reviewed now."), field="reason")
+    return _policy_item(policy, actor, BacklogItem.Source.EARLY_REVIEW, reason)
+
+
+@transaction.atomic
+def withdraw_consent(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
+    """Withdrawing consent does not end a policy: it stays in force and a review is called."""
+    _require_member(policy.circle, actor)
+    reason = _clean(reason)
+    if not reason:
+        raise ServiceError(_("Say why you withdraw your consent."), field="reason")
+    return _policy_item(policy, actor, BacklogItem.Source.CONSENT_WITHDRAWN, reason)
+
+
+def _policy_item(policy: Policy, actor: User | None, source: str, reason: str) -> BacklogItem:
+    existing = BacklogItem.objects.open().filter(policy=policy, source=source).first()
+    if existing is not None:
+        if reason:
+            existing.description = (existing.description + "\n\n" + reason).strip()
+            existing.save(update_fields=["description"])
+        item = existing
+    else:
+        item = BacklogItem.objects.create(
+            circle=policy.circle, topic=_("Review: %(title)s") % {"title": policy.title},
+            description=reason, source=source, raised_by=actor, policy=policy,
+            desired_outcome=BacklogItem.Outcome.DECIDE, due_on=policy.review_on,
+        )  # fmt: skip
+    ledger.append(
+        organisation=policy.circle.organisation, actor=actor, verb="policy.review_called",
+        obj=policy, circle=policy.circle,
+        payload={"policy": policy.pk, "title": policy.title, "source": source, "reason": reason,
+                 "item": item.pk},
+        notify=_review_audience(policy.circle),
+    )  # fmt: skip
+    return item
+
+
+def _review_audience(circle: Circle) -> list[int]:
+    """The secretary tracks reviews, but the whole circle is told: not only the author."""
+    return sorted(
+        set(current_member_ids(circle)) | set(role_holder_ids(circle, Role.Kind.SECRETARY))
+    )
+
+
+# Backlog -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_backlog_item(
+    *,
+    circle: Circle,
+    actor: User,
+    topic: str,
+    description: str = "",
+    desired_outcome: str = BacklogItem.Outcome.DECIDE,
+    owner: User | None = None,
+    due_on: dt.date | None = None,
+) -> BacklogItem:
+    """A member adds a topic to their circle's backlog; someone from another circle raises it."""
+    topic = _clean(topic)
+    if not topic:
+        raise ServiceError(_("Give the item a topic."), field="topic")
+    if desired_outcome not in BacklogItem.Outcome.values:
+        raise ServiceError(_("Choose understand, explore or decide."), field="desired_outcome")
+    if circle.is_archived:
+        raise ServiceError(_("An archived circle has no backlog."), status=409)
+    is_member = _is_member(circle, actor)
+    if owner is not None and not _is_member(circle, owner):
+        raise ServiceError(_("The owner must be a member of the circle."), field="owner")
+    from_circle = None
+    if not is_member:
+        from_circle = (
+            Circle.objects.filter(
+                memberships__user=actor, memberships__ended_on__isnull=True,
+                organisation=circle.organisation, archived_at__isnull=True,
+            ).exclude(pk=circle.pk).order_by("name").first()
+        )  # fmt: skip
+    item = BacklogItem.objects.create(
+        circle=circle, topic=topic, description=_clean(description),
+        desired_outcome=desired_outcome, owner=owner if is_member else None, due_on=due_on,
+        source=BacklogItem.Source.MEMBER if is_member else BacklogItem.Source.OTHER_CIRCLE,
+        raised_by=actor, raised_from=from_circle,
+    )  # fmt: skip
+    ledger.append(
+        organisation=circle.organisation, actor=actor, verb="backlog.item_added", obj=item,
+        circle=circle,
+        payload={"item": item.pk, "topic": topic, "source": item.source,
+                 "from_circle": from_circle.pk if from_circle else None},
+        notify=role_holder_ids(circle, Role.Kind.SECRETARY, Role.Kind.FACILITATOR)
+        if not is_member else [],
+    )  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def close_backlog_item(
+    *, item: BacklogItem, actor: User, status: str = BacklogItem.Status.DONE
+) -> BacklogItem:
+    item = (
+        BacklogItem.objects.select_for_update()
+        .select_related("circle__organisation")
+        .get(pk=item.pk)
+    )
+    _require_member(item.circle, actor)
+    if item.status != BacklogItem.Status.OPEN:
+        raise ServiceError(_("This item is already closed."), status=409)
+    if status not in (BacklogItem.Status.DONE, BacklogItem.Status.DROPPED):
+        raise ServiceError(_("Unknown status."), field="status")
+    _close_item(item, actor, status)
+    return item
+
+
+# Reminders ---------------------------------------------------------------------------------
+
+
+def send_reminders(*, today: dt.date | None = None) -> int:
+    """Put reviews and terms that fall due on their circle's backlog, and remind the circle's
+    secretary and members, again every week until someone handles the item. Returns the number of
+    reminders sent. Safe to run as often as you like (e.g. hourly from cron or the task worker)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    sent = 0
+    horizon = today + dt.timedelta(days=REVIEW_NOTICE_DAYS)
+    policies = Policy.objects.filter(
+        retired_at__isnull=True, superseded_by__isnull=True, review_on__lte=horizon,
+        circle__archived_at__isnull=True,
+    ).select_related("circle__organisation")  # fmt: skip
+    for policy in policies:
+        sent += _remind_policy(policy, now)
+    terms = (
+        RoleAssignment.objects.current()
+        .filter(term_end__lte=today + dt.timedelta(days=TERM_NOTICE_DAYS),
+                role__circle__archived_at__isnull=True)
+        .select_related("role__circle__organisation", "holder")
+    )  # fmt: skip
+    for assignment in terms:
+        sent += _remind_term(assignment, now)
+    return sent
+
+
+@transaction.atomic
+def _remind_policy(policy: Policy, now: dt.datetime) -> int:
+    item = (
+        BacklogItem.objects.select_for_update()
+        .open()
+        .filter(policy=policy, source=BacklogItem.Source.REVIEW_DUE)
+        .first()
+    )
+    created = item is None
+    if item is None:
+        item = BacklogItem.objects.create(
+            circle=policy.circle, topic=_("Review: %(title)s") % {"title": policy.title},
+            source=BacklogItem.Source.REVIEW_DUE, policy=policy, due_on=policy.review_on,
+            desired_outcome=BacklogItem.Outcome.DECIDE,
+        )  # fmt: skip
+    return _remind(item, now, created, {"policy": policy.pk, "title": policy.title,
+                   "review_on": policy.review_on.isoformat() if policy.review_on else None})  # fmt: skip
+
+
+@transaction.atomic
+def _remind_term(assignment: RoleAssignment, now: dt.datetime) -> int:
+    circle = assignment.role.circle
+    item = BacklogItem.objects.select_for_update().open().filter(assignment=assignment).first()
+    created = item is None
+    if item is None:
+        item = BacklogItem.objects.create(
+            circle=circle,
+            topic=_("Term ending: %(role)s (%(name)s)")
+            % {"role": assignment.role.name, "name": assignment.holder.name},
+            source=BacklogItem.Source.TERM_ENDING, assignment=assignment,
+            due_on=assignment.term_end, desired_outcome=BacklogItem.Outcome.DECIDE,
+        )  # fmt: skip
+    return _remind(item, now, created, {"assignment": assignment.pk, "role_name": assignment.role.name,
+                   "holder_name": assignment.holder.name,
+                   "term_end": assignment.term_end.isoformat()})  # fmt: skip
+
+
+def _remind(item: BacklogItem, now: dt.datetime, created: bool, payload: dict[str, Any]) -> int:
+    if (
+        not created
+        and item.last_reminded_at is not None
+        and now - item.last_reminded_at < REMINDER_INTERVAL
+    ):
+        return 0
+    item.last_reminded_at = now
+    item.reminders_sent += 1
+    item.save(update_fields=["last_reminded_at", "reminders_sent"])
+    ledger.append(
+        organisation=item.circle.organisation, actor=None, verb="backlog.reminder",
+        obj=item, circle=item.circle,
+        payload={"item": item.pk, "topic": item.topic, "source": item.source,
+                 "reminder": item.reminders_sent, "due_on": item.due_on.isoformat() if item.due_on else None,
+                 **payload},
+        notify=_review_audience(item.circle),
+    )  # fmt: skip
+    return 1
+
+
+def needs_me(user: User, circle_ids: Iterable[int]) -> dict[str, Any]:
+    """What a person should act on in their circles: open steps, rounds awaiting their answer,
+    objections to respond to, and backlog items."""
+    ids = list(circle_ids)
+    awaiting = (
+        ConsentRound.objects.filter(
+            outcome=ConsentRound.Outcome.OPEN, proposal__circle_id__in=ids,
+            roster__user=user, roster__required=True,
+        )
+        .exclude(responses__user=user)
+        .select_related("proposal__circle")
+        .distinct()
+    )  # fmt: skip
+    objections_to_me = Objection.objects.filter(
+        objector=user, status=Objection.Status.OPEN, stated_back__gt="", confirmed_at__isnull=True
+    ).select_related("proposal__circle")
+    open_proposals = (
+        Proposal.objects.open().filter(circle_id__in=ids)
+        .filter(Q(state__in=[State.CLARIFYING, State.REACTING, State.OBJECTIONS]))
+        .select_related("circle")
+    )  # fmt: skip
+    items = BacklogItem.objects.open().filter(circle_id__in=ids).select_related("circle")
+    return {
+        "rounds": list(awaiting),
+        "objections_to_confirm": list(objections_to_me),
+        "proposals": list(open_proposals),
+        "backlog": list(items[:50]),
+    }

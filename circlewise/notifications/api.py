@@ -1,0 +1,78 @@
+"""API operations on the caller's notifications."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import P, QueryEx, Router, Schema
+from ninja.pagination import paginate
+
+from circlewise.core.api import EventOut, Pages, responses
+from circlewise.core.api_auth import auth_user
+
+from . import services
+from .models import Notification
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+    is_read: bool
+    event: EventOut
+
+    @staticmethod
+    def resolve_is_read(obj: Notification) -> bool:
+        return obj.read_at is not None
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+@router.get(
+    "/notifications",
+    response=list[NotificationOut],
+    operation_id="listNotifications",
+    summary="Your notifications, newest first",
+)
+@paginate(Pages)
+def list_notifications(
+    request: HttpRequest,
+    unread: QueryEx[bool, P(description="Only those not yet read.")] = False,
+) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=auth_user(request)).select_related(
+        "event__actor"
+    )
+    if unread:
+        notifications = notifications.unread()
+    return notifications.order_by("-id")
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response=responses(NotificationOut),
+    operation_id="markNotificationRead",
+    summary="Mark one notification read",
+)
+def mark_notification_read(request: HttpRequest, notification_id: int) -> Notification:
+    user = auth_user(request)
+    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    if notification is None:
+        raise Http404
+    services.mark_read(user=user, notification_ids=[notification.pk])
+    notification.refresh_from_db()
+    return notification
+
+
+@router.post(
+    "/notifications/read-all",
+    response=responses(MarkedOut),
+    operation_id="markAllNotificationsRead",
+    summary="Mark all your notifications read",
+)
+def mark_all_notifications_read(request: HttpRequest) -> dict[str, Any]:
+    return {"marked": services.mark_read(user=auth_user(request), notification_ids=None)}

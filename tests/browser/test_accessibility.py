@@ -1,0 +1,41 @@
+"""axe-core on the main pages, on a desktop and on a phone: no serious or critical violations."""
+
+import pytest
+
+from .conftest import DESKTOP, PHONE, axe_violations, describe_violations, screenshot
+
+pytestmark = pytest.mark.browser
+
+# (name, who looks, where): chiara has notifications from the demo's changes (ada made them).
+PAGES = [
+    ("sign-in", None, lambda site: f"{site.url}/accounts/login/"),
+    ("org-home", "ada", lambda site: site.org_url()),
+    ("org-chart", "ada", lambda site: site.org_url("chart/")),
+    ("circle-list", "ada", lambda site: site.org_url("circles/")),
+    ("circle", "ada", lambda site: site.circle_url("Land & Gardens")),
+    ("role-assign", "ada", lambda site: site.assign_url("Land & Gardens", "Secretary")),
+    ("terms", "ada", lambda site: site.org_url("terms/")),
+    ("notifications", "chiara", lambda site: f"{site.url}/notifications/"),
+]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+@pytest.mark.parametrize(("name", "who", "where"), PAGES, ids=[p[0] for p in PAGES])
+def test_the_page_has_no_serious_accessibility_violations(
+    open_page, site, axe_source, name, who, where, viewport
+):
+    # given the page, as someone who may see it
+    page = open_page(who, viewport=viewport)
+    response = page.goto(where(site))
+    assert response is not None and response.status == 200, (
+        f"{name} answered {response and response.status}"
+    )
+
+    # when axe-core checks it
+    violations = axe_violations(page, axe_source)
+
+    # then nothing serious or critical is found
+    screenshot(page, f"axe-{name}-{viewport['width']}")
+    assert not violations, (
+        f"{name} at {viewport['width']}x{viewport['height']}:\n" + describe_violations(violations)
+    )

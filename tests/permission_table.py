@@ -1,0 +1,325 @@
+"""The permission table: every route of the site and every API operation, with who may use it.
+
+One entry per route. Pages are named by their URL name ("circles:circle_detail"), API operations
+by method and path template ("GET /api/v1/circles/{circle_id}"). Each entry says which kind of
+object the route addresses and the access level each HTTP method needs. Third-party routes
+(django-allauth under /accounts/, the Django admin under /admin/) are listed by pattern prefix with
+one coarse level each.
+
+The route inventory test (test_route_inventory.py) fails when a route exists that is not listed
+here, or when an entry here names a route that no longer exists. The permission matrix test
+(test_permission_matrix.py) requests every route as every persona with every method and compares
+the answer with what this table says, through a hand-written account of who each persona is.
+
+Access levels:
+
+- public: anyone, signed in or not.
+- authenticated: any signed-in person.
+- owner: the person the object belongs to (their own notification or token); anyone else gets 404.
+- org_member: a current member of the organisation in the URL.
+- org_admin: an admin of that organisation.
+- circle_visible: an organisation member who may see the circle (open, or private and a member).
+- circle_steward: the leader or facilitator of the circle or of its parent circle, or an org admin.
+- parent_steward: the leader or facilitator of the circle's PARENT circle, or an org admin.
+- circle_creator: creating a circle: inside a parent, an org admin or a steward (leader or
+  facilitator) of that parent; at the top, an org admin.
+- steward_anywhere: the new-circle form: an org admin, or a steward of any circle of the
+  organisation (the form offers the circles they steward as parents); with ?parent=, as
+  circle_creator for that parent.
+- staff: Django admin staff (no persona is staff: everyone is sent to the admin's login).
+- nobody: the route answers 404 to everyone (django-ninja's API root).
+
+Targets (the kind of object a route addresses): none, org, circle, new_circle, person, circle_member,
+role, assignment, invitation, invitation_token, token, notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+OWNER = "owner"
+ORG_MEMBER = "org_member"
+ORG_ADMIN = "org_admin"
+CIRCLE_VISIBLE = "circle_visible"
+CIRCLE_STEWARD = "circle_steward"
+PARENT_STEWARD = "parent_steward"
+CIRCLE_CREATOR = "circle_creator"
+STEWARD_ANYWHERE = "steward_anywhere"
+STAFF = "staff"
+NOBODY = "nobody"
+
+LEVELS = (
+    PUBLIC,
+    AUTHENTICATED,
+    OWNER,
+    ORG_MEMBER,
+    ORG_ADMIN,
+    CIRCLE_VISIBLE,
+    CIRCLE_STEWARD,
+    PARENT_STEWARD,
+    CIRCLE_CREATOR,
+    STEWARD_ANYWHERE,
+    STAFF,
+    NOBODY,
+)
+
+TARGETS = (
+    "none",
+    "org",
+    "circle",
+    "new_circle",
+    "person",
+    "circle_member",
+    "role",
+    "assignment",
+    "invitation",
+    "invitation_token",
+    "token",
+    "notification",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One page (by URL name) or one API operation (by "METHOD /api/v1/path/{param}")."""
+
+    key: str
+    target: str
+    access: Mapping[str, str]
+    note: str = ""
+
+    @property
+    def is_api(self) -> bool:
+        return " " in self.key
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(self.access)
+
+
+@dataclass(frozen=True)
+class ThirdParty:
+    """Every route whose pattern starts with `prefix`, at one coarse level.
+
+    The matrix requests the routes named in `probes` with GET (they take no arguments).
+    """
+
+    prefix: str
+    level: str
+    probes: tuple[str, ...] = ()
+    probe_suffixes: tuple[str, ...] = field(default=())
+    note: str = ""
+
+
+def page(key: str, target: str, note: str = "", **access: str) -> Route:
+    return Route(key, target, dict(access), note)
+
+
+def api(method: str, path: str, target: str, level: str, note: str = "") -> Route:
+    return Route(f"{method} {path}", target, {method: level}, note)
+
+
+GET, POST = "GET", "POST"
+
+PAGES: tuple[Route, ...] = (
+    # Accounts
+    page("home", "none", GET=AUTHENTICATED),
+    page("accept_invitation", "invitation_token", GET=PUBLIC, POST=PUBLIC),
+    page("profile", "none", GET=AUTHENTICATED, POST=AUTHENTICATED),
+    page("tokens", "none", GET=AUTHENTICATED, POST=AUTHENTICATED),
+    page("revoke_token", "token", POST=OWNER),
+    # Notifications
+    page("notifications:list", "none", GET=AUTHENTICATED),
+    page("notifications:mark_all_read", "none", POST=AUTHENTICATED),
+    page("notifications:mark_read", "notification", POST=OWNER),
+    # The organisation
+    page("circles:org_home", "org", GET=ORG_MEMBER),
+    page("circles:org_about", "org", GET=ORG_MEMBER),
+    page("circles:org_edit", "org", GET=ORG_ADMIN, POST=ORG_ADMIN),
+    page("circles:org_members", "org", GET=ORG_MEMBER),
+    page("circles:invite", "org", POST=ORG_ADMIN, note="the form lives on the members page"),
+    page("circles:revoke_invitation", "invitation", POST=ORG_ADMIN),
+    page("circles:set_admin", "person", POST=ORG_ADMIN),
+    page("circles:remove_member", "person", GET=ORG_ADMIN, POST=ORG_ADMIN, note="GET confirms"),
+    page("circles:person_detail", "person", GET=ORG_MEMBER),
+    page("circles:circle_list", "org", GET=ORG_MEMBER),
+    page("circles:org_chart", "org", GET=ORG_MEMBER),
+    page("circles:circle_create", "new_circle", GET=STEWARD_ANYWHERE, POST=STEWARD_ANYWHERE),
+    page("circles:terms", "org", GET=ORG_MEMBER),
+    page("circles:org_feed", "org", GET=ORG_MEMBER),
+    page("circles:ledger", "org", GET=ORG_ADMIN),
+    # One circle
+    page("circles:circle_detail", "circle", GET=CIRCLE_VISIBLE),
+    page("circles:circle_feed", "circle", GET=CIRCLE_VISIBLE),
+    page("circles:circle_edit", "circle", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:circle_archive", "circle", GET=PARENT_STEWARD, POST=PARENT_STEWARD),
+    page("circles:member_add", "circle", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:member_end", "circle_member", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:role_create", "circle", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:role_detail", "role", GET=CIRCLE_VISIBLE),
+    page("circles:role_edit", "role", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:role_assign", "role", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("circles:assignment_end", "assignment", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    # Infrastructure
+    page("ping", "none", GET=PUBLIC, note="liveness probe"),
+    # The API's own pages
+    page("api:api-root", "none", GET=NOBODY, note="django-ninja's root: always 404"),
+    page("api:openapi-json", "none", GET=PUBLIC),
+    page("api:openapi-view", "none", GET=PUBLIC),
+)
+
+V1 = "/api/v1"
+GET_, POST_, PATCH_, DELETE_ = "GET", "POST", "PATCH", "DELETE"
+
+API: tuple[Route, ...] = (
+    # Accounts (circlewise/accounts/api.py)
+    api(GET_, f"{V1}/me", "none", AUTHENTICATED),
+    api(GET_, f"{V1}/tokens", "none", AUTHENTICATED),
+    api(POST_, f"{V1}/tokens", "none", AUTHENTICATED),
+    api(DELETE_, f"{V1}/tokens/{{token_id}}", "token", OWNER),
+    # Organisations (circlewise/circles/api.py)
+    api(GET_, f"{V1}/organisations", "none", AUTHENTICATED, note="lists only the caller's own"),
+    api(GET_, f"{V1}/organisations/{{slug}}", "org", ORG_MEMBER),
+    api(PATCH_, f"{V1}/organisations/{{slug}}", "org", ORG_ADMIN),
+    api(GET_, f"{V1}/organisations/{{slug}}/members", "org", ORG_MEMBER),
+    api(POST_, f"{V1}/organisations/{{slug}}/invitations", "org", ORG_ADMIN),
+    api(
+        DELETE_,
+        f"{V1}/organisations/{{slug}}/invitations/{{invitation_id}}",
+        "invitation",
+        ORG_ADMIN,
+    ),
+    api(GET_, f"{V1}/organisations/{{slug}}/circles", "org", ORG_MEMBER),
+    api(POST_, f"{V1}/organisations/{{slug}}/circles", "new_circle", CIRCLE_CREATOR),
+    api(GET_, f"{V1}/organisations/{{slug}}/terms", "org", ORG_MEMBER),
+    # Circles, members, roles and terms
+    api(GET_, f"{V1}/circles/{{circle_id}}", "circle", CIRCLE_VISIBLE),
+    api(PATCH_, f"{V1}/circles/{{circle_id}}", "circle", CIRCLE_STEWARD),
+    api(POST_, f"{V1}/circles/{{circle_id}}/archive", "circle", PARENT_STEWARD),
+    api(GET_, f"{V1}/circles/{{circle_id}}/members", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/members", "circle", CIRCLE_STEWARD),
+    api(
+        DELETE_, f"{V1}/circles/{{circle_id}}/members/{{user_id}}", "circle_member", CIRCLE_STEWARD
+    ),
+    api(GET_, f"{V1}/circles/{{circle_id}}/roles", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/roles", "circle", CIRCLE_STEWARD),
+    api(GET_, f"{V1}/roles/{{role_id}}", "role", CIRCLE_VISIBLE),
+    api(PATCH_, f"{V1}/roles/{{role_id}}", "role", CIRCLE_STEWARD),
+    api(POST_, f"{V1}/roles/{{role_id}}/assignments", "role", CIRCLE_STEWARD),
+    api(POST_, f"{V1}/assignments/{{assignment_id}}/end", "assignment", CIRCLE_STEWARD),
+    # Feeds and the ledger (circlewise/core/api.py)
+    api(GET_, f"{V1}/organisations/{{slug}}/feed", "org", ORG_MEMBER),
+    api(GET_, f"{V1}/circles/{{circle_id}}/feed", "circle", CIRCLE_VISIBLE),
+    api(GET_, f"{V1}/organisations/{{slug}}/ledger", "org", ORG_ADMIN),
+    api(POST_, f"{V1}/organisations/{{slug}}/ledger/verify", "org", ORG_ADMIN),
+    # Notifications (circlewise/notifications/api.py)
+    api(GET_, f"{V1}/notifications", "none", AUTHENTICATED),
+    api(POST_, f"{V1}/notifications/{{notification_id}}/read", "notification", OWNER),
+    api(POST_, f"{V1}/notifications/read-all", "none", AUTHENTICATED),
+)
+
+THIRD_PARTY: tuple[ThirdParty, ...] = (
+    ThirdParty(
+        "accounts/",
+        PUBLIC,
+        probes=("account_login", "account_signup", "account_reset_password"),
+        note="django-allauth: sign-in, sign-up (closed: accounts come from invitations), resets",
+    ),
+    ThirdParty(
+        "admin/",
+        STAFF,
+        probes=("admin:index",),
+        probe_suffixes=("_changelist",),
+        note="the Django admin and its actions: staff only",
+    ),
+)
+
+ROUTES: tuple[Route, ...] = PAGES + API
+
+# Figures for the terminal summary, filled in by the two tests.
+FIGURES: dict[str, tuple[int, int]] = {}
+
+
+def entry(key: str) -> Route | None:
+    for route in ROUTES:
+        if route.key == key:
+            return route
+    return None
+
+
+def third_party_for(pattern: str) -> ThirdParty | None:
+    """The longest third-party prefix covering a route pattern."""
+    best: ThirdParty | None = None
+    for tp in THIRD_PARTY:
+        if pattern.startswith(tp.prefix) and (best is None or len(tp.prefix) > len(best.prefix)):
+            best = tp
+    return best
+
+
+# Discovering the routes that exist ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A route that exists: a URL pattern (by name, or by pattern when it has none) or an API
+    operation ("METHOD /api/v1/path/{param}")."""
+
+    key: str
+    pattern: str
+    kind: str  # "page", "api" or "third_party"
+
+
+def _is_ninja_operation(callback: object) -> bool:
+    return getattr(callback, "__qualname__", "").startswith("PathView.get_view")
+
+
+def found_routes() -> list[Found]:
+    """Every URL pattern of config.urls, through every include, and every ninja operation."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: list[Found] = []
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+                continue
+            if _is_ninja_operation(p.callback):
+                continue  # listed below, one per method, from the API itself
+            pattern = prefix + str(p.pattern)
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            if third_party_for(pattern) is not None:
+                found.append(Found(pattern, pattern, "third_party"))
+            else:
+                found.append(Found(name or pattern, pattern, "page"))
+
+    walk(get_resolver().url_patterns, "", "")
+    found.extend(api_operations())
+    return found
+
+
+def api_operations() -> list[Found]:
+    import re
+
+    from django.urls import reverse
+    from ninja.utils import normalize_path
+
+    from circlewise.api import api as ninja_api
+
+    root = reverse("api:api-root")  # "/api/v1/"
+    ops: list[Found] = []
+    for bound in ninja_api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            full = normalize_path("/".join(i for i in (bound.prefix, path) if i)).lstrip("/")
+            full = re.sub(r"{(?:\w+:)?(\w+)}", r"{\1}", full)
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    key = f"{method.upper()} {root}{full}"
+                    ops.append(Found(key, f"{root}{full}", "api"))
+    return ops
