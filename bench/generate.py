@@ -47,169 +47,40 @@ SIZES = {
     "tiny": Size("tiny", people=100, circles=12, terms=150, events=3_000, big_circle_members=30),
 }
 
-FIRST = [
-    "Ada",
-    "Ben",
-    "Chiara",
-    "Dev",
-    "Elif",
-    "Finn",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Kai",
-    "Lena",
-    "Mateo",
-    "Nora",
-    "Omar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sam",
-    "Tara",
-    "Uma",
-    "Viktor",
-    "Wren",
-    "Yusuf",
-    "Zoe",
-    "Amara",
-    "Bruno",
-    "Cleo",
-    "Dario",
-    "Esme",
-    "Felix",
-    "Gita",
-    "Hana",
-    "Ivo",
-    "Jun",
-    "Kira",
-    "Luca",
-    "Maya",
-    "Nils",
-    "Olga",
-    "Pavel",
-    "Rin",
-    "Sofia",
-    "Theo",
-    "Ulla",
-    "Vera",
-    "Wim",
-    "Xena",
-    "Yara",
-    "Zeno",
-]
-LAST = [
-    "Okafor",
-    "Hartley",
-    "Rossi",
-    "Patel",
-    "Demir",
-    "Murphy",
-    "Liu",
-    "Martin",
-    "Alves",
-    "Berg",
-    "Nakamura",
-    "Fischer",
-    "Garcia",
-    "Walsh",
-    "Haddad",
-    "Shah",
-    "Taylor",
-    "Jimenez",
-    "Owusu",
-    "Singh",
-    "Kowalski",
-    "Novak",
-    "Ellis",
-    "Kaya",
-    "Brennan",
-    "Moreau",
-    "Silva",
-    "Jansen",
-    "Larsen",
-    "Costa",
-    "Ivanova",
-    "Tanaka",
-    "Mensah",
-    "Quispe",
-    "Lindqvist",
-    "Horvat",
-    "Dubois",
-    "Keller",
-    "Romero",
-]
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = words(
+    "Ada Ben Chiara Dev Elif Finn Grace Hugo Ines Jonas Kai Lena Mateo Nora Omar Priya Quinn "
+    "Rosa Sam Tara Uma Viktor Wren Yusuf Zoe Amara Bruno Cleo Dario Esme Felix Gita Hana Ivo "
+    "Jun Kira Luca Maya Nils Olga Pavel Rin Sofia Theo Ulla Vera Wim Xena Yara Zeno"
+)
+LAST = words(
+    "Okafor Hartley Rossi Patel Demir Murphy Liu Martin Alves Berg Nakamura Fischer Garcia "
+    "Walsh Haddad Shah Taylor Jimenez Owusu Singh Kowalski Novak Ellis Kaya Brennan Moreau "
+    "Silva Jansen Larsen Costa Ivanova Tanaka Mensah Quispe Lindqvist Horvat Dubois Keller "
+    "Romero"
+)
 PRONOUNS = ("she/her", "he/him", "they/them", "")
-ZONES = [
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Madrid",
-    "America/New_York",
-    "America/Chicago",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Tokyo",
-    "Africa/Lagos",
-    "Australia/Sydney",
-    "UTC",
-]
-AREAS = [
-    "Land",
-    "Gardens",
-    "Orchards",
-    "Buildings",
-    "Energy",
-    "Water",
-    "Kitchen",
-    "Finance",
-    "Welcome",
-    "Learning",
-    "Care",
-    "Housing",
-    "Tools",
-    "Forest",
-    "Bees",
-    "Events",
-    "Outreach",
-    "Childcare",
-    "Library",
-    "Transport",
-    "Workshop",
-    "Seeds",
-    "Compost",
-    "Legal",
-]
-FOCUS = [
-    "Planning",
-    "Operations",
-    "Maintenance",
-    "Projects",
-    "Research",
-    "Support",
-    "Logistics",
-    "Outreach",
-    "Quality",
-    "Training",
-    "Stewardship",
-    "Design",
-    "Repairs",
-    "Records",
-]
-CUSTOM_ROLES = [
-    "Steward",
-    "Treasurer",
-    "Coordinator",
-    "Gardener",
-    "Scheduler",
-    "Archivist",
-    "Host",
-    "Buyer",
-    "Mentor",
-    "Caretaker",
-    "Liaison",
-    "Tester",
-]
+ZONES = words(
+    "Europe/London Europe/Berlin Europe/Madrid America/New_York America/Chicago "
+    "America/Sao_Paulo Asia/Kolkata Asia/Tokyo Africa/Lagos Australia/Sydney UTC"
+)
+AREAS = words(
+    "Land Gardens Orchards Buildings Energy Water Kitchen Finance Welcome Learning Care "
+    "Housing Tools Forest Bees Events Outreach Childcare Library Transport Workshop Seeds "
+    "Compost Legal"
+)
+FOCUS = words(
+    "Planning Operations Maintenance Projects Research Support Logistics Outreach Quality "
+    "Training Stewardship Design Repairs Records"
+)
+CUSTOM_ROLES = words(
+    "Steward Treasurer Coordinator Gardener Scheduler Archivist Host Buyer Mentor Caretaker "
+    "Liaison Tester"
+)
 AIM = (
     "Keep {name} running well for everyone who relies on it, and report what we learn to the "
     "parent circle."
@@ -369,7 +240,7 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
     for depth in range(5):
         level = [(i, s) for i, s in enumerate(specs) if s["depth"] == depth]
         batch = []
-        for i, s in level:
+        for _i, s in level:
             name = s["name"]
             batch.append(
                 Circle(
@@ -402,7 +273,7 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
 
     # Memberships: the big circle, then everyone else spread over the rest ------------------
     members: dict[int, list[int]] = {}
-    for i, circle in enumerate(circles):
+    for i in range(len(circles)):
         if i == 2:
             count = size.big_circle_members
         elif i in (0, 1):

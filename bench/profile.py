@@ -20,8 +20,13 @@ from bench.run import ROOT, configure_environment
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("path", nargs="+", help="one path to profile, or several to time (--time)")
+    parser.add_argument(
+        "--time", action="store_true", help="no profiler: median time per request of each path"
+    )
     parser.add_argument("--size", choices=["full", "quick", "tiny"], default="quick")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--sort", default="cumulative")
@@ -38,22 +43,48 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils.crypto import get_random_string
 
     from bench import generate
     from circlewise.accounts.models import User
 
     meta = generate.existing(generate.SIZES[args.size])
     if not meta:
-        raise SystemExit(f"no {args.size} organisation: run `python -m bench.run --size {args.size}` first")
+        raise SystemExit(
+            f"no {args.size} organisation: run `python -m bench.run --size {args.size}` first"
+        )
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     client = Client(headers={"X-Forwarded-Proto": "https"})
     client.force_login(User.objects.get(pk=meta["viewer_id"]))
+    client.cookies[settings.CSRF_COOKIE_NAME] = get_random_string(32)  # as a browser would have
 
+    if args.time:
+        import statistics
+
+        for path in args.path:
+            client.get(path)
+        samples: dict[str, list[float]] = {p: [] for p in args.path}
+        for _ in range(args.repeat):
+            for path in args.path:  # interleaved, so that other work on the machine hits all alike
+                started = time.perf_counter()
+                client.get(path)
+                samples[path].append(time.perf_counter() - started)
+        for path, times in samples.items():
+            with CaptureQueriesContext(connection) as queries:
+                client.get(path)
+            print(
+                f"{statistics.median(times) * 1000:8.2f} ms median, {min(times) * 1000:8.2f} ms best, "
+                f"{len(queries.captured_queries):3d} queries  {path}"
+            )
+        return
+    args.path = args.path[0]
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(args.path)
         first = time.perf_counter() - started
-    print(f"HTTP {response.status_code}, {len(response.content)} bytes, first request {first * 1000:.1f} ms")
+    print(
+        f"HTTP {response.status_code}, {len(response.content)} bytes, first request {first * 1000:.1f} ms"
+    )
     total_sql = sum(float(q["time"]) for q in queries.captured_queries)
     print(f"{len(queries.captured_queries)} queries, {total_sql * 1000:.1f} ms in the database")
     if args.queries:

@@ -21,6 +21,7 @@ from circlewise.circles.api import router as circles_router
 from circlewise.core.api import router as ledger_router
 from circlewise.core.api_auth import api_auth
 from circlewise.core.errors import ServiceError
+from circlewise.decisions.api import router as decisions_router
 from circlewise.notifications.api import router as notifications_router
 
 api = NinjaAPI(
@@ -43,6 +44,7 @@ api.add_router("", accounts_router)
 api.add_router("", circles_router)
 api.add_router("", ledger_router)
 api.add_router("", notifications_router)
+api.add_router("", decisions_router)
 
 
 def _json(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
@@ -107,6 +109,7 @@ def schema_validation_error(request: HttpRequest, exc: SchemaValidationError) ->
     for error in exc.errors:
         location = error.get("loc", ())
         message = str(error.get("msg", _("This value is not valid.")))
+        message = message.removeprefix("Value error, ")  # pydantic's prefix for our own checks
         if error.get("type") == "json_invalid":
             message = _("The request body is not valid JSON.")
         errors.append({"field": _field_name(location), "message": message})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("circlewise.accounts.urls")),
     path("", include("circlewise.notifications.urls")),
+    path("", include("circlewise.decisions.urls")),
     path("", include("circlewise.circles.urls")),
     path("", include("circlewise.core.urls")),
 ]

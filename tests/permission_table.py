@@ -29,14 +29,26 @@ Access levels:
 - staff: Django admin staff (no persona is staff: everyone is sent to the admin's login).
 - nobody: the route answers 404 to everyone (django-ninja's API root).
 
+The consent process adds (a draft is hidden from everyone but its author, at every level):
+
+- in_circle: a current member of the circle (taking part: asking, reacting, answering a round).
+- proposal_visible: whoever sees the circle; a draft only its author.
+- author: the proposal's author (editing and presenting a draft).
+- steer: the circle's own facilitator or leader, being a member (not an org admin, not the
+  parent's stewards): advancing, opening and closing rounds, synthesising.
+- author_or_steer: answering a clarifying question.
+- objector: the person who raised the objection (confirming they were heard, withdrawing it).
+- not_objector: any member of the circle but the objector (stating the objection back).
+
 Targets (the kind of object a route addresses): none, org, circle, new_circle, person, circle_member,
-role, assignment, invitation, invitation_token, token, notification.
+role, assignment, invitation, invitation_token, token, notification; and for the consent
+process: proposal, draft, question, amendment, round, objection, decision, policy, backlog_item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -50,6 +62,14 @@ CIRCLE_CREATOR = "circle_creator"
 STEWARD_ANYWHERE = "steward_anywhere"
 STAFF = "staff"
 NOBODY = "nobody"
+# The consent process (circlewise.decisions)
+IN_CIRCLE = "in_circle"
+PROPOSAL_VISIBLE = "proposal_visible"
+AUTHOR = "author"
+STEER = "steer"
+AUTHOR_OR_STEER = "author_or_steer"
+OBJECTOR = "objector"
+NOT_OBJECTOR = "not_objector"
 
 LEVELS = (
     PUBLIC,
@@ -64,6 +84,13 @@ LEVELS = (
     STEWARD_ANYWHERE,
     STAFF,
     NOBODY,
+    IN_CIRCLE,
+    PROPOSAL_VISIBLE,
+    AUTHOR,
+    STEER,
+    AUTHOR_OR_STEER,
+    OBJECTOR,
+    NOT_OBJECTOR,
 )
 
 TARGETS = (
@@ -79,6 +106,15 @@ TARGETS = (
     "invitation_token",
     "token",
     "notification",
+    "proposal",
+    "draft",
+    "question",
+    "amendment",
+    "round",
+    "objection",
+    "decision",
+    "policy",
+    "backlog_item",
 )
 
 
@@ -104,13 +140,14 @@ class Route:
 class ThirdParty:
     """Every route whose pattern starts with `prefix`, at one coarse level.
 
-    The matrix requests the routes named in `probes` with GET (they take no arguments).
+    The matrix requests with GET, as every persona, the routes named in `probes` and every
+    route of the area whose name ends with one of `probe_suffixes` and that takes no arguments.
     """
 
     prefix: str
     level: str
     probes: tuple[str, ...] = ()
-    probe_suffixes: tuple[str, ...] = field(default=())
+    probe_suffixes: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -121,8 +158,6 @@ def page(key: str, target: str, note: str = "", **access: str) -> Route:
 def api(method: str, path: str, target: str, level: str, note: str = "") -> Route:
     return Route(f"{method} {path}", target, {method: level}, note)
 
-
-GET, POST = "GET", "POST"
 
 PAGES: tuple[Route, ...] = (
     # Accounts
@@ -221,6 +256,58 @@ API: tuple[Route, ...] = (
     api(POST_, f"{V1}/notifications/read-all", "none", AUTHENTICATED),
 )
 
+# The consent process's pages (circlewise/decisions/urls.py). They join the table once that URLconf
+# is mounted in config/urls.py: set DECISIONS_MOUNTED then (the inventory test says so).
+DECISIONS_MOUNTED = True
+
+DECISION_PAGES: tuple[Route, ...] = (
+    page("decisions:needs_me", "org", GET=ORG_MEMBER),
+    page("decisions:circle_proposals", "circle", GET=CIRCLE_VISIBLE),
+    page("decisions:proposal_create", "circle", GET=IN_CIRCLE, POST=IN_CIRCLE),
+    page("decisions:backlog", "circle", GET=CIRCLE_VISIBLE),
+    page(
+        "decisions:backlog_add",
+        "circle",
+        GET=CIRCLE_VISIBLE,
+        POST=CIRCLE_VISIBLE,
+        note="members of other circles raise topics with it",
+    ),
+    page("decisions:backlog_close", "backlog_item", POST=IN_CIRCLE),
+    page("decisions:decision_settings", "circle", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
+    page("decisions:proposal_detail", "proposal", GET=PROPOSAL_VISIBLE),
+    page("decisions:proposal_versions", "proposal", GET=PROPOSAL_VISIBLE),
+    page("decisions:proposal_edit", "draft", GET=AUTHOR, POST=AUTHOR),
+    page("decisions:proposal_present", "draft", POST=AUTHOR),
+    page("decisions:question_ask", "proposal", POST=IN_CIRCLE),
+    page("decisions:question_answer", "question", POST=AUTHOR_OR_STEER),
+    page("decisions:reaction_add", "proposal", POST=IN_CIRCLE),
+    page("decisions:amendment_suggest", "proposal", POST=IN_CIRCLE),
+    page(
+        "decisions:amendment_resolve", "amendment", POST=STEER, note="synthesis by the facilitator"
+    ),
+    page("decisions:proposal_advance", "proposal", POST=STEER),
+    page(
+        "decisions:proposal_revise",
+        "proposal",
+        GET=IN_CIRCLE,
+        POST=STEER,
+        note="GET sends members to the form on the proposal's page",
+    ),
+    page("decisions:round_open", "proposal", POST=STEER),
+    page("decisions:round_answer", "round", POST=IN_CIRCLE),
+    page("decisions:round_close", "round", POST=STEER),
+    page("decisions:objection_detail", "objection", GET=PROPOSAL_VISIBLE),
+    page("decisions:objection_discuss", "objection", POST=IN_CIRCLE),
+    page("decisions:objection_state_back", "objection", POST=NOT_OBJECTOR),
+    page("decisions:objection_confirm", "objection", POST=OBJECTOR),
+    page("decisions:objection_withdraw", "objection", POST=OBJECTOR),
+    page("decisions:decision_detail", "decision", GET=CIRCLE_VISIBLE),
+    page("decisions:policy_register", "org", GET=ORG_MEMBER),
+    page("decisions:policy_detail", "policy", GET=CIRCLE_VISIBLE),
+    page("decisions:policy_review", "policy", POST=IN_CIRCLE),
+    page("decisions:policy_withdraw_consent", "policy", POST=IN_CIRCLE),
+)
+
 THIRD_PARTY: tuple[ThirdParty, ...] = (
     ThirdParty(
         "accounts/",
@@ -237,7 +324,7 @@ THIRD_PARTY: tuple[ThirdParty, ...] = (
     ),
 )
 
-ROUTES: tuple[Route, ...] = PAGES + API
+ROUTES: tuple[Route, ...] = PAGES + API + (DECISION_PAGES if DECISIONS_MOUNTED else ())
 
 # Figures for the terminal summary, filled in by the two tests.
 FIGURES: dict[str, tuple[int, int]] = {}
@@ -314,6 +401,12 @@ def api_operations() -> list[Found]:
 
     root = reverse("api:api-root")  # "/api/v1/"
     ops: list[Found] = []
+    if not hasattr(ninja_api, "_get_bound_routers"):  # django-ninja's internals moved: use the
+        document = ninja_api.get_openapi_schema()  # OpenAPI document (which omits hidden ones)
+        for path, operations in document["paths"].items():
+            for method in operations:
+                ops.append(Found(f"{method.upper()} {path}", path, "api"))
+        return ops
     for bound in ninja_api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
             full = normalize_path("/".join(i for i in (bound.prefix, path) if i)).lstrip("/")

@@ -9,10 +9,12 @@ Answers, for pages and for the API:
 
 - login: the person is not signed in: pages redirect to /accounts/login/, the API answers 401.
   A deactivated account counts as signed out: Django's authentication backends refuse inactive
-  users, so the session of someone deactivated resolves to an anonymous user.
+  users, so the session of someone deactivated resolves to an anonymous user (and the API
+  refuses their token with 401).
 - hidden (404): the person may not see the object: another organisation's, a private circle they
-  are not in, an object addressed through a URL where it does not belong (a role of Care reached
-  through Garden's address), someone else's notification or token.
+  are not in, someone else's notification or token, an object reached through an address where
+  it does not belong (Care's role through Garden's address: 404 to everyone the address would
+  let through; those the address forbids may get 403 or 404, as neither tells them anything).
 - forbidden (403): they see the object but may not do this.
 - not allowed (405): the route does not accept the method. Every page is wrapped in
   login_required, so signed-out people are sent to sign in first; everyone signed in gets 405
@@ -20,9 +22,16 @@ Answers, for pages and for the API:
 - allowed: anything else below 500 (2xx, a redirect that is not to a login, and 400/409/410/422:
   the request was let through and its empty form or body was refused on its merits).
 
-POST requests carry no data (pages) or an empty JSON object (the API). Each request runs in a
-savepoint that is rolled back, so no check changes what the next one sees. Redirects are never
-followed.
+Every answer is also searched for the private circle's name and for the other organisation's
+circle's name (both renamed to words found nowhere else): an answer to anyone who may not see
+them must not contain them, whatever its status.
+
+Pages are requested with GET and with each other method they accept; POSTs carry no data. Where
+the answer is 403 or 404, the request is sent again as htmx (HX-Request: true): a partial is
+refused exactly as its page. API operations are requested with their own method and the smallest
+body their OpenAPI schema accepts, by a session; where the answer is a refusal, again with a
+personal access token. Each request runs in a savepoint that is rolled back, so no check changes
+what the next one sees. Redirects are never followed.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from django.urls import reverse
 
 from circlewise.accounts.models import PersonalAccessToken, hash_token
 from circlewise.circles import services
-from circlewise.circles.models import RoleAssignment
+from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
 from circlewise.core.models import LedgerEvent
 from circlewise.notifications.models import Notification
 
@@ -90,7 +99,7 @@ CIRCLES = {
     ),
     "care": CircleFacts("willow", "general", True, frozenset({"circle_member"}), frozenset()),
     "seedlings": CircleFacts("willow", "garden", False, frozenset({"member"}), frozenset()),
-    "hub": CircleFacts("elsewhere", None, False, frozenset({"outsider"}), frozenset()),
+    "hub": CircleFacts("elsewhere", None, False, frozenset({"outsider"}), frozenset({"outsider"})),
 }
 
 LOGIN, HIDDEN, FORBIDDEN, NOT_ALLOWED, ALLOWED, ADMIN_LOGIN = (
@@ -115,11 +124,11 @@ class Target:
     owner: str | None = None
     foreign: bool = False  # reached through an address where it does not belong
     pages_only: bool = False  # the address is a page's circle slug: the API has no such address
-    parent: str | None = (
-        None  # the new circle's parent (?parent= on the page, parent_id in the API)
-    )
+    # the new circle's parent (?parent= on the page, parent_id in the API's body)
+    parent: str | None = None
     query: str = ""
     body: dict[str, Any] = field(default_factory=dict)
+    draft: bool = False  # a draft proposal (or something in one): its author (owner) alone sees it
 
 
 def _visible(persona: str, circle: str) -> bool:
@@ -187,9 +196,24 @@ def _answer(level: str, persona: str, target: Target) -> str:
     assert target.circle is not None, f"{target.label} names no circle"
     if not _visible(persona, target.circle):
         return HIDDEN
-    parent = CIRCLES[target.circle].parent
-    if level == table.CIRCLE_VISIBLE:
+    if target.draft and persona != target.owner:
+        return HIDDEN
+    facts = CIRCLES[target.circle]
+    parent = facts.parent
+    if level in (table.CIRCLE_VISIBLE, table.PROPOSAL_VISIBLE):
         return ALLOWED
+    in_circle = persona in facts.members
+    steers = in_circle and persona in facts.stewards
+    consent_process = {
+        table.IN_CIRCLE: in_circle,
+        table.STEER: steers,
+        table.AUTHOR: persona == target.owner,
+        table.AUTHOR_OR_STEER: persona == target.owner or steers,
+        table.OBJECTOR: persona == target.owner,
+        table.NOT_OBJECTOR: in_circle and persona != target.owner,
+    }
+    if level in consent_process:
+        return ALLOWED if consent_process[level] else FORBIDDEN
     if level == table.CIRCLE_STEWARD:
         steward = _steward_of(persona, target.circle) or _steward_of(persona, parent)
         return ALLOWED if is_admin or steward else FORBIDDEN
@@ -243,6 +267,12 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
     f.give_role(world.care, "secretary", world.circle_member)
     f.give_role(seedlings, "secretary", world.member)
     f.give_role(hub, "secretary", world.outsider)
+    f.give_role(hub, "facilitator", world.outsider)
+    # Names no one else has, to look for in every answer (see MARKERS)
+    services.update_circle(
+        circle=world.care, actor=world.circle_member, name="Secretcare", aim="Secretcare's work."
+    )
+    services.update_circle(circle=hub, actor=world.outsider, name="Farawayhub", aim="Farawayhub.")
     role_kind = {
         "garden": "facilitator",
         "care": "secretary",
@@ -306,7 +336,7 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
         "seedlings": world.member,
         "hub": world.outsider,
     }
-    return {
+    targets: dict[str, list[Target]] = {
         "none": [Target("-")],
         "org": [org_target("willow"), org_target("elsewhere")],
         "new_circle": [
@@ -411,6 +441,117 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
             for persona, n in notifications.items()
         ],
     }
+    if table.DECISIONS_MOUNTED:
+        targets.update(decision_targets(world, circles))
+    # The private circle's latest change is the organisation's newest event
+    services.update_circle(circle=world.care, actor=world.circle_member, aim="Secretcare's aim.")
+    return targets
+
+
+def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Target]]:
+    """Proposals in Garden, Care and Hub at each step the consent pages act on.
+
+    In Garden the author (and objector) is the circle member and the facilitator steers; in Care
+    the circle member writes and a helper who is no persona facilitates; in Hub the outsider does
+    everything. Each circle gets a draft, a presented proposal with a clarifying question, one in
+    the reaction step with an amendment, one in a consent round with an objection, a decided one
+    (its decision and policy) and a backlog item.
+    """
+    from circlewise.accounts.models import User
+    from circlewise.decisions import services as consent
+    from circlewise.decisions.models import Decision, Objection
+
+    helper = f.join(world.org, f.make_user("Cara Helper", email="cara@example.org"))
+    f.add(world.care, helper)
+    f.give_role(world.care, "facilitator", helper)
+    cast = {
+        "garden": ("circle_member", world.circle_member, world.facilitator),
+        "care": ("circle_member", world.circle_member, helper),
+        "hub": ("outsider", world.outsider, world.outsider),
+    }
+    out: dict[str, list[Target]] = {}
+
+    def add(kind: str, target: Target) -> None:
+        out.setdefault(kind, []).append(target)
+
+    for name, (persona, author, steerer) in cast.items():
+        circle = Circle.objects.get(pk=circles[name].pk)  # with its new name
+
+        def propose(title: str, *, present: bool = True) -> Any:
+            proposal = consent.create_proposal(
+                circle=circle,
+                author=author,
+                title=f"{circle.name}: {title}",  # names the circle: see MARKERS
+                driver="A need.",
+                text="We do this.",
+            )
+            if present:
+                consent.present(proposal=proposal, actor=author)
+            return proposal
+
+        draft = propose("A draft", present=False)
+        presented = propose("Presented")
+        question = consent.ask_question(proposal=presented, member=steerer, text="Why?")
+        reacting = propose("Reacting")
+        consent.advance(proposal=reacting, actor=steerer)
+        amendment = consent.suggest_amendment(proposal=reacting, member=steerer, text="Tweak it.")
+        objected = propose("Objected")
+        round_ = consent.open_consent_round(proposal=objected, actor=steerer)
+        consent.respond(round_=round_, user=author, answer="objection", reason="It harms our aim.")
+        objection = Objection.objects.get(proposal=objected)
+        decided = propose("Decided")
+        closing = consent.open_consent_round(proposal=decided, actor=steerer)
+        for user_id in consent.waiting_for(closing):
+            user = User.objects.get(pk=user_id)
+            consent.respond(round_=closing, user=user, answer="consent")
+        closing.refresh_from_db()
+        if closing.is_open:
+            consent.close_round(round_=closing, actor=steerer)
+        decision = Decision.objects.get(proposal=decided)
+        item = consent.add_backlog_item(circle=circle, actor=author, topic="Something to explore")
+        org = CIRCLES[name].org
+        base = {
+            "org": circle.organisation.slug,
+            "circle": circle.slug,
+            "slug": circle.organisation.slug,
+        }
+
+        def target(label: str, *, draft: bool = False, **ids: Any) -> Target:
+            return Target(
+                f"{name}: {label}",
+                {**base, **ids},
+                org=org,
+                circle=name,
+                owner=persona,
+                draft=draft,
+            )
+
+        add("proposal", target("presented", proposal_id=presented.pk))
+        add("draft", target("draft", draft=True, proposal_id=draft.pk))
+        add("question", target("question", proposal_id=presented.pk, question_id=question.pk))
+        add("amendment", target("amendment", proposal_id=reacting.pk, amendment_id=amendment.pk))
+        add("round", target("open round", round_id=round_.pk))
+        add("objection", target("objection", objection_id=objection.pk))
+        add("decision", target("decision", decision_id=decision.pk))
+        add("policy", target("policy", policy_id=decision.policy_id))
+        add("backlog_item", target("backlog item", item_id=item.pk))
+        if name == "garden":
+            add("proposal", target("draft", draft=True, proposal_id=draft.pk))
+    # Elsewhere's proposal reached through Willow's address
+    hub_proposal = next(t for t in out["proposal"] if t.label == "hub: presented")
+    add(
+        "proposal",
+        Target(
+            "hub's proposal via willow",
+            {**hub_proposal.ids, "org": world.org.slug, "slug": world.org.slug},
+            org="willow",
+            circle="garden",
+            owner="outsider",
+            foreign=True,
+            pages_only=True,
+        ),
+    )
+    return out
 
 
 def _fill(pattern: str, ids: dict[str, Any]) -> str:
@@ -526,6 +667,19 @@ def _request(client: Client, method: str, url: str, *, body: Any = None, htmx: b
     return response
 
 
+# The private circle and the other organisation's circle are renamed to names found nowhere
+# else; an answer to anyone else that contains one shows them something they may not see (a
+# list, a feed, a person's page, a count of circles naming it).
+MARKERS = {"Secretcare": {"circle_member"}, "Farawayhub": {"outsider"}}
+
+
+def _leaked(response: Any, persona: str) -> list[str]:
+    if response.streaming or response.status_code >= 300:
+        return []
+    content = response.content.decode("utf-8", "replace")
+    return [m for m, seers in MARKERS.items() if persona not in seers and m in content]
+
+
 def _why(response: Any) -> str:
     exc_info = getattr(response, "exc_info", None)
     if exc_info and exc_info[1] is not None:
@@ -561,11 +715,16 @@ def _check_the_matrix(world: Any) -> None:
         response = _request((bearers if bearer else clients)[persona], method, url, **how)
         got = observed(response, is_api)
         checks += 1
+        variant = " (htmx)" if how.get("htmx") else " (token)" if bearer else ""
         if got not in want.split(" or "):
-            variant = " (htmx)" if how.get("htmx") else " (token)" if bearer else ""
             mismatches.append(
                 f"{key}{variant} {method} {url} as {persona}: expected {want}, got {got}"
                 f" ({response.status_code}){_why(response)}"
+            )
+        for marker in _leaked(response, persona):
+            mismatches.append(
+                f"{key}{variant} {method} {url} as {persona}: the answer names {marker!r},"
+                f" which {persona} may not see"
             )
 
     try:
@@ -584,7 +743,7 @@ def _every_check(
     check: Any,
 ) -> None:
     # when every listed route that exists is requested by every persona with every method: pages
-    # with GET (accepted or not) and each method they accept (and, where the answer is a refusal,
+    # with GET (accepted or not) and each method they accept (and, where the answer is 403 or 404,
     # again as an htmx request); API operations with their own method and a minimal valid body
     # (and, where the answer is a refusal, again with a personal access token)
     for route in table.ROUTES:
@@ -614,8 +773,9 @@ def _every_check(
                             check(label, method, url, want, persona, bearer=True, body=body)
                     else:
                         check(label, method, url, want, persona)
-                        if want != ALLOWED and not route.key.startswith("api:"):
-                            # An htmx partial is refused exactly as its page is.
+                        if want in (HIDDEN, FORBIDDEN, EITHER) and not route.key.startswith("api:"):
+                            # An htmx partial is refused exactly as its page is. (Signing in and
+                            # methods are settled by decorators before any view code runs.)
                             check(label, method, url, want, persona, htmx=True)
     # and every third-party area is probed with GET at its one coarse level
     for tp in table.THIRD_PARTY:
@@ -654,3 +814,53 @@ def _third_party_names(tp: table.ThirdParty) -> list[str]:
 
     walk(get_resolver().url_patterns, "", "")
     return names
+
+
+def test_the_personas_are_who_the_matrix_says_they_are(world):
+    # given the world and the matrix's extra objects
+    build_targets(world)
+    users = {persona: getattr(world, persona) for persona in PERSONAS[1:]}
+    orgs = {"willow": world.org, "elsewhere": world.other_org}
+    circles = {c.slug: c for c in Circle.objects.filter(organisation__in=orgs.values())}
+    # when memberships, admins and circle roles are read from the database
+    by_user = {user.pk: persona for persona, user in users.items()}
+    members = {
+        name: {
+            by_user[m.user_id]
+            for m in OrgMembership.objects.current().filter(organisation=org)
+            if m.user_id in by_user
+        }
+        for name, org in orgs.items()
+    }
+    admins = {
+        name: {
+            by_user[m.user_id]
+            for m in OrgMembership.objects.current().filter(organisation=org, is_admin=True)
+            if m.user_id in by_user
+        }
+        for name, org in orgs.items()
+    }
+    # then they are what the hand-written account says
+    assert members == ORG_MEMBERS
+    assert admins == ORG_ADMINS
+    assert {p for p, u in users.items() if u.is_active} == SIGNED_IN
+    for name, facts in CIRCLES.items():
+        circle = circles[name]
+        in_circle = {
+            by_user[m.user_id]
+            for m in CircleMembership.objects.current().filter(circle=circle)
+            if m.user_id in by_user and users[by_user[m.user_id]].is_active
+        }
+        stewards = {
+            by_user[a.holder_id]
+            for a in RoleAssignment.objects.current().filter(
+                role__circle=circle, role__kind__in=(Role.Kind.LEADER, Role.Kind.FACILITATOR)
+            )
+            if a.holder_id in by_user
+        }
+        assert (circle.is_private, circle.parent.slug if circle.parent else None) == (
+            facts.private,
+            facts.parent,
+        ), name
+        assert in_circle == facts.members, name
+        assert stewards == facts.stewards, name

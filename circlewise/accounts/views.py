@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from circlewise.circles import services as circle_services
@@ -54,8 +55,12 @@ def home(request: HttpRequest) -> HttpResponse:
 # Invitations ---------------------------------------------------------------------------------
 
 
+@never_cache
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """One link, four situations: join, sign in first, create an account, or wrong account."""
+    """One link, four situations: join, sign in first, create an account, or wrong account.
+
+    Never cached: the URL carries the invitation's secret.
+    """
     invitation = circle_services.find_invitation(token)
     if invitation is None:
         return _invitation_unusable(request, _("This invitation link is not valid."), status=404)

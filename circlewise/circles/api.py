@@ -5,6 +5,7 @@ see but may not change is 403), calls the same service as the pages, and shapes 
 circles.schemas.
 """
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -101,8 +102,15 @@ def _roles_in_order(circle: Circle) -> QuerySet[Role]:
     )
 
 
-def _link_warnings(circle: Circle, roles: list[Role]) -> list[str]:
-    """What breaks double linking now, in the words the service uses when assigning."""
+def _link_warnings(user: User, circle: Circle, roles: list[Role]) -> list[str]:
+    """What breaks double linking now, in the words the service uses when assigning.
+
+    A parent circle the reader may not see (a private one) is never named: they are told only
+    about the leader and the delegate being one person.
+    """
+    if circle.parent is not None and not permissions.can_view_circle(user, circle.parent):
+        circle = copy.copy(circle)
+        circle.parent = None
     warnings: list[str] = []
     leaders: set[int] = set()
     for kind in (Role.Kind.LEADER, Role.Kind.DELEGATE):
@@ -121,7 +129,7 @@ def _circle_detail(user: User, circle: Circle) -> Circle:
     roles = list(_roles_in_order(circle))
     circle.detail = {  # type: ignore[attr-defined]
         "roles": roles,
-        "link_warnings": _link_warnings(circle, roles),
+        "link_warnings": _link_warnings(user, circle, roles),
         "can_edit": permissions.can_edit_circle(user, circle),
         "can_archive": permissions.can_archive_circle(user, circle),
     }

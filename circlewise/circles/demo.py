@@ -66,7 +66,13 @@ def load() -> Organisation:
 
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: the demo loads in a second
     User.objects.bulk_create(
-        User(email=email_for(local), password=password_hash, name=name, pronouns=pronouns, timezone=tz)
+        User(
+            email=email_for(local),
+            password=password_hash,
+            name=name,
+            pronouns=pronouns,
+            timezone=tz,
+        )
         for name, pronouns, local, tz in PEOPLE
     )
     ada = _person("ada")
@@ -80,11 +86,22 @@ def load() -> Organisation:
         values="Care for the land. Care for each other. Fair shares. Every voice heard.",
     )
     for _name, _pronouns, local, _tz in PEOPLE[1:]:
-        services.add_org_member(organisation=org, user=_person(local), actor=ada, is_admin=local == "ben")
+        services.add_org_member(
+            organisation=org, user=_person(local), actor=ada, is_admin=local == "ben"
+        )
 
-    def circle(name: str, aim: str, domain: str, kind: str, parent: Circle | None, **kw: object) -> Circle:
+    def circle(
+        name: str, aim: str, domain: str, kind: str, parent: Circle | None, **kw: object
+    ) -> Circle:
         return services.create_circle(
-            organisation=org, actor=ada, name=name, aim=aim, domain=domain, kind=kind, parent=parent, **kw  # type: ignore[arg-type]
+            organisation=org,
+            actor=ada,
+            name=name,
+            aim=aim,
+            domain=domain,
+            kind=kind,
+            parent=parent,
+            **kw,  # type: ignore[arg-type]
         )
 
     mission = circle(
@@ -158,7 +175,9 @@ def load() -> Organisation:
     }
     for c, locals_ in members.items():
         for local in locals_:
-            services.add_member(circle=c, user=_person(local), actor=ada, started_on=today - days(400))
+            services.add_member(
+                circle=c, user=_person(local), actor=ada, started_on=today - days(400)
+            )
 
     # (circle, role, holder, term start offset in days, term length in days)
     roles = [

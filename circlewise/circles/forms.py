@@ -40,7 +40,11 @@ class SubmissionForm(forms.Form):
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        error_messages={"required": _("An organisation needs a name.")},
+    )
     vision = forms.CharField(
         label=_("Vision"),
         required=False,
@@ -64,6 +68,10 @@ class OrganisationForm(forms.Form):
 class InviteForm(SubmissionForm):
     email = forms.EmailField(
         label=_("Email address"),
+        error_messages={
+            "required": _("Enter the email address to send the invitation to."),
+            "invalid": _("Enter an email address like name@example.org."),
+        },
         help_text=_("They get a link that works once and expires after a while."),
     )
     make_admin = forms.BooleanField(
@@ -74,9 +82,12 @@ class InviteForm(SubmissionForm):
 
 
 class CircleForm(SubmissionForm):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"), max_length=120, error_messages={"required": _("A circle needs a name.")}
+    )
     aim = forms.CharField(
         label=_("Aim"),
+        error_messages={"required": _("A circle needs an aim: what it does.")},
         widget=TEXTAREA,
         help_text=_("What this circle does, in a sentence or two."),
     )
@@ -144,6 +155,10 @@ class CircleForm(SubmissionForm):
 class MemberAddForm(SubmissionForm):
     user = PersonChoiceField(
         label=_("Person"),
+        error_messages={
+            "required": _("Choose the person to add."),
+            "invalid_choice": _("Choose someone from the list: they may have been added already."),
+        },
         queryset=User.objects.none(),
         empty_label=_("Choose a person"),
         help_text=_("Members of the organisation who are not yet in this circle."),
@@ -158,7 +173,9 @@ class MemberAddForm(SubmissionForm):
 
 
 class RoleForm(SubmissionForm):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"), max_length=120, error_messages={"required": _("A role needs a name.")}
+    )
     aim = forms.CharField(
         label=_("Aim"),
         required=False,
@@ -196,13 +213,21 @@ class RoleForm(SubmissionForm):
 class AssignForm(SubmissionForm):
     holder = PersonChoiceField(
         label=_("Who holds the role"),
+        error_messages={
+            "required": _("Choose who holds the role."),
+            "invalid_choice": _("Choose a current member of the organisation."),
+        },
         queryset=User.objects.none(),
         empty_label=_("Choose a person"),
         help_text=_(
             "Any member of the organisation. Someone not yet in the circle joins it with the role."
         ),
     )
-    term_start = forms.DateField(label=_("Term starts"), widget=DATE_INPUT)
+    term_start = forms.DateField(
+        label=_("Term starts"),
+        widget=DATE_INPUT,
+        error_messages={"required": _("Enter the day the term starts.")},
+    )
     term_end = forms.DateField(
         label=_("Term ends"),
         required=False,

@@ -12,7 +12,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Circle, CircleMembership, Invitation, Organisation, OrgMembership, Role, RoleAssignment
+from .models import (
+    Circle,
+    CircleMembership,
+    Invitation,
+    Organisation,
+    OrgMembership,
+    Role,
+    RoleAssignment,
+)
 
 LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
 
@@ -158,7 +166,9 @@ def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organis
     return organisation
 
 
-def get_circle_for(user: Any, organisation: Organisation, slug: str, *, need: str = "view") -> Circle:
+def get_circle_for(
+    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+) -> Circle:
     circle = (
         Circle.objects.select_related("organisation", "parent")
         .filter(organisation=organisation, slug=slug)
@@ -188,7 +198,11 @@ def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
 
 
 def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
-    role = Role.objects.select_related("circle__organisation", "circle__parent").filter(pk=role_id).first()
+    role = (
+        Role.objects.select_related("circle__organisation", "circle__parent")
+        .filter(pk=role_id)
+        .first()
+    )
     if role is None or not can_view_role(user, role):
         raise Http404
     if need == "assign" and not can_assign_role(user, role):

@@ -28,7 +28,7 @@ class PatchIn(Schema):
     @classmethod
     def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None and info.field_name not in cls.nullable:
-            raise ValueError(_("this field cannot be null; leave it out to keep it as it is"))
+            raise ValueError(_("This field cannot be null: leave it out to keep it as it is."))
         return value
 
 

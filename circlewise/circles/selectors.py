@@ -39,30 +39,17 @@ def hidden_private_ids(user: Any, organisation: Organisation) -> set[int]:
     return {pk for pk in private if pk not in mine}
 
 
-def link_holders(organisation: Organisation) -> dict[int, dict[str, RoleAssignment]]:
-    """The current leader and delegate of every circle of the organisation: one query."""
-    result: dict[int, dict[str, RoleAssignment]] = defaultdict(dict)
-    assignments = (
+def link_holders(organisation: Organisation) -> dict[int, dict[str, str]]:
+    """The names of the current leader and delegate of every circle: one light query."""
+    result: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = (
         RoleAssignment.objects.current()
         .filter(role__circle__organisation=organisation, role__kind__in=LINK_KINDS)
-        .select_related("holder", "role")
-        .only(
-            "id",
-            "term_start",
-            "term_end",
-            "ended_on",
-            "holder__id",
-            "holder__name",
-            "holder__email",
-            "holder__pronouns",
-            "role__id",
-            "role__kind",
-            "role__circle_id",
-        )
         .order_by("term_start")
+        .values_list("role__circle_id", "role__kind", "holder__name")
     )
-    for a in assignments:
-        result[a.role.circle_id][a.role.kind] = a
+    for circle_id, kind, name in rows:
+        result[circle_id][kind] = name
     return result
 
 
@@ -130,6 +117,22 @@ def flatten(tree: list[TreeItem]) -> list[TreeItem]:
         item = stack.pop()
         out.append(item)
         stack.extend(reversed(item.children))
+    return out
+
+
+def nesting(tree: list[TreeItem]) -> list[tuple[TreeItem, bool, int]]:
+    """Depth-first (item, opens a nested list, lists to close after it) for a flat template loop.
+
+    An item with children opens a <ul> after itself; a leaf closes its <li> and then `closes`
+    levels of nesting (each a </ul></li>).
+    """
+    flat = flatten(tree)
+    out: list[tuple[TreeItem, bool, int]] = []
+    for index, item in enumerate(flat):
+        next_depth = flat[index + 1].depth if index + 1 < len(flat) else 0
+        has_children = bool(item.children)
+        closes = 0 if has_children else item.depth - next_depth
+        out.append((item, has_children, closes))
     return out
 
 

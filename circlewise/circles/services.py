@@ -60,7 +60,9 @@ def _members_of(circle: Circle) -> list[int]:
 
 
 def _org_admins(organisation: Organisation) -> list[int]:
-    return list(organisation.memberships.current().filter(is_admin=True).values_list("user_id", flat=True))
+    return list(
+        organisation.memberships.current().filter(is_admin=True).values_list("user_id", flat=True)
+    )
 
 
 def _unique_slug(base: str, taken: Iterable[str]) -> str:
@@ -78,7 +80,13 @@ def _unique_slug(base: str, taken: Iterable[str]) -> str:
 
 @transaction.atomic
 def create_organisation(
-    *, name: str, slug: str = "", founder: User, vision: str = "", mission: str = "", values: str = ""
+    *,
+    name: str,
+    slug: str = "",
+    founder: User,
+    vision: str = "",
+    mission: str = "",
+    values: str = "",
 ) -> Organisation:
     name = name.strip()
     if not name:
@@ -128,7 +136,9 @@ def add_org_member(
     existing = OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
     if existing is not None:
         return existing
-    membership = OrgMembership.objects.create(organisation=organisation, user=user, is_admin=is_admin)
+    membership = OrgMembership.objects.create(
+        organisation=organisation, user=user, is_admin=is_admin
+    )
     ledger.append(
         organisation=organisation, actor=actor, verb="organisation.member_joined", obj=membership,
         payload={"user": user.pk, "user_name": user.name, "is_admin": is_admin},
@@ -141,9 +151,13 @@ def add_org_member(
 def set_org_admin(
     *, organisation: Organisation, user: User, is_admin: bool, actor: User
 ) -> OrgMembership:
-    membership = OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+    membership = (
+        OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+    )
     if membership is None:
-        raise ServiceError(_("%(name)s is not a member of this organisation.") % {"name": user.name})
+        raise ServiceError(
+            _("%(name)s is not a member of this organisation.") % {"name": user.name}
+        )
     if not is_admin and membership.is_admin and len(_org_admins(organisation)) <= 1:
         raise ServiceError(_("An organisation needs at least one admin."))
     membership.is_admin = is_admin
@@ -158,14 +172,20 @@ def set_org_admin(
 
 @transaction.atomic
 def remove_org_member(*, organisation: Organisation, user: User, actor: User) -> OrgMembership:
-    membership = OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+    membership = (
+        OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+    )
     if membership is None:
-        raise ServiceError(_("%(name)s is not a member of this organisation.") % {"name": user.name})
+        raise ServiceError(
+            _("%(name)s is not a member of this organisation.") % {"name": user.name}
+        )
     if membership.is_admin and len(_org_admins(organisation)) <= 1:
         raise ServiceError(_("An organisation needs at least one admin."))
-    for cm in CircleMembership.objects.current().filter(
-        circle__organisation=organisation, user=user
-    ).select_related("circle"):
+    for cm in (
+        CircleMembership.objects.current()
+        .filter(circle__organisation=organisation, user=user)
+        .select_related("circle")
+    ):
         end_membership(circle=cm.circle, user=user, actor=actor)
     membership.ended_at = timezone.now()
     membership.save(update_fields=["ended_at"])
@@ -187,7 +207,11 @@ def invite(
     email = email.strip().lower()
     if not email or "@" not in email:
         raise ServiceError(_("Enter a valid email address."), field="email")
-    if OrgMembership.objects.current().filter(organisation=organisation, user__email=email).exists():
+    if (
+        OrgMembership.objects.current()
+        .filter(organisation=organisation, user__email=email)
+        .exists()
+    ):
         raise ServiceError(_("%(email)s is already a member.") % {"email": email}, field="email")
     raw = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -247,7 +271,9 @@ def accept_invitation(*, raw_token: str, user: User) -> OrgMembership:
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     if invitation.accepted_at is not None:
-        raise ServiceError(_("This invitation has already been used."))
+        raise ServiceError(_("This invitation has already been used."), status=409)
+    if invitation.revoked_at is not None:
+        raise ServiceError(_("This invitation was already withdrawn."), status=409)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     ledger.append(
@@ -264,7 +290,9 @@ def _check_parent(circle: Circle | None, parent: Circle | None, organisation: Or
     if parent is None:
         return
     if parent.organisation_id != organisation.pk:
-        raise ServiceError(_("The parent circle must belong to the same organisation."), field="parent")
+        raise ServiceError(
+            _("The parent circle must belong to the same organisation."), field="parent"
+        )
     if parent.is_archived:
         raise ServiceError(_("An archived circle cannot be a parent."), field="parent")
     if circle is None or circle.pk is None:
@@ -336,10 +364,12 @@ def create_circle(
             responsibilities=CIRCLE_ROLE_DEFAULTS[kind_value]["responsibilities"],
         )
     notify = _members_of(parent) if parent is not None and not circle.is_private else []
+    # Feeds are read by everyone who can see the new circle: a private parent stays unnamed.
+    parent_name = parent.name if parent is not None and not parent.is_private else None
     ledger.append(
         organisation=organisation, actor=actor, verb="circle.created", obj=circle, circle=circle,
         payload={"name": circle.name, "kind": kind, "parent": parent.pk if parent else None,
-                 "parent_name": parent.name if parent else None, "visibility": visibility},
+                 "parent_name": parent_name, "visibility": visibility},
         notify=notify,
     )  # fmt: skip
     return circle
@@ -364,7 +394,9 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     if not changes:
         return circle
     new = {k: changes.get(k, getattr(circle, k)) for k in CIRCLE_EDITABLE}
-    _validate_circle_fields(name=new["name"], aim=new["aim"], kind=new["kind"], ends_on=new["ends_on"])
+    _validate_circle_fields(
+        name=new["name"], aim=new["aim"], kind=new["kind"], ends_on=new["ends_on"]
+    )
     if new["visibility"] not in Circle.Visibility.values:
         raise ServiceError(_("Unknown visibility."), field="visibility")
     if "parent" in changes:
@@ -375,7 +407,7 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     payload: dict[str, Any] = {"name": circle.name, "fields": sorted(changes)}
     if "parent" in changes:
         payload["parent"] = circle.parent_id
-        payload["parent_name"] = circle.parent.name if circle.parent else None
+        payload["parent_name"] = circle.parent.name if circle.parent and not circle.parent.is_private else None
     ledger.append(
         organisation=circle.organisation, actor=actor, verb="circle.updated", obj=circle,
         circle=circle, payload=payload, notify=_members_of(circle),
@@ -389,9 +421,7 @@ def archive_circle(*, circle: Circle, actor: User) -> Circle:
     if circle.is_archived:
         raise ServiceError(_("This circle is already archived."), status=409)
     if circle.children.filter(archived_at__isnull=True).exists():
-        raise ServiceError(
-            _("Archive or move its sub-circles first."), status=409
-        )
+        raise ServiceError(_("Archive or move its sub-circles first."), status=409)
     today = _today()
     for assignment in RoleAssignment.objects.current().filter(role__circle=circle):
         assignment.ended_on = today
@@ -414,13 +444,18 @@ def add_member(
 ) -> CircleMembership:
     if circle.is_archived:
         raise ServiceError(_("An archived circle cannot take new members."), status=409)
-    if not OrgMembership.objects.current().filter(organisation=circle.organisation, user=user).exists():
+    if (
+        not OrgMembership.objects.current()
+        .filter(organisation=circle.organisation, user=user)
+        .exists()
+    ):
         raise ServiceError(
             _("%(name)s is not a member of this organisation.") % {"name": user.name}, field="user"
         )
     if CircleMembership.objects.current().filter(circle=circle, user=user).exists():
         raise ServiceError(
-            _("%(name)s is already a member of %(circle)s.") % {"name": user.name, "circle": circle.name},
+            _("%(name)s is already a member of %(circle)s.")
+            % {"name": user.name, "circle": circle.name},
             field="user",
             status=409,
         )
@@ -430,7 +465,9 @@ def add_member(
                 circle=circle, user=user, started_on=started_on or _today()
             )
     except IntegrityError as exc:
-        raise ServiceError(_("%(name)s is already a member.") % {"name": user.name}, status=409) from exc
+        raise ServiceError(
+            _("%(name)s is already a member.") % {"name": user.name}, status=409
+        ) from exc
     ledger.append(
         organisation=circle.organisation, actor=actor, verb="circle.member_added", obj=membership,
         circle=circle, payload={"user": user.pk, "user_name": user.name, "circle_name": circle.name},
@@ -444,15 +481,23 @@ def end_membership(
     *, circle: Circle, user: User, actor: User, ended_on: dt.date | None = None
 ) -> CircleMembership:
     membership = (
-        CircleMembership.objects.current().select_for_update().filter(circle=circle, user=user).first()
+        CircleMembership.objects.current()
+        .select_for_update()
+        .filter(circle=circle, user=user)
+        .first()
     )
     if membership is None:
         raise ServiceError(
-            _("%(name)s is not a member of %(circle)s.") % {"name": user.name, "circle": circle.name},
+            _("%(name)s is not a member of %(circle)s.")
+            % {"name": user.name, "circle": circle.name},
             status=404,
         )
     ended_on = ended_on or _today()
-    for assignment in RoleAssignment.objects.current().filter(role__circle=circle, holder=user).select_related("role"):
+    for assignment in (
+        RoleAssignment.objects.current()
+        .filter(role__circle=circle, holder=user)
+        .select_related("role")
+    ):
         _end_assignment(assignment, actor=actor, ended_on=ended_on, reason="membership_ended")
     membership.ended_on = ended_on
     membership.save(update_fields=["ended_on"])
@@ -545,22 +590,29 @@ def link_problems_for_assignment(role: Role, holder: User, circle: Circle) -> li
     problems: list[str] = []
     if role.kind in (Role.Kind.LEADER, Role.Kind.DELEGATE):
         other = Role.Kind.DELEGATE if role.kind == Role.Kind.LEADER else Role.Kind.LEADER
-        if RoleAssignment.objects.current().filter(
-            role__circle=circle, role__kind=other, holder=holder
-        ).exists():
+        if (
+            RoleAssignment.objects.current()
+            .filter(role__circle=circle, role__kind=other, holder=holder)
+            .exists()
+        ):
             problems.append(
-                _("%(name)s is this circle's %(other)s; the leader and the delegate must be "
-                  "two different people.")
+                _(
+                    "%(name)s is this circle's %(other)s; the leader and the delegate must be "
+                    "two different people."
+                )
                 % {"name": holder.name, "other": Role.Kind(other).label.lower()}
             )
         parent = circle.parent
-        if parent is not None and not CircleMembership.objects.current().filter(
-            circle=parent, user=holder
-        ).exists():
+        if (
+            parent is not None
+            and not CircleMembership.objects.current().filter(circle=parent, user=holder).exists()
+        ):
             problems.append(
-                _("%(name)s is not a member of the parent circle, %(parent)s. The leader and the "
-                  "delegate link the two circles, so they belong to both: add them to "
-                  "%(parent)s first.")
+                _(
+                    "%(name)s is not a member of the parent circle, %(parent)s. The leader and the "
+                    "delegate link the two circles, so they belong to both: add them to "
+                    "%(parent)s first."
+                )
                 % {"name": holder.name, "parent": parent.name}
             )
     return problems
@@ -583,9 +635,14 @@ def assign_role(
     circle = role.circle
     if circle.is_archived or role.archived_at is not None:
         raise ServiceError(_("This role can no longer be filled."), status=409)
-    if not OrgMembership.objects.current().filter(organisation=circle.organisation, user=holder).exists():
+    if (
+        not OrgMembership.objects.current()
+        .filter(organisation=circle.organisation, user=holder)
+        .exists()
+    ):
         raise ServiceError(
-            _("%(name)s is not a member of this organisation.") % {"name": holder.name}, field="holder"
+            _("%(name)s is not a member of this organisation.") % {"name": holder.name},
+            field="holder",
         )
     term_start = term_start or _today()
     term_end = term_end or add_months(term_start, role.default_term_months)
@@ -599,9 +656,13 @@ def assign_role(
     if role.is_circle_role:
         # A circle role has one holder at a time: the new term ends the one before it.
         for previous in RoleAssignment.objects.current().filter(role=role).exclude(holder=holder):
-            _end_assignment(previous, actor=actor, ended_on=min(term_start, _today()), reason="replaced")
+            _end_assignment(
+                previous, actor=actor, ended_on=min(term_start, _today()), reason="replaced"
+            )
         for previous in RoleAssignment.objects.current().filter(role=role, holder=holder):
-            _end_assignment(previous, actor=actor, ended_on=min(term_start, _today()), reason="renewed")
+            _end_assignment(
+                previous, actor=actor, ended_on=min(term_start, _today()), reason="renewed"
+            )
     assignment = RoleAssignment.objects.create(
         role=role, holder=holder, term_start=term_start, term_end=term_end
     )
@@ -634,7 +695,11 @@ def _end_assignment(
 
 @transaction.atomic
 def end_assignment(*, assignment: RoleAssignment, actor: User) -> RoleAssignment:
-    assignment = RoleAssignment.objects.select_for_update().select_related("role__circle__organisation", "holder").get(pk=assignment.pk)
+    assignment = (
+        RoleAssignment.objects.select_for_update()
+        .select_related("role__circle__organisation", "holder")
+        .get(pk=assignment.pk)
+    )
     if assignment.ended_on is not None:
         raise ServiceError(_("This term has already ended."), status=409)
     return _end_assignment(assignment, actor=actor, ended_on=_today(), reason="ended")

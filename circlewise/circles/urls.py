@@ -17,7 +17,11 @@ urlpatterns = [
     path(org + "edit/", manage.org_edit, name="org_edit"),
     path(org + "members/", manage.org_members, name="org_members"),
     path(org + "members/invite/", manage.invite, name="invite"),
-    path(org + "invitations/<int:invitation_id>/revoke/", manage.revoke_invitation, name="revoke_invitation"),
+    path(
+        org + "invitations/<int:invitation_id>/revoke/",
+        manage.revoke_invitation,
+        name="revoke_invitation",
+    ),
     path(org + "members/<int:user_id>/admin/", manage.set_admin, name="set_admin"),
     path(org + "members/<int:user_id>/remove/", manage.remove_member, name="remove_member"),
     path(org + "people/<int:user_id>/", browse.person_detail, name="person_detail"),
@@ -38,5 +42,9 @@ urlpatterns = [
     path(circle + "roles/<int:role_id>/", browse.role_detail, name="role_detail"),
     path(circle + "roles/<int:role_id>/edit/", manage.role_edit, name="role_edit"),
     path(circle + "roles/<int:role_id>/assign/", manage.role_assign, name="role_assign"),
-    path(circle + "assignments/<int:assignment_id>/end/", manage.assignment_end, name="assignment_end"),
+    path(
+        circle + "assignments/<int:assignment_id>/end/",
+        manage.assignment_end,
+        name="assignment_end",
+    ),
 ]

@@ -8,8 +8,10 @@ as in the pages, and its unsafe requests need the CSRF token (the `X-CSRFToken` 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -54,7 +56,16 @@ class TokenAuth(HttpBearer):
         _touch(found)
         request.api_token = found  # type: ignore[attr-defined]
         request.user = found.user
+        # The middleware ran before the token was read: "today" is the person's own today.
+        _activate_timezone(found.user)
         return found.user
+
+
+def _activate_timezone(user: User) -> None:
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
 
 
 def _touch(token: PersonalAccessToken) -> None:
@@ -77,8 +88,6 @@ class SessionAuth(APIKeyCookie):
     """
 
     def __init__(self) -> None:
-        from django.conf import settings
-
         self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
 

@@ -27,13 +27,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
 
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
-
-T = TypeVar("T")
 
 PEOPLE_VERSION_KEY = "cw:people-version"
 # A fragment whose version has moved on is never read again; this only bounds the memory it holds.
@@ -88,22 +85,24 @@ def fragment(
     must return HTML that is safe to insert (Django's render_to_string does).
     """
     key = fragment_key(name, version=version, vary=vary)
-    html = cache.get(key)
+    html: str | None = cache.get(key)
     if html is None:
         html = str(render())
         cache.set(key, html, timeout)
     return mark_safe(html)  # noqa: S308 - the renderer's own output, escaped by its template
 
 
-def value(name: str, *, version: int, compute: Callable[[], T], timeout: int = FRAGMENT_TIMEOUT) -> T:
+def value[T](
+    name: str, *, version: int, compute: Callable[[], T], timeout: int = FRAGMENT_TIMEOUT
+) -> T:
     """Any picklable value derived from the ledger's state at `version`, computed once.
 
     For data rather than HTML (the ids of a circle's private sub-circles, a tree of circles): the
     key holds no language, time zone or viewer, so what is computed must not depend on them.
     """
     key = f"cw:value:{name}:{version}"
-    found = cache.get(key)
+    found: T | None = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found, timeout)
-    return found  # type: ignore[no-any-return]
+    return found

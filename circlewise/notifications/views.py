@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -98,7 +99,15 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification.refresh_from_db(fields=["read_at"])
     item = _item(user, notification)
     if _is_htmx(request):
-        return render(request, "notifications/notification_list.html#item", {"item": item})
+        # The row, focused again (its button is gone), and the page's unread count out of band.
+        context = {
+            "item": item,
+            "swapped": True,
+            "unread_count": Notification.objects.unread().filter(recipient=user).count(),
+        }
+        row = render_to_string("notifications/notification_list.html#item", context, request)
+        summary = render_to_string("notifications/notification_list.html#summary", context, request)
+        return HttpResponse(row + summary)
     if request.POST.get("stay") or not item.target:
         page = request.POST.get("page", "")
         suffix = f"?page={page}" if page.isdigit() else ""

@@ -106,6 +106,7 @@ def test_new_person_sees_a_form_to_create_their_account(client: Client, world: W
     assert "new@example.org" in html
     assert 'name="password2"' in html
     assert '<option value="Europe/Berlin">' in html
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_new_person_creates_an_account_and_joins_that_organisation_only(

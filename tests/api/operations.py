@@ -235,6 +235,12 @@ METHODS = {
     "endAssignment": "POST",
 }
 
+# The consent process's operations, in their own table (tests/api/operations_decisions.py).
+from .operations_decisions import DECISION_METHODS, DECISION_OPS  # noqa: E402
+
+OPS += DECISION_OPS  # type: ignore[assignment]
+METHODS.update(DECISION_METHODS)
+
 WRITES = tuple(op for op in OPS if op.is_write)
 CIRCLE_OPS = tuple(
     op for op in OPS if op.access.startswith("circle_") and op.access != "circle_creator"

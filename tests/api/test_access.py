@@ -10,6 +10,9 @@ from circlewise.api import api as ninja_api
 from .conftest import token_for
 from .operations import CIRCLE_OPS, METHODS, OPS, ORG_OPS, WRITES, Op
 
+# One read and one write of each kind, where the whole table would only repeat itself.
+SAMPLE = {"getMe", "createToken", "getOrganisation", "updateCircle", "assignRole", "verifyLedger"}
+
 
 def test_the_table_lists_every_operation_of_the_api():
     # given the operations the API serves
@@ -50,7 +53,7 @@ def test_revoked_token_gets_401(op: Op, world, api):
     assert "revoked" in answer.detail
 
 
-@pytest.mark.parametrize("op", OPS, ids=str)
+@pytest.mark.parametrize("op", [o for o in OPS if o.operation_id in SAMPLE], ids=str)
 def test_token_of_a_deactivated_person_gets_401(op: Op, world, api):
     # given a token made before its owner's account was deactivated
     raw = token_for(world.admin)

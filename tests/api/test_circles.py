@@ -315,3 +315,49 @@ def test_ending_a_membership_that_does_not_exist_is_404(world, api):
     # then there is nothing to end
     assert answer.status == 404
     assert "not a member" in answer.detail
+
+
+def test_null_message_says_how_to_keep_a_field(world, api):
+    # given a steward
+    # when they send a null name
+    answer = api.patch(f"/circles/{world.garden.pk}", {"name": None}, as_=world.facilitator)
+    # then the sentence says what to do instead
+    assert answer.body["errors"] == [
+        {"field": "name", "message": "This field cannot be null: leave it out to keep it as it is."}
+    ]
+
+
+def test_circle_detail_and_lists_do_not_grow_queries_with_roles(
+    world, api, django_assert_max_num_queries
+):
+    # given Garden with many custom roles, each held
+    for n in range(8):
+        role = api.post(f"/circles/{world.garden.pk}/roles", {"name": f"Role {n}"}, as_=world.admin)
+        api.post(
+            f"/roles/{role.body['id']}/assignments",
+            {"holder_id": world.circle_member.pk},
+            as_=world.admin,
+        )
+    token = api.post("/tokens", {"name": "q", "scope": "read"}, as_=world.admin).body["token"]
+    # when the circle and its roles are read
+    # then the number of queries stays small and fixed
+    with django_assert_max_num_queries(16):
+        assert api.get(f"/circles/{world.garden.pk}", token=token).status == 200
+    with django_assert_max_num_queries(12):
+        assert api.get(f"/circles/{world.garden.pk}/roles", token=token).status == 200
+
+
+def test_link_warnings_never_name_a_private_parent_to_those_outside_it(world, api):
+    # given Quiet, an open circle inside the private Care, whose leader has since left Care
+    quiet = f.make_circle(world.org, "Quiet", parent=world.care)
+    f.add(world.care, world.facilitator)
+    f.give_role(quiet, "leader", world.circle_member)
+    services.end_membership(circle=world.care, user=world.circle_member, actor=world.admin)
+    # when Mo (outside Care) and Fay (in Care) read Quiet
+    mo = api.get(f"/circles/{quiet.pk}", as_=world.member, scope="read").body
+    fay = api.get(f"/circles/{quiet.pk}", as_=world.facilitator, scope="read").body
+    # then only Fay is told about the broken link, which names Care
+    assert mo["link_warnings"] == []
+    assert "Care" not in str(mo)
+    assert len(fay["link_warnings"]) == 1
+    assert "Care" in fay["link_warnings"][0]

@@ -85,6 +85,7 @@ def test_verification_finds_a_tampered_event(world, api):
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER core_ledger_no_update")
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before ALTER
             cursor.execute("ALTER TABLE core_ledgerevent DISABLE TRIGGER core_ledger_no_update")
         cursor.execute(
             "UPDATE core_ledgerevent SET payload = %s WHERE id = %s",

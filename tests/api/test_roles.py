@@ -208,3 +208,22 @@ def test_terms_list_shows_ending_and_expired_terms_of_visible_circles(world, api
         ("Garden", "ending"),
     ]
     assert cy["items"][0]["days_left"] == -3
+
+
+def test_days_left_counts_from_the_callers_own_today(world, api):
+    # given a term ending in ten days, and two readers 26 hours apart: Mo at UTC+14, Cy at UTC-12
+    today = timezone.localdate()
+    f.give_role(
+        world.garden, "secretary", world.circle_member,
+        term_start=today - dt.timedelta(days=30), term_end=today + dt.timedelta(days=10),
+    )  # fmt: skip
+    world.member.timezone = "Pacific/Kiritimati"
+    world.member.save(update_fields=["timezone"])
+    world.circle_member.timezone = "Etc/GMT+12"
+    world.circle_member.save(update_fields=["timezone"])
+    # when each reads the terms with a token
+    mo = api.get("/organisations/willow/terms", as_=world.member).body["items"][0]
+    cy = api.get("/organisations/willow/terms", as_=world.circle_member).body["items"][0]
+    # then each counts from their own date, which is never the same for both
+    assert mo["term_end"] == cy["term_end"]
+    assert mo["days_left"] < cy["days_left"]

@@ -44,6 +44,9 @@ ORG = "riverbend"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots")
+# Generous on purpose: a shared CI machine can be slow, and a missing element still fails.
+ACTION_TIMEOUT_MS = 10_000
+NAVIGATION_TIMEOUT_MS = 30_000
 
 
 def email(local: str) -> str:
@@ -64,6 +67,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The browser tests run last: while Playwright's sync API is alive it runs an event loop in
     # this thread, and Django refuses ORM calls from the other tests inside one.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # A failing page test shows what the server said (tracebacks of 500s land in its log).
+    report = yield
+    if report.failed and _server_logs and _server_logs[-1].exists():
+        tail = _server_logs[-1].read_text(errors="replace").splitlines()[-60:]
+        if tail:
+            report.sections.append(("server log (last 60 lines)", "\n".join(tail)))
+    return report
+
+
+_server_logs: list[Path] = []
 
 
 # The server -----------------------------------------------------------------------------------
@@ -99,7 +116,14 @@ def _free_port() -> int:
 def _server_env(db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Plain development mode on our own SQLite file, whatever the test run itself uses.
-    for name in ("CIRCLEWISE_TESTING", "CIRCLEWISE_PRODUCTION", "DATABASE_URL", "REDIS_URL"):
+    for name in (
+        "CIRCLEWISE_TESTING",
+        "CIRCLEWISE_PRODUCTION",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "EMAIL_HOST",
+    ):
         env.pop(name, None)
     env.update(
         SQLITE_PATH=str(db_path),
@@ -112,7 +136,7 @@ def _server_env(db_path: Path) -> dict[str, str]:
 
 def _read_demo(url: str, db_path: Path) -> Demo:
     demo = Demo(url=url, db_path=db_path)
-    with sqlite3.connect(db_path) as db:
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
         demo.circles = dict(db.execute("SELECT name, slug FROM circles_circle"))
         for slug, role_name, role_id in db.execute(
             "SELECT c.slug, r.name, r.id FROM circles_role r "
@@ -130,7 +154,10 @@ def site() -> Iterator[Demo]:
         env = _server_env(db_path)
         python = sys.executable
         # One process for both: each Django start costs a second or two on a busy machine.
-        prepare = "from django.core.management import call_command as c; c('migrate', verbosity=0); c('load_demo')"
+        prepare = (
+            "from django.core.management import call_command as c; "
+            "c('migrate', verbosity=0); c('load_demo')"
+        )
         done = subprocess.run(
             [python, "manage.py", "shell", "--no-imports", "-c", prepare],
             cwd=BASE_DIR,
@@ -144,6 +171,7 @@ def site() -> Iterator[Demo]:
         port = _free_port()
         granian = Path(python).parent / "granian"
         log_path = Path(tmp) / "server.log"
+        _server_logs.append(log_path)
         with open(log_path, "w") as log:
             server = subprocess.Popen(
                 [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
@@ -163,7 +191,7 @@ def site() -> Iterator[Demo]:
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"The server stopped at start:\n{log_path.read_text()}")
@@ -175,7 +203,7 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log_path: Path) ->
             pass
         time.sleep(0.2)
     _stop(server)
-    pytest.fail(f"The server did not answer within 30 seconds:\n{log_path.read_text()}")
+    pytest.fail(f"The server did not answer within 90 seconds:\n{log_path.read_text()}")
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -197,8 +225,9 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -249,15 +278,18 @@ def open_page(
     """open_page(as_="ada", viewport=DESKTOP) -> a fresh page, signed in once per person per run.
 
     Every page gets its own browser context, created with bypass_csp so that axe-core can be
-    injected into pages whose CSP forbids inline scripts.
+    injected into pages whose CSP forbids inline scripts (bypass_csp=False keeps the CSP).
     """
     contexts: list[Any] = []
 
-    def open_(as_: str | None = None, viewport: dict[str, int] = DESKTOP) -> Any:
+    def open_(
+        as_: str | None = None, viewport: dict[str, int] = DESKTOP, *, bypass_csp: bool = True
+    ) -> Any:
         state = None
         if as_ is not None:
             if as_ not in _signed_in_states:
                 context = browser.new_context(bypass_csp=True)
+                context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
                 page = context.new_page()
                 sign_in(page, site, as_)
                 if "/accounts/login/" in page.url:
@@ -268,8 +300,9 @@ def open_page(
                 context.close()
                 _signed_in_states[as_] = str(path)
             state = _signed_in_states[as_]
-        context = browser.new_context(bypass_csp=True, viewport=viewport, storage_state=state)
-        context.set_default_timeout(5000)
+        context = browser.new_context(bypass_csp=bypass_csp, viewport=viewport, storage_state=state)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 
@@ -335,6 +368,8 @@ def focus_ring(page: Any) -> dict[str, Any]:
                 name: (el.getAttribute('aria-label') || el.innerText || el.value || '')
                     .trim().slice(0, 60),
                 href: el.getAttribute('href'),
+                type: el.getAttribute('type'),
+                svg: el.closest('svg') !== null,
                 nav: nav ? (nav.getAttribute('aria-label') || 'navigation') : null,
                 primary: el.classList.contains('button-primary'),
                 ring: outline || Boolean(shadow),
@@ -344,11 +379,24 @@ def focus_ring(page: Any) -> dict[str, Any]:
     )
 
 
+NATIVE_PARTS = ("date", "time", "datetime-local", "month", "week")
+
+
 def focus_is_visible(page: Any) -> bool:
-    """Whether the focused element shows that it has the focus: an outline or box shadow, or else
-    (an SVG shape's stroke, a date field's highlight) pixels that change when it loses the focus."""
-    if focus_ring(page)["ring"]:
+    """Whether the focused element shows that it has the focus.
+
+    An outline or a box shadow counts. Two cases the computed style cannot tell: Chromium moves
+    the focus of a date or time field through its own parts (day, month, year, the calendar
+    button) and draws the indicator on the part, so those count; an SVG link in the chart shows
+    its ring on the shapes inside it, so there the pixels must change when it loses the focus.
+    """
+    now = focus_ring(page)
+    if now["ring"]:
         return True
+    if now["tag"] == "input" and now["type"] in NATIVE_PARTS:
+        return True
+    if not now["svg"]:
+        return False
     element = page.evaluate_handle("() => document.activeElement")
     box = element.bounding_box()
     if not box:

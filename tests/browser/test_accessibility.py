@@ -22,7 +22,7 @@ PAGES = [
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 @pytest.mark.parametrize(("name", "who", "where"), PAGES, ids=[p[0] for p in PAGES])
 def test_the_page_has_no_serious_accessibility_violations(
-    open_page, site, axe_source, name, who, where, viewport
+    axe_source, open_page, site, name, who, where, viewport
 ):
     # given the page, as someone who may see it
     page = open_page(who, viewport=viewport)

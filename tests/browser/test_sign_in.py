@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ORG, screenshot, sign_in
+from .conftest import DESKTOP, ORG, PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,3 +59,17 @@ def test_signing_out_ends_the_session(open_page, site):
     page.goto(f"{site.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.get_by_role("button", name=re.compile(r"sign in|log in", re.I))).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_the_sign_in_form_has_room_on_a_desktop_and_a_phone(open_page, site, viewport):
+    # given someone who is not signed in, on a desktop or a phone
+    page = open_page(viewport=viewport)
+
+    # when they open the sign-in page
+    page.goto(f"{site.url}/accounts/login/")
+
+    # then the fields are wide enough to read what is typed (no squeezed column)
+    for label in (re.compile(r"e-?mail", re.I), re.compile(r"^password", re.I)):
+        box = page.get_by_label(label).bounding_box()
+        assert box and box["width"] >= 280, f"{label.pattern} is {box and box['width']} px wide"

@@ -21,6 +21,11 @@ def last_event(org):
     return LedgerEvent.objects.filter(organisation=org).order_by("-sequence").first()
 
 
+def answer(client, method, path, data=None):
+    """The status code of a GET or POST, for permission tables."""
+    return getattr(client, method)(path, data or {}).status_code
+
+
 def create_url(world, parent=None):
     base = reverse("circles:circle_create", args=[world.org.slug])
     return f"{base}?parent={parent.slug}" if parent else base
@@ -156,7 +161,9 @@ def test_a_steward_edits_their_circle(client, world):
     # given Garden's facilitator
     client.force_login(world.facilitator)
     # when they change Garden's aim and domain
-    data = circle_data(name="Garden", aim="Grow food together.", domain="Beds", parent=world.general.pk)
+    data = circle_data(
+        name="Garden", aim="Grow food together.", domain="Beds", parent=world.general.pk
+    )
     response = client.post(circle_url("circle_edit", world.garden), data)
     # then Garden changes and the ledger records which fields
     assert response.status_code == 302
@@ -195,7 +202,9 @@ def test_moving_a_circle_inside_itself_is_refused(client, world):
 def test_edit_shows_the_service_refusal_beside_the_field(client, world):
     client.force_login(world.facilitator)
     before = events(world.org)
-    data = circle_data(name="Garden", aim=world.garden.aim, parent=world.general.pk, ends_on="2030-05-01")
+    data = circle_data(
+        name="Garden", aim=world.garden.aim, parent=world.general.pk, ends_on="2030-05-01"
+    )
     response = client.post(circle_url("circle_edit", world.garden), data)
     assert response.status_code == 400
     assert "Only a helping circle has an end date." in response.content.decode()
@@ -220,15 +229,15 @@ def test_edit_circle_permissions(client, world, method):
     data = circle_data(name="Taken over")
     # an organisation member not stewarding Garden is forbidden; a private circle is not found
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("circle_edit", world.garden), data).status_code == 403
-    assert getattr(client, method)(circle_url("circle_edit", world.care), data).status_code == 404
+    assert answer(client, method, circle_url("circle_edit", world.garden), data) == 403
+    assert answer(client, method, circle_url("circle_edit", world.care), data) == 404
     # a member of Care who stewards nothing is forbidden
     client.force_login(world.circle_member)
-    assert getattr(client, method)(circle_url("circle_edit", world.care), data).status_code == 403
+    assert answer(client, method, circle_url("circle_edit", world.care), data) == 403
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("circle_edit", world.garden), data).status_code == 404
+    assert answer(client, method, circle_url("circle_edit", world.garden), data) == 404
     client.logout()
-    assert getattr(client, method)(circle_url("circle_edit", world.garden), data).status_code == 302
+    assert answer(client, method, circle_url("circle_edit", world.garden), data) == 302
     world.garden.refresh_from_db()
     assert world.garden.name == "Garden"
 
@@ -274,13 +283,13 @@ def test_a_circle_with_sub_circles_is_not_archived(client, world):
 def test_archive_permissions(client, world, method):
     # Garden's own facilitator cannot archive it: that is the parent circle's decision
     client.force_login(world.facilitator)
-    assert getattr(client, method)(circle_url("circle_archive", world.garden)).status_code == 403
+    assert answer(client, method, circle_url("circle_archive", world.garden)) == 403
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("circle_archive", world.garden)).status_code == 403
-    assert getattr(client, method)(circle_url("circle_archive", world.care)).status_code == 404
+    assert answer(client, method, circle_url("circle_archive", world.garden)) == 403
+    assert answer(client, method, circle_url("circle_archive", world.care)) == 404
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("circle_archive", world.garden)).status_code == 404
+    assert answer(client, method, circle_url("circle_archive", world.garden)) == 404
     client.logout()
-    assert getattr(client, method)(circle_url("circle_archive", world.garden)).status_code == 302
+    assert answer(client, method, circle_url("circle_archive", world.garden)) == 302
     world.garden.refresh_from_db()
     assert not world.garden.is_archived

@@ -17,6 +17,11 @@ def last_event(org):
     return LedgerEvent.objects.filter(organisation=org).order_by("-sequence").first()
 
 
+def answer(client, method, path, data=None):
+    """The status code of a GET or POST, for permission tables."""
+    return getattr(client, method)(path, data or {}).status_code
+
+
 def add_url(circle):
     return reverse("circles:member_add", args=[circle.organisation.slug, circle.slug])
 
@@ -39,7 +44,9 @@ def test_a_steward_adds_an_organisation_member_to_their_circle(client, world):
     response = client.post(add_url(world.garden), {"user": world.member.pk})
     # then Mo is a member, the ledger says so, and they return to the circle with a message
     assert response.status_code == 302
-    assert response.url == reverse("circles:circle_detail", args=[world.org.slug, world.garden.slug])
+    assert response.url == reverse(
+        "circles:circle_detail", args=[world.org.slug, world.garden.slug]
+    )
     assert is_member(world.garden, world.member)
     event = last_event(world.org)
     assert (event.verb, event.payload["user"]) == ("circle.member_added", world.member.pk)
@@ -61,7 +68,9 @@ def test_htmx_adds_a_member_and_answers_with_a_fresh_form(client, world):
     # given Garden's facilitator using the page with htmx
     client.force_login(world.facilitator)
     # when they add Mo
-    response = client.post(add_url(world.garden), {"user": world.member.pk}, headers={"HX-Request": "true"})
+    response = client.post(
+        add_url(world.garden), {"user": world.member.pk}, headers={"HX-Request": "true"}
+    )
     # then the answer is the panel alone, saying so, with Mo no longer offered
     html = response.content.decode()
     assert response.status_code == 200
@@ -108,14 +117,14 @@ def test_adding_the_same_person_twice_adds_them_once(client, world):
 def test_member_add_permissions(client, world, method):
     data = {"user": world.member.pk}
     client.force_login(world.member)
-    assert getattr(client, method)(add_url(world.garden), data).status_code == 403
-    assert getattr(client, method)(add_url(world.care), data).status_code == 404
+    assert answer(client, method, add_url(world.garden), data) == 403
+    assert answer(client, method, add_url(world.care), data) == 404
     client.force_login(world.circle_member)
-    assert getattr(client, method)(add_url(world.care), data).status_code == 403
+    assert answer(client, method, add_url(world.care), data) == 403
     client.force_login(world.outsider)
-    assert getattr(client, method)(add_url(world.garden), data).status_code == 404
+    assert answer(client, method, add_url(world.garden), data) == 404
     client.logout()
-    assert getattr(client, method)(add_url(world.garden), data).status_code == 302
+    assert answer(client, method, add_url(world.garden), data) == 302
     assert not is_member(world.garden, world.member)
 
 
@@ -166,12 +175,12 @@ def test_ending_a_membership_that_already_ended_is_refused(client, world):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_member_end_permissions(client, world, method):
     client.force_login(world.member)
-    assert getattr(client, method)(end_url(world.garden, world.circle_member)).status_code == 403
-    assert getattr(client, method)(end_url(world.care, world.circle_member)).status_code == 404
+    assert answer(client, method, end_url(world.garden, world.circle_member)) == 403
+    assert answer(client, method, end_url(world.care, world.circle_member)) == 404
     client.force_login(world.circle_member)
-    assert getattr(client, method)(end_url(world.care, world.circle_member)).status_code == 403
+    assert answer(client, method, end_url(world.care, world.circle_member)) == 403
     client.force_login(world.outsider)
-    assert getattr(client, method)(end_url(world.garden, world.circle_member)).status_code == 404
+    assert answer(client, method, end_url(world.garden, world.circle_member)) == 404
     client.logout()
-    assert getattr(client, method)(end_url(world.garden, world.circle_member)).status_code == 302
+    assert answer(client, method, end_url(world.garden, world.circle_member)) == 302
     assert is_member(world.garden, world.circle_member)

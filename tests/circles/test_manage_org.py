@@ -124,7 +124,9 @@ def test_members_page_lists_current_members_with_admin_badge(client, world):
 
 def test_members_page_gives_admins_the_invite_form_and_pending_invitations(client, world):
     # given a pending invitation
-    invitation, _ = services.invite(organisation=world.org, email="new@example.org", actor=world.admin)
+    invitation, _ = services.invite(
+        organisation=world.org, email="new@example.org", actor=world.admin
+    )
     client.force_login(world.admin)
     # when the admin opens the members page
     response = client.get(url("org_members", world.org))
@@ -152,7 +154,9 @@ def test_admin_invites_someone_by_email_with_a_working_link(client, world, mailo
     # given the admin signed in
     client.force_login(world.admin)
     # when they invite a new person
-    response = client.post(url("invite", world.org), {"email": "New@Example.org", "make_admin": "on"})
+    response = client.post(
+        url("invite", world.org), {"email": "New@Example.org", "make_admin": "on"}
+    )
     # then an invitation exists, the ledger records it, and the email carries a working link
     assert response.status_code == 302
     assert response.url == url("org_members", world.org)
@@ -231,7 +235,9 @@ def test_invite_is_for_admins_and_post_only(client, world, mailoutbox):
 
 
 def test_admin_withdraws_an_invitation(client, world):
-    invitation, raw = services.invite(organisation=world.org, email="new@example.org", actor=world.admin)
+    invitation, _raw = services.invite(
+        organisation=world.org, email="new@example.org", actor=world.admin
+    )
     client.force_login(world.admin)
     response = client.post(url("revoke_invitation", world.org, invitation.pk))
     assert response.status_code == 302
@@ -242,7 +248,9 @@ def test_admin_withdraws_an_invitation(client, world):
 
 def test_withdrawing_a_used_invitation_is_refused(client, world):
     # given an invitation that was accepted
-    invitation, raw = services.invite(organisation=world.org, email="new@example.org", actor=world.admin)
+    invitation, raw = services.invite(
+        organisation=world.org, email="new@example.org", actor=world.admin
+    )
     services.accept_invitation(raw_token=raw, user=f.make_user("New", email="new@example.org"))
     client.force_login(world.admin)
     before = events(world.org)
@@ -257,7 +265,9 @@ def test_withdrawing_a_used_invitation_is_refused(client, world):
 
 
 def test_revoking_is_for_admins_of_that_organisation(client, world):
-    invitation, _ = services.invite(organisation=world.org, email="new@example.org", actor=world.admin)
+    invitation, _ = services.invite(
+        organisation=world.org, email="new@example.org", actor=world.admin
+    )
     client.force_login(world.member)
     assert client.post(url("revoke_invitation", world.org, invitation.pk)).status_code == 403
     client.force_login(world.outsider)
@@ -308,16 +318,30 @@ def test_the_last_admin_cannot_step_down(client, world):
 
 def test_set_admin_is_for_admins_only(client, world):
     client.force_login(world.member)
-    assert client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code == 403
+    assert (
+        client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code
+        == 403
+    )
     client.force_login(world.outsider)
-    assert client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code == 404
+    assert (
+        client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code
+        == 404
+    )
     client.force_login(world.admin)
     assert client.get(url("set_admin", world.org, world.member.pk)).status_code == 405
     # someone who never belonged is not found
-    assert client.post(url("set_admin", world.org, world.outsider.pk), {"is_admin": "1"}).status_code == 404
+    assert (
+        client.post(url("set_admin", world.org, world.outsider.pk), {"is_admin": "1"}).status_code
+        == 404
+    )
     client.logout()
-    assert client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code == 302
-    assert not OrgMembership.objects.current().get(organisation=world.org, user=world.member).is_admin
+    assert (
+        client.post(url("set_admin", world.org, world.member.pk), {"is_admin": "1"}).status_code
+        == 302
+    )
+    assert (
+        not OrgMembership.objects.current().get(organisation=world.org, user=world.member).is_admin
+    )
 
 
 # remove_member -----------------------------------------------------------------------------
@@ -330,7 +354,11 @@ def test_removing_a_member_asks_first_and_names_the_consequences(client, world):
     assert response.status_code == 200
     assert world.circle_member.name in html
     assert "Garden" in html and "Care" in html
-    assert OrgMembership.objects.current().filter(organisation=world.org, user=world.circle_member).exists()
+    assert (
+        OrgMembership.objects.current()
+        .filter(organisation=world.org, user=world.circle_member)
+        .exists()
+    )
 
 
 def test_admin_removes_a_member(client, world):
@@ -338,7 +366,11 @@ def test_admin_removes_a_member(client, world):
     response = client.post(url("remove_member", world.org, world.circle_member.pk))
     assert response.status_code == 302
     assert response.url == url("org_members", world.org)
-    assert not OrgMembership.objects.current().filter(organisation=world.org, user=world.circle_member).exists()
+    assert (
+        not OrgMembership.objects.current()
+        .filter(organisation=world.org, user=world.circle_member)
+        .exists()
+    )
     assert not world.garden.memberships.current().filter(user=world.circle_member).exists()
     assert last_event(world.org).verb == "organisation.member_removed"
 
@@ -371,4 +403,41 @@ def test_remove_member_is_for_admins_only(client, world):
     assert client.post(url("remove_member", world.org, world.circle_member.pk)).status_code == 404
     client.logout()
     assert client.post(url("remove_member", world.org, world.circle_member.pk)).status_code == 302
-    assert OrgMembership.objects.current().filter(organisation=world.org, user=world.circle_member).exists()
+    assert (
+        OrgMembership.objects.current()
+        .filter(organisation=world.org, user=world.circle_member)
+        .exists()
+    )
+
+
+def test_when_the_email_cannot_be_sent_the_admin_gets_the_link(client, world, settings):
+    # given a mail server that refuses connections
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+        }
+    }
+    client.force_login(world.admin)
+    # when the admin invites someone
+    response = client.post(url("invite", world.org), {"email": "new@example.org"}, follow=True)
+    # then the invitation exists and the page gives the link to pass on by hand
+    invitation = Invitation.objects.get(email="new@example.org")
+    html = response.content.decode()
+    link = re.search(re.escape(settings.SITE_URL) + r"/invitations/[^\s<]+/", html).group(0)
+    assert services.find_invitation(resolve(urlsplit(link).path).kwargs["token"]) == invitation
+
+
+def test_members_page_queries_do_not_grow_with_the_members(
+    client, world, django_assert_max_num_queries
+):
+    # given many members and invitations
+    for n in range(30):
+        f.join(world.org, f.make_user(f"Extra {n}"))
+        services.invite(organisation=world.org, email=f"extra{n}@example.org", actor=world.admin)
+    client.force_login(world.admin)
+    # then the members page is drawn in a handful of queries
+    with django_assert_max_num_queries(12):
+        response = client.get(url("org_members", world.org))
+    assert response.status_code == 200
+    assert "Extra 29" in response.content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,11 @@ def events(org):
 
 def last_event(org):
     return LedgerEvent.objects.filter(organisation=org).order_by("-sequence").first()
+
+
+def answer(client, method, path, data=None):
+    """The status code of a GET or POST, for permission tables."""
+    return getattr(client, method)(path, data or {}).status_code
 
 
 def circle_url(name, circle, *args):
@@ -44,7 +50,9 @@ def test_a_steward_creates_a_role(client, world):
     # given Garden's facilitator
     client.force_login(world.facilitator)
     # when they describe a new role
-    response = client.post(circle_url("role_create", world.garden), role_data(responsibilities="Store"))
+    response = client.post(
+        circle_url("role_create", world.garden), role_data(responsibilities="Store")
+    )
     # then the role exists, the ledger says so, and they land on the role
     role = Role.objects.get(circle=world.garden, name="Seed keeper")
     assert (role.kind, role.default_term_months, role.responsibilities) == ("custom", 6, "Store")
@@ -56,7 +64,9 @@ def test_a_steward_creates_a_role(client, world):
 def test_a_role_term_is_between_one_and_sixty_months(client, world):
     client.force_login(world.facilitator)
     before = events(world.org)
-    response = client.post(circle_url("role_create", world.garden), role_data(default_term_months="0"))
+    response = client.post(
+        circle_url("role_create", world.garden), role_data(default_term_months="0")
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_default_term_months_error"' in html
@@ -84,12 +94,12 @@ def test_sending_the_role_form_twice_makes_one_role(client, world):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_role_create_permissions(client, world, method):
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("role_create", world.garden), role_data()).status_code == 403
-    assert getattr(client, method)(circle_url("role_create", world.care), role_data()).status_code == 404
+    assert answer(client, method, circle_url("role_create", world.garden), role_data()) == 403
+    assert answer(client, method, circle_url("role_create", world.care), role_data()) == 404
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("role_create", world.garden), role_data()).status_code == 404
+    assert answer(client, method, circle_url("role_create", world.garden), role_data()) == 404
     client.logout()
-    assert getattr(client, method)(circle_url("role_create", world.garden), role_data()).status_code == 302
+    assert answer(client, method, circle_url("role_create", world.garden), role_data()) == 302
     assert not Role.objects.filter(name="Seed keeper").exists()
 
 
@@ -118,7 +128,8 @@ def test_the_four_circle_roles_keep_their_names(client, world):
     html = client.get(circle_url("role_edit", world.garden, role.pk)).content.decode()
     assert "disabled" in html
     response = client.post(
-        circle_url("role_edit", world.garden, role.pk), role_data(name="Chair", aim="Hold the space.")
+        circle_url("role_edit", world.garden, role.pk),
+        role_data(name="Chair", aim="Hold the space."),
     )
     assert response.status_code == 302
     role.refresh_from_db()
@@ -129,7 +140,9 @@ def test_role_edit_refuses_a_long_term(client, world):
     role = custom_role(world.garden, world.admin)
     client.force_login(world.admin)
     before = events(world.org)
-    response = client.post(circle_url("role_edit", world.garden, role.pk), role_data(default_term_months="61"))
+    response = client.post(
+        circle_url("role_edit", world.garden, role.pk), role_data(default_term_months="61")
+    )
     assert response.status_code == 400
     role.refresh_from_db()
     assert role.default_term_months == 12
@@ -141,15 +154,30 @@ def test_role_edit_permissions(client, world, method):
     garden_role = custom_role(world.garden, world.admin)
     care_role = custom_role(world.care, world.admin, "Listener")
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("role_edit", world.garden, garden_role.pk), role_data()).status_code == 403
-    assert getattr(client, method)(circle_url("role_edit", world.care, care_role.pk), role_data()).status_code == 404
+    assert (
+        answer(client, method, circle_url("role_edit", world.garden, garden_role.pk), role_data())
+        == 403
+    )
+    assert (
+        answer(client, method, circle_url("role_edit", world.care, care_role.pk), role_data())
+        == 404
+    )
     # a role reached through another circle's address is not found there
     client.force_login(world.circle_member)
-    assert getattr(client, method)(circle_url("role_edit", world.garden, care_role.pk), role_data()).status_code == 404
+    assert (
+        answer(client, method, circle_url("role_edit", world.garden, care_role.pk), role_data())
+        == 404
+    )
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("role_edit", world.garden, garden_role.pk), role_data()).status_code == 404
+    assert (
+        answer(client, method, circle_url("role_edit", world.garden, garden_role.pk), role_data())
+        == 404
+    )
     client.logout()
-    assert getattr(client, method)(circle_url("role_edit", world.garden, garden_role.pk), role_data()).status_code == 302
+    assert (
+        answer(client, method, circle_url("role_edit", world.garden, garden_role.pk), role_data())
+        == 302
+    )
     garden_role.refresh_from_db()
     assert garden_role.default_term_months == 12
 
@@ -250,14 +278,16 @@ def test_role_assign_permissions(client, world, method):
     care_role = f.role(world.care, "secretary")
     data = {"holder": world.member.pk, "term_start": "2026-01-01", "term_end": "2027-01-01"}
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("role_assign", world.garden, role.pk), data).status_code == 403
-    assert getattr(client, method)(circle_url("role_assign", world.care, care_role.pk), data).status_code == 404
+    assert answer(client, method, circle_url("role_assign", world.garden, role.pk), data) == 403
+    assert answer(client, method, circle_url("role_assign", world.care, care_role.pk), data) == 404
     client.force_login(world.circle_member)
-    assert getattr(client, method)(circle_url("role_assign", world.garden, care_role.pk), data).status_code == 404
+    assert (
+        answer(client, method, circle_url("role_assign", world.garden, care_role.pk), data) == 404
+    )
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("role_assign", world.garden, role.pk), data).status_code == 404
+    assert answer(client, method, circle_url("role_assign", world.garden, role.pk), data) == 404
     client.logout()
-    assert getattr(client, method)(circle_url("role_assign", world.garden, role.pk), data).status_code == 302
+    assert answer(client, method, circle_url("role_assign", world.garden, role.pk), data) == 302
     assert not RoleAssignment.objects.filter(role=role).exists()
 
 
@@ -307,13 +337,37 @@ def test_assignment_end_permissions(client, world, method):
     assignment = facilitation(world)
     care_assignment = f.give_role(world.care, "secretary", world.circle_member)
     client.force_login(world.member)
-    assert getattr(client, method)(circle_url("assignment_end", world.garden, assignment.pk)).status_code == 403
-    assert getattr(client, method)(circle_url("assignment_end", world.care, care_assignment.pk)).status_code == 404
+    assert answer(client, method, circle_url("assignment_end", world.garden, assignment.pk)) == 403
+    assert (
+        answer(client, method, circle_url("assignment_end", world.care, care_assignment.pk)) == 404
+    )
     client.force_login(world.circle_member)
-    assert getattr(client, method)(circle_url("assignment_end", world.garden, care_assignment.pk)).status_code == 404
+    assert (
+        answer(client, method, circle_url("assignment_end", world.garden, care_assignment.pk))
+        == 404
+    )
     client.force_login(world.outsider)
-    assert getattr(client, method)(circle_url("assignment_end", world.garden, assignment.pk)).status_code == 404
+    assert answer(client, method, circle_url("assignment_end", world.garden, assignment.pk)) == 404
     client.logout()
-    assert getattr(client, method)(circle_url("assignment_end", world.garden, assignment.pk)).status_code == 302
+    assert answer(client, method, circle_url("assignment_end", world.garden, assignment.pk)) == 302
     assignment.refresh_from_db()
     assert assignment.ended_on is None
+
+
+def test_the_proposed_term_starts_on_the_persons_own_date(client, world):
+    # given an admin whose time zone is on another date than UTC right now
+    now = timezone.now()
+    zone = next(
+        name
+        for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if now.astimezone(ZoneInfo(name)).date() != now.date()
+    )
+    world.admin.timezone = zone
+    world.admin.save(update_fields=["timezone"])
+    client.force_login(world.admin)
+    # when they open the form to fill a role
+    role = f.role(world.garden, "secretary")
+    html = client.get(circle_url("role_assign", world.garden, role.pk)).content.decode()
+    # then the term starts on their local date, not the server's
+    local_today = now.astimezone(ZoneInfo(zone)).date()
+    assert f'name="term_start" value="{local_today.isoformat()}"' in html

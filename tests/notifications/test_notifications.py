@@ -147,6 +147,8 @@ def test_mark_read_with_htmx_returns_the_row(
     assert f'id="notification-{notification.pk}"' in html
     assert ">read<" in html
     assert "<html" not in html
+    assert 'id="unread-summary" hx-swap-oob="true"' in html
+    assert "You have read them all." in html
 
 
 def test_no_link_to_a_private_circle_the_person_left(

@@ -48,6 +48,7 @@ from ..models import (
 )
 from ..permissions import (
     can_admin_organisation,
+    can_archive_circle,
     can_assign_role,
     can_create_circle,
     can_end_assignment,
@@ -329,6 +330,7 @@ def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
     make_admin = request.POST.get("is_admin") == "1"
     if membership.is_current and membership.is_admin == make_admin:
         # Sent twice: the first request already did it.
+        messages.info(request, _("Nothing to change: that was already so."))
         return redirect("circles:org_members", org=organisation.slug)
     try:
         services.set_org_admin(
@@ -492,7 +494,12 @@ def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s is saved.") % {"name": data["name"]})
                 return redirect(_circle_url(the_circle))
-    context = {"organisation": organisation, "circle": the_circle, "form": form}
+    context = {
+        "organisation": organisation,
+        "circle": the_circle,
+        "form": form,
+        "can_archive": can_archive_circle(user, the_circle),
+    }
     return render(request, "circles/manage/circle_form.html", context, status=status)
 
 

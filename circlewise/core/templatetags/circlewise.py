@@ -7,6 +7,7 @@ run once per person or role on pages that list thousands of them.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -58,6 +59,7 @@ ICONS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=256)
 def _icon(name: str, extra_class: str = "") -> str:
     cls = f"icon {extra_class}".strip()
     return (
@@ -143,13 +145,8 @@ def term_badge(assignment: Any, today: dt.date | None = None) -> SafeString:
         vacant = conditional_escape(_("vacant"))
         return mark_safe(f'<span class="badge badge-vacant">{_icon("minus")}{vacant}</span>')  # noqa: S308
     status, icon_name, words = term_text(assignment, today)
-    title = _("Term %(start)s to %(end)s") % {
-        "start": date_format(assignment.term_start, "j M Y"),
-        "end": date_format(assignment.term_end, "j M Y"),
-    }
     return mark_safe(  # noqa: S308 - every variable part is escaped
-        f'<span class="badge badge-{status}" title="{conditional_escape(title)}">'
-        f"{_icon(icon_name)}{conditional_escape(words)}</span>"
+        f'<span class="badge badge-{status}">{_icon(icon_name)}{conditional_escape(words)}</span>'
     )
 
 

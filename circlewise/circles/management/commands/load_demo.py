@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from circlewise.circles import demo
+from circlewise.decisions import demo as decisions_demo
 
 
 class Command(BaseCommand):
@@ -12,7 +13,8 @@ class Command(BaseCommand):
         if demo.demo_exists():
             self.stdout.write("The demo organisation is already here; keeping your data.")
         else:
-            demo.load()
+            organisation = demo.load()
+            decisions_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
         self.stdout.write("Sign in with any of these (password: %s):" % demo.DEMO_PASSWORD)

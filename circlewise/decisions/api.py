@@ -1,0 +1,1229 @@
+"""API operations for the consent process: proposals and their steps, consent rounds, objections,
+decisions, the policy register, each circle's backlog and way of deciding, and what needs me.
+
+Each operation authorises through decisions.permissions (a draft is missing to all but its author,
+a private circle's things to those outside it; what may be seen but not done is 403), calls the
+same service as the pages, and shapes the answer with decisions.schemas. Finer rules (only the
+objector withdraws, only the facilitator steps the process along) are the services' own, so their
+sentences come back as they are.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import P, QueryEx, Router, Status
+from ninja.pagination import paginate
+
+from circlewise.accounts.models import User
+from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Circle, Organisation
+from circlewise.core.api import Pages, responses
+from circlewise.core.api_auth import auth_user
+from circlewise.core.errors import ServiceError
+
+from . import permissions, services
+from .models import (
+    REVIEW_WARNING_DAYS,
+    BacklogItem,
+    CircleDecisionSettings,
+    ConsentResponse,
+    ConsentRound,
+    Contribution,
+    Decision,
+    Measure,
+    Objection,
+    ObjectionMessage,
+    Policy,
+    Proposal,
+    ProposalVersion,
+    RosterEntry,
+)
+from .schemas import (
+    AdvanceIn,
+    BacklogCloseIn,
+    BacklogItemIn,
+    BacklogItemOut,
+    ContributionOut,
+    DecisionDetailOut,
+    DecisionOut,
+    ItemStatus,
+    MessageOut,
+    NeedsMeOut,
+    ObjectionDetailOut,
+    ObjectionOut,
+    PolicyDetailOut,
+    PolicyOut,
+    PolicyStatus,
+    PresentIn,
+    ProposalCreateIn,
+    ProposalDetailOut,
+    ProposalOut,
+    ProposalPatchIn,
+    ProposalState,
+    QuestionIn,
+    ReasonIn,
+    ResolveIn,
+    ResponseOut,
+    ReviseIn,
+    RoundAnswerIn,
+    RoundOpenIn,
+    RoundOut,
+    SettingsOut,
+    SettingsPatchIn,
+    TextIn,
+    VersionOut,
+)
+
+router = Router(tags=["decisions"])
+State = Proposal.State
+
+
+# Lookups shared by several operations --------------------------------------------------------
+
+
+@contextmanager
+def _fields(**names: str) -> Iterator[None]:
+    """A service names its own arguments (`owner`); the API names what the client sent
+    (`owner_id`)."""
+    try:
+        yield
+    except ServiceError as error:
+        if error.field in names:
+            raise ServiceError(error.text, field=names[error.field], status=error.status) from None
+        raise
+
+
+def _person_in(actor: User, organisation: Organisation, user_id: int, *, field: str) -> User:
+    """A person named in a request body: someone who is or was in the organisation."""
+    person = User.objects.filter(pk=user_id).first()
+    if person is None or not circle_permissions.can_view_person(actor, organisation, person):
+        raise ServiceError(
+            _("There is no one with id %(id)d in this organisation.") % {"id": user_id},
+            field=field,
+        )
+    return person
+
+
+def _title() -> Subquery:
+    """The current version's title, in the same query as the proposals."""
+    return Subquery(
+        ProposalVersion.objects.filter(
+            proposal=OuterRef("pk"), number=OuterRef("version_number")
+        ).values("title")[:1]
+    )
+
+
+def _visible_circles(user: User, organisation: Organisation) -> QuerySet[Circle]:
+    return Circle.objects.visible_to(user, organisation)
+
+
+def _api_path(path: str) -> str:
+    return reverse("api:api-root").rstrip("/") + path
+
+
+def _version(proposal: Proposal, number: int | None = None) -> ProposalVersion:
+    return (
+        ProposalVersion.objects.filter(proposal=proposal, number=number or proposal.version_number)
+        .select_related("created_by")
+        .prefetch_related("measure_set__owner")
+        .get()
+    )
+
+
+# The proposal's page: steps, what is needed from me, the round's roster -------------------------
+
+STEPS = (
+    ("present", gettext_lazy("Present")),
+    ("clarify", gettext_lazy("Clarify")),
+    ("react", gettext_lazy("React")),
+    ("synthesis", gettext_lazy("Synthesis")),
+    ("consent", gettext_lazy("Consent")),
+    ("decided", gettext_lazy("Decided")),
+)
+STEP_OF_STATE = {
+    State.DRAFT: 0, State.CLARIFYING: 1, State.REACTING: 2, State.SYNTHESIS: 3,
+    State.CONSENT: 4, State.OBJECTIONS: 4, State.DECIDED: 5,
+}  # fmt: skip
+
+
+def _steps(proposal: Proposal) -> list[dict[str, str]]:
+    state = State(proposal.state)
+    is_exit = state in Proposal.EXIT_STATES
+    current = 5 if is_exit else STEP_OF_STATE[state]
+    steps = []
+    for index, (key, label) in enumerate(STEPS):
+        text = str(label)
+        if key == "consent" and state == State.OBJECTIONS:
+            text = _("Objections")
+        if key == "decided" and is_exit:
+            text = str(state.label)
+        status = "done" if index < current else "current" if index == current else "upcoming"
+        if key == "decided" and state == State.DECIDED:
+            status = "current"
+        steps.append({"key": key, "label": text, "status": status})
+    return steps
+
+
+def _roster(round_: ConsentRound) -> dict[str, Any]:
+    """Everyone asked in the round, each with their state; never only a count."""
+    entries = list(RosterEntry.objects.filter(round=round_).select_related("user"))
+    answers = {
+        r.user_id: r
+        for r in ConsentResponse.objects.filter(round=round_).annotate(
+            objection_pk=Subquery(Objection.objects.filter(response=OuterRef("pk")).values("pk"))
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        response = answers.get(entry.user_id)
+        if response is not None:
+            state = response.answer
+        elif entry.left_circle_at is not None:
+            state = "left"
+        elif entry.absent:
+            state = "absent"
+        else:
+            state = "waiting"
+        rows.append(
+            {
+                "user": entry.user,
+                "state": state,
+                "required": entry.required,
+                "reason": response.reason if response else "",
+                "answered_at": response.created_at if response else None,
+                "objection_id": getattr(response, "objection_pk", None),
+            }
+        )
+    order = {"waiting": 0, "objection": 1, "concern": 2, "consent": 3, "absent": 4, "left": 5}
+    rows.sort(key=lambda r: (order[r["state"]], r["user"].name.lower()))
+    waiting = [e.user for e in entries if e.required and e.user_id not in answers]
+    waiting.sort(key=lambda u: u.name.lower())
+    return {
+        "id": round_.pk,
+        "proposal_id": round_.proposal_id,
+        "version_number": round_.version_number,
+        "subject": round_.subject,
+        "handed_to_id": round_.handed_to_id,
+        "lazy": round_.lazy,
+        "opened_by": round_.opened_by,
+        "opened_at": round_.opened_at,
+        "closes_at": round_.closes_at,
+        "closed_at": round_.closed_at,
+        "outcome": round_.outcome,
+        "lazy_until": round_.lazy_until,
+        "roster": rows,
+        "waiting_for": waiting,
+        "answered": len(answers),
+        "asked": len(entries),
+    }
+
+
+def _action(action: str, sentence: str, operation_id: str = "", path: str = "") -> dict[str, Any]:
+    return {
+        "action": action,
+        "sentence": sentence,
+        "operation_id": operation_id or None,
+        "path": _api_path(path) if path else None,
+    }
+
+
+def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
+    """What is needed from this person now, with the operation that does it."""
+    state = State(p.state)
+    pid = p.pk
+    if state == State.DRAFT:
+        return _action(
+            "present",
+            _("This is your draft: only you can see it. Present it when it is ready."),
+            "presentProposal",
+            f"/proposals/{pid}/present",
+        )
+    if state == State.DECIDED and d["decision_id"]:
+        return _action(
+            "read_decision",
+            _("Decided by consent. The record shows who answered what, and why."),
+            "getDecision",
+            f"/decisions/{d['decision_id']}",
+        )
+    if state in Proposal.EXIT_STATES or state == State.DECIDED:
+        return _action(
+            "follow",
+            _("The circle consented to end this proposal here: %(state)s.")
+            % {"state": p.get_state_display().lower()},
+        )
+    can = d["can"]
+    if not can["take_part"]:
+        return _action(
+            "follow",
+            _("You can follow this proposal; the members of %(circle)s take part in it.")
+            % {"circle": p.circle.name},
+        )
+    current = p.version_number
+    open_amendments = [
+        a for a in d["amendments"] if a.amendment_status == Contribution.AmendmentStatus.OPEN
+    ]
+    if state == State.CLARIFYING:
+        unanswered = [q for q in d["questions"] if not q.passed and not q.answers]
+        if p.author_id == user.pk and unanswered:
+            return _action(
+                "answer_questions",
+                _("Members asked questions. Answer them so everyone understands the proposal."),
+                "answerQuestion",
+                f"/questions/{unanswered[0].pk}/answer",
+            )
+        if not any(q.author_id == user.pk and q.version_number == current for q in d["questions"]):
+            return _action(
+                "ask_question",
+                _("What do you need to know to understand this proposal? Ask, or pass."),
+                "askQuestion",
+                f"/proposals/{pid}/questions",
+            )
+        if can["steer"]:
+            return _action(
+                "advance",
+                _("When the questions are answered, move on to quick reactions."),
+                "advanceProposal",
+                f"/proposals/{pid}/advance",
+            )
+        return _action("wait", _("You have taken part. The facilitator moves on to reactions."))
+    if state in (State.REACTING, State.SYNTHESIS):
+        if state == State.REACTING and not any(r.author_id == user.pk for r in d["reactions"]):
+            return _action(
+                "react",
+                _("How do you react to this proposal? A sentence or two is enough."),
+                "addReaction",
+                f"/proposals/{pid}/reactions",
+            )
+        if can["synthesise"] and open_amendments:
+            return _action(
+                "resolve_amendments",
+                _("Friendly amendments wait for you: take them up or not."),
+                "resolveAmendment",
+                f"/amendments/{open_amendments[0].pk}/resolve",
+            )
+        if state == State.REACTING and can["steer"]:
+            return _action(
+                "advance",
+                _("When everyone has reacted, move on to the synthesis."),
+                "advanceProposal",
+                f"/proposals/{pid}/advance",
+            )
+        if state == State.SYNTHESIS and can["steer"]:
+            return _action(
+                "open_round",
+                _("Restate the proposal, write a new version if it changed, then ask for consent."),
+                "openConsentRound",
+                f"/proposals/{pid}/rounds",
+            )
+        if state == State.SYNTHESIS and can["synthesise"]:
+            return _action(
+                "revise",
+                _("Write a new version if the proposal changed."),
+                "reviseProposal",
+                f"/proposals/{pid}/versions",
+            )
+        return _action("wait", _("The facilitator moves the process along."))
+    round_ = d["round"]
+    if state == State.CONSENT:
+        waiting = {u.pk for u in round_["waiting_for"]} if round_ else set()
+        if user.pk in waiting:
+            return _action(
+                "answer_round",
+                _("Consent or object: can you live with this proposal and try it?"),
+                "answerConsentRound",
+                f"/rounds/{round_['id']}/answers",
+            )
+        if can["steer"] and round_ and round_["lazy"] and waiting:
+            return _action(
+                "close_round",
+                _(
+                    "This round is in a meeting with lazy consent: you may close it; absent "
+                    "members can still object afterwards."
+                ),
+                "closeConsentRound",
+                f"/rounds/{round_['id']}/close",
+            )
+        return _action(
+            "wait",
+            _("The round closes when everyone has answered; see who has not yet in the roster."),
+        )
+    standing = [o for o in d["objections"] if o.status == Objection.Status.OPEN]
+    mine = [o for o in standing if o.objector_id == user.pk]
+    to_confirm = [o for o in mine if o.stated_back and o.confirmed_at is None]
+    if to_confirm:
+        return _action(
+            "confirm_objection",
+            _("Your objection was stated back to you. Is that your objection?"),
+            "confirmObjection",
+            f"/objections/{to_confirm[0].pk}/confirm",
+        )
+    if mine:
+        return _action(
+            "discuss_objection",
+            _(
+                "Your objection is being worked through. Help others understand it in its "
+                "thread; only you can withdraw it."
+            ),
+            "discussObjection",
+            f"/objections/{mine[0].pk}/messages",
+        )
+    not_stated = [o for o in standing if not o.stated_back]
+    if not_stated:
+        return _action(
+            "state_back",
+            _("Help understand the objection: ask what the objector fears, then state it back."),
+            "stateBackObjection",
+            f"/objections/{not_stated[0].pk}/state-back",
+        )
+    if can["synthesise"] and standing:
+        return _action(
+            "revise",
+            _("Amend the proposal to integrate the objections, then ask for consent again."),
+            "reviseProposal",
+            f"/proposals/{pid}/versions",
+        )
+    if can["steer"] and not standing:
+        return _action(
+            "open_round",
+            _("The objections are integrated. Ask for consent on the new version."),
+            "openConsentRound",
+            f"/proposals/{pid}/rounds",
+        )
+    return _action("wait", _("Objections are being worked through. Follow each in its thread."))
+
+
+def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
+    """The proposal, carrying everything ProposalDetailOut shows, read in a fixed number of
+    queries however many members, questions and answers there are."""
+    proposal = Proposal.objects.select_related("circle__organisation", "author").get(pk=proposal.pk)
+    version = _version(proposal)
+    proposal._current_version = version
+    circle = proposal.circle
+    take_part = permissions.can_take_part(user, proposal)
+    steer = take_part and services.can_steer(circle, user)
+    synthesis_by = services.settings_for(circle).synthesis_by
+    synthesise = take_part and (
+        steer
+        or (
+            synthesis_by == CircleDecisionSettings.Synthesis.AUTHOR
+            and proposal.author_id == user.pk
+        )
+    )
+    contributions = list(
+        Contribution.objects.filter(proposal=proposal)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    replies: dict[int, list[Contribution]] = {}
+    for c in contributions:
+        if c.kind == Contribution.Kind.ANSWER and c.reply_to_id is not None:
+            replies.setdefault(c.reply_to_id, []).append(c)
+    questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
+    for q in questions:
+        q.answers = replies.get(q.pk, [])  # type: ignore[attr-defined]
+    objections = list(
+        Objection.objects.filter(proposal=proposal)
+        .select_related("objector", "stated_back_by")
+        .annotate(message_count=Count("messages"))
+        .order_by("created_at", "pk")
+    )
+    rounds = list(
+        ConsentRound.objects.filter(proposal=proposal)
+        .select_related("opened_by")
+        .order_by("opened_at", "pk")
+    )
+    shown = next((r for r in rounds if r.is_open), None)
+    if shown is None and proposal.state == State.OBJECTIONS and rounds:
+        shown = rounds[-1]
+    decision_id = None
+    if proposal.state == State.DECIDED:
+        decision_id = (
+            Decision.objects.filter(proposal=proposal).values_list("pk", flat=True).first()
+        )
+    standing = [o for o in objections if o.status == Objection.Status.OPEN]
+    detail: dict[str, Any] = {
+        "title": version.title,
+        "version": version,
+        "steps": _steps(proposal),
+        "can": {
+            "take_part": take_part,
+            "steer": steer,
+            "synthesise": synthesise,
+            "edit": proposal.is_draft and proposal.author_id == user.pk and take_part,
+        },
+        "questions": questions,
+        "reactions": [
+            c
+            for c in contributions
+            if c.kind == Contribution.Kind.REACTION and c.version_number == proposal.version_number
+        ],
+        "amendments": [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
+        "round": _roster(shown) if shown is not None else None,
+        "objections": objections,
+        "objection_counts": {
+            "open": len(standing),
+            "confirmed": sum(1 for o in standing if o.confirmed_at is not None),
+            "withdrawn": sum(1 for o in objections if o.status == Objection.Status.WITHDRAWN),
+            "integrated": sum(1 for o in objections if o.status == Objection.Status.INTEGRATED),
+        },
+        "decision_id": decision_id,
+    }
+    detail["my_next_action"] = _next_action(proposal, user, detail)
+    for key, value in detail.items():
+        setattr(proposal, key, value)
+    return proposal
+
+
+# Proposals ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/circles/{circle_id}/proposals",
+    response=list[ProposalOut],
+    operation_id="listProposals",
+    summary="A circle's proposals, newest first (drafts only your own)",
+)
+@paginate(Pages)
+def list_proposals(
+    request: HttpRequest,
+    circle_id: int,
+    state: QueryEx[ProposalState | None, P(description="Only proposals at this step.")] = None,
+) -> QuerySet[Proposal]:
+    user = auth_user(request)
+    circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    proposals = (
+        Proposal.objects.filter(circle=circle)
+        .filter(~Q(state=State.DRAFT) | Q(author=user))
+        .select_related("author")
+        .annotate(title=_title())
+    )
+    if state is not None:
+        proposals = proposals.filter(state=state)
+    return proposals.order_by("-created_at", "-pk")
+
+
+@router.post(
+    "/circles/{circle_id}/proposals",
+    response=responses(ProposalDetailOut, 201),
+    operation_id="createProposal",
+    summary="Write a draft proposal in one of your circles (only you see it until presented)",
+)
+def create_proposal(
+    request: HttpRequest, circle_id: int, payload: ProposalCreateIn
+) -> Status[Proposal]:
+    user = auth_user(request)
+    circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    if not permissions.can_propose(user, circle):
+        raise PermissionDenied
+    amends = None
+    if payload.amends_id is not None:
+        amends = Policy.objects.filter(pk=payload.amends_id, circle=circle).first()
+        if amends is None:
+            raise ServiceError(
+                _("There is no policy with id %(id)d in this circle.") % {"id": payload.amends_id},
+                field="amends_id",
+            )
+    with _fields(amends="amends_id"):
+        proposal = services.create_proposal(
+            circle=circle, author=user, amends=amends, **payload.model_dump(exclude={"amends_id"})
+        )
+    return Status(201, _proposal_detail(user, proposal))
+
+
+@router.get(
+    "/proposals/{proposal_id}",
+    response=responses(ProposalDetailOut),
+    operation_id="getProposal",
+    summary="One proposal: its current version, steps, the round's roster, objections, and "
+    "what is needed from you now",
+)
+def get_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+    user = auth_user(request)
+    return _proposal_detail(user, permissions.get_proposal_for(user, proposal_id))
+
+
+@router.patch(
+    "/proposals/{proposal_id}",
+    response=responses(ProposalDetailOut),
+    operation_id="updateProposal",
+    summary="Edit your draft",
+)
+def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalPatchIn) -> Proposal:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = services.update_draft(
+        proposal=proposal, actor=user, **payload.model_dump(exclude_unset=True)
+    )
+    return _proposal_detail(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/present",
+    response=responses(ProposalDetailOut),
+    operation_id="presentProposal",
+    summary="Present your draft to the circle: clarifying questions open",
+)
+def present_proposal(request: HttpRequest, proposal_id: int, payload: PresentIn) -> Proposal:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = services.present(
+        proposal=proposal, actor=user, mode=payload.mode, clarifying_until=payload.clarifying_until
+    )
+    return _proposal_detail(user, proposal)
+
+
+@router.get(
+    "/proposals/{proposal_id}/versions",
+    response=list[VersionOut],
+    operation_id="listProposalVersions",
+    summary="Every version of a proposal, the first first",
+)
+@paginate(Pages)
+def list_versions(request: HttpRequest, proposal_id: int) -> QuerySet[ProposalVersion]:
+    proposal = permissions.get_proposal_for(auth_user(request), proposal_id)
+    return (
+        ProposalVersion.objects.filter(proposal=proposal)
+        .select_related("created_by")
+        .prefetch_related("measure_set__owner")
+        .order_by("number")
+    )
+
+
+# Clarifying, reacting, synthesising --------------------------------------------------------
+
+
+@router.post(
+    "/proposals/{proposal_id}/questions",
+    response=responses(ContributionOut, 201),
+    operation_id="askQuestion",
+    summary="Ask a clarifying question, or pass",
+)
+def ask_question(
+    request: HttpRequest, proposal_id: int, payload: QuestionIn
+) -> Status[Contribution]:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    question = services.ask_question(
+        proposal=proposal, member=user, text=payload.text, passed=payload.passed
+    )
+    return Status(201, question)
+
+
+def _contribution(user: User, contribution_id: int, kind: str) -> Contribution:
+    contribution = permissions.get_contribution_for(user, contribution_id, need="take_part")
+    if contribution.kind != kind:
+        raise Http404
+    return contribution
+
+
+@router.post(
+    "/questions/{question_id}/answer",
+    response=responses(ContributionOut, 201),
+    operation_id="answerQuestion",
+    summary="Answer a clarifying question (the author, or the facilitator)",
+)
+def answer_question(
+    request: HttpRequest, question_id: int, payload: TextIn
+) -> Status[Contribution]:
+    user = auth_user(request)
+    question = _contribution(user, question_id, Contribution.Kind.QUESTION)
+    answer = services.answer_question(question=question, actor=user, text=payload.text)
+    return Status(201, answer)
+
+
+@router.post(
+    "/proposals/{proposal_id}/reactions",
+    response=responses(ContributionOut, 201),
+    operation_id="addReaction",
+    summary="Give your quick reaction to the current version (passing is discouraged)",
+)
+def add_reaction(
+    request: HttpRequest, proposal_id: int, payload: QuestionIn
+) -> Status[Contribution]:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    reaction = services.react(
+        proposal=proposal, member=user, text=payload.text, passed=payload.passed
+    )
+    return Status(201, reaction)
+
+
+@router.post(
+    "/proposals/{proposal_id}/amendments",
+    response=responses(ContributionOut, 201),
+    operation_id="suggestAmendment",
+    summary="Suggest a friendly amendment",
+)
+def suggest_amendment(
+    request: HttpRequest, proposal_id: int, payload: TextIn
+) -> Status[Contribution]:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    return Status(
+        201, services.suggest_amendment(proposal=proposal, member=user, text=payload.text)
+    )
+
+
+@router.post(
+    "/amendments/{amendment_id}/resolve",
+    response=responses(ContributionOut),
+    operation_id="resolveAmendment",
+    summary="Take up a friendly amendment or not (whoever synthesises)",
+)
+def resolve_amendment(request: HttpRequest, amendment_id: int, payload: ResolveIn) -> Contribution:
+    user = auth_user(request)
+    amendment = _contribution(user, amendment_id, Contribution.Kind.AMENDMENT)
+    return services.resolve_amendment(amendment=amendment, actor=user, accept=payload.accept)
+
+
+@router.post(
+    "/proposals/{proposal_id}/advance",
+    response=responses(ProposalDetailOut),
+    operation_id="advanceProposal",
+    summary="Move on: from clarifying to reactions, or from reactions to synthesis",
+)
+def advance_proposal(request: HttpRequest, proposal_id: int, payload: AdvanceIn) -> Proposal:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = services.advance(proposal=proposal, actor=user, until=payload.until)
+    return _proposal_detail(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/versions",
+    response=responses(VersionOut, 201),
+    operation_id="reviseProposal",
+    summary="Write a new version; answers to earlier versions no longer count",
+)
+def revise_proposal(
+    request: HttpRequest, proposal_id: int, payload: ReviseIn
+) -> Status[ProposalVersion]:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    organisation = proposal.circle.organisation
+    measures = [
+        (m.metric, m.threshold, _person_in(user, organisation, m.owner_id, field="measures"))
+        for m in payload.measures
+    ]
+    integrations: dict[int, str] = {}
+    for integration in payload.integrations:
+        if integration.objection_id in integrations:
+            raise ServiceError(
+                _("Each objection is integrated once per version."), field="integrations"
+            )
+        integrations[integration.objection_id] = integration.note
+    fields = payload.model_dump(
+        exclude_unset=True, exclude={"change_note", "integrations", "measures", "measures_text"}
+    )
+    if "measures_text" in payload.model_fields_set:
+        fields["measures"] = payload.measures_text
+    version = services.revise(
+        proposal=proposal,
+        actor=user,
+        change_note=payload.change_note,
+        measures_to_add=measures,
+        integrations=integrations,
+        **fields,
+    )
+    return Status(201, _version(proposal, version.number))
+
+
+# Consent rounds ----------------------------------------------------------------------------
+
+
+def _round_detail(round_id: int) -> dict[str, Any]:
+    return _roster(ConsentRound.objects.select_related("opened_by").get(pk=round_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/rounds",
+    response=responses(RoundOut, 201),
+    operation_id="openConsentRound",
+    summary="Open a consent round on the current version, or on an exit (facilitator, leader)",
+)
+def open_round(
+    request: HttpRequest, proposal_id: int, payload: RoundOpenIn
+) -> Status[dict[str, Any]]:
+    user = auth_user(request)
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    handed_to = None
+    if payload.handed_to_id is not None:
+        handed_to = Circle.objects.filter(
+            pk=payload.handed_to_id, organisation=proposal.circle.organisation
+        ).first()
+        if handed_to is None or not circle_permissions.can_view_circle(user, handed_to):
+            raise ServiceError(
+                _("There is no circle with id %(id)d that you can see.")
+                % {"id": payload.handed_to_id},
+                field="handed_to_id",
+            )
+    with _fields(handed_to="handed_to_id"):
+        round_ = services.open_consent_round(
+            proposal=proposal,
+            actor=user,
+            subject=payload.subject,
+            handed_to=handed_to,
+            closes_at=payload.closes_at,
+        )
+    return Status(201, _round_detail(round_.pk))
+
+
+@router.get(
+    "/rounds/{round_id}",
+    response=responses(RoundOut),
+    operation_id="getConsentRound",
+    summary="A consent round: everyone asked, each with their answer or that they have not yet",
+)
+def get_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    round_ = permissions.get_round_for(auth_user(request), round_id)
+    return _round_detail(round_.pk)
+
+
+@router.post(
+    "/rounds/{round_id}/answers",
+    response=responses(ResponseOut, 201),
+    operation_id="answerConsentRound",
+    summary="Answer in a consent round: consent, or object with a reason (once per round)",
+)
+def answer_round(
+    request: HttpRequest, round_id: int, payload: RoundAnswerIn
+) -> Status[dict[str, Any]]:
+    user = auth_user(request)
+    round_ = permissions.get_round_for(user, round_id, need="take_part")
+    response = services.respond(
+        round_=round_, user=user, answer=payload.answer, reason=payload.reason
+    )
+    # After the answer the round may have closed and the proposal moved on: one query says so.
+    outcome, state = (
+        ConsentRound.objects.filter(pk=round_.pk).values_list("outcome", "proposal__state").get()
+    )
+    objection = response.objection if response.answer == ConsentResponse.Answer.OBJECTION else None
+    return Status(
+        201,
+        {
+            "id": response.pk,
+            "round_id": round_.pk,
+            "user": user,
+            "answer": response.answer,
+            "reason": response.reason,
+            "created_at": response.created_at,
+            "late": response.after_round_closed,
+            "objection_id": objection.pk if objection is not None else None,
+            "round_outcome": outcome,
+            "proposal_state": state,
+        },
+    )
+
+
+@router.post(
+    "/rounds/{round_id}/close",
+    response=responses(RoundOut),
+    operation_id="closeConsentRound",
+    summary="Close a consent round (with answers missing only under lazy consent)",
+)
+def close_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    user = auth_user(request)
+    round_ = permissions.get_round_for(user, round_id, need="take_part")
+    services.close_round(round_=round_, actor=user)
+    return _round_detail(round_.pk)
+
+
+# Objections --------------------------------------------------------------------------------
+
+
+def _objection_out(objection_id: int) -> Objection:
+    return Objection.objects.select_related("objector", "stated_back_by").get(pk=objection_id)
+
+
+@router.get(
+    "/objections/{objection_id}",
+    response=responses(ObjectionDetailOut),
+    operation_id="getObjection",
+    summary="An objection and its thread: stated back, confirmed, integrated",
+)
+def get_objection(request: HttpRequest, objection_id: int) -> Objection:
+    objection = permissions.get_objection_for(auth_user(request), objection_id)
+    proposal = objection.proposal
+    found = _objection_out(objection.pk)
+    found.proposal_title = (  # type: ignore[attr-defined]
+        ProposalVersion.objects.filter(proposal=proposal, number=proposal.version_number)
+        .values_list("title", flat=True)
+        .get()
+    )
+    found.thread = list(  # type: ignore[attr-defined]
+        ObjectionMessage.objects.filter(objection=found).select_related("author")
+    )
+    found.current_measures = list(  # type: ignore[attr-defined]
+        Measure.objects.filter(
+            objection=found, version__proposal=proposal, version__number=proposal.version_number
+        ).select_related("owner")
+    )
+    return found
+
+
+@router.post(
+    "/objections/{objection_id}/messages",
+    response=responses(MessageOut, 201),
+    operation_id="discussObjection",
+    summary="Add to an objection's thread",
+)
+def discuss_objection(
+    request: HttpRequest, objection_id: int, payload: TextIn
+) -> Status[ObjectionMessage]:
+    user = auth_user(request)
+    objection = permissions.get_objection_for(user, objection_id, need="take_part")
+    message = services.discuss_objection(objection=objection, author=user, text=payload.text)
+    return Status(201, message)
+
+
+@router.post(
+    "/objections/{objection_id}/state-back",
+    response=responses(ObjectionOut),
+    operation_id="stateBackObjection",
+    summary="Say the objection back in your own words; the objector then confirms",
+)
+def state_back(request: HttpRequest, objection_id: int, payload: TextIn) -> Objection:
+    user = auth_user(request)
+    objection = permissions.get_objection_for(user, objection_id, need="take_part")
+    services.state_back(objection=objection, actor=user, text=payload.text)
+    return _objection_out(objection.pk)
+
+
+@router.post(
+    "/objections/{objection_id}/confirm",
+    response=responses(ObjectionOut),
+    operation_id="confirmObjection",
+    summary="The objector: “yes, that is my objection”",
+)
+def confirm_objection(request: HttpRequest, objection_id: int) -> Objection:
+    user = auth_user(request)
+    objection = permissions.get_objection_for(user, objection_id)
+    services.confirm_heard(objection=objection, objector=user)
+    return _objection_out(objection.pk)
+
+
+@router.post(
+    "/objections/{objection_id}/withdraw",
+    response=responses(ObjectionOut),
+    operation_id="withdrawObjection",
+    summary="Withdraw your own objection (nobody else can)",
+)
+def withdraw_objection(request: HttpRequest, objection_id: int) -> Objection:
+    user = auth_user(request)
+    objection = permissions.get_objection_for(user, objection_id)
+    services.withdraw_objection(objection=objection, actor=user)
+    return _objection_out(objection.pk)
+
+
+# Decisions ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisations/{slug}/decisions",
+    response=list[DecisionOut],
+    operation_id="listDecisions",
+    summary="Decisions in the circles you can see, newest first",
+)
+@paginate(Pages)
+def list_decisions(
+    request: HttpRequest,
+    slug: str,
+    circle: QueryEx[int | None, P(description="Only this circle's decisions (its id).")] = None,
+    since: QueryEx[dt.datetime | None, P(description="Only those decided at or after.")] = None,
+) -> QuerySet[Decision]:
+    user = auth_user(request)
+    organisation = circle_permissions.get_organisation_for(user, slug)
+    decisions = Decision.objects.filter(
+        circle__in=_visible_circles(user, organisation)
+    ).select_related("version")
+    if circle is not None:
+        decisions = decisions.filter(circle_id=circle)
+    if since is not None:
+        decisions = decisions.filter(decided_at__gte=since)
+    return decisions.order_by("-decided_at", "-pk")
+
+
+@router.get(
+    "/decisions/{decision_id}",
+    response=responses(DecisionDetailOut),
+    operation_id="getDecision",
+    summary="A decision's full record, with the ledger event that holds it",
+)
+def get_decision(request: HttpRequest, decision_id: int) -> Decision:
+    decision = permissions.get_decision_for(auth_user(request), decision_id)
+    record = decision.record or {}
+    ids: set[int] = set(record.get("roster", []))
+    ids |= {a["user"] for a in record.get("answers", [])}
+    ids |= {o["objector"] for o in record.get("objections", [])}
+    ids |= {m["owner"] for m in record.get("version", {}).get("measure_set", []) if m.get("owner")}
+    if record.get("author"):
+        ids.add(record["author"])
+    decision.people = list(User.objects.filter(pk__in=ids).order_by("name", "pk"))  # type: ignore[attr-defined]
+    return decision
+
+
+# Policies ----------------------------------------------------------------------------------
+
+
+def _policy_status(status: str, today: dt.date) -> Q:
+    """Policy.status() as a filter, so the register is paginated in the database."""
+    live = Q(superseded_by__isnull=True, retired_at__isnull=True)
+    warn = today + dt.timedelta(days=REVIEW_WARNING_DAYS)
+    return {
+        "active": live & (Q(review_on__isnull=True) | Q(review_on__gt=warn)),
+        "review_due": live & Q(review_on__gte=today, review_on__lte=warn),
+        "expired": live & Q(review_on__lt=today),
+        "superseded": Q(superseded_by__isnull=False),
+        "retired": Q(superseded_by__isnull=True, retired_at__isnull=False),
+    }[status]
+
+
+@router.get(
+    "/organisations/{slug}/policies",
+    response=list[PolicyOut],
+    operation_id="listPolicies",
+    summary="The policy register: policies in the circles you can see",
+)
+@paginate(Pages)
+def list_policies(
+    request: HttpRequest,
+    slug: str,
+    circle: QueryEx[int | None, P(description="Only this circle's policies (its id).")] = None,
+    status: QueryEx[PolicyStatus | None, P(description="Only policies with this status.")] = None,
+) -> QuerySet[Policy]:
+    user = auth_user(request)
+    organisation = circle_permissions.get_organisation_for(user, slug)
+    policies = Policy.objects.filter(circle__in=_visible_circles(user, organisation))
+    if circle is not None:
+        policies = policies.filter(circle_id=circle)
+    if status is not None:
+        policies = policies.filter(_policy_status(status, timezone.localdate()))
+    return policies.order_by("title", "pk")
+
+
+def _open_items(policy: Policy) -> list[BacklogItem]:
+    return list(
+        BacklogItem.objects.open()
+        .filter(policy=policy)
+        .select_related("owner", "raised_by")
+        .order_by("created_at", "pk")
+    )
+
+
+@router.get(
+    "/policies/{policy_id}",
+    response=responses(PolicyDetailOut),
+    operation_id="getPolicy",
+    summary="A policy, with every decision on it and reviews waiting",
+)
+def get_policy(request: HttpRequest, policy_id: int) -> Policy:
+    user = auth_user(request)
+    policy = permissions.get_policy_for(user, policy_id)
+    policy.history = list(  # type: ignore[attr-defined]
+        Decision.objects.filter(policy=policy)
+        .select_related("version")
+        .order_by("-decided_at", "-pk")
+    )
+    policy.open_items = _open_items(policy)  # type: ignore[attr-defined]
+    policy.can_review = permissions.can_review_policy(user, policy)  # type: ignore[attr-defined]
+    return policy
+
+
+@router.post(
+    "/policies/{policy_id}/review",
+    response=responses(BacklogItemOut),
+    operation_id="reviewPolicy",
+    summary="Call an early review: it goes on the circle's backlog",
+)
+def review_policy(request: HttpRequest, policy_id: int, payload: ReasonIn) -> BacklogItem:
+    user = auth_user(request)
+    policy = permissions.get_policy_for(user, policy_id, need="review")
+    return services.call_early_review(policy=policy, actor=user, reason=payload.reason)
+
+
+@router.post(
+    "/policies/{policy_id}/withdraw-consent",
+    response=responses(BacklogItemOut),
+    operation_id="withdrawPolicyConsent",
+    summary="Withdraw your consent: the policy stays in force and a review is called",
+)
+def withdraw_policy_consent(request: HttpRequest, policy_id: int, payload: ReasonIn) -> BacklogItem:
+    user = auth_user(request)
+    policy = permissions.get_policy_for(user, policy_id, need="review")
+    return services.withdraw_consent(policy=policy, actor=user, reason=payload.reason)
+
+
+# The backlog -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/circles/{circle_id}/backlog",
+    response=list[BacklogItemOut],
+    operation_id="listBacklog",
+    summary="A circle's backlog: topics to understand, explore or decide, soonest due first",
+)
+@paginate(Pages)
+def list_backlog(
+    request: HttpRequest,
+    circle_id: int,
+    status: QueryEx[ItemStatus | None, P(description="Only items with this status.")] = None,
+) -> QuerySet[BacklogItem]:
+    circle = circle_permissions.get_circle_by_id_for(auth_user(request), circle_id)
+    items = BacklogItem.objects.filter(circle=circle).select_related("owner", "raised_by")
+    if status is not None:
+        items = items.filter(status=status)
+    return items.order_by(F("due_on").asc(nulls_last=True), "created_at", "pk")
+
+
+@router.post(
+    "/circles/{circle_id}/backlog",
+    response=responses(BacklogItemOut, 201),
+    operation_id="addBacklogItem",
+    summary="Add a topic to your circle's backlog, or raise one with another circle",
+)
+def add_backlog_item(
+    request: HttpRequest, circle_id: int, payload: BacklogItemIn
+) -> Status[BacklogItem]:
+    user = auth_user(request)
+    circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    if not permissions.can_raise_item(user, circle):
+        raise PermissionDenied
+    owner = None
+    if payload.owner_id is not None:
+        owner = _person_in(user, circle.organisation, payload.owner_id, field="owner_id")
+    with _fields(owner="owner_id"):
+        item = services.add_backlog_item(
+            circle=circle,
+            actor=user,
+            topic=payload.topic,
+            description=payload.description,
+            desired_outcome=payload.desired_outcome,
+            owner=owner,
+            due_on=payload.due_on,
+        )
+    return Status(201, item)
+
+
+@router.post(
+    "/backlog/{item_id}/close",
+    response=responses(BacklogItemOut),
+    operation_id="closeBacklogItem",
+    summary="Close a backlog item: done, or dropped",
+)
+def close_backlog_item(request: HttpRequest, item_id: int, payload: BacklogCloseIn) -> BacklogItem:
+    user = auth_user(request)
+    item = permissions.get_item_for(user, item_id, need="close")
+    return services.close_backlog_item(item=item, actor=user, status=payload.status)
+
+
+# How a circle decides ----------------------------------------------------------------------
+
+
+def _settings_out(user: User, circle: Circle) -> dict[str, Any]:
+    current = services.settings_for(circle)
+    return {
+        "circle_id": circle.pk,
+        "default_review_months": current.default_review_months,
+        "synthesis_by": current.synthesis_by,
+        "allow_concerns": current.allow_concerns,
+        "absentee_policy": current.absentee_policy,
+        "lazy_consent_hours": current.lazy_consent_hours,
+        "can_change": permissions.can_change_settings(user, circle),
+    }
+
+
+@router.get(
+    "/circles/{circle_id}/decision-settings",
+    response=responses(SettingsOut),
+    operation_id="getDecisionSettings",
+    summary="How a circle runs its consent process",
+)
+def get_decision_settings(request: HttpRequest, circle_id: int) -> dict[str, Any]:
+    user = auth_user(request)
+    return _settings_out(user, circle_permissions.get_circle_by_id_for(user, circle_id))
+
+
+@router.patch(
+    "/circles/{circle_id}/decision-settings",
+    response=responses(SettingsOut),
+    operation_id="updateDecisionSettings",
+    summary="Change how a circle runs its consent process (its stewards)",
+)
+def update_decision_settings(
+    request: HttpRequest, circle_id: int, payload: SettingsPatchIn
+) -> dict[str, Any]:
+    user = auth_user(request)
+    circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    if not permissions.can_change_settings(user, circle):
+        raise PermissionDenied
+    services.update_settings(circle=circle, actor=user, **payload.model_dump(exclude_unset=True))
+    return _settings_out(user, circle)
+
+
+# What needs me -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisations/{slug}/needs-me",
+    response=responses(NeedsMeOut),
+    operation_id="getNeedsMe",
+    summary="What needs you in your circles: rounds to answer, objections to confirm, "
+    "proposals to take part in, the backlog",
+)
+def needs_me(request: HttpRequest, slug: str) -> dict[str, Any]:
+    user = auth_user(request)
+    organisation = circle_permissions.get_organisation_for(user, slug)
+    found = services.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    objections = [
+        o
+        for o in found["objections_to_confirm"]
+        if o.proposal.circle.organisation_id == organisation.pk
+    ]
+    ids = {r.proposal_id for r in found["rounds"]} | {o.proposal_id for o in objections}
+    ids |= {p.pk for p in found["proposals"]}
+    proposals = {
+        p.pk: p
+        for p in Proposal.objects.filter(pk__in=ids)
+        .select_related("author")
+        .annotate(title=_title())
+    }
+    return {
+        "rounds": [
+            {
+                "id": r.pk,
+                "proposal_id": r.proposal_id,
+                "circle_id": r.proposal.circle_id,
+                "title": proposals[r.proposal_id].title,  # type: ignore[attr-defined]
+                "closes_at": r.closes_at,
+            }
+            for r in found["rounds"]
+        ],
+        "objections_to_confirm": [
+            {
+                "id": o.pk,
+                "proposal_id": o.proposal_id,
+                "title": proposals[o.proposal_id].title,  # type: ignore[attr-defined]
+                "stated_back": o.stated_back,
+            }
+            for o in objections
+        ],
+        "proposals": [proposals[p.pk] for p in found["proposals"]],
+        "backlog": _with_people(found["backlog"]),
+    }
+
+
+def _with_people(items: list[BacklogItem]) -> list[BacklogItem]:
+    """The same items, with their owners and who raised them, in one more query."""
+    loaded = BacklogItem.objects.select_related("owner", "raised_by").in_bulk(
+        [item.pk for item in items]
+    )
+    return [loaded[item.pk] for item in items]

@@ -1,0 +1,1052 @@
+"""Pages that show the consent process: what needs me, a circle's proposals, one proposal with
+its steps, versions and objections, decision records, the policy register and the backlog.
+
+Each view authorises through decisions.permissions (or circles.permissions), reads with a fixed
+number of queries, and renders. Nothing here changes state. `proposal_page` is shared with the
+step views, which show a refused step on the same page with the service's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from circlewise.accounts.models import User
+from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Circle, CircleMembership, Organisation
+
+from .. import permissions, services
+from ..forms import (
+    PresentForm,
+    ReasonForm,
+    ReviseForm,
+    RoundAnswerForm,
+    RoundOpenForm,
+    TextForm,
+)
+from ..models import (
+    BacklogItem,
+    ConsentResponse,
+    ConsentRound,
+    Contribution,
+    Decision,
+    Measure,
+    Objection,
+    ObjectionMessage,
+    Policy,
+    Proposal,
+    ProposalVersion,
+    RosterEntry,
+)
+
+State = Proposal.State
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _organisation(request: HttpRequest, slug: str) -> Organisation:
+    return circle_permissions.get_organisation_for(request.user, slug)
+
+
+def check_org(obj_org: Organisation, slug: str) -> None:
+    """Something reached through another organisation's address is not found there."""
+    if obj_org.slug != slug:
+        raise Http404
+
+
+def circle_members(circle: Circle) -> QuerySet[User]:
+    return User.objects.filter(
+        circle_memberships__circle=circle, circle_memberships__ended_on__isnull=True
+    ).order_by("name")
+
+
+def _title_subquery() -> Subquery:
+    return Subquery(
+        ProposalVersion.objects.filter(
+            proposal=OuterRef("pk"), number=OuterRef("version_number")
+        ).values("title")[:1]
+    )
+
+
+def with_titles(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """The current version's title on each proposal, in the same query."""
+    return proposals.annotate(title=_title_subquery())
+
+
+# Status words, icons and colours: never colour alone.
+ANSWER_LOOK = {
+    "consent": ("current", "check", gettext_lazy("consented")),
+    "concern": ("ending", "info", gettext_lazy("consented with a concern")),
+    "objection": ("expired", "alert", gettext_lazy("objected")),
+    "waiting": ("neutral", "clock", gettext_lazy("not yet")),
+    "left": ("ended", "out", gettext_lazy("left the circle")),
+    "absent": ("ended", "minus", gettext_lazy("absent")),
+}
+
+POLICY_LOOK = {
+    Policy.Status.ACTIVE: ("current", "check"),
+    Policy.Status.REVIEW_DUE: ("ending", "clock"),
+    Policy.Status.EXPIRED: ("expired", "alert"),
+    Policy.Status.SUPERSEDED: ("ended", "minus"),
+    Policy.Status.RETIRED: ("ended", "archive"),
+}
+
+STATE_LOOK = {
+    State.DRAFT: ("neutral", "edit"),
+    State.CLARIFYING: ("primary", "info"),
+    State.REACTING: ("primary", "activity"),
+    State.SYNTHESIS: ("primary", "edit"),
+    State.CONSENT: ("accent", "check"),
+    State.OBJECTIONS: ("ending", "alert"),
+    State.DECIDED: ("current", "check"),
+    State.POSTPONED: ("ended", "clock"),
+    State.DROPPED: ("ended", "minus"),
+    State.HANDED_OVER: ("ended", "arrow-right"),
+    State.ESCALATED: ("ended", "arrow-right"),
+}
+
+
+def decorate_proposals(proposals: list[Proposal]) -> list[Proposal]:
+    for p in proposals:
+        p.look = STATE_LOOK.get(State(p.state), ("neutral", "info"))  # type: ignore[attr-defined]
+    return proposals
+
+
+def decorate_policy(policy: Policy, today: dt.date) -> Policy:
+    status = policy.status(today)
+    css, icon = POLICY_LOOK[status]
+    policy.status_key = status.value  # type: ignore[attr-defined]
+    policy.status_label = status.label  # type: ignore[attr-defined]
+    policy.status_css = css  # type: ignore[attr-defined]
+    policy.status_icon = icon  # type: ignore[attr-defined]
+    return policy
+
+
+# What needs me -----------------------------------------------------------------------------
+
+
+@login_required
+def needs_me(request: HttpRequest, org: str) -> HttpResponse:
+    """Rounds waiting for my answer, objections stated back to me, open proposals and backlog."""
+    organisation = _organisation(request, org)
+    user = request.user
+    assert isinstance(user, User)
+    mine = circle_permissions.circle_ids_of(user, organisation)
+    found = services.needs_me(user, mine)
+    proposals = [p for p in found["proposals"]]
+    ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
+    ids |= {o.proposal_id for o in found["objections_to_confirm"]}
+    titles = dict(
+        with_titles(Proposal.objects.filter(pk__in=ids)).values_list("pk", "title")  # type: ignore[arg-type]
+    )
+    for r in found["rounds"]:
+        r.title = titles.get(r.proposal_id, "")
+    objections = [
+        o for o in found["objections_to_confirm"] if o.proposal.circle.organisation_id == organisation.pk
+    ]
+    for o in objections:
+        o.title = titles.get(o.proposal_id, "")
+    waiting_on_rounds = {r.proposal_id for r in found["rounds"]}
+    for p in proposals:
+        p.title = titles.get(p.pk, "")  # type: ignore[attr-defined]
+    return render(
+        request,
+        "decisions/needs_me.html",
+        {
+            "organisation": organisation,
+            "rounds": found["rounds"],
+            "objections": objections,
+            "proposals": decorate_proposals(
+                [p for p in proposals if p.pk not in waiting_on_rounds]
+            ),
+            "backlog": found["backlog"],
+            "nothing": not (found["rounds"] or objections or proposals or found["backlog"]),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# A circle's proposals ----------------------------------------------------------------------
+
+
+@login_required
+def circle_proposals(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """Open proposals first, then decided and exited ones; drafts only to their authors."""
+    organisation = _organisation(request, org)
+    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+    user = request.user
+    proposals = decorate_proposals(
+        list(
+            with_titles(
+                Proposal.objects.filter(circle=the_circle)
+                .filter(~Q(state=State.DRAFT) | Q(author_id=user.pk))
+                .select_related("author")
+            ).order_by("-created_at")
+        )
+    )
+    drafts = [p for p in proposals if p.state == State.DRAFT]
+    open_ = [p for p in proposals if p.state in Proposal.OPEN_STATES]
+    closed = [p for p in proposals if p.state == State.DECIDED or p.state in Proposal.EXIT_STATES]
+    settings = services.settings_for(the_circle)
+    return render(
+        request,
+        "decisions/circle_proposals.html",
+        {
+            "organisation": organisation,
+            "circle": the_circle,
+            "drafts": drafts,
+            "open": open_,
+            "closed": closed,
+            "settings": settings,
+            "can_propose": permissions.can_propose(user, the_circle),
+            "can_change_settings": permissions.can_change_settings(user, the_circle),
+        },
+    )
+
+
+# One proposal ------------------------------------------------------------------------------
+
+STEPS = [
+    ("present", gettext_lazy("Present")),
+    ("clarify", gettext_lazy("Clarify")),
+    ("react", gettext_lazy("React")),
+    ("synthesis", gettext_lazy("Synthesis")),
+    ("consent", gettext_lazy("Consent")),
+    ("decided", gettext_lazy("Decided")),
+]
+
+STEP_OF_STATE = {
+    State.DRAFT: 0,
+    State.CLARIFYING: 1,
+    State.REACTING: 2,
+    State.SYNTHESIS: 3,
+    State.CONSENT: 4,
+    State.OBJECTIONS: 4,
+    State.DECIDED: 5,
+}
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    status: str  # done, current or upcoming
+
+
+def steps_for(proposal: Proposal) -> list[Step]:
+    state = State(proposal.state)
+    is_exit = state in Proposal.EXIT_STATES
+    current = 5 if is_exit else STEP_OF_STATE[state]
+    result = []
+    for index, (key, label) in enumerate(STEPS):
+        text = str(label)
+        if index == 4 and state == State.OBJECTIONS:
+            text = _("Objections")
+        if index == 5 and is_exit:
+            text = str(state.label)
+        status = "done" if index < current else "current" if index == current else "upcoming"
+        if index == 5 and state == State.DECIDED:
+            status = "current"
+        result.append(Step(key, text, status))
+    return result
+
+
+@dataclass
+class Need:
+    """What is needed from the viewer now: one sentence and at most one primary action."""
+
+    sentence: str
+    action: str = ""  # the label of the primary action
+    href: str = ""  # an anchor on the page (a form), or another page
+    post: str = ""  # or a URL to POST to with one button
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RosterRow:
+    user: User
+    state: str
+    css: str
+    icon: str
+    label: str
+    reason: str = ""
+    at: dt.datetime | None = None
+    objection_id: int | None = None
+
+
+def roster_rows(
+    round_: ConsentRound, entries: list[RosterEntry], responses: list[ConsentResponse]
+) -> list[RosterRow]:
+    by_user = {r.user_id: r for r in responses}
+    rows = []
+    for entry in entries:
+        response = by_user.get(entry.user_id)
+        if response is not None:
+            state = response.answer
+        elif entry.left_circle_at is not None:
+            state = "left"
+        elif entry.absent:
+            state = "absent"
+        else:
+            state = "waiting"
+        css, icon, label = ANSWER_LOOK[state]
+        objection = getattr(response, "objection_pk", None) if response else None
+        rows.append(
+            RosterRow(
+                user=entry.user,
+                state=state,
+                css=css,
+                icon=icon,
+                label=str(label),
+                reason=response.reason if response else "",
+                at=response.created_at if response else None,
+                objection_id=objection,
+            )
+        )
+    order = {"waiting": 0, "objection": 1, "concern": 2, "consent": 3, "absent": 4, "left": 5}
+    rows.sort(key=lambda r: (order[r.state], r.user.name.lower()))
+    return rows
+
+
+def _load_round(round_: ConsentRound) -> dict[str, Any]:
+    entries = list(
+        RosterEntry.objects.filter(round=round_)
+        .select_related("user")
+        .only("id", "round_id", "user_id", "required", "left_circle_at", "absent",
+              "user__id", "user__name", "user__email", "user__pronouns")
+    )  # fmt: skip
+    responses = list(
+        ConsentResponse.objects.filter(round=round_).annotate(
+            objection_pk=Subquery(
+                Objection.objects.filter(response=OuterRef("pk")).values("pk")[:1]
+            )
+        )
+    )
+    rows = roster_rows(round_, entries, responses)
+    answered = {r.user_id for r in responses}
+    waiting = [
+        e.user for e in entries if e.required and e.user_id not in answered
+    ]  # the same rule as services.waiting_for, on rows already loaded
+    waiting.sort(key=lambda u: u.name.lower())
+    return {
+        "round": round_,
+        "rows": rows,
+        "waiting": waiting,
+        "answered_count": len(answered),
+        "roster_ids": {e.user_id for e in entries},
+        "my_entry": None,
+        "responses": responses,
+    }
+
+
+def _need_for(ctx: dict[str, Any], user: User) -> Need:
+    p: Proposal = ctx["proposal"]
+    state = State(p.state)
+    is_author = p.author_id == user.pk
+    if state == State.DRAFT:
+        return Need(
+            _("This is your draft: only you can see it. Present it when it is ready."),
+            _("Present to the circle"),
+            "#present",
+        )
+    if state == State.DECIDED:
+        return Need(
+            _("Decided by consent. The record shows who answered what, and why."),
+            _("Read the decision record"),
+            ctx["decision_url"],
+        )
+    if state in Proposal.EXIT_STATES:
+        return Need(_("The circle consented to end this proposal here: %(state)s.") % {
+            "state": p.get_state_display().lower()})  # fmt: skip
+    if not ctx["can_take_part"]:
+        return Need(
+            _("You can follow this proposal; the members of %(circle)s take part in it.")
+            % {"circle": p.circle.name}
+        )
+    if state == State.CLARIFYING:
+        unanswered = [q for q in ctx["questions"] if not q.passed and not q.answers]
+        if is_author and unanswered:
+            return Need(
+                _("Members asked questions. Answer them so everyone understands the proposal."),
+                _("Answer the questions"),
+                "#questions",
+            )
+        if not ctx["my_question"]:
+            return Need(
+                _("What do you need to know to understand this proposal? Ask, or pass."),
+                _("Ask a clarifying question"),
+                "#ask",
+            )
+        if ctx["can_steer"]:
+            return Need(
+                _("When the questions are answered, move on to quick reactions."),
+                _("Move on to reactions"),
+                post=ctx["urls"]["advance"],
+            )
+        return Need(_("You have taken part. The facilitator moves on to reactions."))
+    if state == State.REACTING:
+        if ctx["my_reaction"] is None:
+            return Need(
+                _("How do you react to this proposal? A sentence or two is enough."),
+                _("Give your reaction"),
+                "#react",
+            )
+        if ctx["can_synthesise"] and ctx["open_amendments"]:
+            return Need(
+                _("Friendly amendments wait for you: take them up or not."),
+                _("Consider the amendments"),
+                "#amendments",
+            )
+        if ctx["can_steer"]:
+            return Need(
+                _("When everyone has reacted, move on to the synthesis."),
+                _("Move on to synthesis"),
+                post=ctx["urls"]["advance"],
+            )
+        return Need(_("You have reacted. The facilitator moves on to the synthesis."))
+    if state == State.SYNTHESIS:
+        if ctx["can_synthesise"] and ctx["open_amendments"]:
+            return Need(
+                _("Friendly amendments wait for you: take them up or not."),
+                _("Consider the amendments"),
+                "#amendments",
+            )
+        if ctx["can_steer"]:
+            return Need(
+                _(
+                    "Restate the proposal, write a new version if it changed, then ask for "
+                    "consent."
+                ),
+                _("Open the consent round"),
+                "#open-round",
+            )
+        if ctx["can_synthesise"]:
+            return Need(_("Write a new version if the proposal changed."), _("Write a new version"),
+                        "#revise")  # fmt: skip
+        return Need(
+            _("The proposal is being synthesised. You may still suggest a friendly amendment.")
+        )
+    if state == State.CONSENT:
+        round_info = ctx["round_info"]
+        waiting_ids = {u.pk for u in round_info["waiting"]} if round_info else set()
+        if user.pk in waiting_ids:
+            return Need(
+                _("Consent or object: can you live with this proposal and try it?"),
+                _("Give your answer"),
+                "#answer",
+            )
+        count = len(waiting_ids)
+        if ctx["can_steer"] and round_info and round_info["round"].lazy and count:
+            return Need(
+                _(
+                    "This round is in a meeting with lazy consent: you may close it; absent "
+                    "members can still object afterwards."
+                ),
+                _("Close the round"),
+                post=ctx["urls"]["round_close"],
+            )
+        if count:
+            return Need(
+                _(
+                    "You have answered. The round closes when everyone has answered; see who "
+                    "has not yet, below."
+                )
+            )
+        return Need(_("Everyone has answered."))
+    # Objection handling
+    standing = [o for o in ctx["objections"] if o.status == Objection.Status.OPEN]
+    mine = [o for o in standing if o.objector_id == user.pk]
+    to_confirm = [o for o in mine if o.stated_back and o.confirmed_at is None]
+    if to_confirm:
+        return Need(
+            _("Your objection was stated back to you. Is that your objection?"),
+            _("Check and confirm"),
+            _with_id(ctx["urls"]["objection_base"], (to_confirm[0].pk)),
+        )
+    if mine:
+        return Need(
+            _(
+                "Your objection is being worked through. Help others understand it in its "
+                "thread; only you can withdraw it."
+            ),
+            _("Open your objection"),
+            _with_id(ctx["urls"]["objection_base"], (mine[0].pk)),
+        )
+    not_stated = [o for o in standing if not o.stated_back]
+    if not_stated:
+        return Need(
+            _("Help understand the objection: ask what the objector fears, then state it back."),
+            _("Open the objection"),
+            _with_id(ctx["urls"]["objection_base"], (not_stated[0].pk)),
+        )
+    if ctx["can_synthesise"] and standing:
+        return Need(
+            _("Amend the proposal to integrate the objections, then ask for consent again."),
+            _("Write a new version"),
+            "#revise",
+        )
+    if ctx["can_steer"] and not standing:
+        return Need(
+            _("The objections are integrated. Ask for consent on the new version."),
+            _("Open the consent round"),
+            "#open-round",
+        )
+    return Need(_("Objections are being worked through. Follow each in its thread."))
+
+
+ID = 987654321  # a placeholder id: one reverse() per page, replaced for each row
+
+
+def _with_id(url: str, pk: int) -> str:
+    return url.replace(str(ID), str(pk))
+
+
+def _urls(proposal: Proposal) -> dict[str, str]:
+    from django.urls import reverse
+
+    org = proposal.circle.organisation.slug
+    pid = proposal.pk
+    names = [
+        "proposal_detail", "proposal_versions", "proposal_edit", "proposal_present",
+        "question_ask", "reaction_add", "amendment_suggest", "proposal_advance",
+        "proposal_revise", "round_open",
+    ]  # fmt: skip
+    urls = {n: reverse(f"decisions:{n}", args=[org, pid]) for n in names}
+    urls["advance"] = urls["proposal_advance"]
+    urls["answer_base"] = reverse("decisions:question_answer", args=[org, pid, ID])
+    urls["resolve_base"] = reverse("decisions:amendment_resolve", args=[org, pid, ID])
+    urls["objection_base"] = reverse("decisions:objection_detail", args=[org, ID])
+    urls["round_answer"] = ""
+    urls["round_close"] = ""
+    return urls
+
+
+def proposal_context(
+    request: HttpRequest,
+    proposal: Proposal,
+    *,
+    bound: dict[str, django_forms.Form] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    from django.urls import reverse
+
+    user = request.user
+    assert isinstance(user, User)
+    bound = bound or {}
+    circle = proposal.circle
+    organisation = circle.organisation
+    version = (
+        ProposalVersion.objects.filter(proposal=proposal, number=proposal.version_number)
+        .select_related("created_by")
+        .get()
+    )
+    proposal._current_version = version
+    decorate_proposals([proposal])
+    measures = list(Measure.objects.filter(version=version).select_related("owner"))
+    can_take_part = permissions.can_take_part(user, proposal)
+    can_steer = can_take_part and services.can_steer(circle, user)
+    circle_settings = services.settings_for(circle)
+    can_synthesise = can_take_part and (
+        can_steer
+        or (
+            circle_settings.synthesis_by == circle_settings.Synthesis.AUTHOR
+            and proposal.author_id == user.pk
+        )
+    )
+    contributions = list(
+        Contribution.objects.filter(proposal=proposal).select_related("author").order_by(
+            "created_at", "pk"
+        )
+    )
+    questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
+    answers: dict[int, list[Contribution]] = {}
+    for c in contributions:
+        if c.kind == Contribution.Kind.ANSWER and c.reply_to_id:
+            answers.setdefault(c.reply_to_id, []).append(c)
+    for q in questions:
+        q.answers = answers.get(q.pk, [])  # type: ignore[attr-defined]
+    current = proposal.version_number
+    reactions = [
+        c for c in contributions if c.kind == Contribution.Kind.REACTION and c.version_number == current
+    ]
+    amendments = [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT]
+    members = list(circle_members(circle).only("id", "name", "email", "pronouns"))
+    reaction_by = {r.author_id: r for r in reactions}
+    reaction_rows = [(m, reaction_by.get(m.pk)) for m in members]
+    reaction_rows += [(r.author, r) for r in reactions if r.author_id not in {m.pk for m in members}]
+    objections = list(
+        Objection.objects.filter(proposal=proposal)
+        .select_related("objector", "stated_back_by")
+        .annotate(message_count=Count("messages"))
+        .order_by("created_at", "pk")
+    )
+    rounds = list(ConsentRound.objects.filter(proposal=proposal).order_by("opened_at", "pk"))
+    open_round = next((r for r in rounds if r.is_open), None)
+    shown_round = open_round
+    if shown_round is None and proposal.state == State.OBJECTIONS and rounds:
+        shown_round = rounds[-1]
+    round_info = _load_round(shown_round) if shown_round is not None else None
+    urls = _urls(proposal)
+    if open_round is not None:
+        urls["round_answer"] = reverse("decisions:round_answer", args=[organisation.slug, open_round.pk])
+        urls["round_close"] = reverse("decisions:round_close", args=[organisation.slug, open_round.pk])
+    my_answer = None
+    joined_late: list[User] = []
+    if round_info is not None:
+        my_answer = next((r for r in round_info["responses"] if r.user_id == user.pk), None)
+        joined_late = [m for m in members if m.pk not in round_info["roster_ids"]]
+    decision = None
+    decision_url = ""
+    if proposal.state == State.DECIDED:
+        decision = Decision.objects.filter(proposal=proposal).select_related("policy").first()
+        if decision is not None:
+            decision_url = reverse("decisions:decision_detail", args=[organisation.slug, decision.pk])
+    helping = Circle.objects.filter(
+        organisation=organisation, kind=Circle.Kind.HELPING, archived_at__isnull=True
+    ).order_by("name")
+    standing = [o for o in objections if o.status == Objection.Status.OPEN]
+    revise_initial = {
+        "title": version.title, "driver": version.driver, "text": version.text, "aim": version.aim,
+        "review_on": version.review_on, "measures": version.measures,
+        "feedback_channel": version.feedback_channel,
+    }  # fmt: skip
+    member_qs = circle_members(circle)
+    forms: dict[str, Any] = {
+        "present": PresentForm(),
+        "ask": TextForm(label=_("Your question")),
+        "react": TextForm(label=_("Your reaction")),
+        "amend": TextForm(label=_("The amendment you suggest")),
+        "revise": None,
+        "round_open": RoundOpenForm(helping=helping),
+        "round_answer": RoundAnswerForm(allow_concerns=circle_settings.allow_concerns),
+        "answer": TextForm(label=_("Your answer")),
+    }
+    if can_synthesise and proposal.state in (State.REACTING, State.SYNTHESIS, State.CONSENT,
+                                             State.OBJECTIONS):  # fmt: skip
+        forms["revise"] = ReviseForm(initial=revise_initial, members=member_qs, objections=standing)
+    forms.update(bound)
+    answer_error_for = None
+    if "answer" in bound:
+        answer_error_for = getattr(bound["answer"], "question_id", None)
+    ctx: dict[str, Any] = {
+        "organisation": organisation,
+        "circle": circle,
+        "proposal": proposal,
+        "version": version,
+        "measures": measures,
+        "steps": steps_for(proposal),
+        "is_exit": proposal.state in Proposal.EXIT_STATES,
+        "is_author": proposal.author_id == user.pk,
+        "can_take_part": can_take_part,
+        "can_steer": can_steer,
+        "can_synthesise": can_synthesise,
+        "settings": circle_settings,
+        "questions": questions,
+        "my_question": any(q.author_id == user.pk and q.version_number == current for q in questions),
+        "reactions": reactions,
+        "reaction_rows": reaction_rows,
+        "my_reaction": reaction_by.get(user.pk),
+        "amendments": amendments,
+        "open_amendments": [a for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN],
+        "objections": objections,
+        "standing": standing,
+        "rounds": rounds,
+        "open_round": open_round,
+        "round_info": round_info,
+        "my_answer": my_answer,
+        "joined_late": joined_late,
+        "decision": decision,
+        "decision_url": decision_url,
+        "urls": urls,
+        "forms": forms,
+        "answer_error_for": answer_error_for,
+        "error": error,
+        "members": members,
+        "has_helping": bool(forms["round_open"].fields["handed_to"].queryset.exists()),
+        "has_parent": circle.parent_id is not None,
+    }
+    ctx["need"] = _need_for(ctx, user)
+    return ctx
+
+
+def proposal_page(
+    request: HttpRequest,
+    proposal: Proposal,
+    *,
+    bound: dict[str, django_forms.Form] | None = None,
+    error: str = "",
+    status: int = 200,
+    partial: str = "",
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    ctx = proposal_context(request, proposal, bound=bound, error=error)
+    ctx.update(extra or {})
+    template = "decisions/proposal_detail.html" + (f"#{partial}" if partial else "")
+    return render(request, template, ctx, status=status)
+
+
+@login_required
+def proposal_detail(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
+    proposal = permissions.get_proposal_for(request.user, proposal_id)
+    check_org(proposal.circle.organisation, org)
+    return proposal_page(request, proposal)
+
+
+# Versions ----------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """The text's changes word by word: removed words in <del>, added in <ins>, each also said
+    in words for screen readers (and struck through or underlined: never colour alone)."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    removed, added = _("removed:"), _("added:")
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(conditional_escape("".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(
+                f'<del><span class="visually-hidden">[{removed} </span>'
+                f'{conditional_escape("".join(a[i1:i2]))}<span class="visually-hidden">]</span></del>'
+            )
+        if op in ("insert", "replace"):
+            out.append(
+                f'<ins><span class="visually-hidden">[{added} </span>'
+                f'{conditional_escape("".join(b[j1:j2]))}<span class="visually-hidden">]</span></ins>'
+            )
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped
+
+
+VERSION_FIELDS = [
+    ("title", gettext_lazy("Title")),
+    ("driver", gettext_lazy("Driver")),
+    ("aim", gettext_lazy("Aim it serves")),
+    ("measures", gettext_lazy("Measures")),
+    ("feedback_channel", gettext_lazy("Feedback channel")),
+]
+
+
+@login_required
+def proposal_versions(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
+    """Every version, and what changed from one to the next."""
+    proposal = permissions.get_proposal_for(request.user, proposal_id)
+    check_org(proposal.circle.organisation, org)
+    versions = list(
+        ProposalVersion.objects.filter(proposal=proposal)
+        .select_related("created_by")
+        .order_by("number")
+    )
+    rows = []
+    previous: ProposalVersion | None = None
+    for v in versions:
+        changes = []
+        if previous is not None:
+            for name, label in VERSION_FIELDS:
+                before, after = getattr(previous, name), getattr(v, name)
+                if before != after:
+                    changes.append({"label": label, "diff": word_diff(before or "", after or "")})
+            if previous.review_on != v.review_on:
+                changes.append(
+                    {"label": _("Review date"), "before": previous.review_on, "after": v.review_on}
+                )
+        rows.append(
+            {
+                "version": v,
+                "changes": changes,
+                "text_diff": word_diff(previous.text, v.text) if previous is not None else None,
+                "text_changed": previous is not None and previous.text != v.text,
+            }
+        )
+        previous = v
+    rows.reverse()
+    return render(
+        request,
+        "decisions/proposal_versions.html",
+        {
+            "organisation": proposal.circle.organisation,
+            "circle": proposal.circle,
+            "proposal": proposal,
+            "title": versions[-1].title if versions else "",
+            "rows": rows,
+        },
+    )
+
+
+# Objections --------------------------------------------------------------------------------
+
+
+def objection_context(
+    request: HttpRequest, objection: Objection, *, bound: dict[str, Any] | None = None,
+    error: str = "",
+) -> dict[str, Any]:  # fmt: skip
+    user = request.user
+    assert isinstance(user, User)
+    proposal = permissions.get_proposal_for(user, objection.proposal_id)
+    objection = (
+        Objection.objects.select_related("objector", "stated_back_by").get(pk=objection.pk)
+    )
+    version = ProposalVersion.objects.get(proposal=proposal, number=objection.version_number)
+    thread = list(
+        ObjectionMessage.objects.filter(objection=objection).select_related("author")
+    )
+    forms: dict[str, Any] = {
+        "discuss": TextForm(label=_("Your message")),
+        "state_back": TextForm(label=_("The objection, in your own words")),
+    }
+    forms.update(bound or {})
+    can_take_part = permissions.can_take_part(user, proposal)
+    is_objector = objection.objector_id == user.pk
+    return {
+        "organisation": proposal.circle.organisation,
+        "circle": proposal.circle,
+        "proposal": proposal,
+        "title": proposal.current_version.title,
+        "objection": objection,
+        "version": version,
+        "thread": thread,
+        "measures": list(
+            Measure.objects.filter(objection=objection, version__number=proposal.version_number)
+            .select_related("owner")
+        ),
+        "forms": forms,
+        "error": error,
+        "can_take_part": can_take_part,
+        "is_objector": is_objector,
+        "is_open": objection.status == Objection.Status.OPEN,
+        "can_state_back": can_take_part
+        and not is_objector
+        and objection.status == Objection.Status.OPEN,
+    }
+
+
+def objection_page(
+    request: HttpRequest, objection: Objection, *, bound: dict[str, Any] | None = None,
+    error: str = "", status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    ctx = objection_context(request, objection, bound=bound, error=error)
+    return render(request, "decisions/objection_detail.html", ctx, status=status)
+
+
+@login_required
+def objection_detail(request: HttpRequest, org: str, objection_id: int) -> HttpResponse:
+    objection = permissions.get_objection_for(request.user, objection_id)
+    check_org(objection.proposal.circle.organisation, org)
+    return objection_page(request, objection)
+
+
+# Decisions ---------------------------------------------------------------------------------
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@login_required
+def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpResponse:
+    """The record: read from the decision's frozen record, never edited."""
+    decision = permissions.get_decision_for(request.user, decision_id)
+    check_org(decision.circle.organisation, org)
+    record = decision.record or {}
+    ids: set[int] = set(record.get("roster", []))
+    ids |= {a["user"] for a in record.get("answers", [])}
+    ids |= {o["objector"] for o in record.get("objections", [])}
+    ids |= {c["user"] for c in record.get("concerns", [])}
+    if record.get("author"):
+        ids.add(record["author"])
+    version = record.get("version", {})
+    ids |= {m["owner"] for m in version.get("measure_set", []) if m.get("owner")}
+    people = {u.pk: u for u in User.objects.filter(pk__in=ids).only("id", "name", "email", "pronouns")}
+    answers = {a["user"]: a for a in record.get("answers", [])}
+    rows = []
+    for uid in record.get("roster", []):
+        a = answers.get(uid)
+        state = a["answer"] if a else "absent"
+        css, icon, label = ANSWER_LOOK[state]
+        rows.append(
+            {
+                "person": people.get(uid),
+                "css": css,
+                "icon": icon,
+                "label": label,
+                "reason": a["reason"] if a else "",
+                "at": _parse_time(a.get("at")) if a else None,
+            }
+        )
+    objections = [
+        {**o, "person": people.get(o["objector"])} for o in record.get("objections", [])
+    ]
+    concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
+    measures = [
+        {**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])
+    ]
+    review_on = record.get("review_on")
+    return render(
+        request,
+        "decisions/decision_detail.html",
+        {
+            "organisation": decision.circle.organisation,
+            "circle": decision.circle,
+            "decision": decision,
+            "record": record,
+            "version": version,
+            "author": people.get(record.get("author")),
+            "rows": rows,
+            "objections": objections,
+            "concerns": concerns,
+            "measures": measures,
+            "review_on": dt.date.fromisoformat(review_on) if review_on else None,
+        },
+    )
+
+
+# Policies ----------------------------------------------------------------------------------
+
+
+def _status_filter(status: str, today: dt.date) -> Q | None:
+    from ..models import REVIEW_WARNING_DAYS
+
+    live = Q(superseded_by__isnull=True, retired_at__isnull=True)
+    warn = today + dt.timedelta(days=REVIEW_WARNING_DAYS)
+    return {
+        "active": live & (Q(review_on__isnull=True) | Q(review_on__gt=warn)),
+        "review_due": live & Q(review_on__gte=today, review_on__lte=warn),
+        "expired": live & Q(review_on__lt=today),
+        "superseded": Q(superseded_by__isnull=False),
+        "retired": Q(superseded_by__isnull=True, retired_at__isnull=False),
+    }.get(status)
+
+
+@login_required
+def policy_register(request: HttpRequest, org: str) -> HttpResponse:
+    """Every policy the viewer may see, by circle and status."""
+    organisation = _organisation(request, org)
+    user = request.user
+    today = timezone.localdate()
+    mine = circle_permissions.circle_ids_of(user, organisation)
+    circles = list(
+        Circle.objects.filter(organisation=organisation)
+        .filter(Q(visibility=Circle.Visibility.OPEN) | Q(pk__in=mine))
+        .order_by("name")
+        .only("id", "name", "slug", "visibility", "organisation_id", "archived_at")
+    )
+    visible = {c.pk for c in circles}
+    policies = Policy.objects.filter(circle_id__in=visible).select_related("circle")
+    circle_slug = request.GET.get("circle", "")
+    status = request.GET.get("status", "")
+    chosen_circle = next((c for c in circles if c.slug == circle_slug), None)
+    if chosen_circle is not None:
+        policies = policies.filter(circle=chosen_circle)
+    status_q = _status_filter(status, today)
+    if status_q is not None:
+        policies = policies.filter(status_q)
+    else:
+        status = ""
+    rows = [decorate_policy(p, today) for p in policies.order_by("title", "pk")]
+    return render(
+        request,
+        "decisions/policy_register.html",
+        {
+            "organisation": organisation,
+            "policies": rows,
+            "circles": circles,
+            "chosen_circle": chosen_circle,
+            "status": status,
+            "statuses": Policy.Status.choices,
+            "filtered": bool(chosen_circle or status),
+        },
+    )
+
+
+def policy_context(
+    request: HttpRequest, policy: Policy, *, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    user = request.user
+    today = timezone.localdate()
+    decisions = list(
+        Decision.objects.filter(policy=policy)
+        .select_related("version", "proposal")
+        .order_by("decided_at", "pk")
+    )
+    current = next((d for d in decisions if d.pk == policy.current_decision_id), None)
+    forms: dict[str, Any] = {"review": ReasonForm(), "withdraw": ReasonForm()}
+    forms.update(bound or {})
+    return {
+        "organisation": policy.circle.organisation,
+        "circle": policy.circle,
+        "policy": decorate_policy(policy, today),
+        "current": current,
+        "history": list(reversed(decisions)),
+        "open_items": list(
+            BacklogItem.objects.open().filter(policy=policy).select_related("raised_by")
+        ),
+        "superseded_by": policy.superseded_by,
+        "can_review": permissions.can_review_policy(user, policy),
+        "forms": forms,
+    }
+
+
+@login_required
+def policy_detail(request: HttpRequest, org: str, policy_id: int) -> HttpResponse:
+    policy = permissions.get_policy_for(request.user, policy_id)
+    check_org(policy.circle.organisation, org)
+    return render(request, "decisions/policy_detail.html", policy_context(request, policy))
+
+
+# The backlog -------------------------------------------------------------------------------
+
+
+@login_required
+def backlog(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """Open topics with their owners and due dates; closed ones tucked away."""
+    organisation = _organisation(request, org)
+    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+    items = list(
+        BacklogItem.objects.filter(circle=the_circle)
+        .select_related("owner", "raised_by", "raised_from", "proposal", "policy")
+        .order_by("status", "due_on", "created_at")
+    )
+    is_member = the_circle.pk in circle_permissions.circle_ids_of(request.user, organisation)
+    return render(
+        request,
+        "decisions/backlog.html",
+        {
+            "organisation": organisation,
+            "circle": the_circle,
+            "open_items": [i for i in items if i.status == BacklogItem.Status.OPEN],
+            "closed_items": sorted(
+                (i for i in items if i.status != BacklogItem.Status.OPEN),
+                key=lambda i: i.closed_at or i.created_at,
+                reverse=True,
+            ),
+            "today": timezone.localdate(),
+            "is_member": is_member,
+            "can_raise": permissions.can_raise_item(request.user, the_circle),
+        },
+    )
+
+
+def circle_membership_exists(circle: Circle, user: Any) -> bool:
+    return CircleMembership.objects.current().filter(circle=circle, user_id=user.pk).exists()
