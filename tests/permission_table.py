@@ -47,6 +47,7 @@ process: proposal, draft, question, amendment, round, objection, decision, polic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -256,10 +257,7 @@ API: tuple[Route, ...] = (
     api(POST_, f"{V1}/notifications/read-all", "none", AUTHENTICATED),
 )
 
-# The consent process's pages (circlewise/decisions/urls.py). They join the table once that URLconf
-# is mounted in config/urls.py: set DECISIONS_MOUNTED then (the inventory test says so).
-DECISIONS_MOUNTED = True
-
+# The consent process's pages (circlewise/decisions/urls.py)
 DECISION_PAGES: tuple[Route, ...] = (
     page("decisions:needs_me", "org", GET=ORG_MEMBER),
     page("decisions:circle_proposals", "circle", GET=CIRCLE_VISIBLE),
@@ -308,6 +306,44 @@ DECISION_PAGES: tuple[Route, ...] = (
     page("decisions:policy_withdraw_consent", "policy", POST=IN_CIRCLE),
 )
 
+# The consent process's API (circlewise/decisions/api.py)
+DECISION_API: tuple[Route, ...] = (
+    api(GET_, f"{V1}/circles/{{circle_id}}/proposals", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/proposals", "circle", IN_CIRCLE),
+    api(GET_, f"{V1}/proposals/{{proposal_id}}", "proposal", PROPOSAL_VISIBLE),
+    api(PATCH_, f"{V1}/proposals/{{proposal_id}}", "draft", AUTHOR),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/present", "draft", AUTHOR),
+    api(GET_, f"{V1}/proposals/{{proposal_id}}/versions", "proposal", PROPOSAL_VISIBLE),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/versions", "proposal", STEER, note="revise"),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/questions", "proposal", IN_CIRCLE),
+    api(POST_, f"{V1}/questions/{{question_id}}/answer", "question", AUTHOR_OR_STEER),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/reactions", "proposal", IN_CIRCLE),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/amendments", "proposal", IN_CIRCLE),
+    api(POST_, f"{V1}/amendments/{{amendment_id}}/resolve", "amendment", STEER),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/advance", "proposal", STEER),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/rounds", "proposal", STEER),
+    api(GET_, f"{V1}/rounds/{{round_id}}", "round", PROPOSAL_VISIBLE),
+    api(POST_, f"{V1}/rounds/{{round_id}}/answers", "round", IN_CIRCLE),
+    api(POST_, f"{V1}/rounds/{{round_id}}/close", "round", STEER),
+    api(GET_, f"{V1}/objections/{{objection_id}}", "objection", PROPOSAL_VISIBLE),
+    api(POST_, f"{V1}/objections/{{objection_id}}/messages", "objection", IN_CIRCLE),
+    api(POST_, f"{V1}/objections/{{objection_id}}/state-back", "objection", NOT_OBJECTOR),
+    api(POST_, f"{V1}/objections/{{objection_id}}/confirm", "objection", OBJECTOR),
+    api(POST_, f"{V1}/objections/{{objection_id}}/withdraw", "objection", OBJECTOR),
+    api(GET_, f"{V1}/organisations/{{slug}}/decisions", "org", ORG_MEMBER),
+    api(GET_, f"{V1}/decisions/{{decision_id}}", "decision", CIRCLE_VISIBLE),
+    api(GET_, f"{V1}/organisations/{{slug}}/policies", "org", ORG_MEMBER),
+    api(GET_, f"{V1}/policies/{{policy_id}}", "policy", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/policies/{{policy_id}}/review", "policy", IN_CIRCLE),
+    api(POST_, f"{V1}/policies/{{policy_id}}/withdraw-consent", "policy", IN_CIRCLE),
+    api(GET_, f"{V1}/circles/{{circle_id}}/backlog", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/backlog", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/backlog/{{item_id}}/close", "backlog_item", IN_CIRCLE),
+    api(GET_, f"{V1}/circles/{{circle_id}}/decision-settings", "circle", CIRCLE_VISIBLE),
+    api(PATCH_, f"{V1}/circles/{{circle_id}}/decision-settings", "circle", CIRCLE_STEWARD),
+    api(GET_, f"{V1}/organisations/{{slug}}/needs-me", "org", ORG_MEMBER),
+)
+
 THIRD_PARTY: tuple[ThirdParty, ...] = (
     ThirdParty(
         "accounts/",
@@ -324,7 +360,7 @@ THIRD_PARTY: tuple[ThirdParty, ...] = (
     ),
 )
 
-ROUTES: tuple[Route, ...] = PAGES + API + (DECISION_PAGES if DECISIONS_MOUNTED else ())
+ROUTES: tuple[Route, ...] = PAGES + API + DECISION_PAGES + DECISION_API
 
 # Figures for the terminal summary, filled in by the two tests.
 FIGURES: dict[str, tuple[int, int]] = {}
@@ -377,23 +413,31 @@ def found_routes() -> list[Found]:
                     ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
                 walk(p.url_patterns, prefix + str(p.pattern), ns)
                 continue
-            if _is_ninja_operation(p.callback):
-                continue  # listed below, one per method, from the API itself
             pattern = prefix + str(p.pattern)
+            if _is_ninja_operation(p.callback):
+                ninja_patterns.append(pattern)  # listed below, one per method, from the API
+                continue
             name = f"{namespace}:{p.name}" if namespace and p.name else p.name
             if third_party_for(pattern) is not None:
                 found.append(Found(pattern, pattern, "third_party"))
             else:
                 found.append(Found(name or pattern, pattern, "page"))
 
+    ninja_patterns: list[str] = []
     walk(get_resolver().url_patterns, "", "")
-    found.extend(api_operations())
+    operations = api_operations()
+    found.extend(operations)
+    # An operation of some other NinjaAPI would not be among circlewise.api's: list it as a page
+    # (by its pattern) so that the inventory reports it.
+    known = {op.pattern for op in operations}
+    for pattern in ninja_patterns:
+        template = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", pattern)
+        if template not in known:
+            found.append(Found(pattern, pattern, "page"))
     return found
 
 
 def api_operations() -> list[Found]:
-    import re
-
     from django.urls import reverse
     from ninja.utils import normalize_path
 

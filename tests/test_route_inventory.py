@@ -28,20 +28,15 @@ def test_every_route_and_api_operation_is_in_the_permission_table():
     # then nothing is missing from the table, and the table names nothing that is gone
     problems = [f"unlisted {r.kind}: {r.key}  ({r.pattern or '/'})" for r in unlisted]
     problems += [f"listed but gone: {key}" for key in stale]
-    if not table.DECISIONS_MOUNTED and any(r.key.startswith("decisions:") for r in unlisted):
-        problems.append(
-            "the consent process's pages are mounted: set DECISIONS_MOUNTED = True in "
-            "tests/permission_table.py (their entries are in DECISION_PAGES)"
-        )
     assert not problems, "The permission table is out of date:\n  " + "\n  ".join(problems)
 
 
 def test_the_table_uses_only_known_levels_targets_and_methods():
-    # given the permission table (with the consent process's pages, mounted or not)
+    # given the permission table
     # when each entry's target, methods and levels are read
     wrong = [
         f"{route.key}: {problem}"
-        for route in table.ROUTES + table.DECISION_PAGES
+        for route in table.ROUTES
         for problem in (
             [f"unknown target {route.target!r}"] if route.target not in table.TARGETS else []
         )
@@ -62,7 +57,7 @@ def test_the_table_uses_only_known_levels_targets_and_methods():
         for tp in table.THIRD_PARTY
         if tp.level not in table.LEVELS
     ]
-    keys = [route.key for route in table.PAGES + table.API + table.DECISION_PAGES]
+    keys = [route.key for route in table.ROUTES]
     wrong += [f"{key}: listed twice" for key in sorted({k for k in keys if keys.count(k) > 1})]
     # then every one is something the matrix knows how to check
     assert not wrong, "\n".join(wrong)

@@ -356,7 +356,7 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
             "wait",
             _("The round closes when everyone has answered; see who has not yet in the roster."),
         )
-    standing = [o for o in d["objections"] if o.status == Objection.Status.OPEN]
+    standing = [o for o in d["objection_list"] if o.status == Objection.Status.OPEN]
     mine = [o for o in standing if o.objector_id == user.pk]
     to_confirm = [o for o in mine if o.stated_back and o.confirmed_at is None]
     if to_confirm:
@@ -468,7 +468,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
         ],
         "amendments": [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
         "round": _roster(shown) if shown is not None else None,
-        "objections": objections,
+        "objection_list": objections,
         "objection_counts": {
             "open": len(standing),
             "confirmed": sum(1 for o in standing if o.confirmed_at is not None),
@@ -948,6 +948,8 @@ def list_decisions(
     if circle is not None:
         decisions = decisions.filter(circle_id=circle)
     if since is not None:
+        if timezone.is_naive(since):  # read in the person's own time zone
+            since = timezone.make_aware(since)
         decisions = decisions.filter(decided_at__gte=since)
     return decisions.order_by("-decided_at", "-pk")
 

@@ -241,6 +241,11 @@ class ProposalDetailOut(ProposalOut):
     objection_counts: ObjectionCountsOut
     decision_id: int | None
 
+    @staticmethod
+    def resolve_objections(obj: Any) -> list[Any]:
+        # decisions.api puts them beside the reverse relation of the same name.
+        return list(obj.objection_list)
+
 
 class QuestionIn(Schema):
     text: str = ""

@@ -29,10 +29,18 @@ urlpatterns = [
     path(proposal + "edit/", steps.proposal_edit, name="proposal_edit"),
     path(proposal + "present/", steps.proposal_present, name="proposal_present"),
     path(proposal + "questions/", steps.question_ask, name="question_ask"),
-    path(proposal + "questions/<int:question_id>/answer/", steps.question_answer, name="question_answer"),
+    path(
+        proposal + "questions/<int:question_id>/answer/",
+        steps.question_answer,
+        name="question_answer",
+    ),
     path(proposal + "reactions/", steps.reaction_add, name="reaction_add"),
     path(proposal + "amendments/", steps.amendment_suggest, name="amendment_suggest"),
-    path(proposal + "amendments/<int:amendment_id>/resolve/", steps.amendment_resolve, name="amendment_resolve"),
+    path(
+        proposal + "amendments/<int:amendment_id>/resolve/",
+        steps.amendment_resolve,
+        name="amendment_resolve",
+    ),
     path(proposal + "advance/", steps.proposal_advance, name="proposal_advance"),
     path(proposal + "revise/", steps.proposal_revise, name="proposal_revise"),
     path(proposal + "rounds/open/", steps.round_open, name="round_open"),
@@ -40,14 +48,34 @@ urlpatterns = [
     path(org + "rounds/<int:round_id>/close/", steps.round_close, name="round_close"),
     # Objection handling
     path(org + "objections/<int:objection_id>/", browse.objection_detail, name="objection_detail"),
-    path(org + "objections/<int:objection_id>/discuss/", steps.objection_discuss, name="objection_discuss"),
-    path(org + "objections/<int:objection_id>/state-back/", steps.objection_state_back, name="objection_state_back"),
-    path(org + "objections/<int:objection_id>/confirm/", steps.objection_confirm, name="objection_confirm"),
-    path(org + "objections/<int:objection_id>/withdraw/", steps.objection_withdraw, name="objection_withdraw"),
+    path(
+        org + "objections/<int:objection_id>/discuss/",
+        steps.objection_discuss,
+        name="objection_discuss",
+    ),
+    path(
+        org + "objections/<int:objection_id>/state-back/",
+        steps.objection_state_back,
+        name="objection_state_back",
+    ),
+    path(
+        org + "objections/<int:objection_id>/confirm/",
+        steps.objection_confirm,
+        name="objection_confirm",
+    ),
+    path(
+        org + "objections/<int:objection_id>/withdraw/",
+        steps.objection_withdraw,
+        name="objection_withdraw",
+    ),
     # Decisions and the policy register
     path(org + "decisions/<int:decision_id>/", browse.decision_detail, name="decision_detail"),
     path(org + "policies/", browse.policy_register, name="policy_register"),
     path(org + "policies/<int:policy_id>/", browse.policy_detail, name="policy_detail"),
     path(org + "policies/<int:policy_id>/review/", steps.policy_review, name="policy_review"),
-    path(org + "policies/<int:policy_id>/withdraw-consent/", steps.policy_withdraw_consent, name="policy_withdraw_consent"),
+    path(
+        org + "policies/<int:policy_id>/withdraw-consent/",
+        steps.policy_withdraw_consent,
+        name="policy_withdraw_consent",
+    ),
 ]

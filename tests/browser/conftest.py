@@ -6,6 +6,11 @@ because it flushes the database with DELETE, which the ledger's append-only trig
 
 Chromium is Debian's (/usr/bin/chromium); axe-core is read from $AXE_PATH or var/axe/axe.min.js.
 Without them the browser tests skip, unless CIRCLEWISE_REQUIRE_BROWSER=1 (CI), where they fail.
+Locally: `apt-get install -y chromium`, then fetch axe-core once with
+`mkdir -p var/axe && cd var/axe && npm pack axe-core@4 && tar xzf axe-core-*.tgz && cp package/axe.min.js .`
+and run `CIRCLEWISE_TESTING=1 .venv/bin/pytest tests/browser -q` (or `-m browser`). Screenshots
+land in /tmp/shots/. People sign in as the demo's (ada, chiara, kai, zoe: see circles/demo.py);
+tests that change data each use their own circle, so they do not depend on the order they run in.
 """
 
 from __future__ import annotations

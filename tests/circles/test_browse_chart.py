@@ -57,7 +57,9 @@ def test_a_circle_whose_parent_is_missing_becomes_a_root():
 def test_four_hundred_circles_pack_quickly_and_correctly():
     import time
 
-    nodes = [ChartNode(1, None)] + [ChartNode(i, 1 if i < 22 else 2 + i % 20, i % 17) for i in range(2, 401)]
+    nodes = [ChartNode(1, None)] + [
+        ChartNode(i, 1 if i < 22 else 2 + i % 20, i % 17) for i in range(2, 401)
+    ]
     started = time.perf_counter()
     discs = pack(nodes)
     assert time.perf_counter() - started < 1.0

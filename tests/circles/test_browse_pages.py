@@ -57,7 +57,13 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, world):
 def test_home_lists_my_circles_roles_and_terms_due_in_my_circles(client, world):
     # given Cy is in Garden, whose secretary's term ends in 5 days
     today = timezone.localdate()
-    f.give_role(world.garden, "secretary", world.circle_member, term_start=today - dt.timedelta(days=360), term_end=today + dt.timedelta(days=5))
+    f.give_role(
+        world.garden,
+        "secretary",
+        world.circle_member,
+        term_start=today - dt.timedelta(days=360),
+        term_end=today + dt.timedelta(days=5),
+    )
     client.force_login(world.circle_member)
     # when Cy opens Home
     html = client.get(_url("org_home", world)).content.decode()
@@ -77,7 +83,9 @@ def test_home_says_when_nothing_is_due(client, world):
 
 def test_about_shows_vision_mission_and_values_as_markdown(client, world):
     # given an organisation with a vision in Markdown
-    services.update_organisation(organisation=world.org, actor=world.admin, vision="A **green** valley", values="Care")
+    services.update_organisation(
+        organisation=world.org, actor=world.admin, vision="A **green** valley", values="Care"
+    )
     client.force_login(world.member)
     # when a member reads About
     html = client.get(_url("org_about", world)).content.decode()
@@ -214,8 +222,20 @@ def test_terms_lists_expired_and_ending_terms_and_vacant_roles(client, world):
     # given an expired term in Garden and one ending in 10 days in General
     today = timezone.localdate()
     f.add(world.general, world.member)
-    f.give_role(world.garden, "secretary", world.circle_member, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=3))
-    f.give_role(world.general, "facilitator", world.member, term_start=today - dt.timedelta(days=300), term_end=today + dt.timedelta(days=10))
+    f.give_role(
+        world.garden,
+        "secretary",
+        world.circle_member,
+        term_start=today - dt.timedelta(days=400),
+        term_end=today - dt.timedelta(days=3),
+    )
+    f.give_role(
+        world.general,
+        "facilitator",
+        world.member,
+        term_start=today - dt.timedelta(days=300),
+        term_end=today + dt.timedelta(days=10),
+    )
     client.force_login(world.member)
     # when a member looks at terms
     html = client.get(_url("terms", world)).content.decode()
@@ -228,7 +248,13 @@ def test_terms_lists_expired_and_ending_terms_and_vacant_roles(client, world):
 
 def test_terms_leaves_out_private_circles_i_am_not_in(client, world):
     today = timezone.localdate()
-    f.give_role(world.care, "secretary", world.circle_member, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=3))
+    f.give_role(
+        world.care,
+        "secretary",
+        world.circle_member,
+        term_start=today - dt.timedelta(days=400),
+        term_end=today - dt.timedelta(days=3),
+    )
     client.force_login(world.member)
     assert "Care" not in client.get(_url("terms", world)).content.decode()
     client.force_login(world.circle_member)
@@ -295,7 +321,14 @@ def test_circle_page_lists_visible_sub_circles_only(client, world):
 
 def test_helping_circle_shows_its_mandate_and_end(client, world):
     ends = timezone.localdate() + dt.timedelta(days=40)
-    f.make_circle(world.org, "Well Repair", parent=world.general, kind="helping", mandate="Fix the **well**.", ends_on=ends)
+    f.make_circle(
+        world.org,
+        "Well Repair",
+        parent=world.general,
+        kind="helping",
+        mandate="Fix the **well**.",
+        ends_on=ends,
+    )
     client.force_login(world.member)
     html = client.get(_url("circle_detail", world, "well-repair")).content.decode()
     assert "<strong>well</strong>" in html
@@ -324,7 +357,9 @@ def test_role_page_is_404_under_the_wrong_circle_or_for_an_outsider(client, worl
     assert client.get(_url("role_detail", world, "garden", role.pk)).status_code == 404
 
 
-def test_pages_carry_the_navigation_and_the_unread_count(client, world, django_capture_on_commit_callbacks):
+def test_pages_carry_the_navigation_and_the_unread_count(
+    client, world, django_capture_on_commit_callbacks
+):
     # given Cy has one unread notification
     with django_capture_on_commit_callbacks(execute=True):
         services.add_member(circle=world.general, user=world.circle_member, actor=world.admin)
@@ -335,3 +370,22 @@ def test_pages_carry_the_navigation_and_the_unread_count(client, world, django_c
     assert reverse("notifications:list") in html
     assert 'aria-current="page"' in html
     assert "1 unread" in html
+
+
+def test_pages_of_an_organisation_without_circles_say_so(client, db):
+    # given a brand-new organisation with no circle
+    org = f.make_org("Empty Co-op", slug="empty")
+    client.force_login(f.admin_of(org))
+    # when its founder opens the chart and the list
+    for name in ("org_chart", "circle_list"):
+        response = client.get(reverse(f"circles:{name}", args=["empty"]))
+        # then each says there are no circles yet
+        assert response.status_code == 200
+        assert "There are no circles yet." in response.content.decode()
+
+
+def test_a_nonsense_feed_position_shows_the_newest_events(client, world):
+    client.force_login(world.member)
+    response = client.get(_url("org_feed", world) + "?before=abc")
+    assert response.status_code == 200
+    assert "joined Garden" in response.content.decode()

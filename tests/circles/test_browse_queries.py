@@ -26,7 +26,13 @@ def _grow_circle(world, members: int, roles: int) -> None:
     f.add(world.general, people[0], people[1])
     f.give_role(world.garden, "leader", people[0])
     f.give_role(world.garden, "delegate", people[1])
-    f.give_role(world.garden, "secretary", people[2], term_start=today - dt.timedelta(days=300), term_end=today + dt.timedelta(days=3))
+    f.give_role(
+        world.garden,
+        "secretary",
+        people[2],
+        term_start=today - dt.timedelta(days=300),
+        term_end=today + dt.timedelta(days=3),
+    )
     for n in range(roles):
         role = services.create_role(circle=world.garden, actor=world.admin, name=f"Steward {n}")
         services.assign_role(role=role, holder=people[3 + n], actor=world.admin)

@@ -179,9 +179,7 @@ def test_the_proposal_page_shows_the_steps_and_what_is_needed_now(client, kitche
     assert "Food scraps pile up." in page
 
 
-def test_a_member_of_another_circle_reads_but_is_told_they_do_not_take_part(
-    client, kitchen, world
-):
+def test_a_member_of_another_circle_reads_but_is_told_they_do_not_take_part(client, kitchen, world):
     k = kitchen
     proposal = draft(k)
     services.present(proposal=proposal, actor=k.author)

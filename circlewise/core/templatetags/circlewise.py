@@ -199,7 +199,10 @@ def nav_state(context: template.Context) -> dict[str, Any]:
             place = "circles"
             if match.url_name == "person_detail" and match.kwargs.get("user_id") == user.pk:
                 place = "me"
-            elif match.url_name in {"org_about", "org_edit", "org_members", "ledger", "org_feed"}:
+            elif match.url_name in {
+                "org_about", "org_edit", "org_members", "ledger", "org_feed", "invite",
+                "revoke_invitation", "set_admin", "remove_member",
+            }:  # fmt: skip
                 place = "home"
         elif not place and match.namespace == "meetings":
             place = "meetings"

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -151,19 +152,24 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     proposals = [p for p in found["proposals"]]
     ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
     ids |= {o.proposal_id for o in found["objections_to_confirm"]}
-    titles = dict(
-        with_titles(Proposal.objects.filter(pk__in=ids)).values_list("pk", "title")  # type: ignore[arg-type]
-    )
+    titles = {
+        v.proposal_id: v.title
+        for v in ProposalVersion.objects.filter(
+            proposal_id__in=ids, number=F("proposal__version_number")
+        ).only("proposal_id", "title")
+    }
     for r in found["rounds"]:
         r.title = titles.get(r.proposal_id, "")
     objections = [
-        o for o in found["objections_to_confirm"] if o.proposal.circle.organisation_id == organisation.pk
+        o
+        for o in found["objections_to_confirm"]
+        if o.proposal.circle.organisation_id == organisation.pk
     ]
     for o in objections:
         o.title = titles.get(o.proposal_id, "")
     waiting_on_rounds = {r.proposal_id for r in found["rounds"]}
     for p in proposals:
-        p.title = titles.get(p.pk, "")  # type: ignore[attr-defined]
+        p.title = titles.get(p.pk, "")
     return render(
         request,
         "decisions/needs_me.html",
@@ -290,7 +296,7 @@ class RosterRow:
 
 
 def roster_rows(
-    round_: ConsentRound, entries: list[RosterEntry], responses: list[ConsentResponse]
+    round_: ConsentRound, entries: Sequence[RosterEntry], responses: Sequence[ConsentResponse]
 ) -> list[RosterRow]:
     by_user = {r.user_id: r for r in responses}
     rows = []
@@ -428,10 +434,7 @@ def _need_for(ctx: dict[str, Any], user: User) -> Need:
             )
         if ctx["can_steer"]:
             return Need(
-                _(
-                    "Restate the proposal, write a new version if it changed, then ask for "
-                    "consent."
-                ),
+                _("Restate the proposal, write a new version if it changed, then ask for consent."),
                 _("Open the consent round"),
                 "#open-round",
             )
@@ -569,9 +572,9 @@ def proposal_context(
         )
     )
     contributions = list(
-        Contribution.objects.filter(proposal=proposal).select_related("author").order_by(
-            "created_at", "pk"
-        )
+        Contribution.objects.filter(proposal=proposal)
+        .select_related("author")
+        .order_by("created_at", "pk")
     )
     questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
     answers: dict[int, list[Contribution]] = {}
@@ -582,13 +585,17 @@ def proposal_context(
         q.answers = answers.get(q.pk, [])  # type: ignore[attr-defined]
     current = proposal.version_number
     reactions = [
-        c for c in contributions if c.kind == Contribution.Kind.REACTION and c.version_number == current
+        c
+        for c in contributions
+        if c.kind == Contribution.Kind.REACTION and c.version_number == current
     ]
     amendments = [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT]
     members = list(circle_members(circle).only("id", "name", "email", "pronouns"))
     reaction_by = {r.author_id: r for r in reactions}
     reaction_rows = [(m, reaction_by.get(m.pk)) for m in members]
-    reaction_rows += [(r.author, r) for r in reactions if r.author_id not in {m.pk for m in members}]
+    reaction_rows += [
+        (r.author, r) for r in reactions if r.author_id not in {m.pk for m in members}
+    ]
     objections = list(
         Objection.objects.filter(proposal=proposal)
         .select_related("objector", "stated_back_by")
@@ -603,8 +610,12 @@ def proposal_context(
     round_info = _load_round(shown_round) if shown_round is not None else None
     urls = _urls(proposal)
     if open_round is not None:
-        urls["round_answer"] = reverse("decisions:round_answer", args=[organisation.slug, open_round.pk])
-        urls["round_close"] = reverse("decisions:round_close", args=[organisation.slug, open_round.pk])
+        urls["round_answer"] = reverse(
+            "decisions:round_answer", args=[organisation.slug, open_round.pk]
+        )
+        urls["round_close"] = reverse(
+            "decisions:round_close", args=[organisation.slug, open_round.pk]
+        )
     my_answer = None
     joined_late: list[User] = []
     if round_info is not None:
@@ -615,7 +626,9 @@ def proposal_context(
     if proposal.state == State.DECIDED:
         decision = Decision.objects.filter(proposal=proposal).select_related("policy").first()
         if decision is not None:
-            decision_url = reverse("decisions:decision_detail", args=[organisation.slug, decision.pk])
+            decision_url = reverse(
+                "decisions:decision_detail", args=[organisation.slug, decision.pk]
+            )
     helping = Circle.objects.filter(
         organisation=organisation, kind=Circle.Kind.HELPING, archived_at__isnull=True
     ).order_by("name")
@@ -657,12 +670,16 @@ def proposal_context(
         "can_synthesise": can_synthesise,
         "settings": circle_settings,
         "questions": questions,
-        "my_question": any(q.author_id == user.pk and q.version_number == current for q in questions),
+        "my_question": any(
+            q.author_id == user.pk and q.version_number == current for q in questions
+        ),
         "reactions": reactions,
         "reaction_rows": reaction_rows,
         "my_reaction": reaction_by.get(user.pk),
         "amendments": amendments,
-        "open_amendments": [a for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN],
+        "open_amendments": [
+            a for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
+        ],
         "objections": objections,
         "standing": standing,
         "rounds": rounds,
@@ -800,13 +817,9 @@ def objection_context(
     user = request.user
     assert isinstance(user, User)
     proposal = permissions.get_proposal_for(user, objection.proposal_id)
-    objection = (
-        Objection.objects.select_related("objector", "stated_back_by").get(pk=objection.pk)
-    )
+    objection = Objection.objects.select_related("objector", "stated_back_by").get(pk=objection.pk)
     version = ProposalVersion.objects.get(proposal=proposal, number=objection.version_number)
-    thread = list(
-        ObjectionMessage.objects.filter(objection=objection).select_related("author")
-    )
+    thread = list(ObjectionMessage.objects.filter(objection=objection).select_related("author"))
     forms: dict[str, Any] = {
         "discuss": TextForm(label=_("Your message")),
         "state_back": TextForm(label=_("The objection, in your own words")),
@@ -823,8 +836,9 @@ def objection_context(
         "version": version,
         "thread": thread,
         "measures": list(
-            Measure.objects.filter(objection=objection, version__number=proposal.version_number)
-            .select_related("owner")
+            Measure.objects.filter(
+                objection=objection, version__number=proposal.version_number
+            ).select_related("owner")
         ),
         "forms": forms,
         "error": error,
@@ -878,7 +892,9 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
         ids.add(record["author"])
     version = record.get("version", {})
     ids |= {m["owner"] for m in version.get("measure_set", []) if m.get("owner")}
-    people = {u.pk: u for u in User.objects.filter(pk__in=ids).only("id", "name", "email", "pronouns")}
+    people = {
+        u.pk: u for u in User.objects.filter(pk__in=ids).only("id", "name", "email", "pronouns")
+    }
     answers = {a["user"]: a for a in record.get("answers", [])}
     rows = []
     for uid in record.get("roster", []):
@@ -895,13 +911,9 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
                 "at": _parse_time(a.get("at")) if a else None,
             }
         )
-    objections = [
-        {**o, "person": people.get(o["objector"])} for o in record.get("objections", [])
-    ]
+    objections = [{**o, "person": people.get(o["objector"])} for o in record.get("objections", [])]
     concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
-    measures = [
-        {**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])
-    ]
+    measures = [{**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])]
     review_on = record.get("review_on")
     return render(
         request,
@@ -912,7 +924,7 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
             "decision": decision,
             "record": record,
             "version": version,
-            "author": people.get(record.get("author")),
+            "author": people.get(record.get("author") or 0),
             "rows": rows,
             "objections": objections,
             "concerns": concerns,

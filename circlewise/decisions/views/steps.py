@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from circlewise.accounts.models import User
@@ -67,7 +68,26 @@ def _show_error(form: Form, error: ServiceError) -> None:
     form.add_error(field, error.text)
 
 
-def _proposal(request: HttpRequest, org: str, proposal_id: int, need: str = "take_part") -> Proposal:
+def _refused(
+    request: HttpRequest, proposal: Proposal, key: str, form: Form, error: ServiceError,
+    partial: str = "",
+) -> HttpResponse:  # fmt: skip
+    """Show a refused step on the proposal page: beside its form, or, when the person may not
+    take that step at all (403), at the top where the page says what is needed from them."""
+    if error.status == 403 and not partial:
+        return browse.proposal_page(
+            request, proposal, error=error.text, status=error.status, partial=partial
+        )
+    _show_error(form, error)
+    status = 200 if partial else error.status
+    return browse.proposal_page(
+        request, proposal, bound={key: form}, status=status, partial=partial
+    )
+
+
+def _proposal(
+    request: HttpRequest, org: str, proposal_id: int, need: str = "take_part"
+) -> Proposal:
     proposal = permissions.get_proposal_for(request.user, proposal_id, need=need)
     browse.check_org(proposal.circle.organisation, org)
     return proposal
@@ -148,7 +168,9 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
     version = proposal.current_version
     initial = {k: getattr(version, k) for k in services.DRAFT_FIELDS}
     initial.update({"is_policy": proposal.is_policy, "amends": proposal.amends_id})
-    form = ProposalForm(request.POST or None, initial=initial, policies=_policies_of(proposal.circle))
+    form = ProposalForm(
+        request.POST or None, initial=initial, policies=_policies_of(proposal.circle)
+    )
     del form.fields["is_policy"]
     del form.fields["amends"]
     status = 200
@@ -187,10 +209,7 @@ def proposal_present(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
     try:
         services.present(proposal=proposal, actor=_person(request), mode=form.cleaned_data["mode"])
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(
-            request, proposal, bound={"present": form}, status=error.status
-        )
+        return _refused(request, proposal, "present", form, error)
     messages.success(request, _("Presented. The circle can now ask clarifying questions."))
     return _to_proposal(proposal)
 
@@ -215,8 +234,7 @@ def _text_step(
         else:
             call(text=form.cleaned_data.get("text", ""))
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(request, proposal, bound={key: form}, status=error.status)
+        return _refused(request, proposal, key, form, error)
     messages.success(request, done)
     return _to_proposal(proposal, anchor)
 
@@ -254,8 +272,7 @@ def question_answer(
             question=question, actor=_person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(request, proposal, bound={"answer": form}, status=error.status)
+        return _refused(request, proposal, "answer", form, error)
     messages.success(request, _("Your answer is posted."))
     return _to_proposal(proposal, f"question-{question.pk}")
 
@@ -300,6 +317,8 @@ def amendment_resolve(
     amendment = permissions.get_contribution_for(request.user, amendment_id, need="take_part")
     if amendment.proposal_id != proposal.pk:
         raise Http404
+    if refused := _not_allowed(request, proposal, "synthesise"):
+        return refused
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return browse.proposal_page(
@@ -323,6 +342,8 @@ def amendment_resolve(
 @require_POST
 def proposal_advance(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     proposal = _proposal(request, org, proposal_id)
+    if refused := _not_allowed(request, proposal, "steer"):
+        return refused
     try:
         proposal = services.advance(proposal=proposal, actor=_person(request))
     except ServiceError as error:
@@ -340,6 +361,8 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
     proposal = _proposal(request, org, proposal_id)
     if request.method != "POST":
         return _to_proposal(proposal, "revise")
+    if refused := _not_allowed(request, proposal, "synthesise"):
+        return refused
     standing = list(
         proposal.objections.filter(status=Objection.Status.OPEN).select_related("objector")
     )
@@ -361,10 +384,7 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
             **{k: v for k, v in _draft_fields(form).items() if k != "review_on" or v},
         )
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(
-            request, proposal, bound={"revise": form}, status=error.status
-        )
+        return _refused(request, proposal, "revise", form, error)
     messages.success(
         request,
         _("Version %(number)s is written. Answers to earlier versions no longer count.")
@@ -377,6 +397,8 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
 @require_POST
 def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     proposal = _proposal(request, org, proposal_id)
+    if refused := _not_allowed(request, proposal, "steer"):
+        return refused
     helping = Circle.objects.filter(
         organisation=proposal.circle.organisation,
         kind=Circle.Kind.HELPING,
@@ -393,10 +415,7 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
             handed_to=form.cleaned_data["handed_to"],
         )
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(
-            request, proposal, bound={"round_open": form}, status=error.status
-        )
+        return _refused(request, proposal, "round_open", form, error)
     messages.success(request, _("The consent round is open. Everyone in the circle is asked."))
     return _to_proposal(proposal, "consent-round")
 
@@ -423,11 +442,7 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ServiceError as error:
-        _show_error(form, error)
-        return browse.proposal_page(
-            request, proposal, bound={"round_answer": form},
-            status=200 if htmx else error.status, partial=partial,
-        )  # fmt: skip
+        return _refused(request, proposal, "round_answer", form, error, partial=partial)
     proposal.refresh_from_db()
     if htmx and proposal.state == Proposal.State.CONSENT:
         return browse.proposal_page(
@@ -448,6 +463,8 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
 def round_close(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
     round_ = permissions.get_round_for(request.user, round_id, need="take_part")
     proposal = _proposal(request, org, round_.proposal_id)
+    if refused := _not_allowed(request, proposal, "steer"):
+        return refused
     try:
         services.close_round(round_=round_, actor=_person(request))
     except ServiceError as error:
@@ -484,6 +501,8 @@ def objection_discuss(request: HttpRequest, org: str, objection_id: int) -> Http
             objection=objection, author=_person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
+        if error.status == 403:
+            return browse.objection_page(request, objection, error=error.text, status=403)
         _show_error(form, error)
         return browse.objection_page(
             request, objection, bound={"discuss": form}, status=error.status
@@ -503,6 +522,8 @@ def objection_state_back(request: HttpRequest, org: str, objection_id: int) -> H
             objection=objection, actor=_person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
+        if error.status == 403:
+            return browse.objection_page(request, objection, error=error.text, status=403)
         _show_error(form, error)
         return browse.objection_page(
             request, objection, bound={"state_back": form}, status=error.status
@@ -558,7 +579,9 @@ def _policy_step(
             status=error.status,
         )
     messages.success(request, done)
-    return redirect("decisions:policy_detail", org=policy.circle.organisation.slug, policy_id=policy.pk)
+    return redirect(
+        "decisions:policy_detail", org=policy.circle.organisation.slug, policy_id=policy.pk
+    )
 
 
 @login_required
