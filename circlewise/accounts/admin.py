@@ -9,10 +9,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from circlewise.core import cache
 
 from . import services
 from .models import PersonalAccessToken, User
@@ -57,6 +60,12 @@ class UserAdmin(BaseUserAdmin[User]):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A name, pronouns or deactivation changed here appends nothing to any ledger: move the
+        # people version so that no page cached on the ledger shows the person as they were.
+        transaction.on_commit(cache.people_changed)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # People are named in the ledger and hold history; deactivate them instead.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.circles import services as circle_services
 from circlewise.circles.models import Invitation, OrgMembership
+from circlewise.core import cache
 from circlewise.core.errors import ServiceError
 
 from .models import PersonalAccessToken, User, hash_token, validate_timezone
@@ -62,6 +63,8 @@ def update_profile(*, user: User, name: str, pronouns: str, timezone: str) -> Us
         setattr(user, field, wanted[field])
     if changed:
         user.save(update_fields=changed)
+        # Pages cached on the ledger name people; the ledger does not record this change.
+        transaction.on_commit(cache.people_changed)
     return user
 
 

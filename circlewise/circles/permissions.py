@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+
+from circlewise.core import cache as ledger_cache
 
 from .models import (
     Circle,
@@ -157,8 +160,88 @@ def can_end_assignment(user: Any, assignment: RoleAssignment) -> bool:
 # Fetch and authorise in one call -----------------------------------------------------------
 
 
+def _standing(user: Any, organisation: Organisation) -> tuple[set[int], set[int], set[int]]:
+    """In one query: the circles the person is a member of, which of those are private, and the
+    circles where they hold the leader or facilitator role (as circle_ids_of and
+    steward_circle_ids read them: archived circles too)."""
+    member = CircleMembership.objects.current().filter(circle_id=OuterRef("pk"), user=user)
+    steward = RoleAssignment.objects.current().filter(
+        role__circle_id=OuterRef("pk"), role__kind__in=LINK_ROLES, holder=user
+    )
+    rows = (
+        Circle.objects.filter(organisation=organisation)
+        .annotate(is_member=Exists(member), is_steward=Exists(steward))
+        .filter(Q(is_member=True) | Q(is_steward=True))
+        .values_list("pk", "visibility", "is_member", "is_steward")
+        .order_by()
+    )
+    circles: set[int] = set()
+    private: set[int] = set()
+    stewards: set[int] = set()
+    for pk, visibility, is_member, is_steward in rows:
+        if is_member:
+            circles.add(pk)
+            if visibility == Circle.Visibility.PRIVATE:
+                private.add(pk)
+        if is_steward:
+            stewards.add(pk)
+    return circles, private, stewards
+
+
+def prime_permissions(user: Any, organisation: Organisation) -> None:
+    """Load a person's standing in an organisation (membership, circles, stewardships) from the
+    cache, keyed on the organisation's ledger version: every change to any of them appends to that
+    ledger. The checks above then decide from exact data without a query each; they still run on
+    every request. A deactivated account is refused before any of this is read (`_is_person`).
+    """
+    if not _is_person(user):
+        return
+
+    def load() -> tuple[OrgMembership | None, set[int], set[int], set[int]]:
+        # Read afresh, never from what this request may already hold from before a change.
+        membership = (
+            OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
+        )
+        return (membership, *_standing(user, organisation))
+
+    membership, circle_ids, private_ids, steward_ids = ledger_cache.value(
+        f"standing:{user.pk}:{organisation.pk}",
+        version=ledger_cache.organisation_version(organisation),
+        compute=load,
+    )
+    user.__dict__.setdefault("_cw_org_memberships", {})[organisation.pk] = membership
+    user.__dict__.setdefault("_cw_circle_ids", {})[organisation.pk] = set(circle_ids)
+    user.__dict__.setdefault("_cw_private_ids", {})[organisation.pk] = set(private_ids)
+    user.__dict__.setdefault("_cw_steward_ids", {})[organisation.pk] = set(steward_ids)
+
+
+def private_circle_ids(organisation: Organisation) -> frozenset[int]:
+    """The organisation's private circles (archived ones too), from the cache on its version."""
+    return ledger_cache.value(
+        f"private-circles:{organisation.pk}",
+        version=ledger_cache.organisation_version(organisation),
+        compute=lambda: frozenset(
+            Circle.objects.filter(
+                organisation=organisation, visibility=Circle.Visibility.PRIVATE
+            ).values_list("pk", flat=True)
+        ),
+    )
+
+
+def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:
+    """The private circles this person sees (is a member of), sorted: part of a cache key."""
+    if not _is_person(user):
+        return ()
+    primed: dict[int, set[int]] = user.__dict__.get("_cw_private_ids", {})
+    if organisation.pk in primed:
+        return tuple(sorted(primed[organisation.pk]))
+    return tuple(sorted(private_circle_ids(organisation) & circle_ids_of(user, organisation)))
+
+
 def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is not None:
+        prime_permissions(user, organisation)
     if organisation is None or not can_view_organisation(user, organisation):
         raise Http404
     if need == "admin" and not can_admin_organisation(user, organisation):
@@ -174,6 +257,30 @@ def get_circle_for(
         .filter(organisation=organisation, slug=slug)
         .first()
     )
+    return _authorise_circle(user, circle, need)
+
+
+def get_cached_circle_for(
+    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+) -> Circle:
+    """get_circle_for, with the circle row (and its parent) from the cache on the organisation's
+    ledger version. The check itself runs on every request. For pages that only read."""
+
+    def load() -> Circle | None:
+        return (
+            Circle.objects.select_related("organisation", "parent")
+            .filter(organisation=organisation, slug=slug)
+            .first()
+        )
+
+    circle = ledger_cache.value(
+        f"circle:{organisation.pk}:{slug}",
+        version=ledger_cache.organisation_version(organisation),
+        compute=load,
+    )
+    if circle is not None:
+        # The organisation this request loaded (and primed), not the copy kept with the row.
+        circle.organisation = organisation
     return _authorise_circle(user, circle, need)
 
 

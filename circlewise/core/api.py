@@ -5,22 +5,22 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from circlewise.circles.models import Circle
 from circlewise.circles.permissions import (
     circle_ids_of,
     get_circle_by_id_for,
     get_organisation_for,
+    private_circle_ids,
 )
 from circlewise.circles.schemas import PersonOut
 
-from . import ledger
+from . import cache, ledger
 from .api_auth import auth_user
-from .feed import circle_feed, describe, organisation_feed
+from .feed import HIDDEN_VERBS, circle_feed, describe, organisation_feed
 from .models import LedgerEvent
 
 # Shared pieces -----------------------------------------------------------------------------
@@ -92,6 +92,42 @@ class Pages(PageNumberPagination):
 # Feeds and the ledger ----------------------------------------------------------------------
 
 
+class FeedPages(Pages):
+    """Pages of an organisation's feed, whose total is not counted over the whole ledger on every
+    request: the view attaches `cw_count`, which knows the total from the ledger's version."""
+
+    def _items_count(self, queryset: QuerySet[Any]) -> int:
+        counted = getattr(queryset, "cw_count", None)
+        return int(counted()) if counted is not None else super()._items_count(queryset)
+
+
+def _feed_count(organisation: Any, hidden_private_ids: set[int]) -> int:
+    """How many events the reader's organisation feed holds, kept under the ledger's version.
+
+    The organisation's ledger_sequence is how many events it holds (the chain is verified on it):
+    subtract what the reader may not see, counted on the (organisation, circle) index for the
+    private circles, and once per version for drafts.
+    """
+
+    def compute() -> int:
+        events = LedgerEvent.objects.filter(
+            organisation_id=organisation.pk, sequence__lte=organisation.ledger_sequence
+        )
+        hidden = 0
+        if hidden_private_ids:
+            hidden += events.filter(circle_id__in=hidden_private_ids).count()
+            events = events.filter(Q(circle_id__isnull=True) | ~Q(circle_id__in=hidden_private_ids))
+        if HIDDEN_VERBS:
+            hidden += events.filter(verb__in=HIDDEN_VERBS).count()
+        return int(organisation.ledger_sequence) - hidden
+
+    return cache.value(
+        f"feed-count:{organisation.pk}:{','.join(map(str, sorted(hidden_private_ids)))}",
+        version=cache.organisation_version(organisation),
+        compute=compute,
+    )
+
+
 class EventOut(Schema):
     id: int
     sequence: int = Field(description="The event's place in its organisation's chain.")
@@ -132,17 +168,14 @@ router = Router(tags=["feeds"])
     operation_id="getOrganisationFeed",
     summary="What happened in an organisation, newest first",
 )
-@paginate(Pages)
+@paginate(FeedPages)
 def organisation_feed_endpoint(request: HttpRequest, slug: str) -> QuerySet[LedgerEvent]:
     user = auth_user(request)
     organisation = get_organisation_for(user, slug)
     mine = circle_ids_of(user, organisation)
-    private = set(
-        Circle.objects.filter(
-            organisation=organisation, visibility=Circle.Visibility.PRIVATE
-        ).values_list("pk", flat=True)
-    )
+    private = set(private_circle_ids(organisation))
     feed: QuerySet[LedgerEvent] = organisation_feed(organisation.pk, private & mine, private - mine)
+    feed.cw_count = lambda: _feed_count(organisation, private - mine)  # type: ignore[attr-defined]
     return feed
 
 
@@ -155,7 +188,10 @@ def organisation_feed_endpoint(request: HttpRequest, slug: str) -> QuerySet[Ledg
 @paginate(Pages)
 def circle_feed_endpoint(request: HttpRequest, circle_id: int) -> QuerySet[LedgerEvent]:
     circle = get_circle_by_id_for(auth_user(request), circle_id)
-    feed: QuerySet[LedgerEvent] = circle_feed(circle.pk)
+    # Filtering by organisation too lets the (organisation, circle, sequence) index serve it.
+    feed: QuerySet[LedgerEvent] = circle_feed(circle.pk).filter(
+        organisation_id=circle.organisation_id
+    )
     return feed
 
 

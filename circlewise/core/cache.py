@@ -27,10 +27,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from circlewise.circles.models import Organisation
 
 PEOPLE_VERSION_KEY = "cw:people-version"
 # A fragment whose version has moved on is never read again; this only bounds the memory it holds.
@@ -56,7 +60,17 @@ def people_changed() -> None:
         people_version()
 
 
-def fragment_key(name: str, *, version: int, vary: Iterable[Hashable] = ()) -> str:
+def organisation_version(organisation: Organisation) -> str:
+    """The exact version of everything an organisation shows: its ledger sequence and head.
+
+    The sequence alone moves on every change; the head (the hash of the last event, which covers
+    its time) also tells apart two histories of the same length, such as a database restored from
+    a backup, or test databases rolled back and filled again, behind a cache that outlived them.
+    """
+    return f"{organisation.ledger_sequence}-{(organisation.ledger_head or '')[:16]}"
+
+
+def fragment_key(name: str, *, version: int | str, vary: Iterable[Hashable] = ()) -> str:
     """The cache key of a fragment: its name, the exact version, and everything it varies by."""
     parts = [
         repr(tuple(vary)),
@@ -72,7 +86,7 @@ def fragment_key(name: str, *, version: int, vary: Iterable[Hashable] = ()) -> s
 def fragment(
     name: str,
     *,
-    version: int,
+    version: int | str,
     render: Callable[[], str],
     vary: Iterable[Hashable] = (),
     timeout: int = FRAGMENT_TIMEOUT,
@@ -93,7 +107,7 @@ def fragment(
 
 
 def value[T](
-    name: str, *, version: int, compute: Callable[[], T], timeout: int = FRAGMENT_TIMEOUT
+    name: str, *, version: int | str, compute: Callable[[], T], timeout: int = FRAGMENT_TIMEOUT
 ) -> T:
     """Any picklable value derived from the ledger's state at `version`, computed once.
 

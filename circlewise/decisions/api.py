@@ -52,6 +52,7 @@ from .schemas import (
     BacklogCloseIn,
     BacklogItemIn,
     BacklogItemOut,
+    ContributionIn,
     ContributionOut,
     DecisionDetailOut,
     DecisionOut,
@@ -69,7 +70,6 @@ from .schemas import (
     ProposalOut,
     ProposalPatchIn,
     ProposalState,
-    QuestionIn,
     ReasonIn,
     ResolveIn,
     ResponseOut,
@@ -128,6 +128,28 @@ def _visible_circles(user: User, organisation: Organisation) -> QuerySet[Circle]
 
 def _api_path(path: str) -> str:
     return reverse("api:api-root").rstrip("/") + path
+
+
+# Who steps the process along is checked before the step's state, so that someone who may never
+# take a step hears that (403), not that it cannot be taken now (409).
+NOT_STEERING = {
+    "steer": gettext_lazy("Only the circle's facilitator or leader can move the process along."),
+    "synthesise": gettext_lazy("Only the person who synthesises can make a new version."),
+}
+
+
+def _proposal_to_steer(user: User, proposal_id: int, need: str) -> Proposal:
+    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    if not permissions.NEEDS[need](user, proposal):
+        raise ServiceError(str(NOT_STEERING[need]), status=403)
+    return proposal
+
+
+def _round_to_steer(user: User, round_id: int) -> ConsentRound:
+    round_ = permissions.get_round_for(user, round_id, need="take_part")
+    if not permissions.can_steer(user, round_.proposal):
+        raise ServiceError(str(NOT_STEERING["steer"]), status=403)
+    return round_
 
 
 def _version(proposal: Proposal, number: int | None = None) -> ProposalVersion:
@@ -402,9 +424,9 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
-    """The proposal, carrying everything ProposalDetailOut shows, read in a fixed number of
-    queries however many members, questions and answers there are."""
-    proposal = Proposal.objects.select_related("circle__organisation", "author").get(pk=proposal.pk)
+    """The proposal (as permissions fetch it or a service returns it: fresh, with its circle and
+    author), carrying everything ProposalDetailOut shows, read in a fixed number of queries
+    however many members, questions and answers there are."""
     version = _version(proposal)
     proposal._current_version = version
     circle = proposal.circle
@@ -608,7 +630,7 @@ def list_versions(request: HttpRequest, proposal_id: int) -> QuerySet[ProposalVe
     summary="Ask a clarifying question, or pass",
 )
 def ask_question(
-    request: HttpRequest, proposal_id: int, payload: QuestionIn
+    request: HttpRequest, proposal_id: int, payload: ContributionIn
 ) -> Status[Contribution]:
     user = auth_user(request)
     proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
@@ -636,6 +658,9 @@ def answer_question(
 ) -> Status[Contribution]:
     user = auth_user(request)
     question = _contribution(user, question_id, Contribution.Kind.QUESTION)
+    proposal = question.proposal
+    if proposal.author_id != user.pk and not services.can_steer(proposal.circle, user):
+        raise ServiceError(_("The author answers clarifying questions."), status=403)
     answer = services.answer_question(question=question, actor=user, text=payload.text)
     return Status(201, answer)
 
@@ -647,7 +672,7 @@ def answer_question(
     summary="Give your quick reaction to the current version (passing is discouraged)",
 )
 def add_reaction(
-    request: HttpRequest, proposal_id: int, payload: QuestionIn
+    request: HttpRequest, proposal_id: int, payload: ContributionIn
 ) -> Status[Contribution]:
     user = auth_user(request)
     proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
@@ -682,6 +707,8 @@ def suggest_amendment(
 def resolve_amendment(request: HttpRequest, amendment_id: int, payload: ResolveIn) -> Contribution:
     user = auth_user(request)
     amendment = _contribution(user, amendment_id, Contribution.Kind.AMENDMENT)
+    if not permissions.can_synthesise(user, amendment.proposal):
+        raise ServiceError(_("Only the person who synthesises can take up amendments."), status=403)
     return services.resolve_amendment(amendment=amendment, actor=user, accept=payload.accept)
 
 
@@ -693,7 +720,7 @@ def resolve_amendment(request: HttpRequest, amendment_id: int, payload: ResolveI
 )
 def advance_proposal(request: HttpRequest, proposal_id: int, payload: AdvanceIn) -> Proposal:
     user = auth_user(request)
-    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = _proposal_to_steer(user, proposal_id, "steer")
     proposal = services.advance(proposal=proposal, actor=user, until=payload.until)
     return _proposal_detail(user, proposal)
 
@@ -708,7 +735,7 @@ def revise_proposal(
     request: HttpRequest, proposal_id: int, payload: ReviseIn
 ) -> Status[ProposalVersion]:
     user = auth_user(request)
-    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = _proposal_to_steer(user, proposal_id, "synthesise")
     organisation = proposal.circle.organisation
     measures = [
         (m.metric, m.threshold, _person_in(user, organisation, m.owner_id, field="measures"))
@@ -754,7 +781,7 @@ def open_round(
     request: HttpRequest, proposal_id: int, payload: RoundOpenIn
 ) -> Status[dict[str, Any]]:
     user = auth_user(request)
-    proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
+    proposal = _proposal_to_steer(user, proposal_id, "steer")
     handed_to = None
     if payload.handed_to_id is not None:
         handed_to = Circle.objects.filter(
@@ -832,7 +859,7 @@ def answer_round(
 )
 def close_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
     user = auth_user(request)
-    round_ = permissions.get_round_for(user, round_id, need="take_part")
+    round_ = _round_to_steer(user, round_id)
     services.close_round(round_=round_, actor=user)
     return _round_detail(round_.pk)
 
@@ -894,6 +921,8 @@ def discuss_objection(
 def state_back(request: HttpRequest, objection_id: int, payload: TextIn) -> Objection:
     user = auth_user(request)
     objection = permissions.get_objection_for(user, objection_id, need="take_part")
+    if objection.objector_id == user.pk:
+        raise ServiceError(_("Someone else states your objection back to you."), status=403)
     services.state_back(objection=objection, actor=user, text=payload.text)
     return _objection_out(objection.pk)
 
@@ -907,6 +936,8 @@ def state_back(request: HttpRequest, objection_id: int, payload: TextIn) -> Obje
 def confirm_objection(request: HttpRequest, objection_id: int) -> Objection:
     user = auth_user(request)
     objection = permissions.get_objection_for(user, objection_id)
+    if objection.objector_id != user.pk:
+        raise ServiceError(_("Only the objector confirms they were understood."), status=403)
     services.confirm_heard(objection=objection, objector=user)
     return _objection_out(objection.pk)
 
@@ -920,6 +951,8 @@ def confirm_objection(request: HttpRequest, objection_id: int) -> Objection:
 def withdraw_objection(request: HttpRequest, objection_id: int) -> Objection:
     user = auth_user(request)
     objection = permissions.get_objection_for(user, objection_id)
+    if objection.objector_id != user.pk:
+        raise ServiceError(_("Only the person who objected can withdraw an objection."), status=403)
     services.withdraw_objection(objection=objection, actor=user)
     return _objection_out(objection.pk)
 

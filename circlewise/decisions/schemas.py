@@ -247,9 +247,11 @@ class ProposalDetailOut(ProposalOut):
         return list(obj.objection_list)
 
 
-class QuestionIn(Schema):
+class ContributionIn(Schema):
+    """A clarifying question or a quick reaction: some words, or a pass."""
+
     text: str = ""
-    passed: bool = Field(False, description="Pass: you need nothing clarified.")
+    passed: bool = Field(False, description="Pass instead (shown as a pass).")
 
 
 class TextIn(Schema):

@@ -258,7 +258,7 @@ def test_reading_a_proposal_takes_a_fixed_number_of_queries(
 
     raw = token_for(world.facilitator)
     # when it is read
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(14):
         answer = api.get(f"/proposals/{found.proposal_id}", token=raw)
     # then everything is there
     assert answer.status == 200
@@ -493,3 +493,19 @@ def test_needs_me_lists_the_round_waiting_for_me(world, api):
     # and for Mo, in no circle, nothing is
     mo = api.get("/organisations/willow/needs-me", as_=world.member).body
     assert mo == {"rounds": [], "objections_to_confirm": [], "proposals": [], "backlog": []}
+
+
+def test_who_may_take_a_step_is_checked_before_whether_it_can_be_taken_now(world, api):
+    # given a proposal in clarifying questions, with a question Fay asked
+    proposal = presented(world, world.garden)
+    question = services.ask_question(proposal=proposal, member=world.facilitator, text="Who?")
+    # when Cy, its author but not the facilitator, tries to write a new version (which nobody
+    # may at this step), and Fay, the facilitator, answers the question
+    revise = api.post(
+        f"/proposals/{proposal.pk}/versions", {"change_note": "X"}, as_=world.circle_member
+    )
+    answer = api.post(f"/questions/{question.pk}/answer", {"text": "Me."}, as_=world.facilitator)
+    # then Cy hears she may not (403), not that it is the wrong step; Fay, who steers, may
+    assert revise.status == 403
+    assert "synthesises" in revise.detail
+    assert answer.status == 201

@@ -288,7 +288,11 @@ def open_page(
     contexts: list[Any] = []
 
     def open_(
-        as_: str | None = None, viewport: dict[str, int] = DESKTOP, *, bypass_csp: bool = True
+        as_: str | None = None,
+        viewport: dict[str, int] = DESKTOP,
+        *,
+        bypass_csp: bool = True,
+        color_scheme: str = "light",
     ) -> Any:
         state = None
         if as_ is not None:
@@ -305,7 +309,12 @@ def open_page(
                 context.close()
                 _signed_in_states[as_] = str(path)
             state = _signed_in_states[as_]
-        context = browser.new_context(bypass_csp=bypass_csp, viewport=viewport, storage_state=state)
+        context = browser.new_context(
+            bypass_csp=bypass_csp,
+            viewport=viewport,
+            storage_state=state,
+            color_scheme=color_scheme,
+        )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)

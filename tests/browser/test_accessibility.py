@@ -39,3 +39,24 @@ def test_the_page_has_no_serious_accessibility_violations(
     assert not violations, (
         f"{name} at {viewport['width']}x{viewport['height']}:\n" + describe_violations(violations)
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "where"),
+    [p for p in PAGES if p[0] in ("sign-in", "org-home", "circle", "role-assign")],
+    ids=["sign-in", "org-home", "circle", "role-assign"],
+)
+def test_the_dark_theme_has_no_serious_accessibility_violations(
+    axe_source, open_page, site, name, who, where
+):
+    # given the page in the dark theme (prefers-color-scheme: dark), on a phone
+    page = open_page(who, viewport=PHONE, color_scheme="dark")
+    response = page.goto(where(site))
+    assert response is not None and response.status == 200
+
+    # when axe-core checks it (contrast above all)
+    violations = axe_violations(page, axe_source)
+
+    # then nothing serious or critical is found
+    screenshot(page, f"axe-dark-{name}-390")
+    assert not violations, f"{name} in the dark theme:\n" + describe_violations(violations)

@@ -70,17 +70,19 @@ def test_the_proposal_page_does_not_grow_with_members_answers_or_objections(
     assert ConsentRound.objects.filter(proposal=proposal, outcome="open").exists()
     viewer = people[ANSWERS]  # not answered yet: the answer form is on the page
     small_member = small_people[2]
-    # when each page is read
+    # when each page is read (after a first request, which does some one-off work)
     big_page = reverse("decisions:proposal_detail", args=["willow", proposal.pk])
     client.force_login(small_member)
+    client.get(big_page)
     small_count = _count(
         client,
         reverse("decisions:proposal_detail", args=["willow", small_proposal.pk]),
         django_assert_max_num_queries,
-        40,
+        30,
     )
     client.force_login(viewer)
-    big_count = _count(client, big_page, django_assert_max_num_queries, 40)
+    client.get(big_page)
+    big_count = _count(client, big_page, django_assert_max_num_queries, 30)
     # then the count is the same, and the page lists every member of the round
     assert big_count == small_count
     html = client.get(big_page).content.decode()
@@ -105,8 +107,9 @@ def test_the_policy_register_does_not_grow_with_the_number_of_policies(
     add(3)
     client.force_login(world.member)
     path = reverse("decisions:policy_register", args=["willow"])
-    few = _count(client, path, django_assert_max_num_queries, 15)
+    client.get(path)  # the first request of a session does some one-off work
+    few = _count(client, path, django_assert_max_num_queries, 12)
     add(120)
-    many = _count(client, path, django_assert_max_num_queries, 15)
+    many = _count(client, path, django_assert_max_num_queries, 12)
     assert many == few
     assert client.get(path).content.decode().count('class="list-row"') >= 123

@@ -288,3 +288,15 @@ def test_the_org_home_and_circle_page_link_the_consent_pages(client, kitchen, wo
     ).content.decode()
     assert url("circle_proposals", kitchen.circle.slug) in circle
     assert url("backlog", kitchen.circle.slug) in circle
+
+
+def test_closing_a_closed_item_again_shows_why_and_changes_nothing(client, kitchen, world):
+    item = services.add_backlog_item(circle=kitchen.circle, actor=kitchen.others[0], topic="T")
+    services.close_backlog_item(item=item, actor=kitchen.others[0])
+    before = events(world.org)
+    client.force_login(kitchen.others[1])
+    response = client.post(url("backlog_close", item.pk), {"status": "dropped"})
+    assert response.status_code == 409
+    assert "This item is already closed." in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "done" and events(world.org) == before

@@ -402,3 +402,33 @@ def test_an_outsider_gets_404_on_every_step(client, kitchen, world):
         url("objection_withdraw", objection.pk),
     ]:
         assert client.post(address, {"answer": "consent"}).status_code == 404
+
+
+def test_lazy_consent_closes_in_a_meeting_and_an_absentee_may_still_object(client, kitchen, world):
+    # given a circle deciding by lazy consent, in a meeting, with one member absent
+    k = kitchen
+    services.update_settings(circle=k.circle, actor=k.facilitator, absentee_policy="lazy")
+    proposal = services.create_proposal(
+        circle=k.circle, author=k.author, title="Hens", driver="d", text="t"
+    )
+    services.present(proposal=proposal, actor=k.author, mode="live")
+    round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
+    for person in k.everyone[:-1]:
+        services.respond(round_=round_, user=person, answer="consent")
+    # when the facilitator closes the round
+    client.force_login(k.facilitator)
+    page = client.get(url("proposal_detail", proposal.pk)).content.decode()
+    assert "Close the round" in page
+    client.post(url("round_close", round_.pk))
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.DECIDED
+    # then the absent member is told they may still object, and their objection reopens it
+    absentee = k.everyone[-1]
+    client.force_login(absentee)
+    page = client.get(url("proposal_detail", proposal.pk)).content.decode()
+    assert "You were absent when the circle consented." in page
+    assert 'id="answer"' in page
+    client.post(url("round_answer", round_.pk), {"answer": "objection", "reason": "Foxes."})
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.OBJECTIONS
+    assert last_verb(world.org) == "proposal.reopened"

@@ -2,6 +2,11 @@
 
 Each view authorises through circles.permissions, reads through circles.selectors with a fixed
 number of queries, and renders. Nothing here changes state.
+
+The circle page, the circle list, the chart and the terms keep what they render in
+circlewise.core.cache under the organisation's ledger version (every change appends to the ledger,
+so the version moves with anything they show) and the viewer-specific inputs of the rendering.
+The permission check runs first, on every request; only its inputs come from the cache.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
-from circlewise.core import feed
+from circlewise.core import cache, feed
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.core.templatetags.circlewise import hue_class_for
@@ -177,10 +183,29 @@ def person_detail(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
 def circle_list(request: HttpRequest, org: str) -> HttpResponse:
     """The structure as a nested list: the equivalent of the chart, for every reader."""
     organisation = _organisation(request, org)
-    circles = selectors.visible_circles(request.user, organisation)
+    user = request.user
+    mine = permissions.circle_ids_of(user, organisation)
+    can_create = permissions.can_create_circle(user, organisation, None)
+
+    def render_page() -> str:
+        context = {"organisation": organisation, "can_create_circle": can_create}
+        context.update(_circle_list_context(user, organisation, mine))
+        return render_to_string("circles/circle_list.html#page", context, request)
+
+    page = cache.fragment(
+        f"circle-list:{organisation.pk}",
+        version=cache.organisation_version(organisation),
+        # "yours" marks the viewer's circles, which also decide the private circles listed.
+        vary=(tuple(sorted(mine)), can_create),
+        render=render_page,
+    )
+    return render(request, "circles/circle_list.html", {"organisation": organisation, "page": page})
+
+
+def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
+    circles = selectors.visible_circles(user, organisation)
     holders = selectors.link_holders(organisation)
     counts = selectors.member_counts(organisation)
-    mine = permissions.circle_ids_of(request.user, organisation)
     base = reverse("circles:circle_detail", args=[organisation.slug, "__slug__"])
     rows = []
     kinds = {k.value: str(k.label) for k in Circle.Kind}
@@ -208,23 +233,30 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
                 "closes": range(closes),
             }
         )
-    return render(
-        request,
-        "circles/circle_list.html",
-        {
-            "organisation": organisation,
-            "rows": rows,
-            "circle_count": len(circles),
-            "can_create_circle": permissions.can_create_circle(request.user, organisation, None),
-        },
-    )
+    return {"rows": rows, "circle_count": len(circles)}
 
 
 @login_required
 def org_chart(request: HttpRequest, org: str) -> HttpResponse:
     """Circles drawn as circles, packed inside their parents, each a link."""
     organisation = _organisation(request, org)
-    circles = selectors.visible_circles(request.user, organisation)
+    user = request.user
+
+    def render_page() -> str:
+        context = {"organisation": organisation, **_chart_context(user, organisation)}
+        return render_to_string("circles/org_chart.html#page", context, request)
+
+    page = cache.fragment(
+        f"org-chart:{organisation.pk}",
+        version=cache.organisation_version(organisation),
+        vary=(permissions.seen_private_ids(user, organisation),),
+        render=render_page,
+    )
+    return render(request, "circles/org_chart.html", {"organisation": organisation, "page": page})
+
+
+def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
+    circles = selectors.visible_circles(user, organisation)
     holders = selectors.link_holders(organisation)
     counts = selectors.member_counts(organisation)
     tree = selectors.flatten(selectors.circle_tree(circles))
@@ -260,21 +292,16 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
         labels=labels,
         links=links,
     )
-    return render(
-        request,
-        "circles/org_chart.html",
-        {
-            "organisation": organisation,
-            "svg": chart.svg(
-                drawn,
-                box,
-                css_class="chart chart-large" if len(circles) > 40 else "chart",
-                labelledby="chart-caption",
-            ),
-            "is_large": len(circles) > 40,
-            "circle_count": len(circles),
-        },
-    )
+    return {
+        "svg": chart.svg(
+            drawn,
+            box,
+            css_class="chart chart-large" if len(circles) > 40 else "chart",
+            labelledby="chart-caption",
+        ),
+        "is_large": len(circles) > 40,
+        "circle_count": len(circles),
+    }
 
 
 def _short(text: str, limit: int = 140) -> str:
@@ -286,20 +313,31 @@ def _short(text: str, limit: int = 140) -> str:
 def terms(request: HttpRequest, org: str) -> HttpResponse:
     """Terms that have expired or end soon, and circle roles nobody holds, in visible circles."""
     organisation = _organisation(request, org)
-    today = timezone.localdate()
-    visible = {c.pk for c in selectors.visible_circles(request.user, organisation)}
-    due = _Links(organisation).add_to(selectors.attention_assignments(organisation, visible, today))
-    return render(
-        request,
-        "circles/terms.html",
-        {
+    user = request.user
+
+    def render_page() -> str:
+        today = timezone.localdate()
+        visible = {c.pk for c in selectors.visible_circles(user, organisation)}
+        due = _Links(organisation).add_to(
+            selectors.attention_assignments(organisation, visible, today)
+        )
+        context = {
             "organisation": organisation,
             "today": today,
             "groups": _attention_groups(due, today),
             "vacant": selectors.vacant_circle_roles(organisation, visible),
             "warning_days": settings.TERM_WARNING_DAYS,
-        },
+        }
+        return render_to_string("circles/terms.html#page", context, request)
+
+    page = cache.fragment(
+        f"terms:{organisation.pk}",
+        version=cache.organisation_version(organisation),
+        # Today's date, in the viewer's time zone, is part of every fragment's key.
+        vary=(permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS),
+        render=render_page,
     )
+    return render(request, "circles/terms.html", {"organisation": organisation, "page": page})
 
 
 @dataclass
@@ -371,6 +409,14 @@ def ledger(request: HttpRequest, org: str) -> HttpResponse:
         .select_related("actor")
         .order_by("-sequence")[:10]
     )
+    # An admin sees that every event is there, not what happened in a private circle they are
+    # not in, nor in someone else's draft: those are shown without their text.
+    hidden = selectors.hidden_private_ids(request.user, organisation)
+    for event in latest:
+        event.in_hidden_circle = event.circle_id in hidden  # type: ignore[attr-defined]
+        event.is_others_draft = (  # type: ignore[attr-defined]
+            event.verb in feed.HIDDEN_VERBS and event.actor_id != request.user.pk
+        )
     return render(
         request,
         "circles/ledger.html",
@@ -385,8 +431,61 @@ def ledger(request: HttpRequest, org: str) -> HttpResponse:
 def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     """What this circle is, who is in it, who holds its roles and until when."""
     organisation = _organisation(request, org)
-    the_circle = permissions.get_circle_for(request.user, organisation, circle)
     user = request.user
+    the_circle = permissions.get_cached_circle_for(user, organisation, circle)
+    mine = permissions.circle_ids_of(user, organisation)
+    can_edit = permissions.can_edit_circle(user, the_circle)
+    rights = {
+        "is_member": the_circle.pk in mine,
+        "can_edit": can_edit,
+        "can_manage_members": can_edit and permissions.can_manage_members(user, the_circle),
+        "can_manage_roles": can_edit and permissions.can_manage_roles(user, the_circle),
+        "can_archive": permissions.can_archive_circle(user, the_circle),
+        "can_create_sub": not the_circle.is_archived
+        and permissions.can_create_circle(user, organisation, the_circle),
+    }
+    version = cache.organisation_version(organisation)
+    children = cache.value(
+        f"sub-circles:{the_circle.pk}",
+        version=version,
+        compute=lambda: list(
+            Circle.objects.filter(parent_id=the_circle.pk, archived_at__isnull=True)
+        ),
+    )
+    seen_private = tuple(sorted(c.pk for c in children if c.is_private and c.pk in mine))
+
+    def render_body() -> str:
+        context = {
+            "organisation": organisation,
+            "circle": the_circle,
+            **rights,
+            **_circle_body(organisation, the_circle),
+            "sub_circles": [c for c in children if not c.is_private or c.pk in mine],
+        }
+        return render_to_string("circles/circle_detail.html#body", context, request)
+
+    # The body shows the circle, its members and role holders (names: the people version is in
+    # every key), its parent's members (link warnings) and its sub-circles: all of them move the
+    # organisation's ledger, never only this circle's. What differs between viewers is listed.
+    body = cache.fragment(
+        f"circle-body:{the_circle.pk}",
+        version=version,
+        vary=(
+            rights["can_manage_members"],
+            rights["can_manage_roles"],
+            seen_private,
+        ),
+        render=render_body,
+    )
+    return render(
+        request,
+        "circles/circle_detail.html",
+        {"organisation": organisation, "circle": the_circle, "body": body, **rights},
+    )
+
+
+def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, Any]:
+    """The reads of the circle page's body: run only when it is rendered."""
     today = timezone.localdate()
     members = list(
         CircleMembership.objects.current()
@@ -421,40 +520,17 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             .filter(circle_id=the_circle.parent_id, user_id__in=linkers)
             .values_list("user_id", flat=True)
         )
-    mine = permissions.circle_ids_of(user, organisation)
-    sub_circles = [
-        c
-        for c in Circle.objects.filter(parent=the_circle, archived_at__isnull=True)
-        if not c.is_private or c.pk in mine
-    ]
-    circle_roles = [r for r in roles if r.is_circle_role]
-    recent = list(_circle_events(organisation, the_circle)[:RECENT_EVENTS])
-    can_edit = permissions.can_edit_circle(user, the_circle)
-    return render(
-        request,
-        "circles/circle_detail.html",
-        {
-            "organisation": organisation,
-            "circle": the_circle,
-            "today": today,
-            "members": members,
-            # One reverse() for the whole list: a circle may have thousands of members.
-            "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
-            "circle_roles": circle_roles,
-            "custom_roles": [r for r in roles if not r.is_circle_role],
-            "warnings": selectors.link_warnings(the_circle, roles, parent_ids),
-            "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
-            "sub_circles": sub_circles,
-            "recent": recent,
-            "is_member": the_circle.pk in mine,
-            "can_edit": can_edit,
-            "can_manage_members": can_edit and permissions.can_manage_members(user, the_circle),
-            "can_manage_roles": can_edit and permissions.can_manage_roles(user, the_circle),
-            "can_archive": permissions.can_archive_circle(user, the_circle),
-            "can_create_sub": not the_circle.is_archived
-            and permissions.can_create_circle(user, organisation, the_circle),
-        },
-    )
+    return {
+        "today": today,
+        "members": members,
+        # One reverse() for the whole list: a circle may have thousands of members.
+        "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
+        "circle_roles": [r for r in roles if r.is_circle_role],
+        "custom_roles": [r for r in roles if not r.is_circle_role],
+        "warnings": selectors.link_warnings(the_circle, roles, parent_ids),
+        "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
+        "recent": list(_circle_events(organisation, the_circle)[:RECENT_EVENTS]),
+    }
 
 
 @login_required

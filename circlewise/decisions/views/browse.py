@@ -21,6 +21,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Circle, CircleMembership, Organisation
+from circlewise.circles.models import Circle, Organisation
 
 from .. import permissions, services
 from ..forms import (
@@ -370,6 +371,17 @@ def _need_for(ctx: dict[str, Any], user: User) -> Need:
             _("Present to the circle"),
             "#present",
         )
+    if state == State.DECIDED and ctx["can_answer"]:
+        return Need(
+            _(
+                "You were absent when the circle consented. You may still consent or object "
+                "until %(time)s."
+            )
+            % {"time": date_format(timezone.localtime(ctx["round_info"]["round"].lazy_until),
+                                   "j M Y, H:i")},
+            _("Give your answer"),
+            "#answer",
+        )  # fmt: skip
     if state == State.DECIDED:
         return Need(
             _("Decided by consent. The record shows who answered what, and why."),
@@ -605,14 +617,22 @@ def proposal_context(
     rounds = list(ConsentRound.objects.filter(proposal=proposal).order_by("opened_at", "pk"))
     open_round = next((r for r in rounds if r.is_open), None)
     shown_round = open_round
-    if shown_round is None and proposal.state == State.OBJECTIONS and rounds:
+    now = timezone.now()
+    late_window = bool(
+        rounds
+        and rounds[-1].lazy_until is not None
+        and rounds[-1].outcome == ConsentRound.Outcome.CONSENTED
+        and now < rounds[-1].lazy_until
+    )
+    if shown_round is None and rounds and (proposal.state == State.OBJECTIONS or late_window):
         shown_round = rounds[-1]
     round_info = _load_round(shown_round) if shown_round is not None else None
     urls = _urls(proposal)
-    if open_round is not None:
+    if shown_round is not None:
         urls["round_answer"] = reverse(
-            "decisions:round_answer", args=[organisation.slug, open_round.pk]
+            "decisions:round_answer", args=[organisation.slug, shown_round.pk]
         )
+    if open_round is not None:
         urls["round_close"] = reverse(
             "decisions:round_close", args=[organisation.slug, open_round.pk]
         )
@@ -621,6 +641,14 @@ def proposal_context(
     if round_info is not None:
         my_answer = next((r for r in round_info["responses"] if r.user_id == user.pk), None)
         joined_late = [m for m in members if m.pk not in round_info["roster_ids"]]
+    my_row = next(
+        (r for r in round_info["rows"] if r.user.pk == user.pk), None
+    ) if round_info else None  # fmt: skip
+    can_answer = can_take_part and my_answer is None and my_row is not None
+    if can_answer and open_round is not None:
+        can_answer = my_row is not None and my_row.state == "waiting"
+    elif can_answer:
+        can_answer = late_window and my_row is not None and my_row.state == "absent"
     decision = None
     decision_url = ""
     if proposal.state == State.DECIDED:
@@ -633,6 +661,7 @@ def proposal_context(
         organisation=organisation, kind=Circle.Kind.HELPING, archived_at__isnull=True
     ).order_by("name")
     standing = [o for o in objections if o.status == Objection.Status.OPEN]
+    blocking = [o for o in standing if o.version_number == proposal.version_number]
     revise_initial = {
         "title": version.title, "driver": version.driver, "text": version.text, "aim": version.aim,
         "review_on": version.review_on, "measures": version.measures,
@@ -682,10 +711,13 @@ def proposal_context(
         ],
         "objections": objections,
         "standing": standing,
+        "blocking": blocking,
         "rounds": rounds,
         "open_round": open_round,
         "round_info": round_info,
         "my_answer": my_answer,
+        "can_answer": can_answer,
+        "late_window": late_window,
         "joined_late": joined_late,
         "decision": decision,
         "decision_url": decision_url,
@@ -1030,11 +1062,10 @@ def policy_detail(request: HttpRequest, org: str, policy_id: int) -> HttpRespons
 # The backlog -------------------------------------------------------------------------------
 
 
-@login_required
-def backlog(request: HttpRequest, org: str, circle: str) -> HttpResponse:
-    """Open topics with their owners and due dates; closed ones tucked away."""
-    organisation = _organisation(request, org)
-    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+def backlog_page(
+    request: HttpRequest, the_circle: Circle, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    organisation = the_circle.organisation
     items = list(
         BacklogItem.objects.filter(circle=the_circle)
         .select_related("owner", "raised_by", "raised_from", "proposal", "policy")
@@ -1056,9 +1087,15 @@ def backlog(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             "today": timezone.localdate(),
             "is_member": is_member,
             "can_raise": permissions.can_raise_item(request.user, the_circle),
+            "error": error,
         },
+        status=status,
     )
 
 
-def circle_membership_exists(circle: Circle, user: Any) -> bool:
-    return CircleMembership.objects.current().filter(circle=circle, user_id=user.pk).exists()
+@login_required
+def backlog(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """Open topics with their owners and due dates; closed ones tucked away."""
+    organisation = _organisation(request, org)
+    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+    return backlog_page(request, the_circle)

@@ -93,6 +93,20 @@ def _proposal(
     return proposal
 
 
+STEER_ONLY = _lazy("Only the circle's facilitator or leader can move the process along.")
+SYNTHESIS_ONLY = _lazy("Only the person who synthesises can do that.")
+
+
+def _not_allowed(request: HttpRequest, proposal: Proposal, need: str) -> HttpResponse | None:
+    """The proposal page with a 403 and why, when a member may not take a step that needs the
+    facilitator (or whoever synthesises); None when they may."""
+    check = permissions.can_steer if need == "steer" else permissions.can_synthesise
+    if check(request.user, proposal):
+        return None
+    message = STEER_ONLY if need == "steer" else SYNTHESIS_ONLY
+    return browse.proposal_page(request, proposal, error=str(message), status=403)
+
+
 def _to_proposal(proposal: Proposal, anchor: str = "") -> HttpResponse:
     url = reverse(
         "decisions:proposal_detail", args=[proposal.circle.organisation.slug, proposal.pk]
@@ -655,9 +669,8 @@ def backlog_close(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
     try:
         services.close_backlog_item(item=item, actor=_person(request), status=status)
     except ServiceError as error:
-        messages.error(request, error.text)
-    else:
-        messages.success(request, _("“%(topic)s” is closed.") % {"topic": item.topic})
+        return browse.backlog_page(request, item.circle, error=error.text, status=error.status)
+    messages.success(request, _("“%(topic)s” is closed.") % {"topic": item.topic})
     return redirect("decisions:backlog", org=org, circle=item.circle.slug)
 
 
