@@ -405,11 +405,14 @@ def svg(
                 f'y2="{m["y2"]}"/><circle class="{m["css"]}" cx="{m["x1"]}" cy="{m["y1"]}" '
                 f'r="{m["r"]}"/>'
             )
+        parts.append("</a>")
         if c.text:
+            # The visible name sits outside the link (clicks pass through it to the disc): a
+            # shortened name must not contradict the link's accessible name, which is complete.
             parts.append(
                 f'<text class="c-label" x="{c.text_x}" y="{c.text_y}" font-size="{c.font_size}" '
-                f'stroke-width="{c.halo}" text-anchor="middle">{escape(c.text)}</text>'
+                f'stroke-width="{c.halo}" text-anchor="middle" aria-hidden="true">'
+                f"{escape(c.text)}</text>"
             )
-        parts.append("</a>")
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text and attribute is escaped

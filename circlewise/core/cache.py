@@ -20,15 +20,33 @@ fragment.
 
 Several server processes must share one cache (REDIS_URL) for `people_changed()` to reach them all;
 a single process may use the default in-memory cache.
+
+Two more inputs make a key exact across time:
+
+- the code: `code_version()` hashes this release's Python, templates and translations, so a new
+  release never serves what an older one rendered;
+- the organisation's ledger head besides its sequence (`organisation_version`), so a database
+  restored from a backup, with a history as long but different, never meets an old entry.
+
+Since a key names exactly what is stored under it, an entry never changes once written: each
+process keeps the entries it used last in its own memory (`LOCAL_BYTES`) in front of a shared
+cache, and asks the shared cache only for what it does not hold and for the one mutable key, the
+people version.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import pickle
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -39,6 +57,65 @@ if TYPE_CHECKING:
 PEOPLE_VERSION_KEY = "cw:people-version"
 # A fragment whose version has moved on is never read again; this only bounds the memory it holds.
 FRAGMENT_TIMEOUT = 24 * 60 * 60
+# What each process keeps of the entries it used last, in front of a shared cache.
+LOCAL_BYTES = 32 * 1024 * 1024
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this release's code, templates and translations: part of every key."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".html", ".mo", ".svg", ".css", ".js"} and path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _Local:
+    """The entries this process used last (never mutable ones), bounded in bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[str, str | bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> str | bytes | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, entry: str | bytes) -> None:
+        size = len(entry)
+        if size > self.limit // 8:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.limit:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+_local = _Local(LOCAL_BYTES)
+
+
+@functools.cache
+def _shared() -> bool:
+    """Whether the cache is shared between processes (then this process keeps its own copies);
+    the in-memory cache is already local."""
+    return not str(settings.CACHES["default"]["BACKEND"]).endswith("LocMemCache")
 
 
 def people_version() -> int:
@@ -80,7 +157,7 @@ def fragment_key(name: str, *, version: int | str, vary: Iterable[Hashable] = ()
         str(people_version()),
     ]
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-    return f"cw:fragment:{name}:{version}:{digest}"
+    return f"cw:fragment:{code_version()}:{name}:{version}:{digest}"
 
 
 def fragment(
@@ -99,10 +176,15 @@ def fragment(
     must return HTML that is safe to insert (Django's render_to_string does).
     """
     key = fragment_key(name, version=version, vary=vary)
-    html: str | None = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, timeout)
+    local = _shared()
+    html = _local.get(key) if local else None
+    if not isinstance(html, str):
+        html = cache.get(key)
+        if html is None:
+            html = str(render())
+            cache.set(key, html, timeout)
+        if local:
+            _local.put(key, html)
     return mark_safe(html)  # noqa: S308 - the renderer's own output, escaped by its template
 
 
@@ -114,9 +196,16 @@ def value[T](
     For data rather than HTML (the ids of a circle's private sub-circles, a tree of circles): the
     key holds no language, time zone or viewer, so what is computed must not depend on them.
     """
-    key = f"cw:value:{name}:{version}"
+    key = f"cw:value:{code_version()}:{name}:{version}"
+    local = _shared()
+    kept = _local.get(key) if local else None
+    if isinstance(kept, bytes):
+        # A copy for each caller, as the shared cache gives: callers may change what they get.
+        return pickle.loads(kept)  # type: ignore[no-any-return]  # noqa: S301 - our own bytes
     found: T | None = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found, timeout)
+    if local:
+        _local.put(key, pickle.dumps(found))
     return found

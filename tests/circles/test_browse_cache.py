@@ -172,3 +172,32 @@ def test_the_ledger_page_refuses_a_member_and_an_outsider(client, world):
     # then the member is refused and the outsider is told it does not exist
     assert member.status_code == 403
     assert outsider.status_code == 404
+
+
+def test_the_cached_circle_page_shows_my_unread_count_as_it_is_now(
+    client, world, django_capture_on_commit_callbacks
+):
+    from circlewise.notifications import services as notifications
+
+    # given an unread notification for Cy (Garden's description changed) and Garden's page seen
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_circle(circle=world.garden, actor=world.admin, aim="Grow more beans")
+    assert "1 unread" in _page(client, world.circle_member, "circle_detail", "willow", "garden")
+    # when Cy reads it (which the ledger does not record)
+    notifications.mark_read(user=world.circle_member)
+    # then the page no longer counts it
+    assert "1 unread" not in _page(client, world.circle_member, "circle_detail", "willow", "garden")
+
+
+def test_every_response_of_the_cached_page_gets_a_freshly_masked_csrf_token(client, world):
+    # given Garden's page read twice by the same person
+    first = _page(client, world.member, "circle_detail", "willow", "garden")
+    second = _page(client, world.member, "circle_detail", "willow", "garden")
+
+    # then both carry a CSRF token (the sign-out form works), masked differently each time
+    def token(html: str) -> str:
+        return html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    assert len(token(first)) == 64
+    assert token(first) != token(second)
+    assert "cw-csrf-token-placeholder" not in second

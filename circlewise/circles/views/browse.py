@@ -17,7 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
-from circlewise.core import cache, feed
+from circlewise.core import cache, context_processors, feed
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.core.templatetags.circlewise import hue_class_for
@@ -467,21 +469,75 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     # The body shows the circle, its members and role holders (names: the people version is in
     # every key), its parent's members (link warnings) and its sub-circles: all of them move the
     # organisation's ledger, never only this circle's. What differs between viewers is listed.
-    body = cache.fragment(
-        f"circle-body:{the_circle.pk}",
-        version=version,
-        vary=(
-            rights["can_manage_members"],
-            rights["can_manage_roles"],
-            seen_private,
-        ),
-        render=render_body,
-    )
-    return render(
+    def body() -> str:
+        return cache.fragment(
+            f"circle-body:{the_circle.pk}",
+            version=version,
+            vary=(rights["can_manage_members"], rights["can_manage_roles"], seen_private),
+            render=render_body,
+        )
+
+    # The body is read from the cache (or rendered) only when the whole page is not cached.
+    context = {"organisation": organisation, "circle": the_circle, "body": body, **rights}
+    return _whole_page(
         request,
         "circles/circle_detail.html",
-        {"organisation": organisation, "circle": the_circle, "body": body, **rights},
+        context,
+        name=f"circle-page:{the_circle.pk}",
+        version=version,
+        vary=(tuple(rights.items()), seen_private),
     )
+
+
+# Stands for the CSRF token in a page kept in the cache; each response gets a freshly masked one.
+_CSRF_PLACEHOLDER = "cw-csrf-token-placeholder-3f9c2a7e"
+
+
+def _whole_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    name: str,
+    version: str,
+    vary: tuple[Any, ...],
+) -> HttpResponse:
+    """The page, navigation included, from the cache for this viewer.
+
+    The key holds everything the page shows that the organisation's version does not: who is
+    looking (their navigation: organisations and unread count, read here every time), the path,
+    and the page's own `vary`. The CSRF token is put in afresh, masked anew for every response as
+    Django does. A page with messages to show is rendered as usual.
+    """
+    if len(get_messages(request)):
+        return render(request, template, context)
+    user = request.user
+    navigation = context_processors.navigation(request)
+    organisations = list(navigation["nav_organisations"]())
+    unread = int(navigation["nav_unread"]())
+
+    def render_page() -> str:
+        page = {
+            **context,
+            "nav_organisations": organisations,
+            "nav_unread": unread,
+            "csrf_token": _CSRF_PLACEHOLDER,
+        }
+        return render_to_string(template, page, request)
+
+    html = cache.fragment(
+        name,
+        version=version,
+        vary=(
+            user.pk,
+            request.get_full_path(),
+            tuple((o.pk, o.slug, o.name) for o in organisations),
+            unread,
+            *vary,
+        ),
+        render=render_page,
+    )
+    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, Any]:
