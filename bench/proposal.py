@@ -1,5 +1,8 @@
-"""The circle page with its body cached on the ledger sequence: a proposal, measured beside the real
-page by `bench.run` (as "circle page (cached)") until circles/views/browse.py adopts it.
+"""The circle page with its body cached on the ledger sequence: the proposal that
+circles/views/browse.py has since adopted (with the whole page cached per viewer as well, and the
+permission priming moved into circles/permissions.py). Kept, and measured beside the real page by
+`bench.run` as "circle page (cached)", "(whole page cached)" and "(lean experiment)", to compare
+the variants; the lean one still shows what a per-person navigation version would save.
 
 The view authorises exactly as the real one does, on every request, and computes every per-viewer
 flag; only the body below the page header, which is the same for every viewer with the same

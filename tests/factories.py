@@ -12,16 +12,26 @@ from circlewise.circles.models import Circle, Organisation, Role, RoleAssignment
 _counter = itertools.count(1)
 
 
-def make_user(name: str | None = None, *, email: str | None = None, password: str = "correct horse battery", **extra: object) -> User:
+def make_user(
+    name: str | None = None,
+    *,
+    email: str | None = None,
+    password: str = "correct horse battery",
+    **extra: object,
+) -> User:
     n = next(_counter)
     name = name or f"Person {n}"
     email = email or f"{name.lower().replace(' ', '.')}.{n}@example.org"
     return User.objects.create_user(email=email, password=password, name=name, **extra)
 
 
-def make_org(name: str = "Willow Ecovillage", *, founder: User | None = None, slug: str = "") -> Organisation:
+def make_org(
+    name: str = "Willow Ecovillage", *, founder: User | None = None, slug: str = ""
+) -> Organisation:
     founder = founder or make_user("Founder")
-    return services.create_organisation(name=name, slug=slug or f"org-{next(_counter)}", founder=founder)
+    return services.create_organisation(
+        name=name, slug=slug or f"org-{next(_counter)}", founder=founder
+    )
 
 
 def admin_of(org: Organisation) -> User:
@@ -34,9 +44,16 @@ def join(org: Organisation, user: User | None = None, **kwargs: object) -> User:
     return user
 
 
-def make_circle(org: Organisation, name: str = "Garden", *, parent: Circle | None = None, **kwargs: object) -> Circle:
+def make_circle(
+    org: Organisation, name: str = "Garden", *, parent: Circle | None = None, **kwargs: object
+) -> Circle:
     return services.create_circle(
-        organisation=org, actor=admin_of(org), name=name, aim=f"{name} does its work.", parent=parent, **kwargs  # type: ignore[arg-type]
+        organisation=org,
+        actor=admin_of(org),
+        name=name,
+        aim=f"{name} does its work.",
+        parent=parent,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -45,9 +62,22 @@ def add(circle: Circle, *users: User) -> None:
         services.add_member(circle=circle, user=user, actor=admin_of(circle.organisation))
 
 
-def give_role(circle: Circle, kind: str, holder: User, *, term_start: dt.date | None = None, term_end: dt.date | None = None) -> RoleAssignment:
+def give_role(
+    circle: Circle,
+    kind: str,
+    holder: User,
+    *,
+    term_start: dt.date | None = None,
+    term_end: dt.date | None = None,
+) -> RoleAssignment:
     role = circle.roles.get(kind=kind)
-    return services.assign_role(role=role, holder=holder, actor=admin_of(circle.organisation), term_start=term_start, term_end=term_end)
+    return services.assign_role(
+        role=role,
+        holder=holder,
+        actor=admin_of(circle.organisation),
+        term_start=term_start,
+        term_end=term_end,
+    )
 
 
 def role(circle: Circle, kind: str = Role.Kind.FACILITATOR) -> Role:

@@ -13,7 +13,7 @@ from circlewise.accounts.models import User
 from . import services
 from .models import Circle, Organisation
 
-DEMO_PASSWORD = "circlewise-demo"  # noqa: S105 - printed on purpose: it is the demo
+DEMO_PASSWORD = "circlewise-demo"  # printed on purpose: it is the demo
 DEMO_SLUG = "riverbend"
 
 PEOPLE = [

@@ -407,7 +407,9 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     payload: dict[str, Any] = {"name": circle.name, "fields": sorted(changes)}
     if "parent" in changes:
         payload["parent"] = circle.parent_id
-        payload["parent_name"] = circle.parent.name if circle.parent and not circle.parent.is_private else None
+        payload["parent_name"] = (
+            circle.parent.name if circle.parent and not circle.parent.is_private else None
+        )
     ledger.append(
         organisation=circle.organisation, actor=actor, verb="circle.updated", obj=circle,
         circle=circle, payload=payload, notify=_members_of(circle),

@@ -32,7 +32,9 @@ def load(org: Organisation) -> None:
     community = org.circles.get(slug="community-life")
     buildings = org.circles.get(slug="buildings-energy")
     general = org.circles.get(slug="general-circle")
-    kai, chiara, omar, lena, finn, mateo = (_p(x) for x in ("kai", "chiara", "omar", "lena", "finn", "mateo"))
+    kai, chiara, omar, lena, finn, mateo = (
+        _p(x) for x in ("kai", "chiara", "omar", "lena", "finn", "mateo")
+    )
     wren, zoe, tara = _p("wren"), _p("zoe"), _p("tara")
     services.update_settings(circle=land, actor=chiara, allow_concerns=True)
 
@@ -44,8 +46,12 @@ def load(org: Organisation) -> None:
         aim="Keep the tools where people can find them.", feedback_channel="The Land & Gardens backlog",
     )  # fmt: skip
     services.present(proposal=tools, actor=lena)
-    question = services.ask_question(proposal=tools, member=mateo, text="Does this include wheelbarrows?")
-    services.answer_question(question=question, actor=lena, text="Yes, everything kept in the shed.")
+    question = services.ask_question(
+        proposal=tools, member=mateo, text="Does this include wheelbarrows?"
+    )
+    services.answer_question(
+        question=question, actor=lena, text="Yes, everything kept in the shed."
+    )
     services.advance(proposal=tools, actor=kai)
     services.react(proposal=tools, member=finn, text="Good idea, long overdue.")
     services.react(proposal=tools, member=omar, text="Worried it becomes bureaucracy.")
@@ -56,7 +62,9 @@ def load(org: Organisation) -> None:
     _everyone_consents(first, land, except_=("omar",))
     objection = Objection.objects.get(proposal=tools)
     services.discuss_objection(objection=objection, author=kai, text="What would you fear happens?")
-    services.discuss_objection(objection=objection, author=omar, text="People skip the day rather than queue.")
+    services.discuss_objection(
+        objection=objection, author=omar, text="People skip the day rather than queue."
+    )
     services.state_back(objection=objection, actor=lena,
                         text="Signing out every small tool would put volunteers off on busy days.")  # fmt: skip
     services.confirm_heard(objection=objection, objector=omar)
@@ -118,8 +126,12 @@ def load(org: Organisation) -> None:
         driver="We export most of the midday solar power and buy it back in the evening.",
         text="Add a 10 kWh battery to the common house system, within the solar project's budget.",
     )  # fmt: skip
-    services.present(proposal=solar, actor=_p("priya"), clarifying_until=timezone.now() + dt.timedelta(days=5))
-    services.ask_question(proposal=solar, member=_p("sam"), text="How long does a battery like that last?")
+    services.present(
+        proposal=solar, actor=_p("priya"), clarifying_until=timezone.now() + dt.timedelta(days=5)
+    )
+    services.ask_question(
+        proposal=solar, member=_p("sam"), text="How long does a battery like that last?"
+    )
 
     # 6. Quick reactions.
     hens = services.create_proposal(

@@ -26,7 +26,9 @@ class Notification(models.Model):
         verbose_name = _("notification")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "event"], name="one_notification_per_event")
+            models.UniqueConstraint(
+                fields=["recipient", "event"], name="one_notification_per_event"
+            )
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
 

@@ -201,3 +201,27 @@ def test_every_response_of_the_cached_page_gets_a_freshly_masked_csrf_token(clie
     assert len(token(first)) == 64
     assert token(first) != token(second)
     assert "cw-csrf-token-placeholder" not in second
+
+
+def test_the_organisation_feed_never_shows_a_private_circle_to_a_non_member(client, world):
+    # given a change in Care, and the feed seen (and cached) first by Cy, who is in Care
+    services.update_circle(circle=world.care, actor=world.circle_member, aim="Look after us")
+    assert "Care updated its description" in _page(
+        client, world.circle_member, "org_feed", "willow"
+    )
+    # when Mo, who is not in Care, reads the feed
+    html = _page(client, world.member, "org_feed", "willow")
+    # then the change is not there; and a later change shows at once
+    assert "Care updated its description" not in html
+    services.update_circle(circle=world.garden, actor=world.admin, aim="Grow more beans")
+    assert "Garden updated its description" in _page(client, world.member, "org_feed", "willow")
+
+
+def test_the_circle_feed_refuses_an_outsider_after_a_member_saw_it(client, world):
+    # given Garden's history seen by one of its members
+    _page(client, world.circle_member, "circle_feed", "willow", "garden")
+    # when the outsider asks for it
+    client.force_login(world.outsider)
+    response = client.get(reverse("circles:circle_feed", args=["willow", "garden"]))
+    # then it does not exist for them
+    assert response.status_code == 404

@@ -19,7 +19,9 @@ from circlewise.decisions.models import ConsentResponse, ConsentRound
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: real concurrent writers"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="PostgreSQL only: real concurrent writers"
+    ),
 ]
 
 
@@ -32,7 +34,7 @@ def _race(jobs: list[Callable[[], object]]) -> list[object]:
         barrier.wait()
         try:
             results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+        except Exception as exc:  # the outcome is what the test inspects
             results[i] = exc
         finally:
             connections.close_all()
@@ -47,7 +49,9 @@ def _race(jobs: list[Callable[[], object]]) -> list[object]:
 
 def _round(kitchen):
     k = kitchen
-    proposal = services.create_proposal(circle=k.circle, author=k.author, title="T", driver="D", text="X")
+    proposal = services.create_proposal(
+        circle=k.circle, author=k.author, title="T", driver="D", text="X"
+    )
     services.present(proposal=proposal, actor=k.author)
     return services.open_consent_round(proposal=proposal, actor=k.facilitator)
 
@@ -62,7 +66,9 @@ def test_fifty_concurrent_answers_from_one_member_leave_exactly_one(kitchen):
     assert len(refused) == 49
     assert all("already answered" in r.text for r in refused)
     assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, ServiceError)]
-    assert LedgerEvent.objects.filter(verb="consent.answered", payload__round=round_.pk).count() == 1
+    assert (
+        LedgerEvent.objects.filter(verb="consent.answered", payload__round=round_.pk).count() == 1
+    )
     assert verify_organisation(round_.proposal.circle.organisation).ok
 
 
@@ -71,12 +77,15 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
 
     k = kitchen
     CircleDecisionSettings.objects.create(circle=k.circle, absentee_policy="lazy")
-    proposal = services.create_proposal(circle=k.circle, author=k.author, title="T", driver="D", text="X")
+    proposal = services.create_proposal(
+        circle=k.circle, author=k.author, title="T", driver="D", text="X"
+    )
     services.present(proposal=proposal, actor=k.author, mode=Proposal.Mode.LIVE)
     round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
     services.respond(round_=round_, user=k.facilitator, answer="consent")
     jobs: list[Callable[[], object]] = [
-        lambda p=p: services.respond(round_=round_, user=p, answer="consent") for p in [k.author, *k.others]
+        lambda p=p: services.respond(round_=round_, user=p, answer="consent")
+        for p in [k.author, *k.others]
     ]
     jobs.append(lambda: services.close_round(round_=round_, actor=k.facilitator))
     results = _race(jobs)
@@ -84,7 +93,9 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
     assert round_.outcome == ConsentRound.Outcome.CONSENTED
     for person, result in zip([k.author, *k.others], results, strict=False):
         response = ConsentResponse.objects.filter(round=round_, user=person).first()
-        event = LedgerEvent.objects.filter(verb="consent.answered", payload__round=round_.pk, payload__user=person.pk)
+        event = LedgerEvent.objects.filter(
+            verb="consent.answered", payload__round=round_.pk, payload__user=person.pk
+        )
         if isinstance(result, ServiceError):
             # refused with a clear message, and nothing of it was kept
             assert "closed" in result.text or "already" in result.text
@@ -95,7 +106,9 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
     decision_record = round_.proposal.decision.record
     counted = {a["user"] for a in decision_record["answers"]}
     on_time = set(
-        ConsentResponse.objects.filter(round=round_, after_round_closed=False).values_list("user_id", flat=True)
+        ConsentResponse.objects.filter(round=round_, after_round_closed=False).values_list(
+            "user_id", flat=True
+        )
     )
     assert counted == on_time
     assert verify_organisation(world.org).ok
@@ -103,7 +116,9 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
 
 def test_concurrent_ledger_appends_keep_one_gapless_chain(kitchen, world):
     k = kitchen
-    proposal = services.create_proposal(circle=k.circle, author=k.author, title="T", driver="D", text="X")
+    proposal = services.create_proposal(
+        circle=k.circle, author=k.author, title="T", driver="D", text="X"
+    )
     services.present(proposal=proposal, actor=k.author)
     jobs = [
         lambda p=p: services.ask_question(proposal=proposal, member=p, text=f"Question {i}")
@@ -111,6 +126,10 @@ def test_concurrent_ledger_appends_keep_one_gapless_chain(kitchen, world):
     ]
     results = _race(jobs)
     assert not [r for r in results if isinstance(r, Exception)]
-    sequences = list(LedgerEvent.objects.filter(organisation=world.org).order_by("sequence").values_list("sequence", flat=True))
+    sequences = list(
+        LedgerEvent.objects.filter(organisation=world.org)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+    )
     assert sequences == list(range(1, len(sequences) + 1))
     assert verify_organisation(world.org).ok

@@ -12,6 +12,7 @@ The permission check runs first, on every request; only its inputs come from the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role
 
 FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
+WHOLE_PAGE_TIMEOUT = 10 * 60
 
 
 def _organisation(request: HttpRequest, slug: str, *, need: str = "view") -> Organisation:
@@ -194,14 +196,22 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
         context.update(_circle_list_context(user, organisation, mine))
         return render_to_string("circles/circle_list.html#page", context, request)
 
-    page = cache.fragment(
-        f"circle-list:{organisation.pk}",
-        version=cache.organisation_version(organisation),
-        # "yours" marks the viewer's circles, which also decide the private circles listed.
-        vary=(tuple(sorted(mine)), can_create),
-        render=render_page,
+    version = cache.organisation_version(organisation)
+    # "yours" marks the viewer's circles, which also decide the private circles listed.
+    vary = (tuple(sorted(mine)), can_create)
+
+    def page() -> str:
+        name = f"circle-list:{organisation.pk}"
+        return cache.fragment(name, version=version, vary=vary, render=render_page)
+
+    return _whole_page(
+        request,
+        "circles/circle_list.html",
+        {"organisation": organisation, "page": page},
+        name=f"circle-list-page:{organisation.pk}",
+        version=version,
+        vary=vary,
     )
-    return render(request, "circles/circle_list.html", {"organisation": organisation, "page": page})
 
 
 def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
@@ -248,13 +258,21 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
         context = {"organisation": organisation, **_chart_context(user, organisation)}
         return render_to_string("circles/org_chart.html#page", context, request)
 
-    page = cache.fragment(
-        f"org-chart:{organisation.pk}",
-        version=cache.organisation_version(organisation),
-        vary=(permissions.seen_private_ids(user, organisation),),
-        render=render_page,
+    version = cache.organisation_version(organisation)
+    vary = (permissions.seen_private_ids(user, organisation),)
+
+    def page() -> str:
+        name = f"org-chart:{organisation.pk}"
+        return cache.fragment(name, version=version, vary=vary, render=render_page)
+
+    return _whole_page(
+        request,
+        "circles/org_chart.html",
+        {"organisation": organisation, "page": page},
+        name=f"org-chart-page:{organisation.pk}",
+        version=version,
+        vary=vary,
     )
-    return render(request, "circles/org_chart.html", {"organisation": organisation, "page": page})
 
 
 def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
@@ -332,14 +350,22 @@ def terms(request: HttpRequest, org: str) -> HttpResponse:
         }
         return render_to_string("circles/terms.html#page", context, request)
 
-    page = cache.fragment(
-        f"terms:{organisation.pk}",
-        version=cache.organisation_version(organisation),
-        # Today's date, in the viewer's time zone, is part of every fragment's key.
-        vary=(permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS),
-        render=render_page,
+    version = cache.organisation_version(organisation)
+    # Today's date, in the viewer's time zone, is part of every fragment's key.
+    vary = (permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS)
+
+    def page() -> str:
+        name = f"terms:{organisation.pk}"
+        return cache.fragment(name, version=version, vary=vary, render=render_page)
+
+    return _whole_page(
+        request,
+        "circles/terms.html",
+        {"organisation": organisation, "page": page},
+        name=f"terms-page:{organisation.pk}",
+        version=version,
+        vary=vary,
     )
-    return render(request, "circles/terms.html", {"organisation": organisation, "page": page})
 
 
 @dataclass
@@ -371,15 +397,25 @@ def _circles_of(events: list[LedgerEvent]) -> dict[int, Circle]:
 @login_required
 def org_feed(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
-    hidden = selectors.hidden_private_ids(request.user, organisation)
-    page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden))
-    circles = _circles_of(page.events)
-    for event in page.events:
-        event.circle_obj = circles.get(event.circle_id or 0)  # type: ignore[attr-defined]
-    return render(
+    user = request.user
+    hidden = set(permissions.private_circle_ids(organisation)) - permissions.circle_ids_of(
+        user, organisation
+    )
+
+    def context() -> dict[str, Any]:
+        page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden))
+        circles = _circles_of(page.events)
+        for event in page.events:
+            event.circle_obj = circles.get(event.circle_id or 0)  # type: ignore[attr-defined]
+        return {"organisation": organisation, "page": page, "circle": None}
+
+    return _whole_page(
         request,
         "circles/feed.html",
-        {"organisation": organisation, "page": page, "circle": None},
+        context,
+        name=f"org-feed-page:{organisation.pk}",
+        version=cache.organisation_version(organisation),
+        vary=(tuple(sorted(hidden)),),
     )
 
 
@@ -392,12 +428,20 @@ def _circle_events(organisation: Organisation, circle: Circle) -> Any:
 @login_required
 def circle_feed(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     organisation = _organisation(request, org)
-    the_circle = permissions.get_circle_for(request.user, organisation, circle)
-    page = _page(request, _circle_events(organisation, the_circle))
-    return render(
+    the_circle = permissions.get_cached_circle_for(request.user, organisation, circle)
+
+    def context() -> dict[str, Any]:
+        page = _page(request, _circle_events(organisation, the_circle))
+        return {"organisation": organisation, "page": page, "circle": the_circle}
+
+    # The circle is visible to this viewer (checked above), and so is all of its history.
+    return _whole_page(
         request,
         "circles/feed.html",
-        {"organisation": organisation, "page": page, "circle": the_circle},
+        context,
+        name=f"circle-feed-page:{the_circle.pk}",
+        version=cache.organisation_version(organisation),
+        vary=(),
     )
 
 
@@ -473,7 +517,12 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         return cache.fragment(
             f"circle-body:{the_circle.pk}",
             version=version,
-            vary=(rights["can_manage_members"], rights["can_manage_roles"], seen_private),
+            vary=(
+                rights["can_manage_members"],
+                rights["can_manage_roles"],
+                seen_private,
+                settings.TERM_WARNING_DAYS,
+            ),
             render=render_body,
         )
 
@@ -496,7 +545,7 @@ _CSRF_PLACEHOLDER = "cw-csrf-token-placeholder-3f9c2a7e"
 def _whole_page(
     request: HttpRequest,
     template: str,
-    context: dict[str, Any],
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
     *,
     name: str,
     version: str,
@@ -507,10 +556,11 @@ def _whole_page(
     The key holds everything the page shows that the organisation's version does not: who is
     looking (their navigation: organisations and unread count, read here every time), the path,
     and the page's own `vary`. The CSRF token is put in afresh, masked anew for every response as
-    Django does. A page with messages to show is rendered as usual.
+    Django does. A page with messages to show is rendered as usual. `context` may be a function,
+    called only when the page is rendered.
     """
     if len(get_messages(request)):
-        return render(request, template, context)
+        return render(request, template, context() if callable(context) else context)
     user = request.user
     navigation = context_processors.navigation(request)
     organisations = list(navigation["nav_organisations"]())
@@ -518,7 +568,7 @@ def _whole_page(
 
     def render_page() -> str:
         page = {
-            **context,
+            **(context() if callable(context) else context),
             "nav_organisations": organisations,
             "nav_unread": unread,
             "csrf_token": _CSRF_PLACEHOLDER,
@@ -536,6 +586,8 @@ def _whole_page(
             *vary,
         ),
         render=render_page,
+        # One person's page (40-80 kB): kept briefly, shared fragments stay longer.
+        timeout=WHOLE_PAGE_TIMEOUT,
     )
     return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 

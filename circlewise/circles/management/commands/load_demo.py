@@ -17,7 +17,7 @@ class Command(BaseCommand):
             decisions_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
-        self.stdout.write("Sign in with any of these (password: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")
         for email, who in demo.sign_ins():
             self.stdout.write(f"  {email:32} {who}")
         self.stdout.write("")
