@@ -30,9 +30,8 @@ from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .models import (
-    REVIEW_WARNING_DAYS,
     BacklogItem,
     CircleDecisionSettings,
     ConsentResponse,
@@ -162,37 +161,6 @@ def _version(proposal: Proposal, number: int | None = None) -> ProposalVersion:
 
 
 # The proposal's page: steps, what is needed from me, the round's roster -------------------------
-
-STEPS = (
-    ("present", gettext_lazy("Present")),
-    ("clarify", gettext_lazy("Clarify")),
-    ("react", gettext_lazy("React")),
-    ("synthesis", gettext_lazy("Synthesis")),
-    ("consent", gettext_lazy("Consent")),
-    ("decided", gettext_lazy("Decided")),
-)
-STEP_OF_STATE = {
-    State.DRAFT: 0, State.CLARIFYING: 1, State.REACTING: 2, State.SYNTHESIS: 3,
-    State.CONSENT: 4, State.OBJECTIONS: 4, State.DECIDED: 5,
-}  # fmt: skip
-
-
-def _steps(proposal: Proposal) -> list[dict[str, str]]:
-    state = State(proposal.state)
-    is_exit = state in Proposal.EXIT_STATES
-    current = 5 if is_exit else STEP_OF_STATE[state]
-    steps = []
-    for index, (key, label) in enumerate(STEPS):
-        text = str(label)
-        if key == "consent" and state == State.OBJECTIONS:
-            text = _("Objections")
-        if key == "decided" and is_exit:
-            text = str(state.label)
-        status = "done" if index < current else "current" if index == current else "upcoming"
-        if key == "decided" and state == State.DECIDED:
-            status = "current"
-        steps.append({"key": key, "label": text, "status": status})
-    return steps
 
 
 def _roster(round_: ConsentRound) -> dict[str, Any]:
@@ -475,7 +443,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
     detail: dict[str, Any] = {
         "title": version.title,
         "version": version,
-        "steps": _steps(proposal),
+        "steps": selectors.process_steps(proposal),
         "can": {
             "take_part": take_part,
             "steer": steer,
@@ -1009,19 +977,6 @@ def get_decision(request: HttpRequest, decision_id: int) -> Decision:
 # Policies ----------------------------------------------------------------------------------
 
 
-def _policy_status(status: str, today: dt.date) -> Q:
-    """Policy.status() as a filter, so the register is paginated in the database."""
-    live = Q(superseded_by__isnull=True, retired_at__isnull=True)
-    warn = today + dt.timedelta(days=REVIEW_WARNING_DAYS)
-    return {
-        "active": live & (Q(review_on__isnull=True) | Q(review_on__gt=warn)),
-        "review_due": live & Q(review_on__gte=today, review_on__lte=warn),
-        "expired": live & Q(review_on__lt=today),
-        "superseded": Q(superseded_by__isnull=False),
-        "retired": Q(superseded_by__isnull=True, retired_at__isnull=False),
-    }[status]
-
-
 @router.get(
     "/organisations/{slug}/policies",
     response=list[PolicyOut],
@@ -1041,7 +996,9 @@ def list_policies(
     if circle is not None:
         policies = policies.filter(circle_id=circle)
     if status is not None:
-        policies = policies.filter(_policy_status(status, timezone.localdate()))
+        status_q = selectors.policy_status_filter(status, timezone.localdate())
+        assert status_q is not None  # the schema admits only the five statuses
+        policies = policies.filter(status_q)
     return policies.order_by("title", "pk")
 
 

@@ -31,7 +31,7 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 
-from .. import permissions, services
+from .. import permissions, selectors, services
 from ..forms import (
     PresentForm,
     ReasonForm,
@@ -228,25 +228,6 @@ def circle_proposals(request: HttpRequest, org: str, circle: str) -> HttpRespons
 
 # One proposal ------------------------------------------------------------------------------
 
-STEPS = [
-    ("present", gettext_lazy("Present")),
-    ("clarify", gettext_lazy("Clarify")),
-    ("react", gettext_lazy("React")),
-    ("synthesis", gettext_lazy("Synthesis")),
-    ("consent", gettext_lazy("Consent")),
-    ("decided", gettext_lazy("Decided")),
-]
-
-STEP_OF_STATE = {
-    State.DRAFT: 0,
-    State.CLARIFYING: 1,
-    State.REACTING: 2,
-    State.SYNTHESIS: 3,
-    State.CONSENT: 4,
-    State.OBJECTIONS: 4,
-    State.DECIDED: 5,
-}
-
 
 @dataclass
 class Step:
@@ -256,21 +237,7 @@ class Step:
 
 
 def steps_for(proposal: Proposal) -> list[Step]:
-    state = State(proposal.state)
-    is_exit = state in Proposal.EXIT_STATES
-    current = 5 if is_exit else STEP_OF_STATE[state]
-    result = []
-    for index, (key, label) in enumerate(STEPS):
-        text = str(label)
-        if index == 4 and state == State.OBJECTIONS:
-            text = _("Objections")
-        if index == 5 and is_exit:
-            text = str(state.label)
-        status = "done" if index < current else "current" if index == current else "upcoming"
-        if index == 5 and state == State.DECIDED:
-            status = "current"
-        result.append(Step(key, text, status))
-    return result
+    return [Step(s["key"], s["label"], s["status"]) for s in selectors.process_steps(proposal)]
 
 
 @dataclass
@@ -969,20 +936,6 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
 # Policies ----------------------------------------------------------------------------------
 
 
-def _status_filter(status: str, today: dt.date) -> Q | None:
-    from ..models import REVIEW_WARNING_DAYS
-
-    live = Q(superseded_by__isnull=True, retired_at__isnull=True)
-    warn = today + dt.timedelta(days=REVIEW_WARNING_DAYS)
-    return {
-        "active": live & (Q(review_on__isnull=True) | Q(review_on__gt=warn)),
-        "review_due": live & Q(review_on__gte=today, review_on__lte=warn),
-        "expired": live & Q(review_on__lt=today),
-        "superseded": Q(superseded_by__isnull=False),
-        "retired": Q(superseded_by__isnull=True, retired_at__isnull=False),
-    }.get(status)
-
-
 @login_required
 def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     """Every policy the viewer may see, by circle and status."""
@@ -1003,7 +956,7 @@ def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     chosen_circle = next((c for c in circles if c.slug == circle_slug), None)
     if chosen_circle is not None:
         policies = policies.filter(circle=chosen_circle)
-    status_q = _status_filter(status, today)
+    status_q = selectors.policy_status_filter(status, today)
     if status_q is not None:
         policies = policies.filter(status_q)
     else:
