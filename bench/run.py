@@ -541,6 +541,31 @@ def main() -> None:
     prefix_needed = len(servers) > 1
     for r in results:
         log(line(r, f"{r.server} " if prefix_needed else ""))
+    consent_answers(args.size)
+
+
+def consent_answers(size: str) -> None:
+    """Concurrent consent answers through the API (bench/consent_answers.py), 32 clients, on
+    SQLite and, where a server answers, on PostgreSQL."""
+    members = "640" if size == "full" else "320"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH"}}
+    databases = [("SQLite", env)]
+    pg_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", 5432)) == 0 or "BENCH_POSTGRES_URL" in os.environ:
+            databases.append(("PostgreSQL", {**env, "DATABASE_URL": pg_url}))
+        else:
+            log("consent answers PostgreSQL: not measured (no server on 127.0.0.1:5432)")
+    for name, database_env in databases:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.consent_answers", "--members", members],
+            cwd=ROOT, env=database_env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        lines = [x for x in done.stdout.splitlines() if x.startswith("consent answers")]
+        log(
+            lines[-1] if lines else f"consent answers {name}: failed ({done.stderr.strip()[-300:]})"
+        )
 
 
 if __name__ == "__main__":

@@ -161,6 +161,24 @@ def load(org: Organisation) -> None:
     round_ = services.open_consent_round(proposal=sauna, actor=wren, subject="postpone")
     _everyone_consents(round_, community)
 
+    # 9. Dropped by consent, and 10. escalated to the parent circle by consent.
+    lights = services.create_proposal(
+        circle=buildings, author=_p("rosa"), title="Floodlights on the car park",
+        driver="The car park is dark in winter.",
+        text="Install two floodlights on the common house wall.",
+    )  # fmt: skip
+    services.present(proposal=lights, actor=_p("rosa"))
+    round_ = services.open_consent_round(proposal=lights, actor=_p("priya"), subject="drop")
+    _everyone_consents(round_, buildings)
+    loan = services.create_proposal(
+        circle=buildings, author=_p("dev"), title="A loan for the heat pumps",
+        driver="Heat pumps for every house cost more than our reserves.",
+        text="Take a community loan of 80,000 over ten years.",
+    )  # fmt: skip
+    services.present(proposal=loan, actor=_p("dev"))
+    round_ = services.open_consent_round(proposal=loan, actor=_p("priya"), subject="escalate")
+    _everyone_consents(round_, buildings)
+
     # A member of another circle raises a topic with Land & Gardens; reviews and terms fall due.
     services.add_backlog_item(circle=land, actor=_p("hugo"), topic="Compost for the common house garden",
                               description="Could Land & Gardens share compost with Community Life?",

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -643,27 +643,37 @@ def open_consent_round(
     return round_
 
 
-def _sync_roster(round_: ConsentRound, actor: User | None) -> None:
+def _sync_roster(
+    round_: ConsentRound, actor: User | None, proposal: Proposal | None = None
+) -> None:
     """Members who left the circle since the round opened are no longer required: record it."""
-    members = set(current_member_ids(round_.proposal.circle))
-    for entry in round_.roster.filter(required=True, left_circle_at__isnull=True).exclude(
-        user_id__in=members
-    ):
+    proposal = proposal or round_.proposal
+    # One query, usually empty: roster entries whose person is no longer a current member.
+    still_member = CircleMembership.objects.current().filter(
+        circle_id=proposal.circle_id, user_id=OuterRef("user_id")
+    )
+    leavers = round_.roster.filter(required=True, left_circle_at__isnull=True).exclude(
+        Exists(still_member)
+    )
+    for entry in leavers:
         entry.required = False
         entry.left_circle_at = timezone.now()
         entry.save(update_fields=["required", "left_circle_at"])
         _append(
-            round_.proposal, actor, "consent.roster_member_left",
+            proposal, actor, "consent.roster_member_left",
             {"round": round_.pk, "user": entry.user_id},
             obj=round_,
         )  # fmt: skip
 
 
+def _unanswered(round_: ConsentRound) -> Any:
+    answered = ConsentResponse.objects.filter(round_id=round_.pk, user_id=OuterRef("user_id"))
+    return round_.roster.filter(required=True).exclude(Exists(answered))
+
+
 def waiting_for(round_: ConsentRound) -> list[int]:
     """Required members who have not answered yet."""
-    answered = set(round_.responses.values_list("user_id", flat=True))
-    required = round_.roster.filter(required=True).values_list("user_id", flat=True)
-    return [uid for uid in required if uid not in answered]
+    return list(_unanswered(round_).values_list("user_id", flat=True))
 
 
 @transaction.atomic
@@ -705,7 +715,7 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         raise ServiceError(
             _("This round is on an earlier version; answer the current one."), status=409
         )
-    _sync_roster(round_, user)
+    _sync_roster(round_, user, proposal)
     entry = round_.roster.filter(user=user).first()
     if entry is None:
         raise ServiceError(
@@ -745,7 +755,7 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         if objection is not None:
             _reopen_after_lazy_objection(proposal, round_, objection, user)
         return response
-    if not waiting_for(round_):
+    if not _unanswered(round_).exists():
         _close(proposal, round_, actor=user)
     return response
 

@@ -52,3 +52,18 @@ def test_loading_the_demo_again_keeps_the_data(db):
     call_command("load_demo")
     org.refresh_from_db()
     assert org.ledger_sequence == sequence
+
+
+def test_the_demo_has_proposals_in_every_state(db):
+    from circlewise.decisions.models import Objection, Policy, Proposal
+
+    call_command("load_demo")
+    states = set(Proposal.objects.values_list("state", flat=True))
+    assert states >= {
+        "draft", "clarifying", "reacting", "consent", "objections", "decided", "postponed",
+        "dropped", "escalated",
+    }  # fmt: skip
+    # an objection that was heard and integrated, and a policy whose review is due
+    integrated = Objection.objects.get(status=Objection.Status.INTEGRATED)
+    assert integrated.confirmed_at is not None and integrated.integration
+    assert any(p.status() == Policy.Status.REVIEW_DUE for p in Policy.objects.all())

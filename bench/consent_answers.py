@@ -1,0 +1,204 @@
+"""Concurrent consent answers through the API: 32 clients, one open round, every member answering.
+
+    python -m bench.consent_answers --members 320            # SQLite (a fresh file)
+    DATABASE_URL=postgres://... python -m bench.consent_answers   # PostgreSQL (a fresh database)
+
+Each member answers once with their own write token; every tenth member sends the same answer a
+second time, as a double submission would. Afterwards the database is compared with what the
+server acknowledged. Prints one line:
+
+    consent answers DB: N answers/s, lost L, duplicated D
+
+"lost" counts answers the server acknowledged (2xx) that are not in the database; "duplicated"
+counts members with more than one answer in the round. Both must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.run import ROOT, SECRET, serving
+
+
+def configure(database_url: str) -> str:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["CIRCLEWISE_PRODUCTION"] = "1"
+    os.environ["DEBUG"] = "0"
+    os.environ["SECRET_KEY"] = SECRET
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    os.environ["LOG_LEVEL"] = "ERROR"
+    os.environ.pop("CIRCLEWISE_TESTING", None)
+    os.environ.pop("REDIS_URL", None)
+    if database_url:
+        import psycopg
+
+        base, _, name = database_url.rpartition("/")
+        name = "circlewise_bench_consent"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+        return "PostgreSQL"
+    path = ROOT / "var" / "bench" / "consent.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.environ["SQLITE_PATH"] = str(path)
+    os.environ.pop("DATABASE_URL", None)
+    return "SQLite"
+
+
+def prepare(members: int) -> tuple[int, list[tuple[int, str]]]:
+    """An organisation with one circle of `members` people, each with a write token, and a
+    proposal whose consent round is open. Returns the round id and (user id, token) pairs."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from circlewise.accounts.models import PersonalAccessToken, User, hash_token
+    from circlewise.circles import services as circle_services
+    from circlewise.circles.models import CircleMembership, OrgMembership, Role, RoleAssignment
+    from circlewise.decisions import services
+
+    call_command("migrate", verbosity=0)
+    password = make_password("bench")
+    people = User.objects.bulk_create(
+        User(email=f"member{i}@bench.example", name=f"Member {i}", password=password)
+        for i in range(members)
+    )
+    founder = people[0]
+    org = circle_services.create_organisation(name="Bench Co-op", slug="bench", founder=founder)
+    circle = circle_services.create_circle(
+        organisation=org, actor=founder, name="Everyone", aim="Decide together."
+    )
+    OrgMembership.objects.bulk_create(OrgMembership(organisation=org, user=p) for p in people[1:])
+    today = timezone.localdate()
+    CircleMembership.objects.bulk_create(
+        CircleMembership(circle=circle, user=p, started_on=today) for p in people
+    )
+    RoleAssignment.objects.create(
+        role=circle.roles.get(kind=Role.Kind.FACILITATOR), holder=founder,
+        term_start=today, term_end=today.replace(year=today.year + 1),
+    )  # fmt: skip
+    tokens: list[tuple[int, str]] = []
+    rows = []
+    for person in people:
+        raw = PersonalAccessToken.generate()
+        rows.append(
+            PersonalAccessToken(
+                user=person, name="bench", scope="write", token_hash=hash_token(raw), hint=raw[:8]
+            )
+        )
+        tokens.append((person.pk, raw))
+    PersonalAccessToken.objects.bulk_create(rows)
+    proposal = services.create_proposal(
+        circle=circle, author=founder, title="Bench", driver="Measure.", text="Answer quickly."
+    )
+    services.present(proposal=proposal, actor=founder)
+    round_ = services.open_consent_round(proposal=proposal, actor=founder)
+    connection.close()
+    return round_.pk, tokens
+
+
+def hammer(port: int, round_id: int, tokens: list[tuple[int, str]], clients: int) -> dict[str, Any]:
+    jobs: queue.Queue[tuple[int, str, int]] = queue.Queue()
+    for i, (user_id, token) in enumerate(tokens):
+        jobs.put((user_id, token, 2 if i % 10 == 0 else 1))
+    acknowledged: list[int] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    body = json.dumps({"answer": "consent"})
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            try:
+                user_id, token, times = jobs.get_nowait()
+            except queue.Empty:
+                break
+            for _ in range(times):
+                headers = {
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/json",
+                    "X-Forwarded-Proto": "https",
+                }
+                try:
+                    conn.request("POST", f"/api/v1/rounds/{round_id}/answers", body, headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    status = 0
+                with lock:
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if 200 <= status < 300:
+                        acknowledged.append(user_id)
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "seconds": time.monotonic() - started,
+        "acknowledged": acknowledged,
+        "statuses": statuses,
+    }
+
+
+def check(round_id: int, acknowledged: list[int]) -> tuple[int, int]:
+    from django.db.models import Count
+
+    from circlewise.decisions.models import ConsentResponse
+
+    stored = ConsentResponse.objects.filter(round_id=round_id)
+    present = set(stored.values_list("user_id", flat=True))
+    lost = len(set(acknowledged) - present)
+    duplicated = stored.values("user_id").annotate(n=Count("id")).filter(n__gt=1).count()
+    return lost, duplicated
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=320)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    name = configure(os.environ.get("DATABASE_URL", ""))
+    round_id, tokens = prepare(args.members)
+    with serving("granian-wsgi", workers=args.workers, threads=1) as (port, _pgid):
+        outcome = hammer(port, round_id, tokens, args.clients)
+    lost, duplicated = check(round_id, outcome["acknowledged"])
+    rate = len(outcome["acknowledged"]) / outcome["seconds"]
+    print(
+        f"  statuses: {dict(sorted(outcome['statuses'].items()))} in {outcome['seconds']:.1f} s",
+        flush=True,
+    )
+    print(
+        f"consent answers {name}: {rate:.0f} answers/s, lost {lost}, duplicated {duplicated}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
