@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User, hash_token
-from circlewise.core import ledger
+from circlewise.core import cache, ledger
 from circlewise.core.errors import ServiceError
 
 from .models import (
@@ -104,6 +104,7 @@ def create_organisation(
         organisation=org, actor=founder, verb="organisation.created", obj=org,
         payload={"name": name, "founder": founder.pk, "founder_name": founder.name},
     )  # fmt: skip
+    cache.nav_changed_on_commit([founder.pk])
     return org
 
 
@@ -126,6 +127,12 @@ def update_organisation(*, organisation: Organisation, actor: User, **fields: st
             organisation=organisation, actor=actor, verb="organisation.updated", obj=organisation,
             payload={"fields": sorted(changes), "name": organisation.name},
         )  # fmt: skip
+        if "name" in changes:  # the switcher shows it: every member's navigation moves
+            cache.nav_changed_on_commit(
+                OrgMembership.objects.current()
+                .filter(organisation=organisation)
+                .values_list("user_id", flat=True)
+            )
     return organisation
 
 
@@ -144,6 +151,7 @@ def add_org_member(
         payload={"user": user.pk, "user_name": user.name, "is_admin": is_admin},
         notify=_org_admins(organisation),
     )  # fmt: skip
+    cache.nav_changed_on_commit([user.pk])
     return membership
 
 
@@ -167,6 +175,7 @@ def set_org_admin(
         payload={"user": user.pk, "user_name": user.name, "is_admin": is_admin},
         notify=[user.pk],
     )  # fmt: skip
+    cache.nav_changed_on_commit([user.pk])
     return membership
 
 
@@ -193,6 +202,7 @@ def remove_org_member(*, organisation: Organisation, user: User, actor: User) ->
         organisation=organisation, actor=actor, verb="organisation.member_removed", obj=membership,
         payload={"user": user.pk, "user_name": user.name},
     )  # fmt: skip
+    cache.nav_changed_on_commit([user.pk])
     return membership
 
 

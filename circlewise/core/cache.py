@@ -36,6 +36,7 @@ people version.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import pickle
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -209,3 +211,36 @@ def value[T](
     if local:
         _local.put(key, pickle.dumps(found))
     return found
+
+
+def _nav_version_key(user_id: int) -> str:
+    return f"cw:nav-version:{user_id}"
+
+
+def nav_version(user_id: int) -> int:
+    """A per-person counter that moves whenever what their navigation shows changes: a
+    notification delivered or read, an organisation joined, left or renamed."""
+    key = _nav_version_key(user_id)
+    found = cache.get(key)
+    if found is None:
+        # Missing (first use, or evicted): start from the clock, above every earlier value.
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+        found = cache.get(key, 0)
+    return int(found)
+
+
+def nav_changed(user_ids: Iterable[int]) -> None:
+    """Call after a change to these people's navigation commits: theirs is loaded afresh."""
+    for user_id in set(user_ids):
+        # Missing: the next reader starts it afresh, above every earlier value.
+        with contextlib.suppress(ValueError):
+            cache.incr(_nav_version_key(user_id))
+
+
+def nav_changed_on_commit(user_ids: Iterable[int]) -> None:
+    """Move these people's navigation version now and again once the current transaction
+    commits: now, so that this transaction's own later reads see the change; on commit, so that
+    what another request cached in between, from before the change, is never read again."""
+    ids = list(user_ids)
+    nav_changed(ids)
+    transaction.on_commit(lambda: nav_changed(ids))
