@@ -33,6 +33,16 @@ class World:
     deactivated: User  # a member of Willow and Garden whose account is deactivated
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: with REDIS_URL set the cache outlives a test run,
+    and cached pages, versions and one-time form tokens must not leak from one test (or run)
+    into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     admin = f.make_user("Ada Admin", email="ada@example.org")
