@@ -104,8 +104,7 @@ def log(message: str) -> None:
 
 def configure_environment(size: str) -> None:
     """Production settings, as a real deployment would have them, on a database of our own."""
-    # config.settings, plus the proposal pages of bench/proposal.py (see bench/settings.py).
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["CIRCLEWISE_PRODUCTION"] = "1"
     os.environ["DEBUG"] = "0"
     os.environ["SECRET_KEY"] = SECRET
@@ -219,9 +218,6 @@ def pages_for(meta: dict[str, Any]) -> list[Page]:
     return [
         Page("bare view", "/-/ping/", "none"),
         Page("circle page", f"/o/{org}/c/{circle}/", "session"),
-        Page("circle page (cached)", f"/bench/o/{org}/c/{circle}/", "session"),
-        Page("circle page (whole page cached)", f"/bench/o/{org}/c/{circle}/page/", "session"),
-        Page("circle page (lean experiment)", f"/bench/o/{org}/c/{circle}/lean/", "session"),
         Page("org chart", f"/o/{org}/chart/", "session"),
         Page("org feed", f"/o/{org}/feed/", "session"),
         Page("circle feed", f"/o/{org}/c/{circle}/feed/", "session"),
@@ -501,7 +497,7 @@ def main() -> None:
         "load": f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (after {args.warmup}s warm-up)",
         "workers": args.workers,
         "priority": args.priority,
-        "session_engine_override": os.environ.get("BENCH_SESSION_ENGINE", ""),
+        "session_engine_override": os.environ.get("SESSION_ENGINE", ""),
         "load_average": round(os.getloadavg()[0], 1),
         "machine": info,
         "seconds": round(elapsed),

@@ -158,10 +158,11 @@ else:
 # Sessions read from the cache, written through to the database: one query fewer on every
 # signed-in request. Only with a shared cache: with one in-memory cache per process, signing out
 # in one process would leave the session alive in the others' memory.
-SESSION_ENGINE = (
+SESSION_ENGINE = os.environ.get(
+    "SESSION_ENGINE",
     "django.contrib.sessions.backends.cached_db"
     if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    else "django.contrib.sessions.backends.db",
 )
 
 TASKS = {
