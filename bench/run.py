@@ -161,7 +161,7 @@ def credentials(meta: dict[str, Any]) -> tuple[str, str]:
     viewer = User.objects.get(pk=meta["viewer_id"])
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(viewer.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "circlewise.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = viewer.get_session_auth_hash()
     session.save()
     # A browser that has seen one page also sends the CSRF cookie: so does the benchmark.

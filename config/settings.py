@@ -160,9 +160,7 @@ else:
 # in one process would leave the session alive in the others' memory.
 SESSION_ENGINE = os.environ.get(
     "SESSION_ENGINE",
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db",
+    "circlewise.accounts.sessions.cached_db" if REDIS_URL else "circlewise.accounts.sessions.db",
 )
 
 TASKS = {
@@ -176,8 +174,8 @@ TASKS = {
 }
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "circlewise.accounts.backends.ModelBackend",
+    "circlewise.accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

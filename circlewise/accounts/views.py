@@ -109,7 +109,7 @@ def _create_account(
                     return _invitation_unusable(request, error.text, status=error.status)
                 _show_error(form, error)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="circlewise.accounts.backends.ModelBackend")
                 messages.success(
                     request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name}
                 )

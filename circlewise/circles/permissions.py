@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from circlewise.core import cache as ledger_cache
+from circlewise.core.prepared import Prepared
 
 from .models import (
     Circle,
@@ -238,8 +239,14 @@ def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:
     return tuple(sorted(private_circle_ids(organisation) & circle_ids_of(user, organisation)))
 
 
+# Every organisation page starts here: the query is compiled once (circlewise.core.prepared).
+_organisation_by_slug = Prepared(
+    Organisation, lambda slug: Organisation.objects.filter(slug=slug), "sample"
+)
+
+
 def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organisation:
-    organisation = Organisation.objects.filter(slug=slug).first()
+    organisation = _organisation_by_slug.first(slug)
     if organisation is not None:
         prime_permissions(user, organisation)
     if organisation is None or not can_view_organisation(user, organisation):

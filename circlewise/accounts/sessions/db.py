@@ -1,0 +1,7 @@
+from django.contrib.sessions.backends import db
+
+from circlewise.accounts.sessions import PreparedLoad
+
+
+class SessionStore(PreparedLoad, db.SessionStore):
+    """Django's database sessions, read through a prepared query."""
