@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import ROOT, SECRET, serving
+from bench.run import ROOT, SECRET, group_cpu_seconds, serving
 
 
 def configure(database_url: str) -> str:
@@ -183,15 +183,23 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=320)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per server process")
     args = parser.parse_args()
     name = configure(os.environ.get("DATABASE_URL", ""))
     round_id, tokens = prepare(args.members)
-    with serving("granian-wsgi", workers=args.workers, threads=1) as (port, _pgid):
+    with serving("granian-wsgi", workers=args.workers, threads=args.threads) as (port, pgid):
+        cpu_before = group_cpu_seconds(pgid)
+        client_before = time.process_time()
         outcome = hammer(port, round_id, tokens, args.clients)
+        server_cpu = group_cpu_seconds(pgid) - cpu_before
+        client_cpu = time.process_time() - client_before
     lost, duplicated = check(round_id, outcome["acknowledged"])
     rate = len(outcome["acknowledged"]) / outcome["seconds"]
+    requests = sum(outcome["statuses"].values()) or 1
     print(
-        f"  statuses: {dict(sorted(outcome['statuses'].items()))} in {outcome['seconds']:.1f} s",
+        f"  statuses: {dict(sorted(outcome['statuses'].items()))} in {outcome['seconds']:.1f} s; "
+        f"CPU per request: server {server_cpu / requests * 1000:.2f} ms, "
+        f"clients {client_cpu / requests * 1000:.2f} ms",
         flush=True,
     )
     print(

@@ -125,6 +125,7 @@ else:
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA cache_size=-20000;"
+                    "PRAGMA mmap_size=268435456;"
                 ),
             },
         }

@@ -28,6 +28,28 @@ from .models import (
 
 LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
 
+# Looked up on almost every request: compiled once (circlewise.core.prepared).
+_current_org_membership = Prepared(
+    OrgMembership,
+    lambda org_id, user_id: (
+        OrgMembership.objects.filter(organisation_id=org_id)
+        .filter(user_id=user_id)
+        .filter(ended_at__isnull=True)
+    ),
+    1,
+    1,
+)
+_current_circle_membership = Prepared(
+    CircleMembership,
+    lambda circle_id, user_id: (
+        CircleMembership.objects.filter(circle_id=circle_id)
+        .filter(user_id=user_id)
+        .filter(ended_on__isnull=True)
+    ),
+    1,
+    1,
+)
+
 
 def _is_person(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
@@ -39,10 +61,23 @@ def org_membership(user: Any, organisation: Organisation) -> OrgMembership | Non
         return None
     cache: dict[int, OrgMembership | None] = user.__dict__.setdefault("_cw_org_memberships", {})
     if organisation.pk not in cache:
-        cache[organisation.pk] = (
-            OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
-        )
+        # OrgMembership.objects.current() for a person known to be active (`_is_person`).
+        cache[organisation.pk] = _current_org_membership.first(organisation.pk, user.pk)
     return cache[organisation.pk]
+
+
+def is_circle_member(user: Any, circle: Circle) -> bool:
+    """Whether the person is a current member of this circle: from the circles already loaded
+    for the request, or one lookup by primary keys."""
+    if not _is_person(user):
+        return False
+    loaded: dict[int, set[int]] = user.__dict__.get("_cw_circle_ids", {})
+    if circle.organisation_id in loaded:
+        return circle.pk in loaded[circle.organisation_id]
+    cache: dict[int, bool] = user.__dict__.setdefault("_cw_member_of", {})
+    if circle.pk not in cache:
+        cache[circle.pk] = _current_circle_membership.first(circle.pk, user.pk) is not None
+    return cache[circle.pk]
 
 
 def circle_ids_of(user: Any, organisation: Organisation) -> set[int]:
@@ -115,7 +150,7 @@ def can_verify_ledger(user: Any, organisation: Organisation) -> bool:
 def can_view_circle(user: Any, circle: Circle) -> bool:
     if not can_view_organisation(user, circle.organisation):
         return False
-    return not circle.is_private or circle.pk in circle_ids_of(user, circle.organisation)
+    return not circle.is_private or is_circle_member(user, circle)
 
 
 def can_edit_circle(user: Any, circle: Circle) -> bool:

@@ -12,7 +12,6 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,10 +20,20 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from circlewise.accounts.models import PersonalAccessToken, User, hash_token
+from circlewise.core.prepared import Prepared, update_row
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often per token, so reads do not turn into writes.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+# Read on every API request: compiled once (circlewise.core.prepared).
+_token_by_hash = Prepared(
+    PersonalAccessToken,
+    lambda digest: PersonalAccessToken.objects.filter(token_hash=digest),
+    "0" * 64,
+)
+_user_by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)
 
 
 class TokenAuth(HttpBearer):
@@ -32,13 +41,12 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         raw = token.strip()
-        found = (
-            PersonalAccessToken.objects.select_related("user")
-            .filter(token_hash=hash_token(raw))
-            .first()
-            if raw
-            else None
-        )
+        found = _token_by_hash.first(hash_token(raw)) if raw else None
+        owner = _user_by_pk.first(found.user_id) if found is not None else None
+        if found is not None and owner is not None:
+            found.user = owner
+        else:
+            found = None
         if found is None or not found.is_active or not found.user.is_active:
             # A bearer token that does not work is an answer, not a reason to try the session.
             raise AuthenticationError(
@@ -72,11 +80,9 @@ def _touch(token: PersonalAccessToken) -> None:
     now = timezone.now()
     if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
         return
-    # One conditional UPDATE: concurrent requests within the minute do not each write.
-    PersonalAccessToken.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),
-        pk=token.pk,
-    ).update(last_used_at=now)
+    # One single-row UPDATE (the check above is on the row just read; a concurrent request may
+    # write the same minute again, which is harmless).
+    update_row(PersonalAccessToken, token.pk, last_used_at=now)
     token.last_used_at = now
 
 

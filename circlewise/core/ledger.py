@@ -6,6 +6,7 @@ event commit or roll back together. Notifications are delivered after commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,10 +15,20 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from .models import GENESIS_HASH, LedgerEvent, compute_event_hash
+from .prepared import Prepared, insert_row, update_row
 
 if TYPE_CHECKING:
     from circlewise.accounts.models import User
     from circlewise.circles.models import Circle, Organisation
+
+
+@functools.cache
+def _locked_head() -> Prepared[Organisation]:
+    from circlewise.circles.models import Organisation
+
+    return Prepared(
+        Organisation, lambda pk: Organisation.objects.select_for_update().filter(pk=pk), 1
+    )
 
 
 def append(
@@ -29,8 +40,13 @@ def append(
     circle: Circle | None = None,
     payload: dict[str, Any] | None = None,
     notify: Iterable[int] = (),
+    occurred_at: datetime | None = None,
 ) -> LedgerEvent:
-    """Append one event to the organisation's chain. Must run inside a transaction."""
+    """Append one event to the organisation's chain. Must run inside a transaction.
+
+    `occurred_at` (now, by default) lets a service give the event the time it also wrote on the
+    object itself, so that the ledger alone reproduces it.
+    """
     from circlewise.circles.models import Circle, Organisation
 
     conn = transaction.get_connection()
@@ -38,14 +54,12 @@ def append(
         raise RuntimeError("ledger.append must run inside transaction.atomic")
     # Lock the organisation row: it holds the chain's head, so appends are serialised per
     # organisation on PostgreSQL; SQLite serialises writers with IMMEDIATE transactions.
-    head = (
-        Organisation.objects.select_for_update()
-        .only("id", "ledger_sequence", "ledger_head")
-        .get(pk=organisation.pk)
-    )
+    head = _locked_head().first(organisation.pk)
+    if head is None:
+        raise RuntimeError(f"no organisation {organisation.pk} to append to")
     sequence = head.ledger_sequence + 1
     prev_hash = head.ledger_head or GENESIS_HASH
-    occurred_at = datetime.now(UTC)
+    occurred_at = (occurred_at or datetime.now(UTC)).astimezone(UTC)
     data = dict(payload or {})
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = int(obj.pk) if obj is not None and obj.pk is not None else None
@@ -63,7 +77,7 @@ def append(
         payload=data,
         prev_hash=prev_hash,
     )
-    event = LedgerEvent.objects.create(
+    event = LedgerEvent(
         organisation_id=organisation.pk,
         sequence=sequence,
         occurred_at=occurred_at,
@@ -76,16 +90,17 @@ def append(
         prev_hash=prev_hash,
         hash=digest,
     )
-    Organisation.objects.filter(pk=organisation.pk).update(
-        ledger_sequence=sequence, ledger_head=digest
-    )
-    organisation.ledger_sequence = sequence
-    organisation.ledger_head = digest
+    # Every change in Circlewise makes these three writes: through the ORM's query building they
+    # cost more than everything else in the append, so they are single statements.
+    insert_row(event)
+    update_row(Organisation, organisation.pk, ledger_sequence=sequence, ledger_head=digest)
     if circle_id is not None:
         # A circle's last sequence is the cache key for everything rendered from it.
-        Circle.objects.filter(pk=circle_id).update(ledger_sequence=sequence)
-        if circle is not None:
-            circle.ledger_sequence = sequence
+        update_row(Circle, circle_id, ledger_sequence=sequence)
+    organisation.ledger_sequence = sequence
+    organisation.ledger_head = digest
+    if circle is not None:
+        circle.ledger_sequence = sequence
     recipients = sorted({uid for uid in notify if uid != actor_id})
     if recipients:
         from circlewise.notifications.services import deliver

@@ -9,7 +9,8 @@ converters). Queries are still counted and logged like any other, and the result
 instance like the ORM's.
 
 It handles what these lookups need and refuses anything else when it is first compiled: one model,
-its concrete columns, no joins, and a WHERE clause of plain lookups each taking one parameter. The
+its concrete columns, no joins, and a WHERE clause of plain lookups, each taking one parameter or
+none (`ended_at__isnull=True` is part of the SQL, not a parameter). The
 parameters of the compiled SQL are checked against those `Prepared` computes itself, so a query it
 cannot reproduce fails loudly on its first use instead of running with wrong parameters.
 """
@@ -47,7 +48,8 @@ class _Compiled:
 class Prepared[M: Model]:
     """A queryset of the form `Model.objects.filter(a=..., b__gt=...)` compiled once.
 
-    `build` makes the queryset from parameter values, one condition per value in their order:
+    `build` makes the queryset from parameter values, one condition per value in their order
+    (conditions without a parameter, such as `x__isnull=True`, take no value):
     chain `filter()` calls when there are several, since `filter(a=.., b=..)` sorts its keywords.
     `samples` are values it is compiled with (any valid values of the right types: they never
     reach the database). `first(*values)` runs
@@ -76,7 +78,13 @@ class Prepared[M: Model]:
             raise ValueError(
                 f"Prepared expected the columns {fields}, the query selects {selected}"
             )
-        adapters = [_adapter(lookup, connection) for lookup in lookups]
+        adapters = []
+        for lookup in lookups:
+            _, own = compiler.compile(lookup)
+            if len(own) > 1:
+                raise ValueError(f"Prepared cannot take the condition {lookup!r}")
+            if own:  # a condition without a parameter (`x__isnull=True`) is part of the SQL
+                adapters.append(_adapter(lookup, connection))
         try:
             expected = [adapt(sample) for adapt, sample in zip(adapters, self.samples, strict=True)]
         except (ValidationError, TypeError, ValueError) as error:
@@ -130,3 +138,110 @@ def _adapter(lookup: Lookup[Any], connection: BaseDatabaseWrapper) -> Callable[[
         return field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True)
 
     return adapt
+
+
+class PreparedRows:
+    """Any queryset's SQL compiled once, run again with other values for some of its parameters.
+
+    For queries `Prepared` cannot take (subqueries, `Exists`, joins): `build` makes the queryset
+    from `samples`, which must be distinctive (say, negative integers no real row has). Every
+    parameter of the compiled SQL equal to a sample is replaced, on each run, by the value given
+    in the sample's place; the other parameters are constants of the query. `rows(*values)` returns
+    the rows as tuples, as `values_list()` would before any conversion: select plain columns.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *samples: Any) -> None:
+        if len(set(samples)) != len(samples):
+            raise ValueError("PreparedRows needs distinct samples")
+        self.build = build
+        self.samples = samples
+        self._model: type[Model] | None = None
+        self._compiled: weakref.WeakKeyDictionary[
+            BaseDatabaseWrapper, tuple[str, list[Any], list[tuple[int, int]]]
+        ] = weakref.WeakKeyDictionary()
+
+    def _compile(
+        self, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any], list[tuple[int, int]]]:
+        queryset = self.build(*self.samples)
+        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        params = list(params)
+        slots = [
+            (position, self.samples.index(param))
+            for position, param in enumerate(params)
+            if isinstance(param, type(self.samples[0])) and param in self.samples
+        ]
+        if {sample for _, sample in slots} != set(range(len(self.samples))):
+            raise ValueError(f"PreparedRows did not find every sample in {params!r}")
+        return sql, params, slots
+
+    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
+        if self._model is None:
+            self._model = self.build(*self.samples).model
+        connection = connections[router.db_for_read(self._model)]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile(connection)
+        sql, constants, slots = compiled
+        params = list(constants)
+        for position, sample in slots:
+            params[position] = values[sample]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+
+def update_row(model: type[Model], pk: Any, **values: Any) -> int:
+    """`UPDATE ... SET a = %s, ... WHERE pk = %s` for one row: what `filter(pk=).update()` does,
+    without building a query. Returns the number of rows changed (0 or 1)."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.concrete:
+            raise ValueError(f"update_row cannot set {name}")
+        assignments.append(f"{quote(str(field.column))} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    primary_key = model._meta.pk
+    assert primary_key is not None
+    params.append(primary_key.get_db_prep_value(pk, connection))
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {quote(str(primary_key.column))} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def insert_row[M: Model](instance: M) -> M:
+    """Insert a new instance as `save()` would (field defaults and `auto_now_add` included), in
+    one statement that returns its primary key, without building a query. No signals are sent
+    (Circlewise connects none). For hot paths; `Model.objects.create()` everywhere else."""
+    model = type(instance)
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_columns_from_insert:  # pragma: no cover
+        instance.save(force_insert=True)
+        return instance
+    quote = connection.ops.quote_name
+    primary_key = model._meta.pk
+    assert primary_key is not None
+    fields = [
+        f
+        for f in model._meta.local_concrete_fields
+        if not (f.primary_key and getattr(instance, f.attname) is None)
+    ]
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(str(f.column)) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(primary_key.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance

@@ -797,10 +797,8 @@ def answer_round(
     response = services.respond(
         round_=round_, user=user, answer=payload.answer, reason=payload.reason
     )
-    # After the answer the round may have closed and the proposal moved on: one query says so.
-    outcome, state = (
-        ConsentRound.objects.filter(pk=round_.pk).values_list("outcome", "proposal__state").get()
-    )
+    # After the answer the round may have closed and the proposal moved on: the service says so.
+    outcome, state = response.round.outcome, response.round.proposal.state
     objection = response.objection if response.answer == ConsentResponse.Answer.OBJECTION else None
     return Status(
         201,

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Circle
+from circlewise.circles.models import Circle, Organisation
+from circlewise.core.prepared import Prepared
 
 from . import services
 from .models import BacklogItem, ConsentRound, Contribution, Decision, Objection, Policy, Proposal
@@ -27,9 +28,9 @@ def can_view_proposal(user: Any, proposal: Proposal) -> bool:
 
 def can_take_part(user: Any, proposal: Proposal) -> bool:
     """Ask, react, answer and discuss: the circle's current members."""
-    return can_view_proposal(
-        user, proposal
-    ) and proposal.circle_id in circle_permissions.circle_ids_of(user, proposal.circle.organisation)
+    return can_view_proposal(user, proposal) and circle_permissions.is_circle_member(
+        user, proposal.circle
+    )
 
 
 def can_steer(user: Any, proposal: Proposal) -> bool:
@@ -52,7 +53,7 @@ def can_propose(user: Any, circle: Circle) -> bool:
     return (
         circle_permissions.can_view_circle(user, circle)
         and not circle.is_archived
-        and circle.pk in circle_permissions.circle_ids_of(user, circle.organisation)
+        and circle_permissions.is_circle_member(user, circle)
     )
 
 
@@ -70,15 +71,15 @@ def can_view_policy(user: Any, policy: Policy) -> bool:
 
 
 def can_review_policy(user: Any, policy: Policy) -> bool:
-    return can_view_policy(user, policy) and policy.circle_id in circle_permissions.circle_ids_of(
-        user, policy.circle.organisation
+    return can_view_policy(user, policy) and circle_permissions.is_circle_member(
+        user, policy.circle
     )
 
 
 def can_close_item(user: Any, item: BacklogItem) -> bool:
-    return circle_permissions.can_view_circle(user, item.circle) and item.circle_id in (
-        circle_permissions.circle_ids_of(user, item.circle.organisation)
-    )
+    return circle_permissions.can_view_circle(
+        user, item.circle
+    ) and circle_permissions.is_circle_member(user, item.circle)
 
 
 def can_change_settings(user: Any, circle: Circle) -> bool:
@@ -102,22 +103,42 @@ def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Prop
         .filter(pk=proposal_id)
         .first()
     )
-    if proposal is None or not can_view_proposal(user, proposal):
+    if proposal is None:
         raise Http404
-    if not NEEDS[need](user, proposal):
-        raise PermissionDenied
+    _authorise(user, proposal, need)
     return proposal
 
 
-def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRound:
-    round_ = (
-        ConsentRound.objects.select_related("proposal__circle__organisation")
-        .filter(pk=round_id)
-        .first()
-    )
-    if round_ is None:
+def _authorise(user: Any, proposal: Proposal, need: str) -> None:
+    if not can_view_proposal(user, proposal):
         raise Http404
-    get_proposal_for(user, round_.proposal_id, need=need)
+    if not NEEDS[need](user, proposal):
+        raise PermissionDenied
+
+
+# Answering reads these on every request: compiled once (circlewise.core.prepared).
+_round_by_pk = Prepared(ConsentRound, lambda pk: ConsentRound.objects.filter(pk=pk), 1)
+_proposal_by_pk = Prepared(Proposal, lambda pk: Proposal.objects.filter(pk=pk), 1)
+_circle_by_pk = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk), 1)
+_organisation_by_pk = Prepared(Organisation, lambda pk: Organisation.objects.filter(pk=pk), 1)
+
+
+def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRound:
+    """The round, with its proposal, the proposal's circle and the circle's organisation, as
+    authorised (the same checks as `get_proposal_for`). Read by primary key, one row each: the
+    proposal's author and the circle's parent are read only if asked for."""
+    round_ = _round_by_pk.first(round_id)
+    proposal = _proposal_by_pk.first(round_.proposal_id) if round_ is not None else None
+    circle = _circle_by_pk.first(proposal.circle_id) if proposal is not None else None
+    if round_ is None or proposal is None or circle is None:
+        raise Http404
+    organisation = _organisation_by_pk.first(circle.organisation_id)
+    if organisation is None:  # pragma: no cover - rows are never deleted
+        raise Http404
+    circle.organisation = organisation
+    proposal.circle = circle
+    round_.proposal = proposal
+    _authorise(user, proposal, need)
     return round_
 
 

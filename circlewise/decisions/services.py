@@ -27,6 +27,7 @@ from circlewise.circles.services import add_months
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
 from circlewise.core.models import LedgerEvent
+from circlewise.core.prepared import Prepared, PreparedRows, insert_row
 
 from .models import (
     BacklogItem,
@@ -64,8 +65,21 @@ def current_member_ids(circle: Circle) -> list[int]:
     )
 
 
+_current_membership = Prepared(
+    CircleMembership,
+    lambda circle_id, user_id: (
+        CircleMembership.objects.filter(circle_id=circle_id)
+        .filter(user_id=user_id)
+        .filter(ended_on__isnull=True)
+    ),
+    1,
+    1,
+)
+
+
 def _is_member(circle: Circle, user: User) -> bool:
-    return CircleMembership.objects.current().filter(circle=circle, user=user).exists()
+    """Whether the person is a current member of the circle, read afresh."""
+    return _current_membership.first(circle.pk, user.pk) is not None
 
 
 def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:
@@ -93,6 +107,7 @@ def _append(
     obj: Any = None,
     notify: Iterable[int] = (),
     circle: Circle | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> LedgerEvent:
     data = {"proposal": proposal.pk, **payload}
     return ledger.append(
@@ -103,6 +118,7 @@ def _append(
         circle=circle if circle is not None else proposal.circle,
         payload=data,
         notify=notify,
+        occurred_at=occurred_at,
     )
 
 
@@ -666,9 +682,28 @@ def _sync_roster(
         )  # fmt: skip
 
 
-def _unanswered(round_: ConsentRound) -> Any:
+def _unanswered(round_: ConsentRound, circle_id: int | None = None) -> Any:
+    """Required members who are still in the circle and have not answered. Someone who left the
+    circle is not waited for, even before `_sync_roster` has recorded that they left."""
+    if circle_id is None:
+        circle_id = round_.proposal.circle_id
     answered = ConsentResponse.objects.filter(round_id=round_.pk, user_id=OuterRef("user_id"))
-    return round_.roster.filter(required=True).exclude(Exists(answered))
+    still_member = CircleMembership.objects.current().filter(
+        circle_id=circle_id, user_id=OuterRef("user_id")
+    )
+    return round_.roster.filter(required=True, left_circle_at__isnull=True).filter(
+        ~Exists(answered), Exists(still_member)
+    )
+
+
+# Asked after every answer, under the lock: compiled once (the samples are ids no row has).
+_anyone_unanswered = PreparedRows(
+    lambda round_id, circle_id: _unanswered(ConsentRound(pk=round_id), circle_id).values_list("pk")[
+        :1
+    ],
+    -7_100_001,
+    -7_100_002,
+)
 
 
 def waiting_for(round_: ConsentRound) -> list[int]:
@@ -676,22 +711,28 @@ def waiting_for(round_: ConsentRound) -> list[int]:
     return list(_unanswered(round_).values_list("user_id", flat=True))
 
 
-@transaction.atomic
-def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") -> ConsentResponse:
-    """One member's answer in a consent round: consent, objection (with a reason) or, where the
-    circle allows it, consent with a concern. There is no passing and no abstaining."""
-    proposal = _lock(round_.proposal)
-    round_ = ConsentRound.objects.select_for_update().get(pk=round_.pk)
-    reason = _clean(reason)
+# The answer's own reads, under the proposal's lock: compiled once (circlewise.core.prepared).
+_locked_proposal = Prepared(
+    Proposal, lambda pk: Proposal.objects.select_for_update().filter(pk=pk), 1
+)
+_locked_round = Prepared(
+    ConsentRound, lambda pk: ConsentRound.objects.select_for_update().filter(pk=pk), 1
+)
+_roster_entry = Prepared(
+    RosterEntry,
+    lambda round_id, user_id: RosterEntry.objects.filter(round_id=round_id).filter(user_id=user_id),
+    1,
+    1,
+)
+
+
+def _check_answer(circle: Circle, answer: str, reason: str) -> None:
     if answer not in ConsentResponse.Answer.values:
         raise ServiceError(
             _("Answer consent or objection; in a consent round nobody passes or abstains."),
             field="answer",
         )
-    if (
-        answer == ConsentResponse.Answer.CONCERN
-        and not settings_for(proposal.circle).allow_concerns
-    ):
+    if answer == ConsentResponse.Answer.CONCERN and not settings_for(circle).allow_concerns:
         raise ServiceError(
             _("This circle does not record concerns: answer consent or objection."), field="answer"
         )
@@ -702,6 +743,29 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         )
     if answer == ConsentResponse.Answer.CONCERN and not reason:
         raise ServiceError(_("Say what your concern is."), field="reason")
+
+
+@transaction.atomic
+def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") -> ConsentResponse:
+    """One member's answer in a consent round: consent, objection (with a reason) or, where the
+    circle allows it, consent with a concern. There is no passing and no abstaining.
+
+    Answers are serialised on the proposal's row (on SQLite, by the write transaction itself), and
+    the section under that lock is kept short: a handful of reads by primary key, the answer, its
+    ledger event, and one query that says whether anyone is still to answer. The returned answer
+    holds the round as it is afterwards (`response.round`: closed, with its outcome, when this was
+    the last answer) and the round its proposal (`response.round.proposal.state`).
+    """
+    circle = round_.proposal.circle
+    reason = _clean(reason)
+    _check_answer(circle, answer, reason)
+    proposal = _locked_proposal.first(round_.proposal_id)
+    locked = _locked_round.first(round_.pk)
+    if proposal is None or locked is None:  # pragma: no cover - rows are never deleted
+        raise ServiceError(_("This consent round no longer exists."), status=404)
+    round_ = locked
+    proposal.circle = circle
+    round_.proposal = proposal
     late = False
     if not round_.is_open:
         entry = round_.roster.filter(user=user, absent=True).first()
@@ -715,22 +779,26 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         raise ServiceError(
             _("This round is on an earlier version; answer the current one."), status=409
         )
-    _sync_roster(round_, user, proposal)
-    entry = round_.roster.filter(user=user).first()
+    entry = _roster_entry.first(round_.pk, user.pk)
     if entry is None:
         raise ServiceError(
             _("You joined the circle after this round opened, so you are not asked in it."),
             status=403,
         )
-    if entry.left_circle_at is not None:
+    if entry.left_circle_at is not None or not _is_member(circle, user):
         raise ServiceError(
             _("You have left the circle, so your answer is no longer asked."), status=403
         )
+    # The answer keeps the ledger's time, so that the ledger alone reproduces the record.
+    now = timezone.now()
     try:
         with transaction.atomic():
-            response = ConsentResponse.objects.create(
-                round=round_, user=user, answer=answer, reason=reason, after_round_closed=late
-            )
+            response = insert_row(
+                ConsentResponse(
+                    round=round_, user=user, answer=answer, reason=reason,
+                    after_round_closed=late, created_at=now,
+                )
+            )  # fmt: skip
     except IntegrityError as exc:
         raise ServiceError(_("You have already answered in this round."), status=409) from exc
     objection = None
@@ -739,23 +807,21 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
             proposal=proposal, response=response, version_number=round_.version_number,
             objector=user, reason=reason,
         )  # fmt: skip
-    answered = _append(
+    _append(
         proposal, user, "consent.answered",
         {"round": round_.pk, "version": round_.version_number, "user": user.pk,
          "user_name": user.name, "answer": answer, "reason": reason,
          "objection": objection.pk if objection else None, "late": late},
         obj=response,
-        notify=[proposal.author_id, *role_holder_ids(proposal.circle, Role.Kind.FACILITATOR)]
+        notify=[proposal.author_id, *role_holder_ids(circle, Role.Kind.FACILITATOR)]
         if objection else [],
+        occurred_at=now,
     )  # fmt: skip
-    # The record keeps the ledger's time for each answer, so the ledger alone reproduces it.
-    ConsentResponse.objects.filter(pk=response.pk).update(created_at=answered.occurred_at)
-    response.created_at = answered.occurred_at
     if late:
         if objection is not None:
             _reopen_after_lazy_objection(proposal, round_, objection, user)
         return response
-    if not _unanswered(round_).exists():
+    if not _anyone_unanswered.rows(round_.pk, circle.pk):
         _close(proposal, round_, actor=user)
     return response
 
@@ -769,7 +835,6 @@ def close_round(*, round_: ConsentRound, actor: User) -> ConsentRound:
     _require_steer(proposal, actor)
     if not round_.is_open:
         raise ServiceError(_("This consent round has already closed."), status=409)
-    _sync_roster(round_, actor)
     missing = waiting_for(round_)
     if missing and not round_.lazy:
         names = ", ".join(
@@ -793,6 +858,7 @@ def close_round(*, round_: ConsentRound, actor: User) -> ConsentRound:
 
 
 def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
+    _sync_roster(round_, actor, proposal)
     objections = list(round_.responses.filter(answer=ConsentResponse.Answer.OBJECTION))
     round_.closed_at = timezone.now()
     members_now = set(current_member_ids(proposal.circle))
