@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "circlewise.core.middleware.TimezoneMiddleware",
+    "circlewise.core.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("circlewise.circles.urls")),
     path("", include("circlewise.core.urls")),
 ]
+
+handler404 = "circlewise.core.views.not_found"
