@@ -44,7 +44,7 @@ help:
 demo: .venv/.synced
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	$(VENV)/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
+	DEBUG=$${DEBUG:-0} $(VENV)/granian --interface asginl --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
 
 serve: demo
 
