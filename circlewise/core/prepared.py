@@ -53,7 +53,8 @@ class Prepared[M: Model]:
     chain `filter()` calls when there are several, since `filter(a=.., b=..)` sorts its keywords.
     `samples` are values it is compiled with (any valid values of the right types: they never
     reach the database). `first(*values)` runs
-    it with other values and returns the first row's instance, or None.
+    it with other values and returns the row's instance, or None. For lookups by a unique key:
+    no order is applied, so with several matching rows any one of them is returned.
     """
 
     def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], *samples: Any) -> None:
@@ -65,7 +66,7 @@ class Prepared[M: Model]:
         )
 
     def _compile(self, connection: BaseDatabaseWrapper) -> _Compiled:
-        queryset = self.build(*self.samples)[:1]
+        queryset = self.build(*self.samples).order_by()[:1]
         query = queryset.query
         if query.select_related or query.annotations or query.deferred_loading[0]:
             raise ValueError("Prepared handles plain querysets only (no joins, no annotations)")
