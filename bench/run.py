@@ -223,6 +223,11 @@ def pages_for(meta: dict[str, Any]) -> list[Page]:
         Page("circle feed", f"/o/{org}/c/{circle}/feed/", "session"),
         Page("circle list", f"/o/{org}/circles/", "session"),
         Page("terms", f"/o/{org}/terms/", "session"),
+        # The consent process of the 100-member assembly (the viewer is one of its members):
+        # its proposal in a consent round, its decided proposal's record, and the register.
+        Page("proposal page", f"/o/{org}/proposals/{meta['consent_proposal_id']}/", "session"),
+        Page("decision page", f"/o/{org}/decisions/{meta['decision_id']}/", "session"),
+        Page("policy register", f"/o/{org}/policies/", "session"),
         *api_list_pages(meta),
     ]
 

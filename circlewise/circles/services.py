@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -488,6 +488,11 @@ def add_member(
     return membership
 
 
+# What other apps do, in the same transaction, when someone leaves a circle (decisions: open
+# consent rounds stop waiting for them). Each app registers its hook in AppConfig.ready().
+MEMBERSHIP_ENDED: list[Callable[[Circle, User, User], None]] = []
+
+
 @transaction.atomic
 def end_membership(
     *, circle: Circle, user: User, actor: User, ended_on: dt.date | None = None
@@ -518,6 +523,8 @@ def end_membership(
         circle=circle, payload={"user": user.pk, "user_name": user.name, "circle_name": circle.name},
         notify=[user.pk],
     )  # fmt: skip
+    for hook in MEMBERSHIP_ENDED:
+        hook(circle, user, actor)
     return membership
 
 

@@ -682,6 +682,25 @@ def _sync_roster(
         )  # fmt: skip
 
 
+def member_left_circle(circle: Circle, user: User, actor: User) -> None:
+    """Someone left a circle: its open consent rounds stop waiting for them, recorded now. A round
+    that was waiting only for them closes. (Registered with circles.services.MEMBERSHIP_ENDED.)"""
+    entries = (
+        RosterEntry.objects.filter(
+            user=user, required=True, left_circle_at__isnull=True,
+            round__outcome=ConsentRound.Outcome.OPEN, round__proposal__circle=circle,
+        )
+        .values_list("round_id", "round__proposal_id")
+    )  # fmt: skip
+    for round_id, proposal_id in list(entries):
+        proposal = _lock(Proposal(pk=proposal_id))
+        round_ = ConsentRound.objects.select_for_update().get(pk=round_id)
+        if round_.is_open:
+            _sync_roster(round_, actor, proposal)
+            if not _unanswered(round_, circle.pk).exists():
+                _close(proposal, round_, actor=actor)
+
+
 def _unanswered(round_: ConsentRound, circle_id: int | None = None) -> Any:
     """Required members who are still in the circle and have not answered. Someone who left the
     circle is not waited for, even before `_sync_roster` has recorded that they left."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from circlewise.circles import services as circle_services
 from circlewise.core.errors import ServiceError
 from circlewise.core.ledger import verify_organisation
+from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
 from circlewise.decisions.models import (
     BacklogItem,
@@ -184,6 +185,37 @@ def test_the_roster_is_fixed_when_the_round_opens(kitchen, world):
     assert entry.required is False and entry.left_circle_at is not None
     record = round_.proposal.decision.record
     assert newcomer.pk not in record["roster"]
+
+
+def test_someone_who_leaves_is_recorded_at_once_and_not_waited_for(kitchen, world):
+    k = kitchen
+    round_ = _to_consent(k, _draft(k))
+    leaver = k.others[2]
+    # when a member leaves the circle while the round is open
+    circle_services.end_membership(circle=k.circle, user=leaver, actor=world.admin)
+    # then the round records it straight away and stops waiting for them
+    entry = round_.roster.get(user=leaver)
+    assert entry.required is False and entry.left_circle_at is not None
+    assert leaver.pk not in services.waiting_for(round_)
+    assert LedgerEvent.objects.filter(
+        verb="consent.roster_member_left", payload__user=leaver.pk
+    ).exists()
+
+
+def test_a_round_waiting_only_for_someone_who_leaves_closes(kitchen, world):
+    k = kitchen
+    round_ = _to_consent(k, _draft(k))
+    last = k.others[2]
+    for person in [k.facilitator, k.author, *k.others[:2]]:
+        services.respond(round_=round_, user=person, answer=CONSENT)
+    round_.refresh_from_db()
+    assert round_.is_open and services.waiting_for(round_) == [last.pk]
+    # when the one member still to answer leaves the circle
+    circle_services.end_membership(circle=k.circle, user=last, actor=world.admin)
+    # then everyone still in the circle has consented: the proposal is decided
+    round_.refresh_from_db()
+    assert round_.outcome == ConsentRound.Outcome.CONSENTED
+    assert round_.proposal.state == Proposal.State.DECIDED
 
 
 def test_concerns_are_logged_and_do_not_block(kitchen, world):

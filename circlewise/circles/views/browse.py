@@ -12,15 +12,12 @@ The permission check runs first, on every request; only its inputs come from the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.messages import get_messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
-from circlewise.core import cache, context_processors, feed
+from circlewise.core import cache, feed
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
+from circlewise.core.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
 
 from .. import chart, permissions, selectors
@@ -39,7 +37,6 @@ from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role
 
 FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
-WHOLE_PAGE_TIMEOUT = 10 * 60
 
 
 def _organisation(request: HttpRequest, slug: str, *, need: str = "view") -> Organisation:
@@ -536,60 +533,6 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         version=version,
         vary=(tuple(rights.items()), seen_private),
     )
-
-
-# Stands for the CSRF token in a page kept in the cache; each response gets a freshly masked one.
-_CSRF_PLACEHOLDER = "cw-csrf-token-placeholder-3f9c2a7e"
-
-
-def _whole_page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any] | Callable[[], dict[str, Any]],
-    *,
-    name: str,
-    version: str,
-    vary: tuple[Any, ...],
-) -> HttpResponse:
-    """The page, navigation included, from the cache for this viewer.
-
-    The key holds everything the page shows that the organisation's version does not: who is
-    looking (their navigation: organisations and unread count, read here every time), the path,
-    and the page's own `vary`. The CSRF token is put in afresh, masked anew for every response as
-    Django does. A page with messages to show is rendered as usual. `context` may be a function,
-    called only when the page is rendered.
-    """
-    if len(get_messages(request)):
-        return render(request, template, context() if callable(context) else context)
-    user = request.user
-    navigation = context_processors.navigation(request)
-    organisations = list(navigation["nav_organisations"]())
-    unread = int(navigation["nav_unread"]())
-
-    def render_page() -> str:
-        page = {
-            **(context() if callable(context) else context),
-            "nav_organisations": organisations,
-            "nav_unread": unread,
-            "csrf_token": _CSRF_PLACEHOLDER,
-        }
-        return render_to_string(template, page, request)
-
-    html = cache.fragment(
-        name,
-        version=version,
-        vary=(
-            user.pk,
-            request.get_full_path(),
-            tuple((o.pk, o.slug, o.name) for o in organisations),
-            unread,
-            *vary,
-        ),
-        render=render_page,
-        # One person's page (40-80 kB): kept briefly, shared fragments stay longer.
-        timeout=WHOLE_PAGE_TIMEOUT,
-    )
-    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, Any]:

@@ -4,6 +4,11 @@ its steps, versions and objections, decision records, the policy register and th
 Each view authorises through decisions.permissions (or circles.permissions), reads with a fixed
 number of queries, and renders. Nothing here changes state. `proposal_page` is shared with the
 step views, which show a refused step on the same page with the service's message.
+
+The proposal page, the decision record and the policy register keep what they render in
+circlewise.core.cache under the organisation's ledger version (every step of the process appends
+to the ledger, so the version moves with anything they show) and what differs between viewers;
+the permission check runs first, on every request.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
@@ -30,6 +36,8 @@ from django.utils.translation import gettext_lazy
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
+from circlewise.core import cache
+from circlewise.core.pages import whole_page
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -716,11 +724,76 @@ def proposal_page(
     return render(request, template, ctx, status=status)
 
 
+def _cached_circle(organisation: Organisation, circle_id: int) -> Circle:
+    """The circle (with its parent) from the cache on the organisation's ledger version, the
+    organisation being the one this request read; a circle of another organisation is not found."""
+    version = cache.organisation_version(organisation)
+    (circle,) = cache.value(
+        f"decisions-circle:{organisation.pk}:{circle_id}",
+        version=version,
+        compute=lambda: (
+            Circle.objects.select_related("parent")
+            .filter(pk=circle_id, organisation_id=organisation.pk)
+            .first(),
+        ),
+    )
+    if circle is None:
+        raise Http404
+    circle.organisation = organisation
+    return circle
+
+
+def _viewable_proposal(
+    request: HttpRequest, org: str, proposal_id: int
+) -> tuple[Proposal, dt.datetime | None]:
+    """get_proposal_for for a page that only reads, with its rows from the cache on the
+    organisation's ledger version (every change to a proposal or its circle moves it). The check
+    itself, decisions.permissions.can_view_proposal, runs on every request. Also returns when the
+    late window of its last round closes, if it was consented lazily."""
+    organisation = _organisation(request, org)
+    version = cache.organisation_version(organisation)
+
+    def load() -> tuple[Proposal | None, dt.datetime | None]:
+        found = Proposal.objects.filter(
+            pk=proposal_id, circle__organisation_id=organisation.pk
+        ).first()
+        return found, _lazy_until(found) if found is not None else None
+
+    proposal, lazy_until = cache.value(
+        f"decisions-proposal:{organisation.pk}:{proposal_id}", version=version, compute=load
+    )
+    if proposal is None:
+        raise Http404
+    proposal.circle = _cached_circle(organisation, proposal.circle_id)
+    if not permissions.can_view_proposal(request.user, proposal):
+        raise Http404
+    return proposal, lazy_until
+
+
 @login_required
 def proposal_detail(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
-    proposal = permissions.get_proposal_for(request.user, proposal_id)
-    check_org(proposal.circle.organisation, org)
-    return proposal_page(request, proposal)
+    """The proposal with its steps, kept whole per viewer: what they may do, their own answer and
+    what is needed from them differ from one member to the next."""
+    proposal, lazy_until = _viewable_proposal(request, org, proposal_id)
+    version = cache.organisation_version(proposal.circle.organisation)
+    # lazy_until: the one thing the page shows that time alone changes, whether absentees may
+    # still object after a lazy consent (no ledger event marks the end of that window).
+    return whole_page(
+        request,
+        "decisions/proposal_detail.html",
+        lambda: proposal_context(request, proposal),
+        name=f"proposal-page:{proposal.pk}",
+        version=version,
+        vary=(lazy_until is not None and timezone.now() < lazy_until,),
+    )
+
+
+def _lazy_until(proposal: Proposal) -> dt.datetime | None:
+    """When the late window of the proposal's last round closes, if it was consented lazily."""
+    last = ConsentRound.objects.filter(proposal=proposal).order_by("-opened_at", "-pk").first()
+    if last is None or last.outcome != ConsentRound.Outcome.CONSENTED:
+        return None
+    return last.lazy_until
 
 
 # Versions ----------------------------------------------------------------------------------
@@ -879,9 +952,52 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 
 @login_required
 def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpResponse:
-    """The record: read from the decision's frozen record, never edited."""
-    decision = permissions.get_decision_for(request.user, decision_id)
-    check_org(decision.circle.organisation, org)
+    """The record: read from the decision's frozen record, never edited. The same for everyone
+    who may see it, so its body is shared; the page around it is kept per viewer."""
+    organisation = _organisation(request, org)
+    version = cache.organisation_version(organisation)
+    # The check needs the decision's circle only: kept on the ledger version, like the circle.
+    (found,) = cache.value(
+        f"decision-summary:{organisation.pk}:{decision_id}",
+        version=version,
+        compute=lambda: (
+            Decision.objects.filter(pk=decision_id, circle__organisation_id=organisation.pk)
+            .values_list("circle_id", "record__version__title")
+            .first(),
+        ),
+    )
+    if found is None:
+        raise Http404
+    circle_id, title = found
+    circle = _cached_circle(organisation, circle_id)
+    if not permissions.can_view_decision(request.user, Decision(pk=decision_id, circle=circle)):
+        raise Http404
+
+    def render_page() -> str:
+        decision = Decision.objects.select_related("proposal", "version", "policy").get(
+            pk=decision_id
+        )
+        decision.circle = circle
+        return render_to_string(
+            "decisions/decision_detail.html#page", _decision_context(decision), request
+        )
+
+    def page() -> str:
+        name = f"decision-body:{decision_id}"
+        return cache.fragment(name, version=version, render=render_page)
+
+    return whole_page(
+        request,
+        "decisions/decision_detail.html",
+        {"organisation": organisation, "circle": circle, "title": title or "", "page": page},
+        name=f"decision-page:{decision_id}",
+        version=version,
+        vary=(),
+    )
+
+
+def _decision_context(decision: Decision) -> dict[str, Any]:
+    """The reads of the decision record's body: run only when it is rendered."""
     record = decision.record or {}
     ids: set[int] = set(record.get("roster", []))
     ids |= {a["user"] for a in record.get("answers", [])}
@@ -914,23 +1030,19 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
     concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
     measures = [{**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])]
     review_on = record.get("review_on")
-    return render(
-        request,
-        "decisions/decision_detail.html",
-        {
-            "organisation": decision.circle.organisation,
-            "circle": decision.circle,
-            "decision": decision,
-            "record": record,
-            "version": version,
-            "author": people.get(record.get("author") or 0),
-            "rows": rows,
-            "objections": objections,
-            "concerns": concerns,
-            "measures": measures,
-            "review_on": dt.date.fromisoformat(review_on) if review_on else None,
-        },
-    )
+    return {
+        "organisation": decision.circle.organisation,
+        "circle": decision.circle,
+        "decision": decision,
+        "record": record,
+        "version": version,
+        "author": people.get(record.get("author") or 0),
+        "rows": rows,
+        "objections": objections,
+        "concerns": concerns,
+        "measures": measures,
+        "review_on": dt.date.fromisoformat(review_on) if review_on else None,
+    }
 
 
 # Policies ----------------------------------------------------------------------------------
@@ -941,18 +1053,45 @@ def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     """Every policy the viewer may see, by circle and status."""
     organisation = _organisation(request, org)
     user = request.user
+    version = cache.organisation_version(organisation)
+    # What differs between viewers: the private circles they see (theirs), and the filters.
+    seen_private = circle_permissions.seen_private_ids(user, organisation)
+    circle_slug = request.GET.get("circle", "")
+    status = request.GET.get("status", "")
+
+    def render_page() -> str:
+        context = _register_context(organisation, seen_private, circle_slug, status)
+        return render_to_string("decisions/policy_register.html#page", context, request)
+
+    vary = (seen_private, circle_slug, status)
+
+    def page() -> str:
+        name = f"policy-register:{organisation.pk}"
+        return cache.fragment(name, version=version, vary=vary, render=render_page)
+
+    return whole_page(
+        request,
+        "decisions/policy_register.html",
+        {"organisation": organisation, "page": page},
+        name=f"policy-register-page:{organisation.pk}",
+        version=version,
+        vary=vary,
+    )
+
+
+def _register_context(
+    organisation: Organisation, seen_private: Sequence[int], circle_slug: str, status: str
+) -> dict[str, Any]:
+    """The reads of the register: run only when it is rendered."""
     today = timezone.localdate()
-    mine = circle_permissions.circle_ids_of(user, organisation)
     circles = list(
         Circle.objects.filter(organisation=organisation)
-        .filter(Q(visibility=Circle.Visibility.OPEN) | Q(pk__in=mine))
+        .filter(Q(visibility=Circle.Visibility.OPEN) | Q(pk__in=list(seen_private)))
         .order_by("name")
         .only("id", "name", "slug", "visibility", "organisation_id", "archived_at")
     )
     visible = {c.pk for c in circles}
     policies = Policy.objects.filter(circle_id__in=visible).select_related("circle")
-    circle_slug = request.GET.get("circle", "")
-    status = request.GET.get("status", "")
     chosen_circle = next((c for c in circles if c.slug == circle_slug), None)
     if chosen_circle is not None:
         policies = policies.filter(circle=chosen_circle)
@@ -962,19 +1101,15 @@ def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     else:
         status = ""
     rows = [decorate_policy(p, today) for p in policies.order_by("title", "pk")]
-    return render(
-        request,
-        "decisions/policy_register.html",
-        {
-            "organisation": organisation,
-            "policies": rows,
-            "circles": circles,
-            "chosen_circle": chosen_circle,
-            "status": status,
-            "statuses": Policy.Status.choices,
-            "filtered": bool(chosen_circle or status),
-        },
-    )
+    return {
+        "organisation": organisation,
+        "policies": rows,
+        "circles": circles,
+        "chosen_circle": chosen_circle,
+        "status": status,
+        "statuses": Policy.Status.choices,
+        "filtered": bool(chosen_circle or status),
+    }
 
 
 def policy_context(

@@ -1,0 +1,84 @@
+"""Whole pages kept in the cache per viewer, on the organisation's ledger version.
+
+Shared by the pages that cache what they render (circlewise.circles.views.browse,
+circlewise.decisions.views.browse): see docs/performance.md, "Caching on the ledger version".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from circlewise.core import cache, context_processors
+
+WHOLE_PAGE_TIMEOUT = 10 * 60
+
+# Stands for the CSRF token in a page kept in the cache; each response gets a freshly masked one.
+_CSRF_PLACEHOLDER = "cw-csrf-token-placeholder-3f9c2a7e"
+_CSRF_PLACEHOLDER_BYTES = _CSRF_PLACEHOLDER.encode()
+
+
+def whole_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    name: str,
+    version: str,
+    vary: tuple[Any, ...],
+) -> HttpResponse:
+    """The page, navigation included, from the cache for this viewer.
+
+    The key holds everything the page shows that the organisation's version does not: who is
+    looking (their navigation: organisations and unread count, read here every time), the path,
+    and the page's own `vary`. The CSRF token is put in afresh, masked anew for every response as
+    Django does. A page with messages to show is rendered as usual. `context` may be a function,
+    called only when the page is rendered.
+
+    The page is kept encoded (UTF-8 bytes, as it is sent): a page of 100-150 kB is then neither
+    decoded from the cache nor encoded again for every response.
+    """
+    if len(get_messages(request)):
+        return render(request, template, context() if callable(context) else context)
+    user = request.user
+    navigation = context_processors.navigation(request)
+    organisations = list(navigation["nav_organisations"]())
+    unread = int(navigation["nav_unread"]())
+
+    def render_page() -> str:
+        page = {
+            **(context() if callable(context) else context),
+            "nav_organisations": organisations,
+            "nav_unread": unread,
+            "csrf_token": _CSRF_PLACEHOLDER,
+        }
+        return render_to_string(template, page, request)
+
+    # The key of a fragment (the language, time zone, date, people version and code version are in
+    # it), kept as a value: bytes rather than text.
+    key = cache.fragment_key(
+        name,
+        version=version,
+        vary=(
+            user.pk,
+            request.get_full_path(),
+            tuple((o.pk, o.slug, o.name) for o in organisations),
+            unread,
+            *vary,
+        ),
+    )
+    body = cache.value(
+        key,
+        version=version,
+        compute=lambda: render_page().encode(),
+        # One person's page (40-150 kB): kept briefly, shared fragments stay longer.
+        timeout=WHOLE_PAGE_TIMEOUT,
+    )
+    token = get_token(request).encode()
+    return HttpResponse(body.replace(_CSRF_PLACEHOLDER_BYTES, token))
