@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import run
 from bench.run import ROOT, SECRET, group_cpu_seconds, serving
 
 
@@ -184,7 +185,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=1, help="threads per server process")
+    parser.add_argument(
+        "--priority", type=int, default=0, help="nice value for the server and the clients (root)"
+    )
     args = parser.parse_args()
+    if args.priority:
+        run.PRIORITY[:] = ["nice", "-n", str(args.priority)]
+        run.boost(os.getpid())
     name = configure(os.environ.get("DATABASE_URL", ""))
     round_id, tokens = prepare(args.members)
     with serving("granian-wsgi", workers=args.workers, threads=args.threads) as (port, pgid):

@@ -560,7 +560,8 @@ def consent_answers(size: str) -> None:
             log("consent answers PostgreSQL: not measured (no server on 127.0.0.1:5432)")
     for name, database_env in databases:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.consent_answers", "--members", members],
+            [sys.executable, "-m", "bench.consent_answers", "--members", members,
+             *(["--priority", PRIORITY[-1]] if PRIORITY else [])],
             cwd=ROOT, env=database_env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         lines = [x for x in done.stdout.splitlines() if x.startswith("consent answers")]
