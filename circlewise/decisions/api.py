@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -217,178 +217,79 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
     }
 
 
-def _action(action: str, sentence: str, operation_id: str = "", path: str = "") -> dict[str, Any]:
-    return {
-        "action": action,
-        "sentence": sentence,
-        "operation_id": operation_id or None,
-        "path": _api_path(path) if path else None,
-    }
+# The operation that takes each kind of step (selectors.next_step decides which): its id and
+# its path, where `{pid}` is the proposal and `{target}` what the step concerns.
+OPERATIONS = {
+    "present": ("presentProposal", "/proposals/{pid}/present"),
+    "ask_question": ("askQuestion", "/proposals/{pid}/questions"),
+    "answer_questions": ("answerQuestion", "/questions/{target}/answer"),
+    "advance": ("advanceProposal", "/proposals/{pid}/advance"),
+    "react": ("addReaction", "/proposals/{pid}/reactions"),
+    "resolve_amendments": ("resolveAmendment", "/amendments/{target}/resolve"),
+    "revise": ("reviseProposal", "/proposals/{pid}/versions"),
+    "open_round": ("openConsentRound", "/proposals/{pid}/rounds"),
+    "answer_round": ("answerConsentRound", "/rounds/{target}/answers"),
+    "close_round": ("closeConsentRound", "/rounds/{target}/close"),
+    "state_back": ("stateBackObjection", "/objections/{target}/state-back"),
+    "confirm_objection": ("confirmObjection", "/objections/{target}/confirm"),
+    "discuss_objection": ("discussObjection", "/objections/{target}/messages"),
+    "read_decision": ("getDecision", "/decisions/{target}"),
+}
 
 
 def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
     """What is needed from this person now, with the operation that does it."""
-    state = State(p.state)
-    pid = p.pk
-    if state == State.DRAFT:
-        return _action(
-            "present",
-            _("This is your draft: only you can see it. Present it when it is ready."),
-            "presentProposal",
-            f"/proposals/{pid}/present",
-        )
-    if state == State.DECIDED and d["decision_id"]:
-        return _action(
-            "read_decision",
-            _("Decided by consent. The record shows who answered what, and why."),
-            "getDecision",
-            f"/decisions/{d['decision_id']}",
-        )
-    if state in Proposal.EXIT_STATES or state == State.DECIDED:
-        return _action(
-            "follow",
-            _("The circle consented to end this proposal here: %(state)s.")
-            % {"state": p.get_state_display().lower()},
-        )
-    can = d["can"]
-    if not can["take_part"]:
-        return _action(
-            "follow",
-            _("You can follow this proposal; the members of %(circle)s take part in it.")
-            % {"circle": p.circle.name},
-        )
-    current = p.version_number
-    open_amendments = [
-        a for a in d["amendments"] if a.amendment_status == Contribution.AmendmentStatus.OPEN
-    ]
-    if state == State.CLARIFYING:
-        unanswered = [q for q in d["questions"] if not q.passed and not q.answers]
-        if p.author_id == user.pk and unanswered:
-            return _action(
-                "answer_questions",
-                _("Members asked questions. Answer them so everyone understands the proposal."),
-                "answerQuestion",
-                f"/questions/{unanswered[0].pk}/answer",
-            )
-        if not any(q.author_id == user.pk and q.version_number == current for q in d["questions"]):
-            return _action(
-                "ask_question",
-                _("What do you need to know to understand this proposal? Ask, or pass."),
-                "askQuestion",
-                f"/proposals/{pid}/questions",
-            )
-        if can["steer"]:
-            return _action(
-                "advance",
-                _("When the questions are answered, move on to quick reactions."),
-                "advanceProposal",
-                f"/proposals/{pid}/advance",
-            )
-        return _action("wait", _("You have taken part. The facilitator moves on to reactions."))
-    if state in (State.REACTING, State.SYNTHESIS):
-        if state == State.REACTING and not any(r.author_id == user.pk for r in d["reactions"]):
-            return _action(
-                "react",
-                _("How do you react to this proposal? A sentence or two is enough."),
-                "addReaction",
-                f"/proposals/{pid}/reactions",
-            )
-        if can["synthesise"] and open_amendments:
-            return _action(
-                "resolve_amendments",
-                _("Friendly amendments wait for you: take them up or not."),
-                "resolveAmendment",
-                f"/amendments/{open_amendments[0].pk}/resolve",
-            )
-        if state == State.REACTING and can["steer"]:
-            return _action(
-                "advance",
-                _("When everyone has reacted, move on to the synthesis."),
-                "advanceProposal",
-                f"/proposals/{pid}/advance",
-            )
-        if state == State.SYNTHESIS and can["steer"]:
-            return _action(
-                "open_round",
-                _("Restate the proposal, write a new version if it changed, then ask for consent."),
-                "openConsentRound",
-                f"/proposals/{pid}/rounds",
-            )
-        if state == State.SYNTHESIS and can["synthesise"]:
-            return _action(
-                "revise",
-                _("Write a new version if the proposal changed."),
-                "reviseProposal",
-                f"/proposals/{pid}/versions",
-            )
-        return _action("wait", _("The facilitator moves the process along."))
     round_ = d["round"]
-    if state == State.CONSENT:
-        waiting = {u.pk for u in round_["waiting_for"]} if round_ else set()
-        if user.pk in waiting:
-            return _action(
-                "answer_round",
-                _("Consent or object: can you live with this proposal and try it?"),
-                "answerConsentRound",
-                f"/rounds/{round_['id']}/answers",
-            )
-        if can["steer"] and round_ and round_["lazy"] and waiting:
-            return _action(
-                "close_round",
-                _(
-                    "This round is in a meeting with lazy consent: you may close it; absent "
-                    "members can still object afterwards."
-                ),
-                "closeConsentRound",
-                f"/rounds/{round_['id']}/close",
-            )
-        return _action(
-            "wait",
-            _("The round closes when everyone has answered; see who has not yet in the roster."),
-        )
-    standing = [o for o in d["objection_list"] if o.status == Objection.Status.OPEN]
-    mine = [o for o in standing if o.objector_id == user.pk]
-    to_confirm = [o for o in mine if o.stated_back and o.confirmed_at is None]
-    if to_confirm:
-        return _action(
-            "confirm_objection",
-            _("Your objection was stated back to you. Is that your objection?"),
-            "confirmObjection",
-            f"/objections/{to_confirm[0].pk}/confirm",
-        )
-    if mine:
-        return _action(
-            "discuss_objection",
-            _(
-                "Your objection is being worked through. Help others understand it in its "
-                "thread; only you can withdraw it."
+    can = d["can"]
+    step = selectors.next_step(
+        selectors.situation(
+            p,
+            user.pk,
+            take_part=can["take_part"],
+            steer=can["steer"],
+            synthesise=can["synthesise"],
+            questions=d["questions"],
+            reactions=d["reactions"],
+            amendments=d["amendments"],
+            objections=d["objection_list"],
+            round_id=round_["id"] if round_ else d["late_round_id"],
+            round_lazy=bool(round_ and round_["lazy"]),
+            waiting_ids=[u.pk for u in round_["waiting_for"]] if round_ else (),
+            answered=bool(round_) and any(
+                r["user"].pk == user.pk and r["answered_at"] is not None
+                for r in round_["roster"]
             ),
-            "discussObjection",
-            f"/objections/{mine[0].pk}/messages",
+            late_until=d["late_until"],
+            decision_id=d["decision_id"],
         )
-    not_stated = [o for o in standing if not o.stated_back]
-    if not_stated:
-        return _action(
-            "state_back",
-            _("Help understand the objection: ask what the objector fears, then state it back."),
-            "stateBackObjection",
-            f"/objections/{not_stated[0].pk}/state-back",
-        )
-    if can["synthesise"] and standing:
-        return _action(
-            "revise",
-            _("Amend the proposal to integrate the objections, then ask for consent again."),
-            "reviseProposal",
-            f"/proposals/{pid}/versions",
-        )
-    if can["steer"] and not standing:
-        return _action(
-            "open_round",
-            _("The objections are integrated. Ask for consent on the new version."),
-            "openConsentRound",
-            f"/proposals/{pid}/rounds",
-        )
-    return _action("wait", _("Objections are being worked through. Follow each in its thread."))
+    )  # fmt: skip
+    operation_id, path = OPERATIONS.get(step.kind, ("", ""))
+    if "{target}" in path and step.target is None:
+        operation_id, path = "", ""
+    return {
+        "action": step.kind,
+        "sentence": step.sentence,
+        "operation_id": operation_id or None,
+        "path": _api_path(path.format(pid=p.pk, target=step.target)) if path else None,
+    }
+
+
+def _late_answer(user: User, proposal: Proposal, rounds: list[ConsentRound]) -> ConsentRound | None:
+    """The lazily consented last round the person, absent from it, may still answer."""
+    last = rounds[-1] if rounds else None
+    if (
+        proposal.state != State.DECIDED
+        or last is None
+        or last.outcome != ConsentRound.Outcome.CONSENTED
+        or last.lazy_until is None
+        or timezone.now() >= last.lazy_until
+    ):
+        return None
+    answered = ConsentResponse.objects.filter(round=last, user_id=OuterRef("user_id"))
+    absent = RosterEntry.objects.filter(
+        round=last, user=user, absent=True, left_circle_at__isnull=True
+    ).exclude(Exists(answered))
+    return last if absent.exists() else None
 
 
 def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
@@ -440,6 +341,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
             Decision.objects.filter(proposal=proposal).values_list("pk", flat=True).first()
         )
     standing = [o for o in objections if o.status == Objection.Status.OPEN]
+    late = _late_answer(user, proposal, rounds) if take_part else None
     detail: dict[str, Any] = {
         "title": version.title,
         "version": version,
@@ -466,6 +368,8 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
             "integrated": sum(1 for o in objections if o.status == Objection.Status.INTEGRATED),
         },
         "decision_id": decision_id,
+        "late_round_id": late.pk if late is not None else None,
+        "late_until": late.lazy_until if late is not None else None,
     }
     detail["my_next_action"] = _next_action(proposal, user, detail)
     for key, value in detail.items():
@@ -514,19 +418,27 @@ def create_proposal(
     circle = circle_permissions.get_circle_by_id_for(user, circle_id)
     if not permissions.can_propose(user, circle):
         raise PermissionDenied
-    amends = None
-    if payload.amends_id is not None:
-        amends = Policy.objects.filter(pk=payload.amends_id, circle=circle).first()
-        if amends is None:
-            raise ServiceError(
-                _("There is no policy with id %(id)d in this circle.") % {"id": payload.amends_id},
-                field="amends_id",
-            )
+    amends = _target(circle, payload.amends_id)
     with _fields(amends="amends_id"):
         proposal = services.create_proposal(
-            circle=circle, author=user, amends=amends, **payload.model_dump(exclude={"amends_id"})
-        )
+            circle=circle, author=user, amends=amends,
+            **payload.model_dump(exclude={"amends_id", "policy_action"}),
+            policy_action=payload.policy_action or "",
+        )  # fmt: skip
     return Status(201, _proposal_detail(user, proposal))
+
+
+def _target(circle: Circle, policy_id: int | None) -> Policy | None:
+    """The policy a proposal targets, by id: one of its circle's."""
+    if policy_id is None:
+        return None
+    target = Policy.objects.filter(pk=policy_id, circle=circle).first()
+    if target is None:
+        raise ServiceError(
+            _("There is no policy with id %(id)d in this circle.") % {"id": policy_id},
+            field="amends_id",
+        )
+    return target
 
 
 @router.get(
@@ -550,9 +462,13 @@ def get_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
 def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalPatchIn) -> Proposal:
     user = auth_user(request)
     proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
-    proposal = services.update_draft(
-        proposal=proposal, actor=user, **payload.model_dump(exclude_unset=True)
-    )
+    fields = payload.model_dump(exclude_unset=True)
+    if "amends_id" in fields:
+        fields["amends"] = _target(proposal.circle, fields.pop("amends_id"))
+    if "policy_action" in fields:
+        fields["policy_action"] = fields["policy_action"] or ""
+    with _fields(amends="amends_id"):
+        proposal = services.update_draft(proposal=proposal, actor=user, **fields)
     return _proposal_detail(user, proposal)
 
 
@@ -1024,7 +940,12 @@ def get_policy(request: HttpRequest, policy_id: int) -> Policy:
         .order_by("-decided_at", "-pk")
     )
     policy.open_items = _open_items(policy)  # type: ignore[attr-defined]
-    policy.can_review = permissions.can_review_policy(user, policy)  # type: ignore[attr-defined]
+    policy.can_review = (  # type: ignore[attr-defined]
+        policy.is_in_force and permissions.can_review_policy(user, policy)
+    )
+    policy.replaced_ids = list(  # type: ignore[attr-defined]
+        Policy.objects.filter(superseded_by=policy).order_by("pk").values_list("pk", flat=True)
+    )
     return policy
 
 

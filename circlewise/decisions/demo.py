@@ -11,7 +11,7 @@ from circlewise.accounts.models import User
 from circlewise.circles.models import Circle, Organisation
 
 from . import services
-from .models import Objection
+from .models import Decision, Objection, Proposal
 
 
 def _p(local: str) -> User:
@@ -91,6 +91,38 @@ def load(org: Organisation) -> None:
     services.present(proposal=seeds, actor=chiara)
     round_ = services.open_consent_round(proposal=seeds, actor=kai)
     _everyone_consents(round_, land)
+
+    # 2b. A policy replaced by a newer one (superseded), and one retired, both by consent.
+    def decide(circle: Circle, author: User, facilitator: User, **fields: object) -> Proposal:
+        proposal = services.create_proposal(circle=circle, author=author, **fields)  # type: ignore[arg-type]
+        services.present(proposal=proposal, actor=author)
+        _everyone_consents(
+            services.open_consent_round(proposal=proposal, actor=facilitator), circle
+        )
+        return proposal
+
+    watering = decide(
+        land, mateo, kai, title="Watering rota",
+        driver="Beds dried out in the heat while everyone thought someone else had watered.",
+        text="Two people a day water the beds by hand, on a rota on the shed board.",
+    )  # fmt: skip
+    decide(
+        land, omar, kai, title="Drip irrigation schedule",
+        driver="Hand watering takes two hours a day and still misses the far beds.",
+        text="Drip lines water every bed at dawn on a timer; the rota only checks the lines weekly.",
+        amends=Decision.objects.get(proposal=watering).policy, policy_action="replace",
+    )  # fmt: skip
+    bonfire = decide(
+        community, wren, wren, title="Bonfire nights",
+        driver="People want to gather outside in autumn.",
+        text="A bonfire in the meadow on the first Saturday of each autumn month.",
+    )  # fmt: skip
+    decide(
+        community, zoe, wren, title="Retire “Bonfire nights”",
+        driver="The council now bans open fires in the meadow; the policy cannot be followed.",
+        text="The bonfire nights policy ends. Autumn gatherings move to the common house.",
+        amends=Decision.objects.get(proposal=bonfire).policy, policy_action="retire",
+    )  # fmt: skip
 
     # 3. In the consent round now, waiting for some answers.
     meals = services.create_proposal(

@@ -31,6 +31,18 @@ def _exited(p: dict[str, Any]) -> str:
     }.get(p.get("state", ""), _("A proposal left the process."))
 
 
+def _decided(p: dict[str, Any]) -> str:
+    title = p["record"]["version"]["title"]
+    action, target = p.get("policy_action"), p.get("target_title")
+    if action == "replace" and target:
+        return _("A proposal was decided: %(title)s. It replaces the policy “%(policy)s”.") % {
+            "title": title, "policy": target}  # fmt: skip
+    if action == "retire" and target:
+        return _("A proposal was decided: %(title)s. It retires the policy “%(policy)s”.") % {
+            "title": title, "policy": target}  # fmt: skip
+    return _("A proposal was decided: %(title)s.") % {"title": title}
+
+
 DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "proposal.presented": lambda p: _("%(author_name)s presented a proposal: %(title)s.") % p,
     "proposal.question_asked": lambda p: (
@@ -62,15 +74,17 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "consent.roster_member_left": lambda p: _(
         "Someone who left the circle is no longer asked in a round."
     ),
-    "proposal.decided": lambda p: (
-        _("A proposal was decided: %(title)s.") % {"title": p["record"]["version"]["title"]}
-    ),
+    "proposal.decided": _decided,
     "proposal.exited": _exited,
     "proposal.reopened": lambda p: _("A decision was reopened by an objection after the meeting."),
     "objection.discussed": lambda p: _("An objection is being explored."),
     "objection.stated_back": lambda p: _("An objection was stated back to the objector."),
     "objection.confirmed": lambda p: _("An objector confirmed they were understood."),
     "objection.withdrawn": lambda p: _("An objection was withdrawn by the objector."),
+    "policy.superseded": lambda p: (
+        _("The policy “%(title)s” was replaced by “%(new_title)s”, by consent.") % p
+    ),
+    "policy.retired": lambda p: _("The policy “%(title)s” was retired, by consent.") % p,
     "policy.review_called": lambda p: _("A review of the policy “%(title)s” was called.") % p,
     "backlog.item_added": lambda p: _("“%(topic)s” was added to the backlog.") % p,
     "backlog.item_closed": lambda p: _("“%(topic)s” was taken off the backlog.") % p,

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
 
-from .models import BacklogItem, CircleDecisionSettings, ConsentResponse, ConsentRound, Policy
+from .models import (
+    BacklogItem,
+    CircleDecisionSettings,
+    ConsentResponse,
+    ConsentRound,
+    Policy,
+    Proposal,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -90,10 +97,22 @@ class ProposalForm(forms.Form):
         help_text=_("Policies go into the policy register and are reviewed."),
     )
     amends = PolicyChoiceField(
-        label=_("Amends or replaces the policy"),
+        label=_("A policy it changes"),
         queryset=Policy.objects.none(),
         required=False,
         empty_label=_("None: this is new"),
+        help_text=_("One of the circle's policies in force that this proposal changes."),
+    )
+    policy_action = forms.ChoiceField(
+        label=_("What it does with that policy"),
+        choices=Proposal.PolicyAction.choices,
+        initial=Proposal.PolicyAction.AMEND,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Amending keeps the policy and gives it a new version; replacing makes a new policy "
+            "in its place; retiring ends it. Its history stays in the register either way."
+        ),
     )
 
     def __init__(self, *args: Any, policies: QuerySet[Policy] | None = None, **kwargs: Any):
@@ -209,6 +228,7 @@ class ReviseForm(ProposalForm):
         super().__init__(*args, **kwargs)
         del self.fields["is_policy"]
         del self.fields["amends"]
+        del self.fields["policy_action"]
         if members is not None:
             self.fields["measure_owner"].queryset = members  # type: ignore[attr-defined]
         self.objection_fields = []

@@ -89,6 +89,13 @@ class Proposal(models.Model):
         ASYNC = "async", _("Asynchronously, each step with a window")
         LIVE = "live", _("Live, in a meeting")
 
+    class PolicyAction(models.TextChoices):
+        """What consent to a proposal that targets a policy (`amends`) does with that policy."""
+
+        AMEND = "amend", _("Amend it: a new version of the same policy")
+        REPLACE = "replace", _("Replace it with a new policy")
+        RETIRE = "retire", _("Retire it: the policy ends, nothing takes its place")
+
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="proposals")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
@@ -101,7 +108,12 @@ class Proposal(models.Model):
     )
     amends = models.ForeignKey(
         "Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments",
-        verbose_name=_("amends or replaces the policy"),
+        verbose_name=_("amends, replaces or retires the policy"),
+    )  # fmt: skip
+    policy_action = models.CharField(
+        _("what it does with the policy"), max_length=8, choices=PolicyAction.choices,
+        blank=True, default="",
+        help_text=_("Set when the proposal targets a policy (amends): amend, replace or retire."),
     )  # fmt: skip
     step_ends_at = models.DateTimeField(null=True, blank=True)
     handed_to = models.ForeignKey(
@@ -126,6 +138,14 @@ class Proposal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def target_action(self) -> str:
+        """What the proposal does with the policy it targets: amend, replace or retire; "" when
+        it targets none. (Proposals from before the choice existed amend their target.)"""
+        if self.amends_id is None:
+            return ""
+        return self.policy_action or self.PolicyAction.AMEND
 
     @property
     def current_version(self) -> ProposalVersion:
@@ -379,6 +399,10 @@ class Policy(models.Model):
         "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_on = models.DateField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("The decision that replaced or retired the policy."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["title"]
@@ -386,6 +410,11 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_in_force(self) -> bool:
+        """Neither replaced by another policy nor retired."""
+        return self.superseded_by_id is None and self.retired_at is None
 
     def status(self, today: dt.date | None = None) -> Policy.Status:
         today = today or timezone.localdate()

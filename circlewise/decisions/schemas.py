@@ -23,6 +23,7 @@ ProposalState = Literal[
 Mode = Literal["async", "live"]
 Subject = Literal["proposal", "postpone", "drop", "hand_over", "escalate"]
 PolicyStatus = Literal["active", "review_due", "expired", "superseded", "retired"]
+PolicyAction = Literal["amend", "replace", "retire"]
 ItemStatus = Literal["open", "done", "dropped"]
 Outcome = Literal["understand", "explore", "decide"]
 
@@ -40,7 +41,13 @@ class ProposalOut(Schema):
     mode: Mode
     version_number: int = Field(description="The current version.")
     is_policy: bool = Field(description="Whether it sets a rule that goes to the policy register.")
-    amends_id: int | None = Field(description="The policy it amends or replaces, if any.")
+    amends_id: int | None = Field(
+        description="The policy it targets (amends, replaces or retires), if any."
+    )
+    policy_action: PolicyAction | None = Field(
+        description="What consent does with the targeted policy: amend (a new version of it), "
+        "replace (a new policy supersedes it) or retire (it ends); null without a target."
+    )
     handed_to_id: int | None = Field(description="The circle it was handed or escalated to.")
     step_ends_at: dt.datetime | None = Field(description="When the current step's window ends.")
     created_at: dt.datetime
@@ -55,6 +62,10 @@ class ProposalOut(Schema):
     @staticmethod
     def resolve_state_label(obj: Any) -> str:
         return str(obj.get_state_display())
+
+    @staticmethod
+    def resolve_policy_action(obj: Any) -> str | None:
+        return str(obj.target_action) or None
 
 
 class MeasureOut(Schema):
@@ -94,13 +105,20 @@ class ProposalCreateIn(Schema):
     measures: str = Field("", description="How the circle will know it works.")
     feedback_channel: str = Field("", max_length=200)
     is_policy: bool = Field(True, description="Sets a rule: it goes to the policy register.")
-    amends_id: int | None = Field(None, description="A policy of this circle it amends.")
+    amends_id: int | None = Field(
+        None, description="A policy of this circle, in force, that it amends, replaces or retires."
+    )
+    policy_action: str | None = Field(
+        None,
+        description="With amends_id: amend (the default), replace or retire. Replace and retire "
+        "need amends_id.",
+    )
 
 
 class ProposalPatchIn(PatchIn):
     """A draft's fields; only its author edits it, and only while it is a draft."""
 
-    nullable = frozenset({"review_on"})
+    nullable = frozenset({"review_on", "amends_id"})
 
     title: str | None = Field(None, max_length=200)
     driver: str | None = None
@@ -109,6 +127,8 @@ class ProposalPatchIn(PatchIn):
     review_on: dt.date | None = None
     measures: str | None = None
     feedback_channel: str | None = Field(None, max_length=200)
+    amends_id: int | None = Field(None, description="The policy it targets; null for none.")
+    policy_action: str | None = Field(None, description="amend, replace or retire.")
 
 
 class PresentIn(Schema):
@@ -425,13 +445,25 @@ class PolicyOut(Schema):
     status: PolicyStatus
     review_on: dt.date | None
     current_decision_id: int | None
-    superseded_by_id: int | None
+    superseded_by_id: int | None = Field(description="The policy that replaced it, if any.")
     retired_at: dt.datetime | None
+    ended_by_id: int | None = Field(description="The decision that replaced or retired it.")
+    ended_how: Literal["replaced", "retired"] | None = Field(
+        description="How that decision ended it: replaced (see superseded_by_id) or retired."
+    )
     created_at: dt.datetime
 
     @staticmethod
     def resolve_status(obj: Policy) -> str:
         return str(obj.status().value)
+
+    @staticmethod
+    def resolve_ended_how(obj: Policy) -> str | None:
+        if obj.superseded_by_id is not None:
+            return "replaced"
+        if obj.retired_at is not None:
+            return "retired"
+        return None
 
 
 class PolicyDecisionOut(Schema):
@@ -455,6 +487,7 @@ class PolicyDetailOut(PolicyOut):
     history: list[PolicyDecisionOut] = Field(description="Every decision on it, newest first.")
     open_items: list[BacklogItemOut] = Field(description="Reviews waiting on the backlog.")
     can_review: bool = Field(description="Whether you may call a review or withdraw consent.")
+    replaced_ids: list[int] = Field(description="The policies this one replaced.")
 
 
 class ReasonIn(Schema):

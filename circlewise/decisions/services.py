@@ -246,8 +246,11 @@ def create_proposal(
     feedback_channel: str = "",
     is_policy: bool = True,
     amends: Policy | None = None,
+    policy_action: str = "",
 ) -> Proposal:
-    """A draft, private to its author until presented."""
+    """A draft, private to its author until presented. A proposal may target one of its circle's
+    policies in force (`amends`) and say what consent does with it (`policy_action`): amend it (a
+    new version of the same policy), replace it (a new policy supersedes it) or retire it."""
     if circle.is_archived:
         raise ServiceError(_("An archived circle takes no proposals."), status=409)
     _require_member(
@@ -268,17 +271,18 @@ def create_proposal(
         )
     if not text:
         raise ServiceError(_("Write what you propose."), field="text")
-    if amends is not None and amends.circle_id != circle.pk:
-        raise ServiceError(
-            _("A proposal can amend only its own circle's policies."), field="amends"
-        )
+    policy_action = _check_target(circle, amends, policy_action)
+    if policy_action:
+        # Amending or replacing sets a rule; retiring ends one and sets none.
+        is_policy = policy_action != Proposal.PolicyAction.RETIRE
     if review_on is None:
         review_on = add_months(timezone.localdate(), settings_for(circle).default_review_months)
     if review_on <= timezone.localdate():
         raise ServiceError(_("The review date must be in the future."), field="review_on")
     proposal = Proposal.objects.create(
-        circle=circle, author=author, is_policy=is_policy, amends=amends
-    )
+        circle=circle, author=author, is_policy=is_policy, amends=amends,
+        policy_action=policy_action,
+    )  # fmt: skip
     ProposalVersion.objects.create(
         proposal=proposal, number=1, title=title, driver=driver, text=text, aim=_clean(aim),
         review_on=review_on, measures=_clean(measures), feedback_channel=_clean(feedback_channel),
@@ -290,6 +294,49 @@ def create_proposal(
 
 
 DRAFT_FIELDS = ("title", "driver", "text", "aim", "review_on", "measures", "feedback_channel")
+TARGET_FIELDS = ("amends", "policy_action")
+
+Action = Proposal.PolicyAction
+
+
+def _check_target(circle: Circle, target: Policy | None, action: str) -> str:
+    """The policy a proposal targets and what it does with it, checked; returns the action to
+    store ("" when there is no target)."""
+    action = action or ""
+    if action and action not in Action.values:
+        raise ServiceError(
+            _("Say whether the proposal amends, replaces or retires the policy."),
+            field="policy_action",
+        )
+    if target is None:
+        if action == Action.REPLACE:
+            raise ServiceError(_("Choose the policy this proposal replaces."), field="amends")
+        if action == Action.RETIRE:
+            raise ServiceError(_("Choose the policy this proposal retires."), field="amends")
+        return ""
+    if target.circle_id != circle.pk:
+        raise ServiceError(
+            _("A proposal can amend, replace or retire only its own circle's policies."),
+            field="amends",
+        )
+    _require_in_force(target, field="amends")
+    return action or Action.AMEND
+
+
+def _require_in_force(policy: Policy, *, field: str | None = None, status: int = 400) -> None:
+    if policy.superseded_by_id is not None:
+        raise ServiceError(
+            _("“%(title)s” has already been replaced by another policy: it is no longer in force.")
+            % {"title": policy.title},
+            field=field,
+            status=status,
+        )
+    if policy.retired_at is not None:
+        raise ServiceError(
+            _("“%(title)s” has been retired: it is no longer in force.") % {"title": policy.title},
+            field=field,
+            status=status,
+        )
 
 
 @transaction.atomic
@@ -299,10 +346,25 @@ def update_draft(*, proposal: Proposal, actor: User, **fields: Any) -> Proposal:
         raise ServiceError(_("Only the author edits a draft."), status=403)
     _require_state(proposal, State.DRAFT)
     version = proposal.current_version
+    target_changes = {k: fields.pop(k) for k in TARGET_FIELDS if k in fields}
     for key, value in fields.items():
         if key not in DRAFT_FIELDS:
             raise ServiceError(_("Unknown field: %(field)s") % {"field": key})
         setattr(version, key, _clean(value) if isinstance(value, str) else value)
+    if target_changes:
+        target = target_changes.get("amends", proposal.amends)
+        action = target_changes.get("policy_action", proposal.policy_action)
+        if "amends" in target_changes and target is None and "policy_action" not in target_changes:
+            action = ""  # no target left, so nothing to do with one
+        retired_before = proposal.target_action == Action.RETIRE
+        proposal.policy_action = _check_target(proposal.circle, target, action)
+        proposal.amends = target
+        if proposal.policy_action:
+            proposal.is_policy = proposal.policy_action != Action.RETIRE
+        elif retired_before:
+            proposal.is_policy = True  # no longer a retirement: a proposal that sets a rule
+        proposal.save(update_fields=["amends", "policy_action", "is_policy"])
+        fields = {**fields, **target_changes}
     for key, message in (
         ("title", _("A proposal needs a title.")),
         ("driver", _("Say what need or tension this proposal answers (its driver).")),
@@ -332,6 +394,8 @@ def present(
         raise ServiceError(_("Unknown mode."), field="mode")
     if clarifying_until is not None and clarifying_until <= timezone.now():
         raise ServiceError(_("The window must end in the future."), field="clarifying_until")
+    if proposal.amends is not None:
+        _require_in_force(proposal.amends, status=409)
     proposal.state = State.CLARIFYING
     proposal.mode = mode
     proposal.presented_at = timezone.now()
@@ -347,6 +411,7 @@ def present(
         proposal, actor, "proposal.presented",
         {"mode": mode, "author": proposal.author_id, "author_name": proposal.author.name,
          "is_policy": proposal.is_policy, "amends": proposal.amends_id,
+         "policy_action": proposal.target_action or None,
          "step_ends_at": clarifying_until.isoformat() if clarifying_until else None,
          **_version_payload(version)},
         notify=current_member_ids(proposal.circle),
@@ -617,6 +682,8 @@ def open_consent_round(
                 ),
                 status=409,
             )
+        if proposal.amends is not None:
+            _require_in_force(proposal.amends, status=409)
     else:
         _require_state(proposal, *Proposal.OPEN_STATES)
     if subject == ConsentRound.Subject.HAND_OVER:
@@ -926,13 +993,20 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
         if objection.integrated_in_version is None:
             objection.integrated_in_version = version.number
         objection.save(update_fields=["status", "resolved_at", "integrated_in_version"])
+    action = proposal.target_action
+    target = None
+    if proposal.amends_id is not None:
+        target = Policy.objects.select_for_update().get(pk=proposal.amends_id)
+        # Another proposal may have replaced or retired it since this round opened.
+        _require_in_force(target, status=409)
     policy = None
-    if proposal.is_policy:
-        if proposal.amends is not None:
-            policy = Policy.objects.select_for_update().get(pk=proposal.amends.pk)
-            policy.title = version.title
-        else:
-            policy = Policy(circle=proposal.circle, title=version.title)
+    if action == Action.AMEND and proposal.is_policy:
+        policy = target
+    elif action != Action.RETIRE and proposal.is_policy:
+        # A new policy, or the successor of the one it replaces.
+        policy = Policy(circle=proposal.circle, title=version.title)
+    if policy is not None:
+        policy.title = version.title
         policy.review_on = version.review_on
         policy.save()
     decision = Decision.objects.create(
@@ -943,12 +1017,31 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
     if policy is not None:
         policy.current_decision = decision
         policy.save(update_fields=["current_decision"])
+    ended = target if action in (Action.REPLACE, Action.RETIRE) else None
+    if target is not None and ended is not None:
+        if action == Action.REPLACE:
+            target.superseded_by = policy
+        else:
+            target.retired_at = now
+        target.ended_by = decision
+        target.save(update_fields=["superseded_by", "retired_at", "ended_by"])
     record = build_record(proposal, decision)
     event = _append(
         proposal, actor, "proposal.decided",
-        {"decision": decision.pk, "policy": policy.pk if policy else None, "record": record},
+        {"decision": decision.pk, "policy": policy.pk if policy else None,
+         "policy_action": action or None, "target": target.pk if target else None,
+         "target_title": target.title if target else None, "record": record},
         obj=decision, notify=current_member_ids(proposal.circle),
     )  # fmt: skip
+    if ended is not None:
+        # The policy's own event: what ended it, and what took its place.
+        _append(
+            proposal, actor, "policy.superseded" if action == Action.REPLACE else "policy.retired",
+            {"policy": ended.pk, "title": ended.title, "action": action, "decision": decision.pk,
+             "superseded_by": policy.pk if policy else None,
+             "new_title": policy.title if policy else None},
+            obj=ended,
+        )  # fmt: skip
     decision.record = record
     decision.ledger_hash = event.hash
     decision.ledger_sequence = event.sequence
@@ -958,10 +1051,12 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
     proposal.step_ends_at = None
     proposal.save(update_fields=["state", "closed_at", "step_ends_at"])
     _close_items(proposal, actor)
-    if policy is not None:
-        # A new version of a policy settles any review item that was waiting on it.
-        for item in BacklogItem.objects.open().filter(policy=policy):
-            _close_item(item, actor, BacklogItem.Status.DONE)
+    # A new version of a policy settles any review item that was waiting on it; so does
+    # replacing or retiring it.
+    for settled in (policy, ended):
+        if settled is not None:
+            for item in BacklogItem.objects.open().filter(policy=settled):
+                _close_item(item, actor, BacklogItem.Status.DONE)
     return decision
 
 
@@ -1038,6 +1133,15 @@ def _reopen_after_lazy_objection(
                 policy.review_on = previous.review_on
                 policy.title = previous.version.title
             policy.save()
+    restored = []
+    if decision is not None:
+        # A policy this decision replaced or retired is in force again.
+        for ended in Policy.objects.select_for_update().filter(ended_by=decision):
+            ended.superseded_by = None
+            ended.retired_at = None
+            ended.ended_by = None
+            ended.save(update_fields=["superseded_by", "retired_at", "ended_by"])
+            restored.append(ended.pk)
     proposal.state = State.OBJECTIONS
     proposal.closed_at = None
     proposal.save(update_fields=["state", "closed_at"])
@@ -1049,7 +1153,7 @@ def _reopen_after_lazy_objection(
     _append(
         proposal, user, "proposal.reopened",
         {"decision": decision.pk if decision else None, "objection": objection.pk,
-         "item": item.pk},
+         "item": item.pk, "restored_policies": restored},
         notify=current_member_ids(proposal.circle),
     )  # fmt: skip
 
@@ -1175,6 +1279,12 @@ def build_record(proposal: Proposal, decision: Decision) -> dict[str, Any]:
         "proposal": proposal.pk,
         "circle": proposal.circle_id,
         "author": proposal.author_id,
+        # What the decision does to the policy register: the policy it sets (new, amended, or
+        # the successor of the one it replaces), what it does with the policy it targets, and
+        # which one that is.
+        "policy": decision.policy_id,
+        "policy_action": proposal.target_action or None,
+        "policy_target": proposal.amends_id,
         "version": _version_payload(version),
         "rationale": decision.rationale,
         "review_on": decision.review_on.isoformat() if decision.review_on else None,
@@ -1210,11 +1320,13 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
     answer_times: dict[tuple[int, int], str] = {}
     integrations: dict[int, dict[str, str]] = {}
     author = None
+    target: dict[str, Any] = {}
     decided: dict[str, Any] | None = None
     for event in events:
         p = event.payload
         if event.verb == "proposal.presented":
             author = p["author"]
+            target = {"policy_action": p.get("policy_action"), "policy_target": p.get("amends")}
             versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
         elif event.verb == "proposal.revised":
             versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
@@ -1260,6 +1372,8 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
         "proposal": proposal.pk,
         "circle": event_circle(events),
         "author": author,
+        "policy": decided.get("policy"),
+        **target,
         "version": versions[final_version],
         "rationale": versions[final_version]["driver"],
         "review_on": versions[final_version]["review_on"],
@@ -1276,6 +1390,10 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
             if a["answer"] == ConsentResponse.Answer.CONCERN
         ],
     }
+    if "policy_action" not in record:
+        # Records made before decisions said what they do to the policy register.
+        for key in ("policy", "policy_action", "policy_target"):
+            del rebuilt[key]
     return rebuilt
 
 
@@ -1297,6 +1415,7 @@ def event_circle(events: Any) -> int | None:
 def call_early_review(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
     """Anyone in the circle may call a review before it falls due: it goes to the backlog."""
     _require_member(policy.circle, actor)
+    _require_in_force(policy, status=409)
     reason = _clean(reason)
     if not reason:
         raise ServiceError(_("Say why the policy should be reviewed now."), field="reason")
@@ -1307,6 +1426,7 @@ def call_early_review(*, policy: Policy, actor: User, reason: str) -> BacklogIte
 def withdraw_consent(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
     """Withdrawing consent does not end a policy: it stays in force and a review is called."""
     _require_member(policy.circle, actor)
+    _require_in_force(policy, status=409)
     reason = _clean(reason)
     if not reason:
         raise ServiceError(_("Say why you withdraw your consent."), field="reason")

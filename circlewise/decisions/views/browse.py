@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.contrib.auth.decorators import login_required
@@ -26,8 +27,8 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -253,6 +254,7 @@ class Need:
     """What is needed from the viewer now: one sentence and at most one primary action."""
 
     sentence: str
+    kind: str = ""  # selectors.next_step's kind, the same the API names
     action: str = ""  # the label of the primary action
     href: str = ""  # an anchor on the page (a form), or another page
     post: str = ""  # or a URL to POST to with one button
@@ -336,167 +338,71 @@ def _load_round(round_: ConsentRound) -> dict[str, Any]:
     }
 
 
-def _need_for(ctx: dict[str, Any], user: User) -> Need:
+# The page's label and place for each kind of step (selectors.next_step decides which).
+NEED_LABELS = {
+    "present": (gettext_lazy("Present to the circle"), "#present"),
+    "ask_question": (gettext_lazy("Ask a clarifying question"), "#ask"),
+    "answer_questions": (gettext_lazy("Answer the questions"), "#questions"),
+    "react": (gettext_lazy("Give your reaction"), "#react"),
+    "resolve_amendments": (gettext_lazy("Consider the amendments"), "#amendments"),
+    "revise": (gettext_lazy("Write a new version"), "#revise"),
+    "open_round": (gettext_lazy("Open the consent round"), "#open-round"),
+    "answer_round": (gettext_lazy("Give your answer"), "#answer"),
+}
+OBJECTION_LABELS = {
+    "confirm_objection": gettext_lazy("Check and confirm"),
+    "discuss_objection": gettext_lazy("Open your objection"),
+    "state_back": gettext_lazy("Open the objection"),
+}
+
+
+def situation_for(ctx: dict[str, Any], user: User) -> selectors.Situation:
+    """The facts the page has read, for selectors.next_step."""
     p: Proposal = ctx["proposal"]
-    state = State(p.state)
-    is_author = p.author_id == user.pk
-    if state == State.DRAFT:
-        return Need(
-            _("This is your draft: only you can see it. Present it when it is ready."),
-            _("Present to the circle"),
-            "#present",
+    round_info = ctx["round_info"]
+    late_until = None
+    if p.state == State.DECIDED and ctx["can_answer"] and round_info is not None:
+        late_until = round_info["round"].lazy_until
+    return selectors.situation(
+        p,
+        user.pk,
+        take_part=ctx["can_take_part"],
+        steer=ctx["can_steer"],
+        synthesise=ctx["can_synthesise"],
+        questions=ctx["questions"],
+        reactions=ctx["reactions"],
+        amendments=ctx["amendments"],
+        objections=ctx["objections"],
+        round_id=round_info["round"].pk if round_info else None,
+        round_lazy=bool(round_info and round_info["round"].lazy),
+        waiting_ids=[u.pk for u in round_info["waiting"]] if round_info else (),
+        answered=ctx["my_answer"] is not None,
+        late_until=late_until,
+        decision_id=ctx["decision"].pk if ctx["decision"] is not None else None,
+    )
+
+
+def _need_for(ctx: dict[str, Any], user: User) -> Need:
+    step = selectors.next_step(situation_for(ctx, user))
+    need = Need(step.sentence, kind=step.kind)
+    if step.kind in NEED_LABELS:
+        label, need.href = NEED_LABELS[step.kind]
+        need.action = str(label)
+    elif step.kind == "read_decision":
+        need.action, need.href = _("Read the decision record"), ctx["decision_url"]
+    elif step.kind == "advance":
+        need.post = ctx["urls"]["advance"]
+        need.action = (
+            _("Move on to reactions")
+            if ctx["proposal"].state == State.CLARIFYING
+            else _("Move on to synthesis")
         )
-    if state == State.DECIDED and ctx["can_answer"]:
-        return Need(
-            _(
-                "You were absent when the circle consented. You may still consent or object "
-                "until %(time)s."
-            )
-            % {"time": date_format(timezone.localtime(ctx["round_info"]["round"].lazy_until),
-                                   "j M Y, H:i")},
-            _("Give your answer"),
-            "#answer",
-        )  # fmt: skip
-    if state == State.DECIDED:
-        return Need(
-            _("Decided by consent. The record shows who answered what, and why."),
-            _("Read the decision record"),
-            ctx["decision_url"],
-        )
-    if state in Proposal.EXIT_STATES:
-        return Need(_("The circle consented to end this proposal here: %(state)s.") % {
-            "state": p.get_state_display().lower()})  # fmt: skip
-    if not ctx["can_take_part"]:
-        return Need(
-            _("You can follow this proposal; the members of %(circle)s take part in it.")
-            % {"circle": p.circle.name}
-        )
-    if state == State.CLARIFYING:
-        unanswered = [q for q in ctx["questions"] if not q.passed and not q.answers]
-        if is_author and unanswered:
-            return Need(
-                _("Members asked questions. Answer them so everyone understands the proposal."),
-                _("Answer the questions"),
-                "#questions",
-            )
-        if not ctx["my_question"]:
-            return Need(
-                _("What do you need to know to understand this proposal? Ask, or pass."),
-                _("Ask a clarifying question"),
-                "#ask",
-            )
-        if ctx["can_steer"]:
-            return Need(
-                _("When the questions are answered, move on to quick reactions."),
-                _("Move on to reactions"),
-                post=ctx["urls"]["advance"],
-            )
-        return Need(_("You have taken part. The facilitator moves on to reactions."))
-    if state == State.REACTING:
-        if ctx["my_reaction"] is None:
-            return Need(
-                _("How do you react to this proposal? A sentence or two is enough."),
-                _("Give your reaction"),
-                "#react",
-            )
-        if ctx["can_synthesise"] and ctx["open_amendments"]:
-            return Need(
-                _("Friendly amendments wait for you: take them up or not."),
-                _("Consider the amendments"),
-                "#amendments",
-            )
-        if ctx["can_steer"]:
-            return Need(
-                _("When everyone has reacted, move on to the synthesis."),
-                _("Move on to synthesis"),
-                post=ctx["urls"]["advance"],
-            )
-        return Need(_("You have reacted. The facilitator moves on to the synthesis."))
-    if state == State.SYNTHESIS:
-        if ctx["can_synthesise"] and ctx["open_amendments"]:
-            return Need(
-                _("Friendly amendments wait for you: take them up or not."),
-                _("Consider the amendments"),
-                "#amendments",
-            )
-        if ctx["can_steer"]:
-            return Need(
-                _("Restate the proposal, write a new version if it changed, then ask for consent."),
-                _("Open the consent round"),
-                "#open-round",
-            )
-        if ctx["can_synthesise"]:
-            return Need(_("Write a new version if the proposal changed."), _("Write a new version"),
-                        "#revise")  # fmt: skip
-        return Need(
-            _("The proposal is being synthesised. You may still suggest a friendly amendment.")
-        )
-    if state == State.CONSENT:
-        round_info = ctx["round_info"]
-        waiting_ids = {u.pk for u in round_info["waiting"]} if round_info else set()
-        if user.pk in waiting_ids:
-            return Need(
-                _("Consent or object: can you live with this proposal and try it?"),
-                _("Give your answer"),
-                "#answer",
-            )
-        count = len(waiting_ids)
-        if ctx["can_steer"] and round_info and round_info["round"].lazy and count:
-            return Need(
-                _(
-                    "This round is in a meeting with lazy consent: you may close it; absent "
-                    "members can still object afterwards."
-                ),
-                _("Close the round"),
-                post=ctx["urls"]["round_close"],
-            )
-        if count:
-            return Need(
-                _(
-                    "You have answered. The round closes when everyone has answered; see who "
-                    "has not yet, below."
-                )
-            )
-        return Need(_("Everyone has answered."))
-    # Objection handling
-    standing = [o for o in ctx["objections"] if o.status == Objection.Status.OPEN]
-    mine = [o for o in standing if o.objector_id == user.pk]
-    to_confirm = [o for o in mine if o.stated_back and o.confirmed_at is None]
-    if to_confirm:
-        return Need(
-            _("Your objection was stated back to you. Is that your objection?"),
-            _("Check and confirm"),
-            _with_id(ctx["urls"]["objection_base"], (to_confirm[0].pk)),
-        )
-    if mine:
-        return Need(
-            _(
-                "Your objection is being worked through. Help others understand it in its "
-                "thread; only you can withdraw it."
-            ),
-            _("Open your objection"),
-            _with_id(ctx["urls"]["objection_base"], (mine[0].pk)),
-        )
-    not_stated = [o for o in standing if not o.stated_back]
-    if not_stated:
-        return Need(
-            _("Help understand the objection: ask what the objector fears, then state it back."),
-            _("Open the objection"),
-            _with_id(ctx["urls"]["objection_base"], (not_stated[0].pk)),
-        )
-    if ctx["can_synthesise"] and standing:
-        return Need(
-            _("Amend the proposal to integrate the objections, then ask for consent again."),
-            _("Write a new version"),
-            "#revise",
-        )
-    if ctx["can_steer"] and not standing:
-        return Need(
-            _("The objections are integrated. Ask for consent on the new version."),
-            _("Open the consent round"),
-            "#open-round",
-        )
-    return Need(_("Objections are being worked through. Follow each in its thread."))
+    elif step.kind == "close_round":
+        need.action, need.post = _("Close the round"), ctx["urls"]["round_close"]
+    elif step.kind in OBJECTION_LABELS and step.target is not None:
+        need.action = str(OBJECTION_LABELS[step.kind])
+        need.href = _with_id(ctx["urls"]["objection_base"], step.target)
+    return need
 
 
 ID = 987654321  # a placeholder id: one reverse() per page, replaced for each row
@@ -507,7 +413,6 @@ def _with_id(url: str, pk: int) -> str:
 
 
 def _urls(proposal: Proposal) -> dict[str, str]:
-    from django.urls import reverse
 
     org = proposal.circle.organisation.slug
     pid = proposal.pk
@@ -533,7 +438,6 @@ def proposal_context(
     bound: dict[str, django_forms.Form] | None = None,
     error: str = "",
 ) -> dict[str, Any]:
-    from django.urls import reverse
 
     user = request.user
     assert isinstance(user, User)
@@ -1030,7 +934,15 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
     concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
     measures = [{**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])]
     review_on = record.get("review_on")
+    target_id = record.get("policy_target")
+    target = (
+        Policy.objects.filter(pk=target_id).only("id", "title").first()
+        if target_id is not None
+        else None
+    )
     return {
+        "policy_action": record.get("policy_action") or "",
+        "target": target,
         "organisation": decision.circle.organisation,
         "circle": decision.circle,
         "decision": decision,
@@ -1125,8 +1037,18 @@ def policy_context(
     current = next((d for d in decisions if d.pk == policy.current_decision_id), None)
     forms: dict[str, Any] = {"review": ReasonForm(), "withdraw": ReasonForm()}
     forms.update(bound or {})
+    in_force = policy.is_in_force
+    organisation = policy.circle.organisation
+    can_propose = in_force and permissions.can_propose(user, policy.circle)
+    propose_urls = {}
+    if can_propose:
+        base = reverse("decisions:proposal_create", args=[organisation.slug, policy.circle.slug])
+        propose_urls = {
+            action: f"{base}?{urlencode({'amends': policy.pk, 'action': action})}"
+            for action in Proposal.PolicyAction.values
+        }
     return {
-        "organisation": policy.circle.organisation,
+        "organisation": organisation,
         "circle": policy.circle,
         "policy": decorate_policy(policy, today),
         "current": current,
@@ -1135,7 +1057,19 @@ def policy_context(
             BacklogItem.objects.open().filter(policy=policy).select_related("raised_by")
         ),
         "superseded_by": policy.superseded_by,
-        "can_review": permissions.can_review_policy(user, policy),
+        # The decision that replaced or retired it, and the policies it replaced.
+        "ended_by": (
+            Decision.objects.select_related("version").filter(pk=policy.ended_by_id).first()
+            if policy.ended_by_id is not None
+            else None
+        ),
+        "replaced": list(
+            Policy.objects.filter(superseded_by=policy).select_related("ended_by").order_by("pk")
+        ),
+        "in_force": in_force,
+        "can_review": in_force and permissions.can_review_policy(user, policy),
+        "can_propose": can_propose,
+        "propose_urls": propose_urls,
         "forms": forms,
     }
 

@@ -139,8 +139,10 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
     the_circle = _circle(request, org, circle)
     if not permissions.can_propose(request.user, the_circle):
         raise PermissionDenied
-    form = ProposalForm(request.POST or None, policies=_policies_of(the_circle))
+    policies = _policies_of(the_circle)
+    form = ProposalForm(request.POST or None, policies=policies)
     status = 200
+    target: Policy | None = None
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -151,6 +153,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                     author=_person(request),
                     is_policy=bool(data["is_policy"]),
                     amends=data["amends"],
+                    policy_action=data["policy_action"] if data["amends"] else "",
                     **_draft_fields(form),
                 )
             except ServiceError as error:
@@ -166,13 +169,32 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
         form.initial["review_on"] = add_months(
             timezone.localdate(), services.settings_for(the_circle).default_review_months
         )
+        # From a policy's page: "Propose a change / a replacement / to retire it".
+        target, action = _target_from(request, policies)
+        if target is not None:
+            form.initial.update({"amends": target.pk, "policy_action": action})
+            if action == Proposal.PolicyAction.RETIRE:
+                form.initial["title"] = _("Retire “%(title)s”") % {"title": target.title}
     return render(
         request,
         "decisions/proposal_form.html",
         {"organisation": the_circle.organisation, "circle": the_circle, "form": form,
-         "proposal": None},
+         "proposal": None, "target": target,
+         "target_action": form.initial.get("policy_action", "")},
         status=status,
     )  # fmt: skip
+
+
+def _target_from(request: HttpRequest, policies: Any) -> tuple[Policy | None, str]:
+    """The policy (in force, of this circle) and action named in the address, if any."""
+    try:
+        policy_id = int(request.GET.get("amends", ""))
+    except ValueError:
+        return None, ""
+    action = request.GET.get("action", "")
+    if action not in Proposal.PolicyAction.values:
+        action = Proposal.PolicyAction.AMEND
+    return policies.filter(pk=policy_id).first(), action
 
 
 @login_required
@@ -181,20 +203,25 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
     proposal = _proposal(request, org, proposal_id, need="edit_draft")
     version = proposal.current_version
     initial = {k: getattr(version, k) for k in services.DRAFT_FIELDS}
-    initial.update({"is_policy": proposal.is_policy, "amends": proposal.amends_id})
+    initial.update(
+        {"amends": proposal.amends_id,
+         "policy_action": proposal.target_action or Proposal.PolicyAction.AMEND}
+    )  # fmt: skip
     form = ProposalForm(
         request.POST or None, initial=initial, policies=_policies_of(proposal.circle)
     )
     del form.fields["is_policy"]
-    del form.fields["amends"]
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 services.update_draft(
-                    proposal=proposal, actor=_person(request), **_draft_fields(form)
-                )
+                    proposal=proposal, actor=_person(request), amends=data["amends"],
+                    policy_action=data["policy_action"] if data["amends"] else "",
+                    **_draft_fields(form),
+                )  # fmt: skip
             except ServiceError as error:
                 _show_error(form, error)
                 status = error.status
