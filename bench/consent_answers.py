@@ -27,17 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import run
-from bench.run import ROOT, SECRET, group_cpu_seconds, serving
+from bench.run import ROOT, group_cpu_seconds, serving
 
 
 def configure(database_url: str) -> str:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["CIRCLEWISE_PRODUCTION"] = "1"
-    os.environ["DEBUG"] = "0"
-    os.environ["SECRET_KEY"] = SECRET
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    os.environ["LOG_LEVEL"] = "ERROR"
-    os.environ.pop("CIRCLEWISE_TESTING", None)
+    """The benchmarks' production settings (`run.configure_environment`), without Redis, on a fresh
+    database: a new PostgreSQL database next to the one named, or var/bench/consent.sqlite3."""
     os.environ.pop("REDIS_URL", None)
     if database_url:
         import psycopg
@@ -48,13 +43,14 @@ def configure(database_url: str) -> str:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = f"{base}/{name}"
+        run.configure_environment("consent")
         return "PostgreSQL"
-    path = ROOT / "var" / "bench" / "consent.sqlite3"
+    os.environ.pop("DATABASE_URL", None)
+    run.configure_environment("consent")  # SQLITE_PATH: var/bench/consent.sqlite3
+    path = Path(os.environ["SQLITE_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["SQLITE_PATH"] = str(path)
-    os.environ.pop("DATABASE_URL", None)
     return "SQLite"
 
 

@@ -11,12 +11,13 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from circlewise.accounts.models import User
 from circlewise.core.prepared import Prepared
 
-_user_by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)
+# Read on every signed-in request and every API request: compiled once.
+user_by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)
 
 
 def _get_user(backend: DjangoModelBackend, user_id: Any) -> User | None:
     try:
-        user = _user_by_pk.first(user_id)
+        user = user_by_pk.first(user_id)
     except (TypeError, ValueError):  # a session holding something that is not an id
         return None
     return user if user is not None and backend.user_can_authenticate(user) else None

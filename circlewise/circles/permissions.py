@@ -66,6 +66,11 @@ def org_membership(user: Any, organisation: Organisation) -> OrgMembership | Non
     return cache[organisation.pk]
 
 
+def is_current_member(circle_id: int, user_id: int) -> bool:
+    """Whether this person is a current member of this circle, read afresh (one lookup)."""
+    return _current_circle_membership.first(circle_id, user_id) is not None
+
+
 def is_circle_member(user: Any, circle: Circle) -> bool:
     """Whether the person is a current member of this circle: from the circles already loaded
     for the request, or one lookup by primary keys."""
@@ -76,7 +81,7 @@ def is_circle_member(user: Any, circle: Circle) -> bool:
         return circle.pk in loaded[circle.organisation_id]
     cache: dict[int, bool] = user.__dict__.setdefault("_cw_member_of", {})
     if circle.pk not in cache:
-        cache[circle.pk] = _current_circle_membership.first(circle.pk, user.pk) is not None
+        cache[circle.pk] = is_current_member(circle.pk, user.pk)
     return cache[circle.pk]
 
 

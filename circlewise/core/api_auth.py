@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from circlewise.accounts.backends import user_by_pk
 from circlewise.accounts.models import PersonalAccessToken, User, hash_token
 from circlewise.core.prepared import Prepared, update_row
 
@@ -33,7 +34,6 @@ _token_by_hash = Prepared(
     lambda digest: PersonalAccessToken.objects.filter(token_hash=digest),
     "0" * 64,
 )
-_user_by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)
 
 
 class TokenAuth(HttpBearer):
@@ -42,7 +42,7 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         raw = token.strip()
         found = _token_by_hash.first(hash_token(raw)) if raw else None
-        owner = _user_by_pk.first(found.user_id) if found is not None else None
+        owner = user_by_pk.first(found.user_id) if found is not None else None
         if found is not None and owner is not None:
             found.user = owner
         else:

@@ -82,3 +82,35 @@ def whole_page(
     )
     token = get_token(request).encode()
     return HttpResponse(body.replace(_CSRF_PLACEHOLDER_BYTES, token))
+
+
+def shared_body_page(
+    request: HttpRequest,
+    template: str,
+    organisation: Any,
+    *,
+    name: str,
+    vary: tuple[Any, ...],
+    context: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    """A page whose body (`template#page`) is the same for every viewer with the same `vary`:
+    the body is kept as a shared fragment, the page around it per viewer (`whole_page`), both on
+    the organisation's ledger version. `context` is called only when the body is rendered."""
+    version = cache.organisation_version(organisation)
+
+    def render_body() -> str:
+        return render_to_string(f"{template}#page", context(), request)
+
+    def body() -> str:
+        return cache.fragment(
+            f"{name}:{organisation.pk}", version=version, vary=vary, render=render_body
+        )
+
+    return whole_page(
+        request,
+        template,
+        {"organisation": organisation, "page": body},
+        name=f"{name}-page:{organisation.pk}",
+        version=version,
+        vary=vary,
+    )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
+from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, CircleMembership, Role, RoleAssignment
 from circlewise.circles.services import add_months
 from circlewise.core import ledger
@@ -65,21 +66,9 @@ def current_member_ids(circle: Circle) -> list[int]:
     )
 
 
-_current_membership = Prepared(
-    CircleMembership,
-    lambda circle_id, user_id: (
-        CircleMembership.objects.filter(circle_id=circle_id)
-        .filter(user_id=user_id)
-        .filter(ended_on__isnull=True)
-    ),
-    1,
-    1,
-)
-
-
 def _is_member(circle: Circle, user: User) -> bool:
     """Whether the person is a current member of the circle, read afresh."""
-    return _current_membership.first(circle.pk, user.pk) is not None
+    return circle_permissions.is_current_member(circle.pk, user.pk)
 
 
 def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:

@@ -29,6 +29,7 @@ from circlewise.accounts.models import User
 from circlewise.core import cache, feed
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
+from circlewise.core.pages import shared_body_page
 from circlewise.core.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
 
@@ -188,26 +189,21 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
     mine = permissions.circle_ids_of(user, organisation)
     can_create = permissions.can_create_circle(user, organisation, None)
 
-    def render_page() -> str:
-        context = {"organisation": organisation, "can_create_circle": can_create}
-        context.update(_circle_list_context(user, organisation, mine))
-        return render_to_string("circles/circle_list.html#page", context, request)
+    def context() -> dict[str, Any]:
+        return {
+            "organisation": organisation,
+            "can_create_circle": can_create,
+            **_circle_list_context(user, organisation, mine),
+        }
 
-    version = cache.organisation_version(organisation)
     # "yours" marks the viewer's circles, which also decide the private circles listed.
-    vary = (tuple(sorted(mine)), can_create)
-
-    def page() -> str:
-        name = f"circle-list:{organisation.pk}"
-        return cache.fragment(name, version=version, vary=vary, render=render_page)
-
-    return _whole_page(
+    return shared_body_page(
         request,
         "circles/circle_list.html",
-        {"organisation": organisation, "page": page},
-        name=f"circle-list-page:{organisation.pk}",
-        version=version,
-        vary=vary,
+        organisation,
+        name="circle-list",
+        vary=(tuple(sorted(mine)), can_create),
+        context=context,
     )
 
 
@@ -251,24 +247,13 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
     user = request.user
 
-    def render_page() -> str:
-        context = {"organisation": organisation, **_chart_context(user, organisation)}
-        return render_to_string("circles/org_chart.html#page", context, request)
-
-    version = cache.organisation_version(organisation)
-    vary = (permissions.seen_private_ids(user, organisation),)
-
-    def page() -> str:
-        name = f"org-chart:{organisation.pk}"
-        return cache.fragment(name, version=version, vary=vary, render=render_page)
-
-    return _whole_page(
+    return shared_body_page(
         request,
         "circles/org_chart.html",
-        {"organisation": organisation, "page": page},
-        name=f"org-chart-page:{organisation.pk}",
-        version=version,
-        vary=vary,
+        organisation,
+        name="org-chart",
+        vary=(permissions.seen_private_ids(user, organisation),),
+        context=lambda: {"organisation": organisation, **_chart_context(user, organisation)},
     )
 
 
@@ -332,36 +317,28 @@ def terms(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
     user = request.user
 
-    def render_page() -> str:
+    def context() -> dict[str, Any]:
         today = timezone.localdate()
         visible = {c.pk for c in selectors.visible_circles(user, organisation)}
         due = _Links(organisation).add_to(
             selectors.attention_assignments(organisation, visible, today)
         )
-        context = {
+        return {
             "organisation": organisation,
             "today": today,
             "groups": _attention_groups(due, today),
             "vacant": selectors.vacant_circle_roles(organisation, visible),
             "warning_days": settings.TERM_WARNING_DAYS,
         }
-        return render_to_string("circles/terms.html#page", context, request)
 
-    version = cache.organisation_version(organisation)
     # Today's date, in the viewer's time zone, is part of every fragment's key.
-    vary = (permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS)
-
-    def page() -> str:
-        name = f"terms:{organisation.pk}"
-        return cache.fragment(name, version=version, vary=vary, render=render_page)
-
-    return _whole_page(
+    return shared_body_page(
         request,
         "circles/terms.html",
-        {"organisation": organisation, "page": page},
-        name=f"terms-page:{organisation.pk}",
-        version=version,
-        vary=vary,
+        organisation,
+        name="terms",
+        vary=(permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS),
+        context=context,
     )
 
 

@@ -38,7 +38,7 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
-from circlewise.core.pages import whole_page
+from circlewise.core.pages import shared_body_page, whole_page
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -964,30 +964,17 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
 def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     """Every policy the viewer may see, by circle and status."""
     organisation = _organisation(request, org)
-    user = request.user
-    version = cache.organisation_version(organisation)
     # What differs between viewers: the private circles they see (theirs), and the filters.
-    seen_private = circle_permissions.seen_private_ids(user, organisation)
+    seen_private = circle_permissions.seen_private_ids(request.user, organisation)
     circle_slug = request.GET.get("circle", "")
     status = request.GET.get("status", "")
-
-    def render_page() -> str:
-        context = _register_context(organisation, seen_private, circle_slug, status)
-        return render_to_string("decisions/policy_register.html#page", context, request)
-
-    vary = (seen_private, circle_slug, status)
-
-    def page() -> str:
-        name = f"policy-register:{organisation.pk}"
-        return cache.fragment(name, version=version, vary=vary, render=render_page)
-
-    return whole_page(
+    return shared_body_page(
         request,
         "decisions/policy_register.html",
-        {"organisation": organisation, "page": page},
-        name=f"policy-register-page:{organisation.pk}",
-        version=version,
-        vary=vary,
+        organisation,
+        name="policy-register",
+        vary=(seen_private, circle_slug, status),
+        context=lambda: _register_context(organisation, seen_private, circle_slug, status),
     )
 
 
