@@ -1,14 +1,20 @@
-"""Load benchmarks: a generated organisation, the production server, wrk on loopback.
+"""Load benchmarks: a generated organisation, the production server, h2load on loopback.
 
     python -m bench.run --size quick          # `make bench-quick`: under 5 minutes
     python -m bench.run --size full           # `make bench`: 5,000 people, 1,000,000 events
     python -m bench.run --size quick --servers granian-wsgi,granian-asgi   # compare servers
 
-Every page is measured with the same load (wrk -t2 -c32 by default, on the same cores as the
-server, as on a small host) after a short warm-up, beside a bare Django view under the same server:
+Every page is measured with the same load (32 connections from 2 client threads by default, on the
+same cores as the server, as on a small host) after a short warm-up, beside a bare Django view under the same server:
 that view is the ceiling, and each page's throughput is reported as a share of it. One line per
 page, `NAME: R req/s, p50 A ms, p99 B ms, S% of ceiling`; p95 and error counts go to the details
 table and to bench/results/.
+
+The load comes from h2load (Debian's nghttp2-client) in HTTP/1.1 mode, which logs every request:
+the percentiles are computed here from all of them, and the slowest connection's share of the
+requests shows whether the server starves some connections. `--client wrk` uses wrk instead; its
+latency figures are checked against Little's law, because under this load wrk has reported mean
+latencies that 32 connections could not have had (docs/performance.md).
 
 The database is SQLite at var/bench/<size>.sqlite3, generated on the first run and reused after;
 with DATABASE_URL set, that PostgreSQL database is used instead (it must be empty or hold an
@@ -20,13 +26,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -62,7 +71,7 @@ DEFAULT_SERVER = "granian-wsgi"
 # Seconds of load for the whole quick run (warm-ups included), so that `make bench-quick` stays
 # under five minutes with generation, migration and server start-up.
 QUICK_BUDGET_SECONDS = 210
-# `--priority -10` runs the server and wrk at a higher priority (root only), so that other work on
+# `--priority -10` runs the server and the client at a higher priority (root only), so that other work on
 # a shared machine disturbs the figures less. Linux shares the CPU between sessions first
 # (autogroups) and only then by nice value, so the priority is set on each one's autogroup.
 PRIORITY: list[str] = []
@@ -96,6 +105,14 @@ class Result:
     skipped: str = ""
     share: float = 0.0
     cpu_ms: float = 0.0  # server CPU per request: steady even when other work shares the cores
+    max: float = 0.0
+    # Requests per second of the slowest and of the average connection: a server that starves
+    # some connections shows a slowest connection far below the average.
+    conn_min_rps: float = 0.0
+    conn_mean_rps: float = 0.0
+    # Little's law: with one request in flight per connection, mean latency x throughput cannot
+    # exceed the number of connections. Above 1.05, the client's latencies are not to be trusted.
+    busy: float = 0.0
 
 
 def log(message: str) -> None:
@@ -353,7 +370,85 @@ def wrk(
         raise SystemExit(f"wrk failed ({process.returncode}): {' '.join(command)}")
     line = next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))
     data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
-    return data
+    return {
+        "requests": data["requests"],
+        "seconds": data["duration_us"] / 1e6,
+        "bytes": data["bytes"],
+        "errors": data["errors"],
+        "mean": data["mean"] / 1000,
+        "max": data["max"] / 1000,
+        **{k: data[k] / 1000 for k in ("p50", "p90", "p95", "p99")},
+    }
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of an ordered list."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+H2LOAD_RPS = re.compile(r"^req/s\s*:\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)", re.MULTILINE)
+H2LOAD_REQUESTS = re.compile(
+    r"^requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+    r"(\d+) errored, (\d+) timeout",
+    re.MULTILINE,
+)
+H2LOAD_STATUS = re.compile(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", re.M)
+H2LOAD_TRAFFIC = re.compile(r"^traffic: .*?\((\d+)\) total", re.MULTILINE)
+
+
+def h2load(
+    port: int, page: Page, headers: dict[str, str], args: argparse.Namespace, seconds: int
+) -> dict[str, Any]:
+    """One h2load run over HTTP/1.1 after its own warm-up on the same connections; latencies
+    from its per-request log."""
+    with tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".log") as log_file:
+        command = [
+            "h2load", "--h1", f"-t{args.threads}", f"-c{args.connections}", f"-D{seconds}",
+            f"--log-file={log_file.name}",
+        ]  # fmt: skip
+        if args.warmup:
+            command.append(f"--warm-up-time={args.warmup}")
+        for key, value in headers.items():
+            command += ["-H", f"{key}: {value}"]
+        command.append(f"http://127.0.0.1:{port}{page.path}")
+        process = subprocess.Popen(
+            PRIORITY + command, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        boost(process.pid)
+        out, _ = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"h2load failed ({process.returncode}): {' '.join(command)}\n{out}")
+        latencies = sorted(
+            int(row.split("\t")[2]) / 1000 for row in Path(log_file.name).read_text().splitlines()
+        )
+    counts = H2LOAD_REQUESTS.search(out)
+    status = H2LOAD_STATUS.search(out)
+    rps = H2LOAD_RPS.search(out)
+    traffic = H2LOAD_TRAFFIC.search(out)
+    if not (counts and status and rps and traffic):
+        raise SystemExit(f"could not read h2load's summary:\n{out}")
+    done = int(counts[2])
+    return {
+        "requests": done,
+        "seconds": float(seconds),
+        "bytes": int(traffic[1]),
+        "errors": {
+            "failed": int(counts[4]),
+            "errored": int(counts[5]),
+            "timeout": int(counts[6]),
+            "status": int(status[3]) + int(status[4]) + int(status[2]),
+        },
+        "mean": sum(latencies) / len(latencies) if latencies else 0.0,
+        "max": latencies[-1] if latencies else 0.0,
+        "conn_min_rps": float(rps[1]),
+        "conn_mean_rps": float(rps[3]),
+        **{f"p{n}": percentile(latencies, n / 100) for n in (50, 90, 95, 99)},
+    }
+
+
+CLIENTS = {"h2load": h2load, "wrk": wrk}
 
 
 def measure(
@@ -366,23 +461,45 @@ def measure(
         result.skipped = f"HTTP {status}"
         log(f"   {page.name}: {page.path} answers HTTP {status}: not measured")
         return result
-    if args.warmup:
-        wrk(port, page, headers, args, args.warmup)
+    client = CLIENTS[args.client]
     cpu_before = group_cpu_seconds(pgid)
-    data = wrk(port, page, headers, args, args.duration)
-    result.cpu_ms = 1000 * (group_cpu_seconds(pgid) - cpu_before) / max(1, data["requests"])
-    seconds = data["duration_us"] / 1e6
-    result.rps = data["requests"] / seconds
-    result.p50, result.p90, result.p95, result.p99 = (
-        data[k] / 1000 for k in ("p50", "p90", "p95", "p99")
-    )
-    result.mean = data["mean"] / 1000
-    result.bytes_per_response = data["bytes"] / max(1, data["requests"])
+    if args.client == "wrk":
+        if args.warmup:
+            wrk(port, page, headers, args, args.warmup)
+        cpu_before = group_cpu_seconds(pgid)
+    data = client(port, page, headers, args, args.duration)
+    requests = max(1, data["requests"])
+    if args.client == "h2load":
+        # h2load's warm-up runs inside the same process: count the server's CPU for the
+        # measured part only by scaling the whole run's CPU to the measured requests' share.
+        cpu_seconds = group_cpu_seconds(pgid) - cpu_before
+        total = args.duration + args.warmup
+        result.cpu_ms = 1000 * cpu_seconds * (args.duration / total) / requests
+    else:
+        result.cpu_ms = 1000 * (group_cpu_seconds(pgid) - cpu_before) / requests
+    result.rps = data["requests"] / data["seconds"]
+    result.p50, result.p90, result.p95, result.p99 = (data[k] for k in ("p50", "p90", "p95", "p99"))
+    result.mean, result.max = data["mean"], data["max"]
+    result.conn_min_rps = data.get("conn_min_rps", 0.0)
+    result.conn_mean_rps = data.get("conn_mean_rps", 0.0)
+    result.busy = result.mean / 1000 * result.rps / args.connections
+    result.bytes_per_response = data["bytes"] / requests
     result.errors = {k: v for k, v in data["errors"].items() if v}
+    slowest = (
+        f", slowest connection {result.conn_min_rps:.0f} req/s (mean {result.conn_mean_rps:.0f})"
+        if result.conn_mean_rps
+        else ""
+    )
     log(
         f"   {page.name}: {result.rps:.0f} req/s, p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms, "
-        f"p99 {result.p99:.1f} ms, {result.cpu_ms:.2f} ms CPU, {len(body)} bytes"
+        f"p99 {result.p99:.1f} ms, max {result.max:.0f} ms, {result.cpu_ms:.2f} ms CPU, "
+        f"{len(body)} bytes{slowest}"
         + (f", ERRORS {result.errors}" if result.errors else "")
+        + (
+            f", INCONSISTENT: mean latency x throughput is {result.busy:.2f} x the connections"
+            if result.busy > 1.05
+            else ""
+        )
     )
     return result
 
@@ -406,7 +523,11 @@ def machine() -> dict[str, Any]:
                 break
     from django.db import connection
 
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    versions = {}
+    for tool, flag in (("h2load", "--version"), ("wrk", "-v")):
+        if shutil.which(tool):
+            done = subprocess.run([tool, flag], capture_output=True, text=True, check=False)
+            versions[tool] = (done.stdout or done.stderr).split("\n")[0].strip()
     return {
         "cpus": os.cpu_count(),
         "cpu": cpu,
@@ -414,7 +535,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "database": connection.vendor
         + (f" {connection.Database.sqlite_version}" if connection.vendor == "sqlite" else ""),
-        "wrk": (wrk_version.stdout or wrk_version.stderr).split("\n")[0].strip(),
+        **versions,
     }
 
 
@@ -435,24 +556,27 @@ def main() -> None:
     parser.add_argument(
         "--warmup", type=int, help="seconds of warm-up per page (quick: 2, full: 5)"
     )
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument(
+        "--client", choices=sorted(CLIENTS), default="h2load", help="the load generator"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="client threads")
+    parser.add_argument("--connections", type=int, default=32, help="client connections")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="server processes")
     parser.add_argument(
         "--blocking-threads", type=int, default=1, help="granian WSGI threads per worker"
     )
     parser.add_argument(
-        "--priority", type=int, default=0, help="nice value for the server and wrk (e.g. -5)"
+        "--priority", type=int, default=0, help="nice value for the server and the client (e.g. -5)"
     )
     args = parser.parse_args()
     if args.priority:
         PRIORITY[:] = ["nice", "-n", str(args.priority)]
     if args.warmup is None:
         args.warmup = 5 if args.size == "full" else 2
-    if shutil.which("wrk") is None:
+    if shutil.which(args.client) is None:
+        package = {"h2load": "nghttp2-client", "wrk": "wrk"}[args.client]
         raise SystemExit(
-            "wrk is not installed. On Debian or Ubuntu: apt-get install -y wrk "
-            "(https://github.com/wg/wrk for other systems)."
+            f"{args.client} is not installed. On Debian or Ubuntu: apt-get install -y {package}"
         )
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     for server in servers:
@@ -499,7 +623,10 @@ def main() -> None:
         "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
         "size": meta["size"],
         "organisation": {k: v for k, v in meta.items() if k != "size"},
-        "load": f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (after {args.warmup}s warm-up)",
+        "load": (
+            f"{args.client} -t{args.threads} -c{args.connections}, {args.duration} s"
+            f" (after {args.warmup} s of warm-up)"
+        ),
         "workers": args.workers,
         "priority": args.priority,
         "session_engine_override": os.environ.get("SESSION_ENGINE", ""),
@@ -510,7 +637,9 @@ def main() -> None:
             {
                 "server": r.server, "page": r.page.name, "path": r.page.path, "rps": round(r.rps, 1),
                 "p50_ms": round(r.p50, 2), "p90_ms": round(r.p90, 2), "p95_ms": round(r.p95, 2),
-                "p99_ms": round(r.p99, 2), "mean_ms": round(r.mean, 2), "share": round(r.share, 1),
+                "p99_ms": round(r.p99, 2), "mean_ms": round(r.mean, 2), "max_ms": round(r.max, 2),
+                "share": round(r.share, 1), "busy": round(r.busy, 3),
+                "connection_min_rps": r.conn_min_rps, "connection_mean_rps": r.conn_mean_rps,
                 "cpu_ms": round(r.cpu_ms, 3),
                 "bytes": round(r.bytes_per_response), "errors": r.errors, "skipped": r.skipped,
             }
@@ -522,8 +651,8 @@ def main() -> None:
 
     log(f"\nDetails ({record['load']}; {info['cpus']} CPUs, {info['cpu']}; {info['database']}):")
     log(
-        f"  {'server':<14} {'page':<30} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU/req':>8}"
-        "  errors"
+        f"  {'server':<14} {'page':<30} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}"
+        f" {'CPU/req':>8} {'slowest conn':>12}  errors"
     )
     for r in results:
         if r.skipped:
@@ -531,7 +660,9 @@ def main() -> None:
             continue
         log(
             f"  {r.server:<14} {r.page.name:<30} {r.rps:7.0f} {r.p50:7.1f} {r.p95:7.1f} {r.p99:7.1f}"
-            f" {r.cpu_ms:6.2f}ms  {sum(r.errors.values()) or ''}"
+            f" {r.max:7.0f} {r.cpu_ms:6.2f}ms"
+            f" {(f'{100 * r.conn_min_rps / r.conn_mean_rps:.0f}%' if r.conn_mean_rps else '-'):>12}"
+            f"  {sum(r.errors.values()) or ''}"
         )
     load = os.getloadavg()[0]
     if load > (info["cpus"] or 2) * 1.5:

@@ -11,11 +11,11 @@ from typing import Any
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from circlewise.core import cache, context_processors
+from circlewise.core.csrf import get_token
 
 WHOLE_PAGE_TIMEOUT = 10 * 60
 

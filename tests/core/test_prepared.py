@@ -247,3 +247,26 @@ def test_insert_row_stores_what_save_would() -> None:
     member = insert_row(OrgMembership(organisation=org, user=f.make_user("Ida Insert")))
     saved = OrgMembership.objects.get(pk=member.pk)
     assert saved.started_at is not None and saved.is_admin is False
+
+
+def test_a_session_decoded_once_is_a_fresh_copy_each_time() -> None:
+    """The decoded data is remembered per signed text; every load gets its own dictionary, and
+    a saved change is read back (its signed text is new)."""
+    session = SessionStore()
+    session["basket"] = ["apples"]
+    session.save()
+    first = SessionStore(session.session_key)
+    first["basket"].append("pears")  # changed in place, not saved
+    assert SessionStore(session.session_key)["basket"] == ["apples"]
+    first.modified = True
+    first.save()
+    assert SessionStore(session.session_key)["basket"] == ["apples", "pears"]
+
+
+def test_a_session_with_a_bad_signature_is_empty() -> None:
+    session = SessionStore()
+    session["colour"] = "green"
+    session.save()
+    row = Session.objects.get(session_key=session.session_key)
+    Session.objects.filter(pk=row.pk).update(session_data=row.session_data[:-3] + "AAA")
+    assert SessionStore(session.session_key).get("colour") is None
