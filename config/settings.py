@@ -115,7 +115,7 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "circlewise.core.sqlite",
             "NAME": SQLITE_PATH,
             "CONN_MAX_AGE": None,
             "OPTIONS": {
