@@ -367,3 +367,16 @@ def test_the_policy_page_does_not_grow_with_its_history(
 
 
 POLICY_BUDGET = 10  # 8 measured, whatever the length of its history
+
+
+@pytest.mark.parametrize(
+    ("action", "ticked"), [("amend", True), ("replace", True), ("retire", False)]
+)
+def test_the_policy_box_shows_what_will_be_saved(client, kitchen, action, ticked):
+    """Retiring a policy sets no rule of its own: its form opens with the box unticked."""
+    k = kitchen
+    policy = _policy(k)
+    client.force_login(k.author)
+    create = reverse("decisions:proposal_create", args=["willow", k.circle.slug])
+    response = client.get(f"{create}?amends={policy.pk}&action={action}")
+    assert response.context["form"]["is_policy"].value() is ticked

@@ -175,6 +175,8 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
             form.initial.update({"amends": target.pk, "policy_action": action})
             if action == Proposal.PolicyAction.RETIRE:
                 form.initial["title"] = _("Retire “%(title)s”") % {"title": target.title}
+                # Retiring sets no rule of its own: the box shows what will be saved.
+                form.initial["is_policy"] = False
     return render(
         request,
         "decisions/proposal_form.html",
