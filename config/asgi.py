@@ -22,3 +22,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from circlewise.core.memory import keep_long_lived_out_of_collections  # noqa: E402
+
+keep_long_lived_out_of_collections()
