@@ -28,6 +28,7 @@ def test_the_objects_alive_at_start_are_frozen(unfrozen: None) -> None:
     assert gc.get_freeze_count() == frozen  # a collection leaves them be
 
 
+@pytest.mark.django_db  # Django's own receivers of request_finished close old connections
 def test_the_process_freezes_again_after_serving_requests(
     unfrozen: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
