@@ -39,6 +39,8 @@ def test_the_process_freezes_again_after_serving_requests(
     warmed = [[n] for n in range(1000)]  # a cache filled by the first requests
     request_finished.send(sender=None)
     request_finished.send(sender=None)
-    assert gc.get_freeze_count() == at_start
+    # Not frozen yet (the count can only fall, as frozen objects are freed).
+    before = gc.get_freeze_count()
+    assert before < at_start + len(warmed)
     request_finished.send(sender=None)
-    assert gc.get_freeze_count() >= at_start + len(warmed)
+    assert gc.get_freeze_count() - before >= len(warmed)
