@@ -346,6 +346,22 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
         return int(error.code), error.read()
 
 
+def run_client(command: list[str], port: int, page: Page, headers: dict[str, str]) -> str:
+    """Run a load generator on `page` with `headers` (at the benchmark's priority); its output."""
+    command = [*command]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{page.path}")
+    process = subprocess.Popen(
+        PRIORITY + command, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    boost(process.pid)
+    out, _ = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"{command[0]} failed ({process.returncode}): {' '.join(command)}\n{out}")
+    return out
+
+
 def wrk(
     port: int, page: Page, headers: dict[str, str], args: argparse.Namespace, seconds: int
 ) -> dict[str, Any]:
@@ -358,16 +374,7 @@ def wrk(
         "10s",
     ]
     command += ["-s", str(LUA)]
-    for key, value in headers.items():
-        command += ["-H", f"{key}: {value}"]
-    command.append(f"http://127.0.0.1:{port}{page.path}")
-    process = subprocess.Popen(
-        PRIORITY + command, stdout=subprocess.PIPE, text=True, start_new_session=True
-    )
-    boost(process.pid)
-    out, _ = process.communicate()
-    if process.returncode:
-        raise SystemExit(f"wrk failed ({process.returncode}): {' '.join(command)}")
+    out = run_client(command, port, page, headers)
     line = next(line for line in out.splitlines() if line.startswith("BENCH-JSON "))
     data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
     return {
@@ -410,16 +417,7 @@ def h2load(
         ]  # fmt: skip
         if args.warmup:
             command.append(f"--warm-up-time={args.warmup}")
-        for key, value in headers.items():
-            command += ["-H", f"{key}: {value}"]
-        command.append(f"http://127.0.0.1:{port}{page.path}")
-        process = subprocess.Popen(
-            PRIORITY + command, stdout=subprocess.PIPE, text=True, start_new_session=True
-        )
-        boost(process.pid)
-        out, _ = process.communicate()
-        if process.returncode:
-            raise SystemExit(f"h2load failed ({process.returncode}): {' '.join(command)}\n{out}")
+        out = run_client(command, port, page, headers)
         latencies = sorted(
             int(row.split("\t")[2]) / 1000 for row in Path(log_file.name).read_text().splitlines()
         )
@@ -462,11 +460,9 @@ def measure(
         log(f"   {page.name}: {page.path} answers HTTP {status}: not measured")
         return result
     client = CLIENTS[args.client]
+    if args.client == "wrk" and args.warmup:  # h2load warms up within its own run
+        wrk(port, page, headers, args, args.warmup)
     cpu_before = group_cpu_seconds(pgid)
-    if args.client == "wrk":
-        if args.warmup:
-            wrk(port, page, headers, args, args.warmup)
-        cpu_before = group_cpu_seconds(pgid)
     data = client(port, page, headers, args, args.duration)
     requests = max(1, data["requests"])
     if args.client == "h2load":
