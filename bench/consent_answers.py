@@ -5,7 +5,10 @@
 
 Each member answers once with their own write token; every tenth member sends the same answer a
 second time, as a double submission would. Afterwards the database is compared with what the
-server acknowledged. Prints one line:
+server acknowledged. Before the measured round, the server is warmed as in the page benchmarks:
+other people (`--warmup`, 64 by default, in a circle of their own) answer in another round, so
+that each server process has loaded the code the answers run before the clock starts. Prints
+one line:
 
     consent answers DB: N answers/s, lost L, duplicated D
 
@@ -54,9 +57,13 @@ def configure(database_url: str) -> str:
     return "SQLite"
 
 
-def prepare(members: int) -> tuple[int, list[tuple[int, str]]]:
-    """An organisation with one circle of `members` people, each with a write token, and a
-    proposal whose consent round is open. Returns the round id and (user id, token) pairs."""
+Round = tuple[int, list[tuple[int, str]]]
+
+
+def prepare(members: int, warmup: int) -> tuple[Round, Round]:
+    """An organisation with a circle of `members` people, each with a write token, and a proposal
+    whose consent round is open; and a second circle of `warmup` other people with a round of its
+    own. Returns each round's id with its members' (user id, token) pairs, the measured first."""
     import django
 
     sys.path.insert(0, str(ROOT))
@@ -75,40 +82,46 @@ def prepare(members: int) -> tuple[int, list[tuple[int, str]]]:
     password = make_password("bench")
     people = User.objects.bulk_create(
         User(email=f"member{i}@bench.example", name=f"Member {i}", password=password)
-        for i in range(members)
+        for i in range(members + warmup)
     )
     founder = people[0]
     org = circle_services.create_organisation(name="Bench Co-op", slug="bench", founder=founder)
-    circle = circle_services.create_circle(
-        organisation=org, actor=founder, name="Everyone", aim="Decide together."
-    )
     OrgMembership.objects.bulk_create(OrgMembership(organisation=org, user=p) for p in people[1:])
     today = timezone.localdate()
-    CircleMembership.objects.bulk_create(
-        CircleMembership(circle=circle, user=p, started_on=today) for p in people
-    )
-    RoleAssignment.objects.create(
-        role=circle.roles.get(kind=Role.Kind.FACILITATOR), holder=founder,
-        term_start=today, term_end=today.replace(year=today.year + 1),
-    )  # fmt: skip
-    tokens: list[tuple[int, str]] = []
-    rows = []
-    for person in people:
-        raw = PersonalAccessToken.generate()
-        rows.append(
-            PersonalAccessToken(
-                user=person, name="bench", scope="write", token_hash=hash_token(raw), hint=raw[:8]
-            )
+
+    def open_round(name: str, group: list[User]) -> Round:
+        circle = circle_services.create_circle(
+            organisation=org, actor=founder, name=name, aim="Decide together."
         )
-        tokens.append((person.pk, raw))
-    PersonalAccessToken.objects.bulk_create(rows)
-    proposal = services.create_proposal(
-        circle=circle, author=founder, title="Bench", driver="Measure.", text="Answer quickly."
-    )
-    services.present(proposal=proposal, actor=founder)
-    round_ = services.open_consent_round(proposal=proposal, actor=founder)
+        CircleMembership.objects.bulk_create(
+            CircleMembership(circle=circle, user=p, started_on=today) for p in group
+        )
+        RoleAssignment.objects.create(
+            role=circle.roles.get(kind=Role.Kind.FACILITATOR), holder=group[0],
+            term_start=today, term_end=today.replace(year=today.year + 1),
+        )  # fmt: skip
+        tokens: list[tuple[int, str]] = []
+        rows = []
+        for person in group:
+            raw = PersonalAccessToken.generate()
+            rows.append(
+                PersonalAccessToken(
+                    user=person, name="bench", scope="write", token_hash=hash_token(raw),
+                    hint=raw[:8],
+                )
+            )  # fmt: skip
+            tokens.append((person.pk, raw))
+        PersonalAccessToken.objects.bulk_create(rows)
+        proposal = services.create_proposal(
+            circle=circle, author=group[0], title="Bench", driver="Measure.", text="Answer quickly."
+        )
+        services.present(proposal=proposal, actor=group[0])
+        return services.open_consent_round(proposal=proposal, actor=group[0]).pk, tokens
+
+    measured = open_round("Everyone", people[:members])
+    warming = open_round("Warm-up", [*people[members:], founder])
     connection.close()
-    return round_.pk, tokens
+    return measured, warming
 
 
 def hammer(port: int, round_id: int, tokens: list[tuple[int, str]], clients: int) -> dict[str, Any]:
@@ -179,6 +192,9 @@ def main() -> None:
     )
     parser.add_argument("--members", type=int, default=320)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--warmup", type=int, default=64, help="people answering another round before the clock"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=1, help="threads per server process")
     parser.add_argument(
@@ -189,8 +205,10 @@ def main() -> None:
         run.PRIORITY[:] = ["nice", "-n", str(args.priority)]
         run.boost(os.getpid())
     name = configure(os.environ.get("DATABASE_URL", ""))
-    round_id, tokens = prepare(args.members)
+    (round_id, tokens), (warm_round, warm_tokens) = prepare(args.members, args.warmup)
     with serving("granian-wsgi", workers=args.workers, threads=args.threads) as (port, pgid):
+        if args.warmup:
+            hammer(port, warm_round, warm_tokens[: args.warmup], args.clients)
         cpu_before = group_cpu_seconds(pgid)
         client_before = time.process_time()
         outcome = hammer(port, round_id, tokens, args.clients)

@@ -297,7 +297,8 @@ class _Process:
             lambda: {"proposal": p.pk, "round": r.pk, "version": r.version_number, "user": user,
                      "user_name": self.names[user], "answer": answer, "reason": reason,
                      "objection": objection.pk if objection else None, "late": False},
-            [(resp, "created_at")] + ([(objection, "created_at")] if objection else []),
+            [(resp, "created_at"), (next(e for e in r.entries if e.user_id == user), "answered_at")]
+            + ([(objection, "created_at")] if objection else []),
             notify=[p.author_id, *p.facilitators] if objection else [],
         )  # fmt: skip
         if len(r.answers) == len(r.entries):

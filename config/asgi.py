@@ -23,6 +23,6 @@ application = ProtocolTypeRouter(
     }
 )
 
-from circlewise.core.memory import keep_long_lived_out_of_collections  # noqa: E402
+from circlewise.core.startup import ready_to_serve  # noqa: E402
 
-keep_long_lived_out_of_collections()
+ready_to_serve()

@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
 
-from circlewise.core.memory import keep_long_lived_out_of_collections  # noqa: E402
+from circlewise.core.startup import ready_to_serve  # noqa: E402
 
-keep_long_lived_out_of_collections()
+ready_to_serve()

@@ -8,7 +8,8 @@ benchmarks. `gc.freeze()` moves the objects alive at that moment out of the coll
 later collections walk only what was made since. It is done when the process has loaded the
 application and again once it has served some requests (its caches then warm), each time just
 after a full collection, so that no garbage is frozen. Only the server entry points call this
-(config/wsgi.py, config/asgi.py): tests and management commands collect as usual.
+(config/wsgi.py, config/asgi.py, through circlewise.core.startup): tests and management commands
+collect as usual.
 """
 
 from __future__ import annotations

@@ -216,15 +216,18 @@ def update_row(model: type[Model], pk: Any, **values: Any) -> int:
         return int(cursor.rowcount)
 
 
-def insert_row[M: Model](instance: M) -> M:
+def insert_row[M: Model](instance: M, *, unless_conflict: bool = False) -> M | None:
     """Insert a new instance as `save()` would (field defaults and `auto_now_add` included), in
     one statement that returns its primary key, without building a query. No signals are sent
-    (Circlewise connects none). For hot paths; `Model.objects.create()` everywhere else."""
+    (Circlewise connects none). For hot paths; `Model.objects.create()` everywhere else.
+
+    With `unless_conflict`, a row that would break a unique constraint is not inserted (`ON
+    CONFLICT DO NOTHING`) and None is returned: the caller learns it without an error, and so
+    without the savepoint an error inside a transaction would need."""
     model = type(instance)
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_columns_from_insert:  # pragma: no cover
-        instance.save(force_insert=True)
-        return instance
+        raise NotImplementedError("insert_row needs INSERT ... RETURNING")
     quote = connection.ops.quote_name
     primary_key = model._meta.pk
     assert primary_key is not None
@@ -237,11 +240,15 @@ def insert_row[M: Model](instance: M) -> M:
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(str(f.column)) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(primary_key.column))}"
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"{'ON CONFLICT DO NOTHING ' if unless_conflict else ''}"
+        f"RETURNING {quote(str(primary_key.column))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    if row is None:
+        return None
     instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias

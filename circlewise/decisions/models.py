@@ -296,9 +296,21 @@ class RosterEntry(models.Model):
     required = models.BooleanField(default=True)
     left_circle_at = models.DateTimeField(null=True, blank=True)
     absent = models.BooleanField(default=False)
+    # Set with the answer, in its transaction: the entries still waited for are then found through
+    # the partial index below, without walking past everyone who has answered.
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="one_roster_entry")]
+        indexes = [
+            models.Index(
+                fields=["round"],
+                condition=models.Q(
+                    required=True, left_circle_at__isnull=True, answered_at__isnull=True
+                ),
+                name="roster_waiting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.round_id}"

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from circlewise.circles.services import add_months
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
 from circlewise.core.models import LedgerEvent
-from circlewise.core.prepared import Prepared, PreparedRows, insert_row
+from circlewise.core.prepared import Prepared, PreparedRows, insert_row, update_row
 
 from .models import (
     BacklogItem,
@@ -766,9 +766,11 @@ def _unanswered(round_: ConsentRound, circle_id: int | None = None) -> Any:
     still_member = CircleMembership.objects.current().filter(
         circle_id=circle_id, user_id=OuterRef("user_id")
     )
-    return round_.roster.filter(required=True, left_circle_at__isnull=True).filter(
-        ~Exists(answered), Exists(still_member)
-    )
+    # `answered_at` (set with each answer) lets the partial index "roster_waiting" skip those who
+    # have answered; the answers themselves stay the reference.
+    return round_.roster.filter(
+        required=True, left_circle_at__isnull=True, answered_at__isnull=True
+    ).filter(~Exists(answered), Exists(still_member))
 
 
 # Asked after every answer, under the lock: compiled once (the samples are ids no row has).
@@ -864,18 +866,21 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         raise ServiceError(
             _("You have left the circle, so your answer is no longer asked."), status=403
         )
-    # The answer keeps the ledger's time, so that the ledger alone reproduces the record.
+    # The answer keeps the ledger's time, so that the ledger alone reproduces the record. One
+    # answer per member per round: the unique constraint decides (a second answer inserts nothing).
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            response = insert_row(
-                ConsentResponse(
-                    round=round_, user=user, answer=answer, reason=reason,
-                    after_round_closed=late, created_at=now,
-                )
-            )  # fmt: skip
-    except IntegrityError as exc:
-        raise ServiceError(_("You have already answered in this round."), status=409) from exc
+    response = None
+    if entry.answered_at is None:
+        response = insert_row(
+            ConsentResponse(
+                round=round_, user=user, answer=answer, reason=reason,
+                after_round_closed=late, created_at=now,
+            ),
+            unless_conflict=True,
+        )  # fmt: skip
+    if response is None:
+        raise ServiceError(_("You have already answered in this round."), status=409)
+    update_row(RosterEntry, entry.pk, answered_at=now)
     objection = None
     if answer == ConsentResponse.Answer.OBJECTION:
         objection = Objection.objects.create(

@@ -166,6 +166,39 @@ def test_one_answer_per_member_per_round(kitchen):
     assert ConsentResponse.objects.filter(round=round_, user=k.author).count() == 1
 
 
+def test_the_answer_is_marked_on_the_roster_and_the_answers_stay_the_reference(kitchen):
+    k = kitchen
+    round_ = _to_consent(k, _draft(k))
+    response = services.respond(round_=round_, user=k.author, answer=CONSENT)
+    entry = round_.roster.get(user=k.author)
+    assert entry.answered_at == response.created_at
+    assert k.author.pk not in services.waiting_for(round_)
+    # without the mark (as in rows written before it existed), the answer still counts once
+    round_.roster.filter(user=k.author).update(answered_at=None)
+    events = LedgerEvent.objects.count()
+    with pytest.raises(ServiceError, match="already answered"):
+        services.respond(round_=round_, user=k.author, answer=CONSENT)
+    assert ConsentResponse.objects.filter(round=round_, user=k.author).count() == 1
+    assert LedgerEvent.objects.count() == events
+    assert k.author.pk not in services.waiting_for(round_)
+
+
+def test_the_migration_marks_earlier_answers_on_the_roster(kitchen):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("circlewise.decisions.migrations.0003_roster_answered_at")
+    k = kitchen
+    round_ = _to_consent(k, _draft(k))
+    response = services.respond(round_=round_, user=k.author, answer=CONSENT)
+    round_.roster.update(answered_at=None)
+    migration.mark_answered(apps, None)
+    marked = dict(round_.roster.values_list("user_id", "answered_at"))
+    assert marked.pop(k.author.pk) == response.created_at
+    assert set(marked.values()) == {None}
+
+
 def test_the_roster_is_fixed_when_the_round_opens(kitchen, world):
     k = kitchen
     round_ = _to_consent(k, _draft(k))
