@@ -243,4 +243,7 @@ def nav_changed_on_commit(user_ids: Iterable[int]) -> None:
     what another request cached in between, from before the change, is never read again."""
     ids = list(user_ids)
     nav_changed(ids)
-    transaction.on_commit(lambda: nav_changed(ids))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: nav_changed(ids))
+    # Outside a transaction (notifications are delivered once their event has committed) the
+    # change is already visible to everyone: once is enough.

@@ -41,6 +41,29 @@ def test_adding_a_member_notifies_them_and_not_the_actor(
     assert Notification.objects.filter(recipient=world.admin).count() == admin_before
 
 
+def test_delivery_reaches_active_people_once(world: World) -> None:
+    # given an event, and among its recipients someone whose account is closed
+    from circlewise.core.models import LedgerEvent
+    from circlewise.notifications.services import deliver
+
+    event = LedgerEvent.objects.order_by("-pk").first()
+    assert event is not None
+    closed = f.join(world.org, name="Closed Account")
+    closed.is_active = False
+    closed.save(update_fields=["is_active"])
+    Notification.objects.filter(event=event).delete()
+    # when it is delivered, and delivered again with a repeated recipient
+    first = deliver(event_id=event.pk, recipient_ids=[world.member.pk, closed.pk, world.admin.pk])
+    again = deliver(event_id=event.pk, recipient_ids=[world.member.pk, world.member.pk])
+    # then the active people have it once, the closed account not at all
+    assert first == 2
+    assert again == 0
+    assert sorted(
+        Notification.objects.filter(event=event).values_list("recipient_id", flat=True)
+    ) == sorted([world.member.pk, world.admin.pk])
+    assert deliver(event_id=event.pk, recipient_ids=[]) == 0
+
+
 def test_notifications_wait_for_the_commit(
     world: World, django_capture_on_commit_callbacks: Capture
 ) -> None:
