@@ -119,6 +119,8 @@ def prepare(members: int, warmup: int) -> tuple[Round, Round]:
         return services.open_consent_round(proposal=proposal, actor=group[0]).pk, tokens
 
     measured = open_round("Everyone", people[:members])
+    # The founder is the warm-up circle's last member and never answers there (main() sends only
+    # the first `warmup` tokens), so the warm-up round stays open and never makes a decision.
     warming = open_round("Warm-up", [*people[members:], founder])
     connection.close()
     return measured, warming

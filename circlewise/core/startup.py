@@ -18,28 +18,23 @@ from django.utils import translation
 from circlewise.core.memory import keep_long_lived_out_of_collections
 
 
-def _compile_patterns(resolver: URLResolver) -> int:
-    """Compile every pattern's regular expression under `resolver`; returns how many."""
-    count = 0
+def _compile_patterns(resolver: URLResolver) -> None:
+    """Compile every pattern's regular expression under `resolver`."""
     for entry in resolver.url_patterns:
         entry.pattern.regex  # noqa: B018 - the descriptor compiles and keeps it
-        count += 1
         if isinstance(entry, URLResolver):
-            count += _compile_patterns(entry)
-    return count
+            _compile_patterns(entry)
 
 
-def warm_up() -> int:
+def warm_up() -> None:
     """Import every view and the API, compile every URL pattern, build the reverse lookup (used
-    by every page's links) and load each language's translations. Returns the number of URL
-    patterns compiled."""
+    by every page's links) and load each language's translations."""
     resolver = get_resolver()
-    compiled = _compile_patterns(resolver)
+    _compile_patterns(resolver)
     resolver.reverse_dict  # noqa: B018 - builds the names-to-patterns lookup once
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Circlewise")
-    return compiled
 
 
 def ready_to_serve() -> None:
