@@ -15,7 +15,7 @@ VENV := .venv/bin
 MANAGE := $(VENV)/python manage.py
 
 .PHONY: help demo serve test test-pg lint format typecheck check-deploy check-migrations \
-	worker worker-check bench bench-quick messages clean
+	worker worker-check bench bench-quick soak soak-quick messages clean
 
 help:
 	@echo "make demo              install, migrate, load the demo organisation, serve http://$(HOST):$(PORT)"
@@ -27,7 +27,8 @@ help:
 	@echo "make check-deploy      Django's deployment checks under production settings"
 	@echo "make check-migrations  fail if a model change has no migration"
 	@echo "make worker            the background task worker"
-	@echo "make bench             load benchmarks (bench-quick: a smaller run)"
+	@echo "make bench             load benchmarks, then the memory soak (bench-quick: a smaller run)"
+	@echo "make soak              one worker serving new content for 5 minutes: its memory (soak-quick: 1 minute)"
 	@echo "make messages          extract translatable strings into locale/"
 	@echo "make clean             remove .venv, .tools and var/ (the demo database too)"
 
@@ -83,6 +84,13 @@ worker-check: .venv/.synced
 
 bench: .venv/.synced
 	$(VENV)/python -m bench.run --size full
+	$(VENV)/python -m bench.soak
+
+soak: .venv/.synced
+	$(VENV)/python -m bench.soak
+
+soak-quick: .venv/.synced
+	$(VENV)/python -m bench.soak --quick
 
 bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick

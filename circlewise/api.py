@@ -21,6 +21,7 @@ from circlewise.circles.api import router as circles_router
 from circlewise.core.api import router as ledger_router
 from circlewise.core.api_auth import api_auth
 from circlewise.core.errors import ServiceError
+from circlewise.core.inputs import ApiParser, BadInput
 from circlewise.decisions.api import router as decisions_router
 from circlewise.notifications.api import router as notifications_router
 
@@ -35,6 +36,9 @@ api = NinjaAPI(
         "header on changes. Lists are paginated with `?page=` and `?page_size=`."
     ),
     auth=api_auth,
+    # JSON bodies and query strings held to circlewise.core.inputs' rules (no NUL, no lone
+    # surrogate, numbers in the database's range): refused with 422 and the field.
+    parser=ApiParser(),
     # The docs page serves Swagger UI from Django's static files (ninja is an installed app),
     # never from a CDN, so it works under the site's Content-Security-Policy.
     docs=Swagger(settings={"persistAuthorization": False}),
@@ -84,8 +88,23 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     return response
 
 
+def _bad_input(request: HttpRequest, exc: BadInput) -> HttpResponse:
+    errors = [{"field": exc.field or "body", "message": exc.text}]
+    summary = f"{errors[0]['field']}: {exc.text}"
+    return _json(
+        request, 422, _("Check the request: %(errors)s") % {"errors": summary}, errors=errors
+    )
+
+
+@api.exception_handler(BadInput)
+def bad_input(request: HttpRequest, exc: BadInput) -> HttpResponse:
+    return _bad_input(request, exc)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BadInput):  # ninja wraps what the parser raised
+        return _bad_input(request, exc.__cause__)
     message = exc.message
     if message.startswith("Cannot parse request body"):  # ninja's own, in English
         message = _("The request body is not valid JSON.")

@@ -39,7 +39,9 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach the site at, for links in emails (circlewise.core.links). Unset, links
+# use the address of the request that sent the email; production should set it.
+SITE_URL = os.environ.get("SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "circlewise.core.inputs.InputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,10 +152,14 @@ if REDIS_URL:
         }
     }
 else:
+    # Bounded by the bytes it holds (pages per viewer are 40-150 kB each), not only by count.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
+            "BACKEND": "circlewise.core.cache_backend.BoundedLocMemCache",
+            "OPTIONS": {
+                "MAX_ENTRIES": 1_000_000,
+                "MAX_BYTES": int(float(os.environ.get("CACHE_MAX_MB", "64")) * 1024 * 1024),
+            },
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("circlewise.core.urls")),
 ]
 
+handler400 = "circlewise.core.views.bad_request"
 handler404 = "circlewise.core.views.not_found"

@@ -63,6 +63,8 @@ def world(db: None) -> World:
     care = f.make_circle(org, "Care", parent=general, visibility="private")
     f.add(garden, circle_member, facilitator, removed, deactivated)
     f.add(care, circle_member)
+    # The admin formed Care as its first member, then left it: Care is hidden from the admin.
+    services.end_membership(circle=care, user=admin, actor=admin)
     f.give_role(garden, "facilitator", facilitator)
     services.remove_org_member(organisation=org, user=removed, actor=admin)
     deactivated.is_active = False

@@ -47,9 +47,14 @@ def join(org: Organisation, user: User | None = None, **kwargs: object) -> User:
 def make_circle(
     org: Organisation, name: str = "Garden", *, parent: Circle | None = None, **kwargs: object
 ) -> Circle:
+    """A circle formed by the organisation's admin; a private one with the admin as its first
+    member, as the service requires (end that membership to leave the admin outside it)."""
+    admin = admin_of(org)
+    if kwargs.get("visibility") == Circle.Visibility.PRIVATE:
+        kwargs.setdefault("members", [admin])
     return services.create_circle(
         organisation=org,
-        actor=admin_of(org),
+        actor=admin,
         name=name,
         aim=f"{name} does its work.",
         parent=parent,

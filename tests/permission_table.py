@@ -186,7 +186,9 @@ PAGES: tuple[Route, ...] = (
     page("circles:circle_create", "new_circle", GET=STEWARD_ANYWHERE, POST=STEWARD_ANYWHERE),
     page("circles:terms", "org", GET=ORG_MEMBER),
     page("circles:org_feed", "org", GET=ORG_MEMBER),
+    page("circles:feed_export", "org", GET=ORG_MEMBER, note="the events the reader sees"),
     page("circles:ledger", "org", GET=ORG_ADMIN),
+    page("circles:ledger_export", "org", GET=ORG_ADMIN, note="the whole chain, some sealed"),
     # One circle
     page("circles:circle_detail", "circle", GET=CIRCLE_VISIBLE),
     page("circles:circle_feed", "circle", GET=CIRCLE_VISIBLE),
@@ -201,6 +203,7 @@ PAGES: tuple[Route, ...] = (
     page("circles:assignment_end", "assignment", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
     # Infrastructure
     page("ping", "none", GET=PUBLIC, note="liveness probe"),
+    page("ledger_verifier", "none", GET=PUBLIC, note="the standalone export check: code only"),
     # The API's own pages
     page("api:api-root", "none", GET=NOBODY, note="django-ninja's root: always 404"),
     page("api:openapi-json", "none", GET=PUBLIC),
@@ -251,6 +254,8 @@ API: tuple[Route, ...] = (
     api(GET_, f"{V1}/circles/{{circle_id}}/feed", "circle", CIRCLE_VISIBLE),
     api(GET_, f"{V1}/organisations/{{slug}}/ledger", "org", ORG_ADMIN),
     api(POST_, f"{V1}/organisations/{{slug}}/ledger/verify", "org", ORG_ADMIN),
+    api(GET_, f"{V1}/organisations/{{slug}}/ledger/export", "org", ORG_ADMIN),
+    api(GET_, f"{V1}/organisations/{{slug}}/feed/export", "org", ORG_MEMBER),
     # Notifications (circlewise/notifications/api.py)
     api(GET_, f"{V1}/notifications", "none", AUTHENTICATED),
     api(POST_, f"{V1}/notifications/{{notification_id}}/read", "notification", OWNER),

@@ -91,8 +91,8 @@ class CircleFacts:
 
 
 # The world's circles, and the two this test adds (Seedlings inside Garden; Hub in Elsewhere).
-# The organisation admin created every circle but joined none: creating a circle does not make
-# its creator a member, so Care (private) is hidden from the admin too.
+# The organisation admin created every circle and is in none of them: Care (private) was formed
+# with the admin as its first member, who then left it, so Care is hidden from the admin too.
 CIRCLES = {
     "general": CircleFacts("willow", None, False, frozenset(), frozenset()),
     "garden": CircleFacts(
@@ -510,7 +510,7 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
             consent.respond(round_=closing, user=user, answer="consent")
         closing.refresh_from_db()
         if closing.is_open:
-            consent.close_round(round_=closing, actor=steerer)
+            consent.close_round(round_=closing, actor=steerer, reason="Time is up.")
         decision = Decision.objects.get(proposal=decided)
         item = consent.add_backlog_item(circle=circle, actor=author, topic="Something to explore")
         org = CIRCLES[name].org
@@ -678,9 +678,11 @@ MARKERS = {"Secretcare": {"circle_member"}, "Farawayhub": {"outsider"}}
 
 
 def _leaked(response: Any, persona: str) -> list[str]:
-    if response.streaming or response.status_code >= 300:
+    if response.status_code >= 300:
         return []
-    content = response.content.decode("utf-8", "replace")
+    # Downloads are streamed (the ledger's exports): read them too.
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    content = body.decode("utf-8", "replace")
     return [m for m, seers in MARKERS.items() if persona not in seers and m in content]
 
 

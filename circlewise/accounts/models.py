@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
+from circlewise.core import fields
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -38,8 +40,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with an email address; shown by chosen name and pronouns."""
 
     email = models.EmailField(_("email address"), unique=True)
-    name = models.CharField(_("name"), max_length=150, help_text=_("The name people call you by."))
-    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    name = fields.CharField(_("name"), max_length=150, help_text=_("The name people call you by."))
+    pronouns = fields.CharField(_("pronouns"), max_length=40, blank=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
     )
@@ -96,7 +98,7 @@ class PersonalAccessToken(models.Model):
     PREFIX = "cw_"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
-    name = models.CharField(_("name"), max_length=100)
+    name = fields.CharField(_("name"), max_length=100)
     scope = models.CharField(_("access"), max_length=8, choices=Scope.choices, default=Scope.READ)
     token_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=12)

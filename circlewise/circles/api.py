@@ -22,6 +22,7 @@ from circlewise.accounts.models import User
 from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
+from circlewise.core.links import absolute_url
 
 from . import permissions, services
 from .models import (
@@ -227,7 +228,7 @@ def create_invitation(
         actor=user,
         make_admin=payload.make_admin,
     )
-    accept_url = request.build_absolute_uri(reverse("accept_invitation", kwargs={"token": raw}))
+    accept_url = absolute_url(reverse("accept_invitation", kwargs={"token": raw}), request)
     body = {**InvitationOut.from_orm(invitation).model_dump(), "accept_url": accept_url}
     return Status(201, body)
 
@@ -291,12 +292,21 @@ def create_circle(request: HttpRequest, slug: str, payload: CircleCreateIn) -> S
     parent = _parent_for(user, payload.parent_id)
     if not permissions.can_create_circle(user, organisation, parent):
         raise PermissionDenied
-    circle = services.create_circle(
-        organisation=organisation,
-        actor=user,
-        parent=parent,
-        **payload.model_dump(exclude={"parent_id"}),
-    )
+    # As on the page, the person forming the circle is its first member unless they say otherwise.
+    member_ids = [user.pk] if payload.member_ids is None else payload.member_ids
+    members = [_person_in(user, organisation, pk, field="member_ids") for pk in member_ids]
+    try:
+        circle = services.create_circle(
+            organisation=organisation,
+            actor=user,
+            parent=parent,
+            members=members,
+            **payload.model_dump(exclude={"parent_id", "member_ids"}),
+        )
+    except ServiceError as error:
+        if error.field != "members":
+            raise
+        raise ServiceError(error.text, field="member_ids", status=error.status) from None
     return Status(201, _circle_detail(user, circle))
 
 

@@ -95,7 +95,7 @@ def load() -> Organisation:
     ) -> Circle:
         return services.create_circle(
             organisation=org,
-            actor=ada,
+            actor=kw.pop("actor", ada),  # type: ignore[arg-type]
             name=name,
             aim=aim,
             domain=domain,
@@ -152,6 +152,9 @@ def load() -> Organisation:
         Circle.Kind.DEPARTMENT,
         general,
         visibility=Circle.Visibility.PRIVATE,
+        # Private: formed by Ben, its first member; Ada, the other admin, is not in it.
+        actor=_person("ben"),
+        members=[_person("ben")],
     )
     solar = circle(
         "Solar Roof Project",
@@ -175,6 +178,8 @@ def load() -> Organisation:
     }
     for c, locals_ in members.items():
         for local in locals_:
+            if c.memberships.current().filter(user=_person(local)).exists():
+                continue  # a first member, who joined as the circle was formed
             services.add_member(
                 circle=c, user=_person(local), actor=ada, started_on=today - days(400)
             )

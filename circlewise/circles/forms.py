@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from circlewise.accounts.models import User
+from circlewise.core.inputs import TEXT_LIMIT
 
 from .models import Circle
 
@@ -23,6 +24,13 @@ TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 class PersonChoiceField(forms.ModelChoiceField[User]):
     """A person by chosen name, with pronouns where they gave them."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField[User]):
+    """People by chosen name, with pronouns where they gave them."""
 
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name
@@ -49,18 +57,21 @@ class OrganisationForm(forms.Form):
         label=_("Vision"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("The world the organisation wants to see. Markdown is allowed."),
     )
     mission = forms.CharField(
         label=_("Mission"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What the organisation does to get there. Markdown is allowed."),
     )
     values = forms.CharField(
         label=_("Values"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("How people here want to work together. Markdown is allowed."),
     )
 
@@ -89,12 +100,14 @@ class CircleForm(SubmissionForm):
         label=_("Aim"),
         error_messages={"required": _("A circle needs an aim: what it does.")},
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What this circle does, in a sentence or two."),
     )
     domain = forms.CharField(
         label=_("Domain"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What this circle decides on its own: its policies, work and budget."),
     )
     kind = forms.ChoiceField(
@@ -117,6 +130,7 @@ class CircleForm(SubmissionForm):
         label=_("Mandate"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("For a helping circle: what it was set up to do."),
     )
     ends_on = forms.DateField(
@@ -131,15 +145,35 @@ class CircleForm(SubmissionForm):
         initial=Circle.Visibility.OPEN,
         widget=forms.RadioSelect,
     )
+    members = PeopleChoiceField(
+        label=_("First members"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose members of the organisation from the list.")},
+        help_text=_(
+            "They join the circle as it is formed. A private circle is seen only by its members, "
+            "so keep yourself among them."
+        ),
+    )
 
     def __init__(
         self,
         *args: Any,
         parents: Any = None,
         parent_required: bool = False,
+        people: Any = None,
         **kwargs: Any,
     ) -> None:
+        """`people` offers the first members (forming a circle); without it the form has no
+        members field (editing one)."""
         super().__init__(*args, **kwargs)
+        members_field = self.fields["members"]
+        assert isinstance(members_field, forms.ModelMultipleChoiceField)
+        if people is None:
+            del self.fields["members"]
+        else:
+            members_field.queryset = people
         parent_field = self.fields["parent"]
         assert isinstance(parent_field, forms.ModelChoiceField)
         if parents is not None:
@@ -180,18 +214,21 @@ class RoleForm(SubmissionForm):
         label=_("Aim"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What this role is for."),
     )
     domain = forms.CharField(
         label=_("Domain"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What the person in this role decides on their own."),
     )
     responsibilities = forms.CharField(
         label=_("Responsibilities"),
         required=False,
         widget=TEXTAREA,
+        max_length=TEXT_LIMIT,
         help_text=_("What the person in this role does. Markdown is allowed."),
     )
     default_term_months = forms.IntegerField(

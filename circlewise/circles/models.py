@@ -11,16 +11,18 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from circlewise.core import fields
+
 if TYPE_CHECKING:
     from circlewise.accounts.models import User
 
 
 class Organisation(models.Model):
-    name = models.CharField(_("name"), max_length=120)
+    name = fields.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    vision = models.TextField(_("vision"), blank=True)
-    mission = models.TextField(_("mission"), blank=True)
-    values = models.TextField(_("values"), blank=True)
+    vision = fields.TextField(_("vision"), blank=True)
+    mission = fields.TextField(_("mission"), blank=True)
+    values = fields.TextField(_("values"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # The head of the ledger chain, kept beside the organisation so appends lock one row.
     ledger_sequence = models.PositiveBigIntegerField(default=0)
@@ -143,14 +145,14 @@ class Circle(models.Model):
         related_name="children",
         verbose_name=_("parent circle"),
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = fields.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DEPARTMENT)
-    aim = models.TextField(_("aim"), help_text=_("What this circle does."))
-    domain = models.TextField(
+    aim = fields.TextField(_("aim"), help_text=_("What this circle does."))
+    domain = fields.TextField(
         _("domain"), blank=True, help_text=_("What this circle decides. Markdown is allowed.")
     )
-    mandate = models.TextField(
+    mandate = fields.TextField(
         _("mandate"), blank=True, help_text=_("For a helping circle: what it was set up to do.")
     )
     ends_on = models.DateField(
@@ -234,10 +236,10 @@ class Role(models.Model):
 
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="roles")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.CUSTOM)
-    name = models.CharField(_("name"), max_length=120)
-    aim = models.TextField(_("aim"), blank=True)
-    domain = models.TextField(_("domain"), blank=True)
-    responsibilities = models.TextField(_("responsibilities"), blank=True)
+    name = fields.CharField(_("name"), max_length=120)
+    aim = fields.TextField(_("aim"), blank=True)
+    domain = fields.TextField(_("domain"), blank=True)
+    responsibilities = fields.TextField(_("responsibilities"), blank=True)
     default_term_months = models.PositiveSmallIntegerField(_("default term (months)"), default=12)
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)

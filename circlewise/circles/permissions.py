@@ -7,7 +7,10 @@ other organisations stay invisible.
 
 from __future__ import annotations
 
-from typing import Any
+import operator
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -152,10 +155,26 @@ def can_verify_ledger(user: Any, organisation: Organisation) -> bool:
 # Circles -----------------------------------------------------------------------------------
 
 
+def _sees(circle: Circle, in_organisation: bool, in_circle: Callable[[], bool]) -> bool:
+    """The visibility rule (see "Which circles a person sees" below)."""
+    return in_organisation and (not circle.is_private or in_circle())
+
+
 def can_view_circle(user: Any, circle: Circle) -> bool:
-    if not can_view_organisation(user, circle.organisation):
+    return _sees(
+        circle,
+        can_view_organisation(user, circle.organisation),
+        lambda: is_circle_member(user, circle),
+    )
+
+
+def can_view_circle_now(user: Any, circle: Circle) -> bool:
+    """can_view_circle read afresh, not from what a request has loaded: for services, which
+    decide inside their own transaction."""
+    if not _is_person(user):
         return False
-    return not circle.is_private or is_circle_member(user, circle)
+    in_organisation = _current_org_membership.first(circle.organisation_id, user.pk) is not None
+    return _sees(circle, in_organisation, lambda: is_current_member(circle.pk, user.pk))
 
 
 def can_edit_circle(user: Any, circle: Circle) -> bool:
@@ -267,6 +286,54 @@ def private_circle_ids(organisation: Organisation) -> frozenset[int]:
             ).values_list("pk", flat=True)
         ),
     )
+
+
+# Which circles a person sees ----------------------------------------------------------------
+#
+# One rule: a current member of the organisation sees its open circles, and the private circles
+# they are a current member of. can_view_circle applies it to one circle; hidden_circle_ids to
+# every circle of the organisation (archived ones too), for lists, feeds and counts;
+# `Circle.objects.visible_to` is the same rule as a query. Every list of circles or roles, and
+# every mention of a circle on something the person may see (a parent, a sub-circle, where a
+# topic was raised from, where a proposal may go), goes through one of them. Where someone must
+# know that there is more (an admin removing a person who is also in private circles), they are
+# told how many, never which.
+
+
+def hidden_circle_ids(user: Any, organisation: Organisation) -> frozenset[int]:
+    """The circles of an organisation (archived too) that this member of it may not see: the
+    private ones they are not in."""
+    return frozenset(private_circle_ids(organisation) - circle_ids_of(user, organisation))
+
+
+def visible_only[T](
+    user: Any,
+    organisation: Organisation,
+    items: Iterable[T],
+    circle_id: Callable[[T], int] | None = None,
+) -> list[T]:
+    """The items of this list (circles, or with `circle_id`, what belongs to a circle: roles,
+    terms, memberships) in circles the person may see, in the list's order."""
+    if circle_id is None:
+        # Circles themselves: the rule on each, from the rows already loaded.
+        in_organisation = can_view_organisation(user, organisation)
+        mine = circle_ids_of(user, organisation)
+        return [
+            item
+            for item in items
+            if _sees(
+                cast(Circle, item),
+                in_organisation,
+                partial(operator.contains, mine, cast(Circle, item).pk),
+            )
+        ]
+    hidden = hidden_circle_ids(user, organisation)
+    return [item for item in items if circle_id(item) not in hidden]
+
+
+def shown_circle(user: Any, circle: Circle | None) -> Circle | None:
+    """The circle, if the person may see it: for a mention of a circle on something they see."""
+    return circle if circle is not None and can_view_circle(user, circle) else None
 
 
 def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:

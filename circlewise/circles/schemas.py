@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
+from circlewise.core.inputs import Text
+
 from .models import Circle, Organisation, Role, RoleAssignment
 from .permissions import can_admin_organisation
 
@@ -59,9 +61,9 @@ class OrganisationOut(Schema):
 
 class OrganisationPatchIn(PatchIn):
     name: str | None = Field(None, min_length=1, max_length=120)
-    vision: str | None = None
-    mission: str | None = None
-    values: str | None = None
+    vision: Text | None = None
+    mission: Text | None = None
+    values: Text | None = None
 
 
 class OrgMemberOut(Schema):
@@ -117,24 +119,29 @@ class CircleOut(Schema):
 
 class CircleCreateIn(Schema):
     name: str = Field(..., min_length=1, max_length=120)
-    aim: str = Field(..., min_length=1, description="What the circle does.")
+    aim: Text = Field(..., min_length=1, description="What the circle does.")
     kind: CircleKind = "department"
     parent_id: int | None = None
-    domain: str = Field("", description="What the circle decides. Markdown is allowed.")
-    mandate: str = Field("", description="For a helping circle: what it was set up to do.")
+    domain: Text = Field("", description="What the circle decides. Markdown is allowed.")
+    mandate: Text = Field("", description="For a helping circle: what it was set up to do.")
     ends_on: dt.date | None = Field(None, description="For a helping circle: when it ends.")
     visibility: CircleVisibility = "open"
     slug: str = Field("", max_length=60, description="Made from the name when left out.")
+    member_ids: list[int] | None = Field(
+        None,
+        description="Its first members (people of the organisation), who join as it is formed; "
+        "you alone when left out. A private circle must count you among them.",
+    )
 
 
 class CirclePatchIn(PatchIn):
     nullable = frozenset({"ends_on", "parent_id"})
 
     name: str | None = Field(None, min_length=1, max_length=120)
-    aim: str | None = Field(None, min_length=1)
-    domain: str | None = None
+    aim: Text | None = Field(None, min_length=1)
+    domain: Text | None = None
     kind: CircleKind | None = None
-    mandate: str | None = None
+    mandate: Text | None = None
     ends_on: dt.date | None = None
     visibility: CircleVisibility | None = None
     parent_id: int | None = Field(None, description="null moves the circle to the top.")
@@ -256,17 +263,17 @@ class CircleDetailOut(CircleOut):
 
 class RoleCreateIn(Schema):
     name: str = Field(..., min_length=1, max_length=120)
-    aim: str = ""
-    domain: str = ""
-    responsibilities: str = ""
+    aim: Text = ""
+    domain: Text = ""
+    responsibilities: Text = ""
     default_term_months: int = Field(12, ge=1, le=60)
 
 
 class RolePatchIn(PatchIn):
     name: str | None = Field(None, min_length=1, max_length=120)
-    aim: str | None = None
-    domain: str | None = None
-    responsibilities: str | None = None
+    aim: Text | None = None
+    domain: Text | None = None
+    responsibilities: Text | None = None
     default_term_months: int | None = Field(None, ge=1, le=60)
 
 

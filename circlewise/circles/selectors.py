@@ -15,28 +15,23 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from .models import Circle, CircleMembership, Organisation, Role, RoleAssignment, TermStatus
-from .permissions import circle_ids_of
+from .permissions import hidden_circle_ids, visible_only
 
 LINK_KINDS = (Role.Kind.LEADER, Role.Kind.DELEGATE)
 
 
 def visible_circles(user: Any, organisation: Organisation) -> list[Circle]:
     """Active circles of the organisation the person may see, by name: one query."""
-    mine = circle_ids_of(user, organisation)
     circles = Circle.objects.filter(organisation=organisation, archived_at__isnull=True).only(
         "id", "organisation_id", "parent_id", "name", "slug", "kind", "aim", "visibility",
         "ends_on", "archived_at",
     )  # fmt: skip
-    return [c for c in circles if not c.is_private or c.pk in mine]
+    return visible_only(user, organisation, circles)
 
 
 def hidden_private_ids(user: Any, organisation: Organisation) -> set[int]:
     """Private circles (archived too) the person is not in: their events stay hidden."""
-    mine = circle_ids_of(user, organisation)
-    private = Circle.objects.filter(
-        organisation=organisation, visibility=Circle.Visibility.PRIVATE
-    ).values_list("id", flat=True)
-    return {pk for pk in private if pk not in mine}
+    return set(hidden_circle_ids(user, organisation))
 
 
 def link_holders(organisation: Organisation) -> dict[int, dict[str, str]]:
@@ -160,11 +155,17 @@ def circle_roles(circle: Circle) -> list[Role]:
 
 
 def link_warnings(
-    circle: Circle, roles: list[Role] | None = None, parent_member_ids: set[int] | None = None
+    circle: Circle,
+    roles: list[Role] | None = None,
+    parent_member_ids: set[int] | None = None,
+    *,
+    parent_visible: bool = True,
 ) -> list[str]:
     """What is wrong with the circle's double link, in words. Read-only.
 
-    `roles` may come from circle_roles() (saves a query); `parent_member_ids` likewise.
+    `roles` may come from circle_roles() (saves a query); `parent_member_ids` likewise. For a
+    reader who may not see the parent circle (a private one), who is in it is not told: as the
+    API does, only the leader and the delegate being one person is.
     """
     if roles is None:
         roles = circle_roles(circle)
@@ -192,7 +193,7 @@ def link_warnings(
                 % {"name": person.name}
             )
     linkers = {p.pk: p for p in [*leaders, *delegates]}
-    if linkers and circle.parent is not None:
+    if linkers and circle.parent is not None and parent_visible:
         if parent_member_ids is None:
             parent_member_ids = set(
                 CircleMembership.objects.current()

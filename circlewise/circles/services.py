@@ -17,6 +17,7 @@ from circlewise.accounts.models import User, hash_token
 from circlewise.core import cache, ledger
 from circlewise.core.errors import ServiceError
 
+from . import permissions
 from .models import (
     Circle,
     CircleMembership,
@@ -347,10 +348,27 @@ def create_circle(
     ends_on: dt.date | None = None,
     visibility: str = Circle.Visibility.OPEN,
     slug: str = "",
+    members: Iterable[User] = (),
 ) -> Circle:
+    """Form a circle with its four circle roles and its first `members`, who join it through
+    add_member. A private circle is seen by its members alone, so whoever forms one is among
+    them: otherwise nobody who could look after it would see it."""
     _validate_circle_fields(name=name, aim=aim, kind=kind, ends_on=ends_on)
     if visibility not in Circle.Visibility.values:
         raise ServiceError(_("Unknown visibility."), field="visibility")
+    first_members = list({m.pk: m for m in members}.values())
+    if (
+        visibility == Circle.Visibility.PRIVATE
+        and actor is not None
+        and actor.pk not in {m.pk for m in first_members}
+    ):
+        raise ServiceError(
+            _(
+                "A private circle is seen only by its members: keep yourself among its first "
+                "members, or you could not see it or add anyone to it."
+            ),
+            field="members",
+        )
     _check_parent(None, parent, organisation)
     taken = Circle.objects.filter(organisation=organisation).values_list("slug", flat=True)
     circle = Circle.objects.create(
@@ -382,6 +400,11 @@ def create_circle(
                  "parent_name": parent_name, "visibility": visibility},
         notify=notify,
     )  # fmt: skip
+    for person in first_members:
+        try:
+            add_member(circle=circle, user=person, actor=actor)
+        except ServiceError as error:
+            raise ServiceError(error.text, field="members", status=error.status) from None
     return circle
 
 
@@ -604,8 +627,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError("unreachable")
 
 
-def link_problems_for_assignment(role: Role, holder: User, circle: Circle) -> list[str]:
-    """What would break the sociocratic invariants if `holder` took `role`."""
+def link_problems_for_assignment(
+    role: Role, holder: User, circle: Circle, *, reader: User | None = None
+) -> list[str]:
+    """What would break the sociocratic invariants if `holder` took `role`, in words for
+    `reader`: a private parent circle they may not see is not named."""
     problems: list[str] = []
     if role.kind in (Role.Kind.LEADER, Role.Kind.DELEGATE):
         other = Role.Kind.DELEGATE if role.kind == Role.Kind.LEADER else Role.Kind.LEADER
@@ -626,6 +652,16 @@ def link_problems_for_assignment(role: Role, holder: User, circle: Circle) -> li
             parent is not None
             and not CircleMembership.objects.current().filter(circle=parent, user=holder).exists()
         ):
+            if reader is not None and not permissions.can_view_circle_now(reader, parent):
+                problems.append(
+                    _(
+                        "%(name)s is not a member of the parent circle, which is private. The "
+                        "leader and the delegate link the two circles, so they belong to both: "
+                        "its members can add them first."
+                    )
+                    % {"name": holder.name}
+                )
+                return problems
             problems.append(
                 _(
                     "%(name)s is not a member of the parent circle, %(parent)s. The leader and the "
@@ -667,7 +703,7 @@ def assign_role(
     term_end = term_end or add_months(term_start, role.default_term_months)
     if term_end <= term_start:
         raise ServiceError(_("The term must end after it starts."), field="term_end")
-    problems = link_problems_for_assignment(role, holder, circle)
+    problems = link_problems_for_assignment(role, holder, circle, reader=actor)
     if problems:
         raise ServiceError(" ".join(problems), field="holder")
     if not CircleMembership.objects.current().filter(circle=circle, user=holder).exists():

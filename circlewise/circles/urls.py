@@ -30,7 +30,9 @@ urlpatterns = [
     path(org + "circles/new/", manage.circle_create, name="circle_create"),
     path(org + "terms/", browse.terms, name="terms"),
     path(org + "feed/", browse.org_feed, name="org_feed"),
+    path(org + "feed/export/", browse.feed_export, name="feed_export"),
     path(org + "ledger/", browse.ledger, name="ledger"),
+    path(org + "ledger/export/", browse.ledger_export, name="ledger_export"),
     # One circle
     path(circle, browse.circle_detail, name="circle_detail"),
     path(circle + "feed/", browse.circle_feed, name="circle_feed"),

@@ -1,26 +1,26 @@
 """API pieces every router shares (errors, pagination), and the ledger's own endpoints: the
-organisation's and a circle's feed, the ledger head, and verifying the chain."""
+organisation's and a circle's feed, the ledger head, verifying the chain, and exporting it."""
 
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from circlewise.circles.permissions import (
-    circle_ids_of,
     get_circle_by_id_for,
     get_organisation_for,
-    private_circle_ids,
+    hidden_circle_ids,
 )
 from circlewise.circles.schemas import PersonOut
 
-from . import cache, ledger
+from . import cache, export, ledger
 from .api_auth import auth_user
 from .feed import HIDDEN_VERBS, circle_feed, describe, organisation_feed
+from .inputs import MAX_PAGE
 from .models import LedgerEvent
 
 # Shared pieces -----------------------------------------------------------------------------
@@ -55,7 +55,12 @@ def responses(schema: Any, status: int = 200) -> dict[int, Any]:
 
 
 class Pages(PageNumberPagination):
-    """`?page=2&page_size=20`; the default size is settings.API_PAGE_SIZE."""
+    """`?page=2&page_size=20`; the default size is settings.API_PAGE_SIZE, at most 200 a page
+    (more is given as 200); a page number above inputs.MAX_PAGE is refused."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
 
     class Output(Schema):
         items: list[Any]
@@ -172,10 +177,9 @@ router = Router(tags=["feeds"])
 def organisation_feed_endpoint(request: HttpRequest, slug: str) -> QuerySet[LedgerEvent]:
     user = auth_user(request)
     organisation = get_organisation_for(user, slug)
-    mine = circle_ids_of(user, organisation)
-    private = set(private_circle_ids(organisation))
-    feed: QuerySet[LedgerEvent] = organisation_feed(organisation.pk, private & mine, private - mine)
-    feed.cw_count = lambda: _feed_count(organisation, private - mine)  # type: ignore[attr-defined]
+    hidden = set(hidden_circle_ids(user, organisation))
+    feed: QuerySet[LedgerEvent] = organisation_feed(organisation.pk, set(), hidden)
+    feed.cw_count = lambda: _feed_count(organisation, hidden)  # type: ignore[attr-defined]
     return feed
 
 
@@ -228,3 +232,63 @@ def ledger_verify(request: HttpRequest, slug: str) -> dict[str, Any]:
         "broken_at": report.broken_at,
         "reason": report.reason,
     }
+
+
+def _errors() -> dict[int, Any]:
+    return {status: schema for status, schema in responses(None).items() if status != 200}
+
+
+def _jsonl(description: str) -> dict[str, Any]:
+    """The 200 answer of an export: JSON lines (docs/ledger-export.md), not one JSON document."""
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {"application/jsonl": {"schema": {"type": "string"}}},
+            }
+        }
+    }
+
+
+@router.get(
+    "/organisations/{slug}/ledger/export",
+    response=_errors(),
+    operation_id="exportLedger",
+    summary="The whole hash chain as JSON lines, to check offline (admins)",
+    description=(
+        "A header line, then every event in sequence order with its hashes, up to the head at "
+        "the time of the request. Events the caller may not see in the feeds (a private circle "
+        "they are not in, a draft) are sealed: their sequence and hashes without their content. "
+        "Check it with `manage.py verify_ledger --file` or /-/verify_ledger_export.py."
+    ),
+    tags=["ledger"],
+    openapi_extra=_jsonl("The organisation's whole chain, one JSON object per line."),
+)
+def ledger_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    user = auth_user(request)
+    organisation = get_organisation_for(user, slug, need="admin")
+    lines = export.export_lines(organisation, scope=export.WHOLE_CHAIN, viewer=user)
+    return export.streamed(
+        request, lines, filename=export.filename_for(organisation, export.WHOLE_CHAIN)
+    )
+
+
+@router.get(
+    "/organisations/{slug}/feed/export",
+    response=_errors(),
+    operation_id="exportOrganisationFeed",
+    summary="The events the caller sees, with payloads and hashes, as JSON lines",
+    description=(
+        "A header line, then each event of the organisation's feed that the caller may see, in "
+        "sequence order, with its payload and hashes. Each event can be checked against its "
+        "own hash, and against the one before it where the two are consecutive."
+    ),
+    openapi_extra=_jsonl("The caller's view of the chain, one JSON object per line."),
+)
+def feed_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    user = auth_user(request)
+    organisation = get_organisation_for(user, slug)
+    lines = export.export_lines(organisation, scope=export.MEMBER_VIEW, viewer=user)
+    return export.streamed(
+        request, lines, filename=export.filename_for(organisation, export.MEMBER_VIEW)
+    )

@@ -40,9 +40,7 @@ import contextlib
 import functools
 import hashlib
 import pickle
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +51,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from .lru import BytesLRU, bytes_limit, text_size
+
 if TYPE_CHECKING:
     from circlewise.circles.models import Organisation
 
@@ -60,7 +60,7 @@ PEOPLE_VERSION_KEY = "cw:people-version"
 # A fragment whose version has moved on is never read again; this only bounds the memory it holds.
 FRAGMENT_TIMEOUT = 24 * 60 * 60
 # What each process keeps of the entries it used last, in front of a shared cache.
-LOCAL_BYTES = 32 * 1024 * 1024
+LOCAL_BYTES = bytes_limit("CACHE_LOCAL_MB", 32)
 
 
 @functools.cache
@@ -75,42 +75,8 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-class _Local:
-    """The entries this process used last (never mutable ones), bounded in bytes."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.entries: OrderedDict[str, str | bytes] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> str | bytes | None:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
-
-    def put(self, key: str, entry: str | bytes) -> None:
-        size = len(entry)
-        if size > self.limit // 8:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = entry
-            self.size += size
-            while self.size > self.limit:
-                _, dropped = self.entries.popitem(last=False)
-                self.size -= len(dropped)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.size = 0
-
-
-_local = _Local(LOCAL_BYTES)
+# The entries this process used last (never mutable ones), bounded in bytes.
+_local: BytesLRU[str, str | bytes] = BytesLRU(LOCAL_BYTES, text_size)
 
 
 @functools.cache

@@ -103,9 +103,13 @@ def append(
         circle.ledger_sequence = sequence
     recipients = sorted({uid for uid in notify if uid != actor_id})
     if recipients:
-        from circlewise.notifications.services import deliver
+        from circlewise.notifications.services import deliver_after_commit
 
-        transaction.on_commit(lambda: deliver(event_id=event.pk, recipient_ids=recipients))
+        # The change is saved once this commits: whatever happens in the delivery after that is
+        # logged and retried (deliver_after_commit), never the answer to the person who made it.
+        transaction.on_commit(
+            lambda: deliver_after_commit(event_id=event.pk, recipient_ids=recipients), robust=True
+        )
     return event
 
 

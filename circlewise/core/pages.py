@@ -6,6 +6,7 @@ circlewise.decisions.views.browse): see docs/performance.md, "Caching on the led
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +20,17 @@ from circlewise.core.csrf import get_token
 
 WHOLE_PAGE_TIMEOUT = 10 * 60
 
-# Stands for the CSRF token in a page kept in the cache; each response gets a freshly masked one.
-_CSRF_PLACEHOLDER = "cw-csrf-token-placeholder-3f9c2a7e"
-_CSRF_PLACEHOLDER_BYTES = _CSRF_PLACEHOLDER.encode()
+
+def _split_at_token(render: Callable[[str], str]) -> tuple[bytes, ...]:
+    """The page rendered with a marker where the CSRF token goes, cut at each marker.
+
+    The marker is made afresh for each rendering, 128 random bits that exist nowhere else and
+    are never sent, so no text that anyone wrote can hold it; the page is kept as the pieces
+    around it, and a response joins them with its own token. Nothing in the page is searched
+    and replaced afterwards, so what people write is sent exactly as it was rendered.
+    """
+    marker = secrets.token_hex(16)
+    return tuple(piece.encode() for piece in render(marker).split(marker))
 
 
 def whole_page(
@@ -41,8 +50,9 @@ def whole_page(
     Django does. A page with messages to show is rendered as usual. `context` may be a function,
     called only when the page is rendered.
 
-    The page is kept encoded (UTF-8 bytes, as it is sent): a page of 100-150 kB is then neither
-    decoded from the cache nor encoded again for every response.
+    The page is kept encoded (UTF-8 bytes, as it is sent) and cut where the token goes
+    (`_split_at_token`): a page of 100-150 kB is then neither decoded from the cache nor encoded
+    again for every response, only joined around the token.
     """
     if len(get_messages(request)):
         return render(request, template, context() if callable(context) else context)
@@ -51,12 +61,12 @@ def whole_page(
     organisations = list(navigation["nav_organisations"]())
     unread = int(navigation["nav_unread"]())
 
-    def render_page() -> str:
+    def render_page(marker: str) -> str:
         page = {
             **(context() if callable(context) else context),
             "nav_organisations": organisations,
             "nav_unread": unread,
-            "csrf_token": _CSRF_PLACEHOLDER,
+            "csrf_token": marker,
         }
         return render_to_string(template, page, request)
 
@@ -73,15 +83,14 @@ def whole_page(
             *vary,
         ),
     )
-    body = cache.value(
+    pieces = cache.value(
         key,
         version=version,
-        compute=lambda: render_page().encode(),
+        compute=lambda: _split_at_token(render_page),
         # One person's page (40-150 kB): kept briefly, shared fragments stay longer.
         timeout=WHOLE_PAGE_TIMEOUT,
     )
-    token = get_token(request).encode()
-    return HttpResponse(body.replace(_CSRF_PLACEHOLDER_BYTES, token))
+    return HttpResponse(get_token(request).encode().join(pieces))
 
 
 def shared_body_page(

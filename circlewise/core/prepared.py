@@ -28,6 +28,9 @@ from django.db.models import Field, Model, QuerySet
 from django.db.models.lookups import Lookup
 from django.db.models.sql.where import AND, WhereNode
 
+_MAX_INT = 2**63 - 1
+_MIN_INT = -(2**63)
+
 
 class _Compiled:
     __slots__ = ("adapters", "converters", "fields", "sql")
@@ -102,6 +105,10 @@ class Prepared[M: Model]:
         if compiled is None:
             compiled = self._compiled[connection] = self._compile(connection)
         params = [adapt(value) for adapt, value in zip(compiled.adapters, values, strict=True)]
+        if any(type(p) is int and not _MIN_INT <= p <= _MAX_INT for p in params):
+            # No column holds it (an id from a path, 2**64): no row, as the ORM's own integer
+            # lookups answer, rather than an error from the database driver.
+            return None
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()

@@ -74,6 +74,7 @@ from .schemas import (
     ResponseOut,
     ReviseIn,
     RoundAnswerIn,
+    RoundCloseIn,
     RoundOpenIn,
     RoundOut,
     SettingsOut,
@@ -172,6 +173,11 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
             objection_pk=Subquery(Objection.objects.filter(response=OuterRef("pk")).values("pk"))
         )
     }
+    # While the round is open, who is still in the circle: those who left are not asked any more
+    # (even before the round records it), and those who joined are not asked.
+    members: set[int] = set()
+    if round_.is_open:
+        members = set(services.current_member_ids(Circle(pk=round_.proposal.circle_id)))
     rows: list[dict[str, Any]] = []
     for entry in entries:
         response = answers.get(entry.user_id)
@@ -191,12 +197,25 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
                 "reason": response.reason if response else "",
                 "answered_at": response.created_at if response else None,
                 "objection_id": getattr(response, "objection_pk", None),
+                "left_at": entry.left_circle_at,
             }
         )
     order = {"waiting": 0, "objection": 1, "concern": 2, "consent": 3, "absent": 4, "left": 5}
     rows.sort(key=lambda r: (order[r["state"]], r["user"].name.lower()))
     waiting = [e.user for e in entries if e.required and e.user_id not in answers]
     waiting.sort(key=lambda u: u.name.lower())
+    in_time = {uid for uid, r in answers.items() if not r.after_round_closed}
+    quorum = services.count_quorum(
+        round_.quorum_percent,
+        ((e.user_id, e.left_circle_at) for e in entries),
+        in_time,
+        members if round_.is_open else None,
+    )
+    on_roster = {e.user_id for e in entries}
+    joined_ids = members - on_roster if round_.is_open else set(round_.joined_after_opening)
+    joined = (
+        list(User.objects.filter(pk__in=joined_ids).order_by("name", "pk")) if joined_ids else []
+    )
     return {
         "id": round_.pk,
         "proposal_id": round_.proposal_id,
@@ -212,8 +231,12 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
         "lazy_until": round_.lazy_until,
         "roster": rows,
         "waiting_for": waiting,
-        "answered": len(answers),
-        "asked": len(entries),
+        "joined_after_opening": joined,
+        "answered": quorum.answered,
+        "asked": quorum.asked,
+        "quorum": {**quorum.as_payload(), "met": quorum.met},
+        "closed_by": round_.closed_by,
+        "close_reason": round_.close_reason,
     }
 
 
@@ -255,6 +278,9 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
             round_id=round_["id"] if round_ else d["late_round_id"],
             round_lazy=bool(round_ and round_["lazy"]),
             waiting_ids=[u.pk for u in round_["waiting_for"]] if round_ else (),
+            quorum_short=(
+                max(0, round_["quorum"]["needed"] - round_["quorum"]["answered"]) if round_ else 0
+            ),
             answered=bool(round_) and any(
                 r["user"].pk == user.pk and r["answered_at"] is not None
                 for r in round_["roster"]
@@ -329,9 +355,11 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
     )
     rounds = list(
         ConsentRound.objects.filter(proposal=proposal)
-        .select_related("opened_by")
+        .select_related("opened_by", "closed_by")
         .order_by("opened_at", "pk")
     )
+    for r in rounds:
+        r.proposal = proposal
     shown = next((r for r in rounds if r.is_open), None)
     if shown is None and proposal.state == State.OBJECTIONS and rounds:
         shown = rounds[-1]
@@ -652,7 +680,9 @@ def revise_proposal(
 
 
 def _round_detail(round_id: int) -> dict[str, Any]:
-    return _roster(ConsentRound.objects.select_related("opened_by").get(pk=round_id))
+    return _roster(
+        ConsentRound.objects.select_related("opened_by", "closed_by", "proposal").get(pk=round_id)
+    )
 
 
 @router.post(
@@ -710,9 +740,12 @@ def answer_round(
 ) -> Status[dict[str, Any]]:
     user = auth_user(request)
     round_ = permissions.get_round_for(user, round_id, need="take_part")
-    response = services.respond(
-        round_=round_, user=user, answer=payload.answer, reason=payload.reason
-    )
+    try:
+        response = services.respond(
+            round_=round_, user=user, answer=payload.answer, reason=payload.reason
+        )
+    except services.LateAnswerError as late:
+        raise ServiceError(_late_answer_message(late, round_.proposal), status=409) from None
     # After the answer the round may have closed and the proposal moved on: the service says so.
     outcome, state = response.round.outcome, response.round.proposal.state
     objection = response.objection if response.answer == ConsentResponse.Answer.OBJECTION else None
@@ -733,16 +766,38 @@ def answer_round(
     )
 
 
+def _late_answer_message(late: services.LateAnswerError, proposal: Proposal) -> str:
+    """The service's sentence (the date the time to object ended, in the person's time zone),
+    and the operation that calls an early review of the policy the decision set, if any."""
+    policy_id = (
+        Decision.objects.filter(proposal=proposal, policy__retired_at__isnull=True,
+                                policy__superseded_by__isnull=True)
+        .values_list("policy_id", flat=True)
+        .first()
+    )  # fmt: skip
+    if policy_id is None:
+        return _(
+            "%(message)s Raise it on the circle's backlog: POST %(path)s with your reason."
+        ) % {"message": late.text,
+             "path": _api_path(f"/circles/{proposal.circle_id}/backlog")}  # fmt: skip
+    return _("%(message)s Call the review with POST %(path)s and your reason.") % {
+        "message": late.text, "path": _api_path(f"/policies/{policy_id}/review")}  # fmt: skip
+
+
 @router.post(
     "/rounds/{round_id}/close",
     response=responses(RoundOut),
     operation_id="closeConsentRound",
-    summary="Close a consent round (with answers missing only under lazy consent)",
+    summary="Close a consent round early (the facilitator, under lazy consent, with a reason, "
+    "once it has reached its quorum)",
 )
-def close_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def close_round(
+    request: HttpRequest, round_id: int, payload: RoundCloseIn | None = None
+) -> dict[str, Any]:
     user = auth_user(request)
     round_ = _round_to_steer(user, round_id)
-    services.close_round(round_=round_, actor=user)
+    reason = payload.reason if payload is not None else ""
+    services.close_round(round_=round_, actor=user, reason=reason)
     return _round_detail(round_.pk)
 
 
@@ -882,6 +937,10 @@ def get_decision(request: HttpRequest, decision_id: int) -> Decision:
     ids |= {a["user"] for a in record.get("answers", [])}
     ids |= {o["objector"] for o in record.get("objections", [])}
     ids |= {m["owner"] for m in record.get("version", {}).get("measure_set", []) if m.get("owner")}
+    ids |= set(record.get("absent", [])) | set(record.get("joined_after_opening", []))
+    ids |= {e["user"] for e in record.get("left", [])}
+    if record.get("closed_early"):
+        ids.add(record["closed_early"]["by"])
     if record.get("author"):
         ids.add(record["author"])
     decision.people = list(User.objects.filter(pk__in=ids).order_by("name", "pk"))  # type: ignore[attr-defined]
@@ -1048,6 +1107,7 @@ def _settings_out(user: User, circle: Circle) -> dict[str, Any]:
         "allow_concerns": current.allow_concerns,
         "absentee_policy": current.absentee_policy,
         "lazy_consent_hours": current.lazy_consent_hours,
+        "quorum_percent": current.quorum_percent,
         "can_change": permissions.can_change_settings(user, circle),
     }
 

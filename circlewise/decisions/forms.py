@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
+from circlewise.core.inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT
 
 from .models import (
     BacklogItem,
@@ -57,12 +58,14 @@ class ProposalForm(forms.Form):
     driver = forms.CharField(
         label=_("Driver"),
         widget=_textarea(3),
+        max_length=TEXT_LIMIT,
         help_text=_("The need or tension this proposal answers."),
         error_messages={"required": _("Say what need or tension this proposal answers.")},
     )
     text = forms.CharField(
         label=_("Proposal"),
         widget=_textarea(8),
+        max_length=PROPOSAL_TEXT_LIMIT,
         help_text=_("What you propose, in plain words. Markdown is allowed."),
         error_messages={"required": _("Write what you propose.")},
     )
@@ -70,6 +73,7 @@ class ProposalForm(forms.Form):
         label=_("Aim it serves"),
         required=False,
         widget=_textarea(2),
+        max_length=TEXT_LIMIT,
         help_text=_("Which aim of the circle this helps it reach."),
     )
     review_on = forms.DateField(
@@ -82,6 +86,7 @@ class ProposalForm(forms.Form):
         label=_("Measures"),
         required=False,
         widget=_textarea(2),
+        max_length=TEXT_LIMIT,
         help_text=_("How we will know it works."),
     )
     feedback_channel = forms.CharField(
@@ -114,6 +119,17 @@ class ProposalForm(forms.Form):
             "in its place; retiring ends it. Its history stays in the register either way."
         ),
     )
+    quorum_percent = forms.IntegerField(
+        label=_("Change the circle's quorum to (percent)"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_(
+            "Only if this proposal changes the quorum: how many of the members asked in a consent "
+            "round must answer before it can close. The new quorum applies once the circle "
+            "consents. Leave empty otherwise."
+        ),
+    )
 
     def __init__(self, *args: Any, policies: QuerySet[Policy] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -136,7 +152,9 @@ class PresentForm(forms.Form):
 class TextForm(forms.Form):
     """One piece of text: a question, an answer, a reaction, an amendment, a message."""
 
-    text = forms.CharField(label=_("Your words"), widget=_textarea(3), required=False)
+    text = forms.CharField(
+        label=_("Your words"), widget=_textarea(3), max_length=TEXT_LIMIT, required=False
+    )
 
     def __init__(self, *args: Any, label: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,7 +163,23 @@ class TextForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Why"), widget=_textarea(3), required=False)
+    reason = forms.CharField(
+        label=_("Why"), widget=_textarea(3), max_length=TEXT_LIMIT, required=False
+    )
+
+
+class RoundCloseForm(forms.Form):
+    """Closing a round before everyone has answered: the facilitator says why."""
+
+    reason = forms.CharField(
+        label=_("Why close the round now?"),
+        widget=_textarea(2),
+        required=False,
+        help_text=_(
+            "For example: the meeting is ending. Your reason goes on the decision record; those "
+            "who have not answered count as absent and may still object afterwards."
+        ),
+    )
 
 
 class ResolveForm(forms.Form):
@@ -183,6 +217,7 @@ class RoundAnswerForm(forms.Form):
         label=_("Reason"),
         required=False,
         widget=_textarea(3),
+        max_length=TEXT_LIMIT,
         help_text=_(
             "Needed for an objection: how would this harm the circle's ability to reach its aim?"
         ),
@@ -202,6 +237,7 @@ class ReviseForm(ProposalForm):
     change_note = forms.CharField(
         label=_("What changed"),
         widget=_textarea(2),
+        max_length=TEXT_LIMIT,
         error_messages={"required": _("Say what changed in this version.")},
     )
     measure_metric = forms.CharField(label=_("Metric"), max_length=200, required=False)
@@ -229,6 +265,7 @@ class ReviseForm(ProposalForm):
         del self.fields["is_policy"]
         del self.fields["amends"]
         del self.fields["policy_action"]
+        del self.fields["quorum_percent"]
         if members is not None:
             self.fields["measure_owner"].queryset = members  # type: ignore[attr-defined]
         self.objection_fields = []
@@ -239,6 +276,7 @@ class ReviseForm(ProposalForm):
                 % {"name": objection.objector.name},
                 required=False,
                 widget=_textarea(2),
+                max_length=TEXT_LIMIT,
                 help_text=_("Leave empty if this version does not address it."),
             )
             self.objection_fields.append((objection, name))
@@ -274,7 +312,9 @@ class BacklogItemForm(forms.Form):
         max_length=200,
         error_messages={"required": _("Give the item a topic.")},
     )
-    description = forms.CharField(label=_("Details"), required=False, widget=_textarea(3))
+    description = forms.CharField(
+        label=_("Details"), required=False, widget=_textarea(3), max_length=TEXT_LIMIT
+    )
     desired_outcome = forms.ChoiceField(
         label=_("Desired outcome"),
         choices=BacklogItem.Outcome.choices,

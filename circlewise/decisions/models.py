@@ -12,8 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circlewise.circles.models import Circle
+from circlewise.core import fields
 
 REVIEW_WARNING_DAYS = 30
+# At least half of the members asked in a round answer before it can close with consent.
+DEFAULT_QUORUM_PERCENT = 50
+QUORUM_RANGE = (1, 100)
 
 
 class CircleDecisionSettings(models.Model):
@@ -50,9 +54,25 @@ class CircleDecisionSettings(models.Model):
     lazy_consent_hours = models.PositiveSmallIntegerField(
         _("hours absentees have to object"), default=48
     )
+    # Changed only by the circle's consent: a proposal carries the new value (Proposal.quorum_percent)
+    # and the decision applies it; update_settings refuses it.
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("quorum (percent of the members asked)"),
+        default=DEFAULT_QUORUM_PERCENT,
+        help_text=_(
+            "How many of the members asked in a consent round must answer before it can close "
+            "with consent, as a percentage (rounded up)."
+        ),
+    )
 
     def __str__(self) -> str:
         return f"settings of {self.circle_id}"
+
+
+def quorum_needed(asked: int, percent: int) -> int:
+    """How many of `asked` members must answer: `percent` of them rounded up, and never fewer than
+    one (a round nobody answered decides nothing)."""
+    return max(1, -(-asked * percent // 100))
 
 
 class ProposalQuerySet(models.QuerySet["Proposal"]):
@@ -115,6 +135,10 @@ class Proposal(models.Model):
         blank=True, default="",
         help_text=_("Set when the proposal targets a policy (amends): amend, replace or retire."),
     )  # fmt: skip
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("changes the circle's quorum to (percent)"), null=True, blank=True,
+        help_text=_("Set when consent to the proposal changes the circle's quorum."),
+    )  # fmt: skip
     step_ends_at = models.DateTimeField(null=True, blank=True)
     handed_to = models.ForeignKey(
         Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -148,6 +172,11 @@ class Proposal(models.Model):
         return self.policy_action or self.PolicyAction.AMEND
 
     @property
+    def decision(self) -> Decision | None:
+        """The proposal's latest decision: the one that stands, or the last one reopened."""
+        return self.decisions.order_by("-decided_at", "-pk").first()
+
+    @property
     def current_version(self) -> ProposalVersion:
         cached = getattr(self, "_current_version", None)
         if cached is None or cached.number != self.version_number:
@@ -161,18 +190,22 @@ class ProposalVersion(models.Model):
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(_("title"), max_length=200)
-    driver = models.TextField(
+    title = fields.CharField(_("title"), max_length=200)
+    driver = fields.TextField(
         _("driver"), help_text=_("The need or tension this proposal answers.")
     )
-    text = models.TextField(_("proposal"), help_text=_("What you propose. Markdown is allowed."))
-    aim = models.TextField(_("aim it serves"), blank=True)
+    text = fields.TextField(
+        _("proposal"),
+        max_length=fields.PROPOSAL_TEXT_LIMIT,
+        help_text=_("What you propose. Markdown is allowed."),
+    )
+    aim = fields.TextField(_("aim it serves"), blank=True)
     review_on = models.DateField(_("review date"), null=True, blank=True)
-    measures = models.TextField(
+    measures = fields.TextField(
         _("measures"), blank=True, help_text=_("How we will know it works.")
     )
-    feedback_channel = models.CharField(_("feedback channel"), max_length=200, blank=True)
-    change_note = models.TextField(_("what changed"), blank=True)
+    feedback_channel = fields.CharField(_("feedback channel"), max_length=200, blank=True)
+    change_note = fields.TextField(_("what changed"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -194,8 +227,8 @@ class Measure(models.Model):
     version = models.ForeignKey(
         ProposalVersion, on_delete=models.CASCADE, related_name="measure_set"
     )
-    metric = models.CharField(_("metric"), max_length=200)
-    threshold = models.CharField(_("threshold"), max_length=200)
+    metric = fields.CharField(_("metric"), max_length=200)
+    threshold = fields.CharField(_("threshold"), max_length=200)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     objection = models.ForeignKey(
         "Objection", on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
@@ -223,7 +256,7 @@ class Contribution(models.Model):
     version_number = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(blank=True)
+    text = fields.TextField(blank=True)
     passed = models.BooleanField(default=False)
     reply_to = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
@@ -271,6 +304,16 @@ class ConsentRound(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
     lazy_until = models.DateTimeField(null=True, blank=True)
+    # The circle's quorum when the round opened: fixed with the roster.
+    quorum_percent = models.PositiveSmallIntegerField(default=DEFAULT_QUORUM_PERCENT)
+    # Set when someone closed the round before everyone had answered (lazy consent), with why.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = fields.TextField(blank=True)
+    # Members of the circle when it closed who were not on the roster: they joined after it
+    # opened and were not asked.
+    joined_after_opening = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["opened_at", "pk"]
@@ -325,7 +368,7 @@ class ConsentResponse(models.Model):
     round = models.ForeignKey(ConsentRound, on_delete=models.CASCADE, related_name="responses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answer = models.CharField(max_length=10, choices=Answer.choices)
-    reason = models.TextField(blank=True)
+    reason = fields.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     after_round_closed = models.BooleanField(default=False)
 
@@ -355,15 +398,15 @@ class Objection(models.Model):
     objector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField()
+    reason = fields.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    stated_back = models.TextField(blank=True)
+    stated_back = fields.TextField(blank=True)
     stated_back_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     stated_back_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    integration = models.TextField(blank=True)
+    integration = fields.TextField(blank=True)
     integrated_in_version = models.PositiveIntegerField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -382,7 +425,7 @@ class Objection(models.Model):
 class ObjectionMessage(models.Model):
     objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = fields.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -401,7 +444,7 @@ class Policy(models.Model):
         RETIRED = "retired", _("Retired")
 
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="policies")
-    title = models.CharField(max_length=200)
+    title = fields.CharField(max_length=200)
     retired_at = models.DateTimeField(null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -443,9 +486,10 @@ class Policy(models.Model):
 
 
 class Decision(models.Model):
-    """A consented proposal, with everything on it. Never edited."""
+    """A consented proposal, with everything on it. Never edited. A late objection (lazy consent)
+    reopens it; the proposal may then be decided again, by a new decision: one stands at a time."""
 
-    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="decision")
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="decisions")
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="decisions")
     version = models.ForeignKey(ProposalVersion, on_delete=models.PROTECT, related_name="+")
     consent_round = models.ForeignKey(ConsentRound, on_delete=models.PROTECT, related_name="+")
@@ -454,14 +498,21 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now)
     review_on = models.DateField(null=True, blank=True)
-    rationale = models.TextField(blank=True)
+    rationale = fields.TextField(blank=True)
     record = models.JSONField(default=dict)
     ledger_hash = models.CharField(max_length=64, blank=True)
     ledger_sequence = models.PositiveBigIntegerField(default=0)
     reopened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-decided_at"]
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal"],
+                condition=Q(reopened_at__isnull=True),
+                name="one_standing_decision_per_proposal",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"decision {self.pk}"
@@ -494,8 +545,8 @@ class BacklogItem(models.Model):
         DROPPED = "dropped", _("Dropped")
 
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="backlog")
-    topic = models.CharField(_("topic"), max_length=200)
-    description = models.TextField(_("details"), blank=True)
+    topic = fields.CharField(_("topic"), max_length=200)
+    description = fields.TextField(_("details"), blank=True)
     desired_outcome = models.CharField(
         _("desired outcome"), max_length=10, choices=Outcome.choices, default=Outcome.DECIDE
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from circlewise.circles import permissions as circle_permissions
@@ -84,6 +85,17 @@ def can_close_item(user: Any, item: BacklogItem) -> bool:
 
 def can_change_settings(user: Any, circle: Circle) -> bool:
     return circle_permissions.can_edit_circle(user, circle)
+
+
+def hand_over_circles(user: Any, organisation: Organisation) -> QuerySet[Circle]:
+    """The helping circles this person may offer to hand a proposal to: the active ones they may
+    see (the service refuses any other)."""
+    return (
+        Circle.objects.visible_to(user, organisation)
+        .active()
+        .filter(kind=Circle.Kind.HELPING)
+        .order_by("name")
+    )
 
 
 # Fetch and authorise in one call -----------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from circlewise.circles.schemas import PatchIn, PersonOut
+from circlewise.core.inputs import ProposalText, Text
 
 from .models import BacklogItem, Decision, Policy
 
@@ -47,6 +48,9 @@ class ProposalOut(Schema):
     policy_action: PolicyAction | None = Field(
         description="What consent does with the targeted policy: amend (a new version of it), "
         "replace (a new policy supersedes it) or retire (it ends); null without a target."
+    )
+    quorum_percent: int | None = Field(
+        description="The quorum consent to it sets for the circle (percent), if it changes it."
     )
     handed_to_id: int | None = Field(description="The circle it was handed or escalated to.")
     step_ends_at: dt.datetime | None = Field(description="When the current step's window ends.")
@@ -96,13 +100,13 @@ class VersionOut(Schema):
 
 class ProposalCreateIn(Schema):
     title: str = Field(..., max_length=200)
-    driver: str = Field(..., description="The need or tension this proposal answers.")
-    text: str = Field(..., description="What you propose. Markdown is allowed.")
-    aim: str = ""
+    driver: Text = Field(..., description="The need or tension this proposal answers.")
+    text: ProposalText = Field(..., description="What you propose. Markdown is allowed.")
+    aim: Text = ""
     review_on: dt.date | None = Field(
         None, description="When it is reviewed; the circle's default review period when left out."
     )
-    measures: str = Field("", description="How the circle will know it works.")
+    measures: Text = Field("", description="How the circle will know it works.")
     feedback_channel: str = Field("", max_length=200)
     is_policy: bool = Field(True, description="Sets a rule: it goes to the policy register.")
     amends_id: int | None = Field(
@@ -113,22 +117,30 @@ class ProposalCreateIn(Schema):
         description="With amends_id: amend (the default), replace or retire. Replace and retire "
         "need amends_id.",
     )
+    quorum_percent: int | None = Field(
+        None,
+        description="Consent to the proposal changes the circle's quorum to this percentage "
+        "(1 to 100) of the members asked in a round: the one way the quorum changes.",
+    )
 
 
 class ProposalPatchIn(PatchIn):
     """A draft's fields; only its author edits it, and only while it is a draft."""
 
-    nullable = frozenset({"review_on", "amends_id"})
+    nullable = frozenset({"review_on", "amends_id", "quorum_percent"})
 
     title: str | None = Field(None, max_length=200)
-    driver: str | None = None
-    text: str | None = None
-    aim: str | None = None
+    driver: Text | None = None
+    text: ProposalText | None = None
+    aim: Text | None = None
     review_on: dt.date | None = None
-    measures: str | None = None
+    measures: Text | None = None
     feedback_channel: str | None = Field(None, max_length=200)
     amends_id: int | None = Field(None, description="The policy it targets; null for none.")
     policy_action: str | None = Field(None, description="amend, replace or retire.")
+    quorum_percent: int | None = Field(
+        None, description="The quorum consent sets for the circle (percent); null for none."
+    )
 
 
 class PresentIn(Schema):
@@ -218,6 +230,17 @@ class RosterRowOut(Schema):
     reason: str
     answered_at: dt.datetime | None
     objection_id: int | None
+    left_at: dt.datetime | None = Field(
+        description="When they left the circle during the round (an answer given before stands)."
+    )
+
+
+class QuorumOut(Schema):
+    percent: int = Field(description="The circle's quorum when the round opened.")
+    asked: int = Field(description="Those asked, less anyone who left without answering.")
+    answered: int
+    needed: int = Field(description="How many must answer before the round can close.")
+    met: bool
 
 
 class RoundOut(Schema):
@@ -235,8 +258,30 @@ class RoundOut(Schema):
     lazy_until: dt.datetime | None
     roster: list[RosterRowOut] = Field(description="Everyone asked, each with their state.")
     waiting_for: list[PersonOut] = Field(description="Who has not answered yet.")
+    joined_after_opening: list[PersonOut] = Field(
+        description="Members who joined the circle after the round opened: not asked in it."
+    )
     answered: int
-    asked: int
+    asked: int = Field(
+        description="Those asked, less anyone who left the circle without answering: the count "
+        "the answers are out of."
+    )
+    quorum: QuorumOut = Field(
+        description="A round below its quorum cannot close with consent (closing it early "
+        "needs the quorum)."
+    )
+    closed_by: PersonOut | None = Field(
+        description="Who closed the round before everyone had answered (lazy consent)."
+    )
+    close_reason: str = Field(description="Why they closed it early.")
+
+
+class RoundCloseIn(Schema):
+    reason: str = Field(
+        "",
+        description="Why the round closes before everyone has answered (lazy consent): needed "
+        "then, and kept on the record.",
+    )
 
 
 class ProposalCanOut(Schema):
@@ -270,12 +315,12 @@ class ProposalDetailOut(ProposalOut):
 class ContributionIn(Schema):
     """A clarifying question or a quick reaction: some words, or a pass."""
 
-    text: str = ""
+    text: Text = ""
     passed: bool = Field(False, description="Pass instead (shown as a pass).")
 
 
 class TextIn(Schema):
-    text: str
+    text: Text
 
 
 class ResolveIn(Schema):
@@ -288,7 +333,7 @@ class AdvanceIn(Schema):
 
 class IntegrationIn(Schema):
     objection_id: int
-    note: str = Field(..., description="How this version integrates the objection.")
+    note: Text = Field(..., description="How this version integrates the objection.")
 
 
 class MeasureIn(Schema):
@@ -302,13 +347,13 @@ class ReviseIn(PatchIn):
 
     nullable = frozenset({"review_on"})
 
-    change_note: str = Field(..., description="What changed in this version.")
+    change_note: Text = Field(..., description="What changed in this version.")
     title: str | None = Field(None, max_length=200)
-    driver: str | None = None
-    text: str | None = None
-    aim: str | None = None
+    driver: Text | None = None
+    text: ProposalText | None = None
+    aim: Text | None = None
     review_on: dt.date | None = None
-    measures_text: str | None = Field(
+    measures_text: Text | None = Field(
         None, description="The version's measures in words (the `measures` field of a version)."
     )
     feedback_channel: str | None = Field(None, max_length=200)
@@ -340,7 +385,7 @@ class RoundAnswerIn(Schema):
         description="consent, objection (with a reason) or, where the circle records concerns, "
         "concern (with a reason). Nobody passes or abstains.",
     )
-    reason: str = ""
+    reason: Text = ""
 
 
 class ResponseOut(Schema):
@@ -415,7 +460,10 @@ class DecisionDetailOut(DecisionOut):
     rationale: str
     record: dict[str, Any] = Field(
         description="The frozen record: version, roster, each answer, objections and how they "
-        "were integrated. People are named by id; see `people`."
+        "were integrated; who was absent under lazy consent (`absent`), who left the circle "
+        "during the round and when (`left`), who joined after it opened and was not asked "
+        "(`joined_after_opening`), the `quorum`, and who closed the round early and why "
+        "(`closed_early`). People are named by id; see `people`."
     )
     people: list[PersonOut] = Field(description="Everyone the record names.")
 
@@ -491,7 +539,7 @@ class PolicyDetailOut(PolicyOut):
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Text
 
 
 # The backlog and settings ------------------------------------------------------------------
@@ -499,7 +547,7 @@ class ReasonIn(Schema):
 
 class BacklogItemIn(Schema):
     topic: str = Field(..., max_length=200)
-    description: str = ""
+    description: Text = ""
     desired_outcome: str = Field(
         BacklogItem.Outcome.DECIDE, description="understand, explore or decide."
     )
@@ -518,7 +566,12 @@ class SettingsOut(Schema):
     allow_concerns: bool
     absentee_policy: Literal["everyone", "lazy"]
     lazy_consent_hours: int
-    can_change: bool = Field(description="Whether you may change them.")
+    quorum_percent: int = Field(
+        description="How many of the members asked in a round must answer before it can close "
+        "with consent, in percent (rounded up). Changed only by the circle's consent: a proposal "
+        "with `quorum_percent`."
+    )
+    can_change: bool = Field(description="Whether you may change them (all but the quorum).")
 
 
 class SettingsPatchIn(PatchIn):
@@ -527,6 +580,11 @@ class SettingsPatchIn(PatchIn):
     allow_concerns: bool | None = None
     absentee_policy: str | None = Field(None, description="everyone or lazy.")
     lazy_consent_hours: int | None = Field(None, description="1 to 336.")
+    quorum_percent: int | None = Field(
+        None,
+        description="Refused unless unchanged: the quorum changes only by the circle's consent "
+        "(propose it: `quorum_percent` on a proposal).",
+    )
 
 
 # What needs me -----------------------------------------------------------------------------

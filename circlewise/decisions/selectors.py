@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import REVIEW_WARNING_DAYS, Contribution, Objection, Proposal
 
@@ -116,6 +116,7 @@ class Situation:
     round_id: int | None = None  # the round shown: open, or the last one
     round_lazy: bool = False
     waiting_ids: frozenset[int] = frozenset()  # required on the round and not answered
+    quorum_short: int = 0  # how many more answers the round needs to reach its quorum
     answered: bool = False  # the viewer answered in that round
     late_until: dt.datetime | None = None  # set when the viewer, absent, may still answer
     decision_id: int | None = None
@@ -143,6 +144,7 @@ def situation(
     round_id: int | None = None,
     round_lazy: bool = False,
     waiting_ids: Iterable[int] = (),
+    quorum_short: int = 0,
     answered: bool = False,
     late_until: dt.datetime | None = None,
     decision_id: int | None = None,
@@ -168,6 +170,7 @@ def situation(
         round_id=round_id,
         round_lazy=round_lazy,
         waiting_ids=frozenset(waiting_ids),
+        quorum_short=quorum_short,
         answered=answered,
         late_until=late_until,
         decision_id=decision_id,
@@ -283,12 +286,24 @@ def _consent(s: Situation) -> NextStep:
             _("Consent or object: can you live with this proposal and try it?"),
             s.round_id,
         )
+    if s.steer and s.round_lazy and s.waiting_ids and s.quorum_short:
+        return NextStep(
+            "wait",
+            ngettext(
+                "This round needs %(count)d more answer to reach the circle's quorum before you "
+                "can close it.",
+                "This round needs %(count)d more answers to reach the circle's quorum before you "
+                "can close it.",
+                s.quorum_short,
+            )
+            % {"count": s.quorum_short},
+        )
     if s.steer and s.round_lazy and s.waiting_ids:
         return NextStep(
             "close_round",
             _(
-                "This round is in a meeting with lazy consent: you may close it; absent "
-                "members can still object afterwards."
+                "This round is in a meeting with lazy consent: you may close it, saying why; "
+                "absent members can still object afterwards."
             ),
             s.round_id,
         )

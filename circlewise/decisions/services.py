@@ -13,13 +13,16 @@ The guards that matter most are checked here, under a lock on the proposal row:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
@@ -27,10 +30,12 @@ from circlewise.circles.models import Circle, CircleMembership, Role, RoleAssign
 from circlewise.circles.services import add_months
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
+from circlewise.core.export import read_events
 from circlewise.core.models import LedgerEvent
 from circlewise.core.prepared import Prepared, PreparedRows, insert_row, update_row
 
 from .models import (
+    QUORUM_RANGE,
     BacklogItem,
     CircleDecisionSettings,
     ConsentResponse,
@@ -44,6 +49,7 @@ from .models import (
     Proposal,
     ProposalVersion,
     RosterEntry,
+    quorum_needed,
 )
 
 State = Proposal.State
@@ -184,6 +190,17 @@ def update_settings(*, circle: Circle, actor: User, **fields: Any) -> CircleDeci
     current, _created = CircleDecisionSettings.objects.get_or_create(circle=circle)
     changes = {}
     for key, value in fields.items():
+        if key in CONSENTED_SETTINGS:
+            if getattr(current, key) == value:
+                continue
+            raise ServiceError(
+                _(
+                    "The quorum changes only by the circle's consent: propose the new quorum, and "
+                    "it takes effect when the circle consents to it."
+                ),
+                field=key,
+                status=403,
+            )
         if key not in allowed:
             raise ServiceError(_("Unknown setting: %(field)s") % {"field": key})
         if getattr(current, key) != value:
@@ -218,6 +235,40 @@ def update_settings(*, circle: Circle, actor: User, **fields: Any) -> CircleDeci
     return current
 
 
+# What only a consent decision of the circle changes (a proposal's `quorum_percent`).
+CONSENTED_SETTINGS = ("quorum_percent",)
+
+
+def _check_quorum(value: int | None) -> int | None:
+    low, high = QUORUM_RANGE
+    if value is not None and not low <= int(value) <= high:
+        raise ServiceError(
+            _("A quorum is between %(low)d and %(high)d percent of the members asked.")
+            % {"low": low, "high": high},
+            field="quorum_percent",
+        )
+    return None if value is None else int(value)
+
+
+def _apply_consented_settings(proposal: Proposal, decision: Decision, actor: User) -> None:
+    """The decision changes the circle's quorum: the one way it changes."""
+    if proposal.quorum_percent is None:
+        return
+    current, _created = CircleDecisionSettings.objects.select_for_update().get_or_create(
+        circle=proposal.circle
+    )
+    if current.quorum_percent == proposal.quorum_percent:
+        return
+    current.quorum_percent = proposal.quorum_percent
+    current.save(update_fields=["quorum_percent"])
+    _append(
+        proposal, actor, "decisions.settings_changed",
+        {"circle_name": proposal.circle.name, "quorum_percent": current.quorum_percent,
+         "decision": decision.pk},
+        obj=current,
+    )  # fmt: skip
+
+
 # Drafting and presenting ---------------------------------------------------------------------
 
 
@@ -236,10 +287,12 @@ def create_proposal(
     is_policy: bool = True,
     amends: Policy | None = None,
     policy_action: str = "",
+    quorum_percent: int | None = None,
 ) -> Proposal:
     """A draft, private to its author until presented. A proposal may target one of its circle's
     policies in force (`amends`) and say what consent does with it (`policy_action`): amend it (a
-    new version of the same policy), replace it (a new policy supersedes it) or retire it."""
+    new version of the same policy), replace it (a new policy supersedes it) or retire it. It may
+    also change the circle's quorum (`quorum_percent`): consent to it is the only way to."""
     if circle.is_archived:
         raise ServiceError(_("An archived circle takes no proposals."), status=409)
     _require_member(
@@ -261,6 +314,7 @@ def create_proposal(
     if not text:
         raise ServiceError(_("Write what you propose."), field="text")
     policy_action = _check_target(circle, amends, policy_action)
+    quorum_percent = _check_quorum(quorum_percent)
     if policy_action:
         # Amending or replacing sets a rule; retiring ends one and sets none.
         is_policy = policy_action != Proposal.PolicyAction.RETIRE
@@ -270,7 +324,7 @@ def create_proposal(
         raise ServiceError(_("The review date must be in the future."), field="review_on")
     proposal = Proposal.objects.create(
         circle=circle, author=author, is_policy=is_policy, amends=amends,
-        policy_action=policy_action,
+        policy_action=policy_action, quorum_percent=quorum_percent,
     )  # fmt: skip
     ProposalVersion.objects.create(
         proposal=proposal, number=1, title=title, driver=driver, text=text, aim=_clean(aim),
@@ -336,6 +390,10 @@ def update_draft(*, proposal: Proposal, actor: User, **fields: Any) -> Proposal:
     _require_state(proposal, State.DRAFT)
     version = proposal.current_version
     target_changes = {k: fields.pop(k) for k in TARGET_FIELDS if k in fields}
+    settings_changes = {k: fields.pop(k) for k in CONSENTED_SETTINGS if k in fields}
+    if "quorum_percent" in settings_changes:
+        proposal.quorum_percent = _check_quorum(settings_changes["quorum_percent"])
+        proposal.save(update_fields=["quorum_percent"])
     for key, value in fields.items():
         if key not in DRAFT_FIELDS:
             raise ServiceError(_("Unknown field: %(field)s") % {"field": key})
@@ -353,7 +411,7 @@ def update_draft(*, proposal: Proposal, actor: User, **fields: Any) -> Proposal:
         elif retired_before:
             proposal.is_policy = True  # no longer a retirement: a proposal that sets a rule
         proposal.save(update_fields=["amends", "policy_action", "is_policy"])
-        fields = {**fields, **target_changes}
+    fields = {**fields, **target_changes, **settings_changes}
     for key, message in (
         ("title", _("A proposal needs a title.")),
         ("driver", _("Say what need or tension this proposal answers (its driver).")),
@@ -401,6 +459,7 @@ def present(
         {"mode": mode, "author": proposal.author_id, "author_name": proposal.author.name,
          "is_policy": proposal.is_policy, "amends": proposal.amends_id,
          "policy_action": proposal.target_action or None,
+         "quorum_percent": proposal.quorum_percent,
          "step_ends_at": clarifying_until.isoformat() if clarifying_until else None,
          **_version_payload(version)},
         notify=current_member_ids(proposal.circle),
@@ -678,9 +737,16 @@ def open_consent_round(
     if subject == ConsentRound.Subject.HAND_OVER:
         if handed_to is None or handed_to.kind != Circle.Kind.HELPING:
             raise ServiceError(_("Choose the helping circle to hand it to."), field="handed_to")
-        if handed_to.organisation_id != proposal.circle.organisation_id or handed_to.is_archived:
+        if (
+            handed_to.organisation_id != proposal.circle.organisation_id
+            or handed_to.is_archived
+            # A private helping circle is offered only by someone who sees it (one of its
+            # members): to anyone else it does not exist.
+            or not circle_permissions.can_view_circle_now(actor, handed_to)
+        ):
             raise ServiceError(
-                _("Choose an active helping circle of this organisation."), field="handed_to"
+                _("Choose an active helping circle of this organisation that you can see."),
+                field="handed_to",
             )
     if subject == ConsentRound.Subject.ESCALATE and proposal.circle.parent_id is None:
         raise ServiceError(_("This circle has no parent circle to escalate to."), status=409)
@@ -699,6 +765,7 @@ def open_consent_round(
     round_ = ConsentRound.objects.create(
         proposal=proposal, version_number=proposal.version_number, subject=subject,
         handed_to=handed_to, lazy=lazy, opened_by=actor, closes_at=closes_at,
+        quorum_percent=circle_settings.quorum_percent,
     )  # fmt: skip
     RosterEntry.objects.bulk_create(RosterEntry(round=round_, user_id=uid) for uid in members)
     proposal.state = State.CONSENT
@@ -708,7 +775,7 @@ def open_consent_round(
         proposal, actor, "consent.round_opened",
         {"round": round_.pk, "version": proposal.version_number, "subject": subject,
          "handed_to": handed_to.pk if handed_to else None, "lazy": lazy,
-         "roster": sorted(members),
+         "quorum_percent": round_.quorum_percent, "roster": sorted(members),
          "closes_at": closes_at.isoformat() if closes_at else None},
         obj=round_, notify=members,
     )  # fmt: skip
@@ -728,13 +795,14 @@ def _sync_roster(
         Exists(still_member)
     )
     for entry in leavers:
+        now = timezone.now()
         entry.required = False
-        entry.left_circle_at = timezone.now()
+        entry.left_circle_at = now
         entry.save(update_fields=["required", "left_circle_at"])
         _append(
             proposal, actor, "consent.roster_member_left",
-            {"round": round_.pk, "user": entry.user_id},
-            obj=round_,
+            {"round": round_.pk, "user": entry.user_id, "left_at": now.isoformat()},
+            obj=round_, occurred_at=now,
         )  # fmt: skip
 
 
@@ -753,7 +821,9 @@ def member_left_circle(circle: Circle, user: User, actor: User) -> None:
         round_ = ConsentRound.objects.select_for_update().get(pk=round_id)
         if round_.is_open:
             _sync_roster(round_, actor, proposal)
-            if not _unanswered(round_, circle.pk).exists():
+            # Everyone left is waited for no longer; but a round that nobody in the circle
+            # answered stays open: it decides nothing.
+            if not _unanswered(round_, circle.pk).exists() and quorum_of(round_).met:
                 _close(proposal, round_, actor=actor)
 
 
@@ -781,6 +851,79 @@ _anyone_unanswered = PreparedRows(
     -7_100_001,
     -7_100_002,
 )
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """How many of those asked in a round have answered, and how many must before it can close
+    with consent. Those asked are the roster fixed at opening, less anyone who left the circle
+    without answering (an answer given before leaving stands, like its objection)."""
+
+    percent: int
+    asked: int
+    answered: int
+    needed: int
+
+    @property
+    def met(self) -> bool:
+        return self.answered >= self.needed
+
+    @property
+    def short(self) -> int:
+        """How many more answers the round needs to reach its quorum."""
+        return max(0, self.needed - self.answered)
+
+    def as_payload(self) -> dict[str, int]:
+        return {"percent": self.percent, "asked": self.asked, "answered": self.answered,
+                "needed": self.needed}  # fmt: skip
+
+    def message(self) -> str:
+        """Why a round below its quorum cannot close, with the numbers."""
+        return (
+            ngettext(
+                "Below the quorum: %(answered)d of the %(asked)d members asked has answered, and at "
+                "least %(needed)d must answer before this round can close (the circle's quorum is "
+                "%(percent)d%% of those asked).",
+                "Below the quorum: %(answered)d of the %(asked)d members asked have answered, and at "
+                "least %(needed)d must answer before this round can close (the circle's quorum is "
+                "%(percent)d%% of those asked).",
+                self.answered,
+            )
+            % self.as_payload()
+        )
+
+
+def count_quorum(
+    percent: int,
+    roster: Iterable[tuple[int, dt.datetime | None]],
+    answered: Collection[int],
+    members: Collection[int] | None = None,
+) -> Quorum:
+    """The quorum of a round from its roster (user id, when they left the circle), who answered
+    in it, and, while it is open, who is still in the circle (someone who left is not asked any
+    more, even before the round has recorded it)."""
+    asked = 0
+    answers = 0
+    for user_id, left_at in roster:
+        if user_id in answered:
+            asked += 1
+            answers += 1
+        elif left_at is None and (members is None or user_id in members):
+            asked += 1
+    return Quorum(percent, asked, answers, quorum_needed(asked, percent))
+
+
+def quorum_of(round_: ConsentRound) -> Quorum:
+    """The round's quorum from the database. Answers given after a lazy consent closed do not
+    count: the quorum is about the round as it closed."""
+    answered = set(
+        round_.responses.filter(after_round_closed=False).values_list("user_id", flat=True)
+    )
+    members = None
+    if round_.is_open:
+        members = set(current_member_ids(Circle(pk=round_.proposal.circle_id)))
+    roster = round_.roster.values_list("user_id", "left_circle_at")
+    return count_quorum(round_.quorum_percent, roster, answered, members)
 
 
 def waiting_for(round_: ConsentRound) -> list[int]:
@@ -822,6 +965,29 @@ def _check_answer(circle: Circle, answer: str, reason: str) -> None:
         raise ServiceError(_("Say what your concern is."), field="reason")
 
 
+class LateAnswerError(ServiceError):
+    """An answer from someone absent from a lazily consented round, after the time to object
+    ended. Nothing is recorded; the answer and its reason come back, so that the page can offer
+    to call an early review with them."""
+
+    def __init__(self, *, round_: ConsentRound, answer: str, reason: str) -> None:
+        assert round_.lazy_until is not None
+        self.ended_at = round_.lazy_until
+        self.round = round_
+        self.answer = answer
+        self.reason = reason
+        super().__init__(
+            _(
+                "The time to object after this lazy consent ended on %(date)s, so your answer was "
+                "not recorded. The decision stands; you can still call an early review of it, "
+                "with your reason."
+            )
+            % {"date": date_format(timezone.localtime(self.ended_at), "j M Y, H:i")},
+            field="reason",
+            status=409,
+        )
+
+
 @transaction.atomic
 def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") -> ConsentResponse:
     """One member's answer in a consent round: consent, objection (with a reason) or, where the
@@ -846,8 +1012,18 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
     late = False
     if not round_.is_open:
         entry = round_.roster.filter(user=user, absent=True).first()
-        window_open = round_.lazy_until is not None and timezone.now() < round_.lazy_until
-        if entry is None or not window_open or round_.outcome != ConsentRound.Outcome.CONSENTED:
+        lazily_consented = (
+            entry is not None
+            and round_.lazy_until is not None
+            and round_.outcome == ConsentRound.Outcome.CONSENTED
+        )
+        if (
+            lazily_consented
+            and round_.lazy_until is not None
+            and timezone.now() >= round_.lazy_until
+        ):
+            raise LateAnswerError(round_=round_, answer=answer, reason=reason)
+        if not lazily_consented:
             raise ServiceError(
                 _("This consent round has closed; your answer was not recorded."), status=409
             )
@@ -907,14 +1083,17 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
 
 
 @transaction.atomic
-def close_round(*, round_: ConsentRound, actor: User) -> ConsentRound:
+def close_round(*, round_: ConsentRound, actor: User, reason: str = "") -> ConsentRound:
     """Close a round by hand. With answers missing this is refused, unless the circle uses lazy
-    consent in a live meeting: then absentees are recorded and may object afterwards."""
+    consent in a live meeting: then the facilitator closes it early, saying why (on the record),
+    provided the round has reached its quorum; absentees are recorded and may object afterwards."""
     proposal = _lock(round_.proposal)
     round_ = ConsentRound.objects.select_for_update().get(pk=round_.pk)
+    round_.proposal = proposal
     _require_steer(proposal, actor)
     if not round_.is_open:
         raise ServiceError(_("This consent round has already closed."), status=409)
+    _sync_roster(round_, actor, proposal)
     missing = waiting_for(round_)
     if missing and not round_.lazy:
         names = ", ".join(
@@ -929,12 +1108,48 @@ def close_round(*, round_: ConsentRound, actor: User) -> ConsentRound:
             status=409,
         )
     if missing:
+        reason = _clean(reason)
+        if not reason:
+            raise ServiceError(
+                _(
+                    "Say why the round closes before everyone has answered: the reason goes on "
+                    "the record."
+                ),
+                field="reason",
+            )
+        quorum = quorum_of(round_)
+        if not quorum.met:
+            raise ServiceError(quorum.message(), status=409)
         RosterEntry.objects.filter(round=round_, user_id__in=missing).update(absent=True)
         hours = settings_for(proposal.circle).lazy_consent_hours
         round_.lazy_until = timezone.now() + dt.timedelta(hours=hours)
-        round_.save(update_fields=["lazy_until"])
+        round_.closed_by = actor
+        round_.close_reason = reason
+        round_.save(update_fields=["lazy_until", "closed_by", "close_reason"])
     _close(proposal, round_, actor=actor)
     return round_
+
+
+def _participation(round_: ConsentRound) -> dict[str, Any]:
+    """Who took part in a closed round, beyond the answers: those absent under lazy consent,
+    those who left the circle during it (and when), those who joined after it opened (not
+    asked), the quorum, and who closed it early and why. The same in the round's closing event
+    and in the decision record."""
+    left = [
+        {"user": entry.user_id, "at": entry.left_circle_at.isoformat()}
+        for entry in round_.roster.filter(left_circle_at__isnull=False).order_by("user_id")
+        if entry.left_circle_at is not None
+    ]
+    closed_early = None
+    if round_.closed_by_id is not None:
+        closed_early = {"by": round_.closed_by_id, "reason": round_.close_reason}
+    return {
+        "absent": sorted(round_.roster.filter(absent=True).values_list("user_id", flat=True)),
+        "left": left,
+        "joined_after_opening": sorted(round_.joined_after_opening),
+        "quorum": quorum_of(round_).as_payload(),
+        "closed_early": closed_early,
+    }
 
 
 def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
@@ -943,15 +1158,17 @@ def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
     round_.closed_at = timezone.now()
     members_now = set(current_member_ids(proposal.circle))
     on_roster = set(round_.roster.values_list("user_id", flat=True))
-    joined_late = sorted(members_now - on_roster)
-    absent = sorted(round_.roster.filter(absent=True).values_list("user_id", flat=True))
+    round_.joined_after_opening = sorted(members_now - on_roster)
     round_.outcome = ConsentRound.Outcome.OBJECTED if objections else ConsentRound.Outcome.CONSENTED
-    round_.save(update_fields=["closed_at", "outcome"])
+    if not objections and not quorum_of(round_).met:
+        # The guard where consent is recorded: close_round says so with the numbers first.
+        raise ServiceError(quorum_of(round_).message(), status=409)
+    round_.save(update_fields=["closed_at", "outcome", "joined_after_opening"])
     _append(
         proposal, actor, "consent.round_closed",
         {"round": round_.pk, "version": round_.version_number, "subject": round_.subject,
          "outcome": round_.outcome, "objections": [o.pk for o in objections],
-         "joined_after_opening": joined_late, "absent": absent,
+         **_participation(round_),
          "lazy_until": round_.lazy_until.isoformat() if round_.lazy_until else None},
         obj=round_, notify=sorted(members_now),
     )  # fmt: skip
@@ -979,6 +1196,9 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
         raise ServiceError(_("An objection to this version stands."), status=409)
     if waiting_for(round_) and not round_.lazy:
         raise ServiceError(_("Not everyone has answered."), status=409)
+    quorum = quorum_of(round_)
+    if not quorum.met:
+        raise ServiceError(quorum.message(), status=409)
     now = timezone.now()
     # Objections to earlier versions: the objector has now consented, so they were integrated.
     for objection in proposal.objections.filter(status=Objection.Status.OPEN):
@@ -1036,6 +1256,7 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
              "new_title": policy.title if policy else None},
             obj=ended,
         )  # fmt: skip
+    _apply_consented_settings(proposal, decision, actor)
     decision.record = record
     decision.ledger_hash = event.hash
     decision.ledger_sequence = event.sequence
@@ -1300,14 +1521,74 @@ def build_record(proposal: Proposal, decision: Decision) -> dict[str, Any]:
             {"user": r.user_id, "reason": r.reason}
             for r in round_.responses.filter(answer=ConsentResponse.Answer.CONCERN).order_by("pk")
         ],
+        # Who took part beyond the answers (absent, left during the round, joined after it
+        # opened), the quorum, an early close; and the quorum the decision sets, if it does.
+        **_participation(round_),
+        "quorum_percent": proposal.quorum_percent,
     }  # fmt: skip
 
 
 def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
-    """Rebuild a decision's record from the ledger events alone (no other table is read)."""
+    """Rebuild a decision's record from the ledger events alone (no other table is read): the
+    proposal's events up to its (last) decision, as the record is kept as it was when the circle
+    consented; what came after (a late answer under lazy consent) is not part of it."""
     events = LedgerEvent.objects.filter(
         organisation_id=proposal.circle.organisation_id, payload__proposal=proposal.pk
     ).order_by("sequence")
+    return rebuild_record(proposal.pk, list(events))
+
+
+def record_from_export(lines: Iterable[str], proposal_id: int) -> dict[str, Any]:
+    """Rebuild a decision's record from an exported ledger alone, without the database: the same
+    rebuilding as `record_from_ledger`, from the export's lines (core/export.py)."""
+    events = [
+        event
+        for _, event in read_events(lines)
+        if isinstance(event.payload, dict) and event.payload.get("proposal") == proposal_id
+    ]
+    return rebuild_record(proposal_id, events)
+
+
+@dataclass(frozen=True)
+class ExportedDecision:
+    """A decision found in an export, and whether its record is what the events before it say
+    (None: some of those events are not in the export, so it could not be rebuilt)."""
+
+    proposal: int
+    line: int
+    sequence: int
+    holds: bool | None
+
+
+def check_export_decisions(lines: Iterable[str]) -> list[ExportedDecision]:
+    """Every decision in an export, rebuilt from its proposal's events up to it and compared
+    with the record written in its own event, without the database."""
+    events: dict[int, list[Any]] = {}
+    found = []
+    for number, event in read_events(lines):
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        proposal_id = payload.get("proposal")
+        if not isinstance(proposal_id, int) or isinstance(proposal_id, bool):
+            continue
+        events.setdefault(proposal_id, []).append(event)
+        if event.verb != "proposal.decided":
+            continue
+        holds: bool | None
+        try:
+            holds = rebuild_record(proposal_id, events[proposal_id]) == payload["record"]
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            holds = None
+        found.append(ExportedDecision(proposal_id, number, event.sequence, holds))
+    return found
+
+
+def rebuild_record(proposal_id: int, events: Sequence[Any]) -> dict[str, Any]:
+    """A decision's record from its proposal's events in sequence order: ledger rows or exported
+    events (anything with verb, payload, occurred_at and circle_id). {} if it was not decided.
+    What came after the last decision (a late answer, a reopening) is not part of its record."""
+    decided_at = [i for i, event in enumerate(events) if event.verb == "proposal.decided"]
+    if decided_at:
+        events = events[: decided_at[-1] + 1]
     versions: dict[int, dict[str, Any]] = {}
     rounds: dict[int, dict[str, Any]] = {}
     objections: dict[int, dict[str, Any]] = {}
@@ -1315,12 +1596,16 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
     integrations: dict[int, dict[str, str]] = {}
     author = None
     target: dict[str, Any] = {}
+    quorum_change = None
+    left: dict[int, list[dict[str, Any]]] = {}
+    closed: dict[int, dict[str, Any]] = {}
     decided: dict[str, Any] | None = None
     for event in events:
         p = event.payload
         if event.verb == "proposal.presented":
             author = p["author"]
             target = {"policy_action": p.get("policy_action"), "policy_target": p.get("amends")}
+            quorum_change = p.get("quorum_percent")
             versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
         elif event.verb == "proposal.revised":
             versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
@@ -1345,6 +1630,11 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
             objections[p["objection"]]["confirmed"] = True
         elif event.verb == "objection.withdrawn":
             objections[p["objection"]]["status"] = "withdrawn"
+        elif event.verb == "consent.roster_member_left":
+            at = p.get("left_at") or event.occurred_at.isoformat()
+            left.setdefault(p["round"], []).append({"user": p["user"], "at": at})
+        elif event.verb == "consent.round_closed":
+            closed[p["round"]] = p
         elif event.verb == "proposal.decided":
             decided = p
     if decided is None:
@@ -1363,7 +1653,7 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
             if o["integrated_in_version"] is None:
                 o["integrated_in_version"] = final_version
     rebuilt = {
-        "proposal": proposal.pk,
+        "proposal": proposal_id,
         "circle": event_circle(events),
         "author": author,
         "policy": decided.get("policy"),
@@ -1383,12 +1673,27 @@ def record_from_ledger(proposal: Proposal) -> dict[str, Any]:
             for a in rounds[final_round]["answers"]
             if a["answer"] == ConsentResponse.Answer.CONCERN
         ],
+        "absent": closed.get(final_round, {}).get("absent", []),
+        "left": sorted(left.get(final_round, []), key=lambda e: e["user"]),
+        "joined_after_opening": closed.get(final_round, {}).get("joined_after_opening", []),
+        "quorum": closed.get(final_round, {}).get("quorum"),
+        "closed_early": closed.get(final_round, {}).get("closed_early"),
+        "quorum_percent": quorum_change,
     }
     if "policy_action" not in record:
         # Records made before decisions said what they do to the policy register.
         for key in ("policy", "policy_action", "policy_target"):
             del rebuilt[key]
+    if "quorum" not in record:
+        # Records made before they said who took part beyond the answers.
+        for key in _PARTICIPATION_KEYS:
+            del rebuilt[key]
     return rebuilt
+
+
+_PARTICIPATION_KEYS = (
+    "absent", "left", "joined_after_opening", "quorum", "closed_early", "quorum_percent",
+)  # fmt: skip
 
 
 _VERSION_KEYS = (
@@ -1397,9 +1702,8 @@ _VERSION_KEYS = (
 )  # fmt: skip
 
 
-def event_circle(events: Any) -> int | None:
-    first = events.first()
-    return first.circle_id if first is not None else None
+def event_circle(events: Sequence[Any]) -> int | None:
+    return events[0].circle_id if events else None
 
 
 # Policies ----------------------------------------------------------------------------------

@@ -10,11 +10,20 @@ from ninja.pagination import paginate
 
 from circlewise.core.api import EventOut, Pages, responses
 from circlewise.core.api_auth import auth_user
+from circlewise.core.models import LedgerEvent
 
 from . import services
 from .models import Notification
+from .selectors import sentence_for
 
 router = Router(tags=["notifications"])
+
+
+class NotificationEventOut(EventOut):
+    @staticmethod
+    def resolve_sentence(obj: LedgerEvent, context: Any = None) -> str:
+        request = context["request"] if context else None
+        return sentence_for(getattr(request, "auth", None), obj)
 
 
 class NotificationOut(Schema):
@@ -22,7 +31,7 @@ class NotificationOut(Schema):
     created_at: dt.datetime
     read_at: dt.datetime | None
     is_read: bool
-    event: EventOut
+    event: NotificationEventOut
 
     @staticmethod
     def resolve_is_read(obj: Notification) -> bool:
@@ -45,7 +54,7 @@ def list_notifications(
     unread: QueryEx[bool, P(description="Only those not yet read.")] = False,
 ) -> QuerySet[Notification]:
     notifications = Notification.objects.filter(recipient=auth_user(request)).select_related(
-        "event__actor"
+        "event__actor", "event__circle__organisation"
     )
     if unread:
         notifications = notifications.unread()

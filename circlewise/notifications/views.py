@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circlewise.accounts.models import User
-from circlewise.circles.permissions import can_view_circle
-from circlewise.core.feed import describe
+from circlewise.core.inputs import page_number
 
 from . import services
 from .models import Notification
+from .selectors import can_see_event, sentence_for
 
 PAGE_SIZE = 25
 
@@ -46,13 +46,13 @@ def _person(request: HttpRequest) -> User:
 def _target(user: User, notification: Notification) -> str:
     """The circle page, if the event concerns a circle the person can still see."""
     circle = notification.event.circle
-    if circle is None or not can_view_circle(user, circle):
+    if circle is None or not can_see_event(user, notification.event):
         return ""
     return reverse("circles:circle_detail", args=[circle.organisation.slug, circle.slug])
 
 
 def _item(user: User, notification: Notification) -> Item:
-    return Item(notification, describe(notification.event), _target(user, notification))
+    return Item(notification, sentence_for(user, notification.event), _target(user, notification))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -67,7 +67,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         .select_related("event__organisation", "event__circle__organisation")
         .order_by("-id")
     )
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notifications, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     context = {
         "page": page,
         "items": [_item(user, n) for n in page.object_list],

@@ -63,6 +63,12 @@ class ApiClient:
         else:
             data = body if isinstance(body, str) else json.dumps(body if body is not None else {})
             response = handler(url, data, content_type="application/json", headers=headers)
+        if response["Content-Type"].startswith("application/jsonl"):
+            # An export of the ledger: streamed JSON lines, read here as a list of objects.
+            text = b"".join(response.streaming_content).decode("utf-8")
+            return Answer(
+                response.status_code, [json.loads(x) for x in text.splitlines()], response
+            )
         assert response["Content-Type"].startswith("application/json"), response.content[:300]
         return Answer(response.status_code, json.loads(response.content or b"null"), response)
 

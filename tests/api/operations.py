@@ -148,6 +148,16 @@ OPS: tuple[Op, ...] = (
         "org_admin",
         lambda w, c: ("POST", f"/organisations/{w.org.slug}/ledger/verify", None),
     ),
+    Op(
+        "exportLedger",
+        "org_admin",
+        lambda w, c: ("GET", f"/organisations/{w.org.slug}/ledger/export", None),
+    ),
+    Op(
+        "exportOrganisationFeed",
+        "org_member",
+        lambda w, c: ("GET", f"/organisations/{w.org.slug}/feed/export", None),
+    ),
     # One circle
     Op("getCircle", "circle_visible", lambda w, c: ("GET", f"/circles/{c.pk}", None)),
     Op(
@@ -220,6 +230,8 @@ METHODS = {
     "getOrganisationFeed": "GET",
     "getLedger": "GET",
     "verifyLedger": "POST",
+    "exportLedger": "GET",
+    "exportOrganisationFeed": "GET",
     "getCircle": "GET",
     "updateCircle": "PATCH",
     "archiveCircle": "POST",

@@ -107,7 +107,8 @@ def decided(w: World, c: Circle) -> Proposal:
 
 
 def lazy_round(w: World, c: Circle) -> ConsentRound:
-    """A round in a live meeting with lazy consent, where only Cy has answered."""
+    """A round in a live meeting with lazy consent, where Cy and Fay have answered (the circle's
+    quorum, half of those asked) and Dee has not."""
     crew(w, c)
     services.update_settings(circle=c, actor=w.admin, absentee_policy="lazy")
     proposal = presented(w, c, mode=Proposal.Mode.LIVE)
@@ -115,6 +116,7 @@ def lazy_round(w: World, c: Circle) -> ConsentRound:
     services.advance(proposal=proposal, actor=w.facilitator)
     round_ = services.open_consent_round(proposal=proposal, actor=w.facilitator)
     services.respond(round_=round_, user=w.circle_member, answer=CONSENT)
+    services.respond(round_=round_, user=w.facilitator, answer=CONSENT)
     return round_
 
 
@@ -298,7 +300,11 @@ DECISION_OPS: tuple[DecisionOp, ...] = (
         "closeConsentRound",
         "POST",
         "steer",
-        lambda w, c: ("POST", f"/rounds/{lazy_round(w, c).pk}/close", None),
+        lambda w, c: (
+            "POST",
+            f"/rounds/{lazy_round(w, c).pk}/close",
+            {"reason": "The meeting ends."},
+        ),
         _fay,
     ),
     # Objections

@@ -76,7 +76,8 @@ def test_admin_creates_a_circle(world, api):
         {"name": "Kitchen", "aim": "Feeds everyone.", "parent_id": world.general.pk},
         as_=world.admin,
     )
-    # then it exists with its four circle roles, and the ledger records it
+    # then it exists with its four circle roles and her as its first member, and the ledger
+    # records both
     assert answer.status == 201
     assert answer.body["parent_id"] == world.general.pk
     assert answer.body["slug"] == "kitchen"
@@ -86,8 +87,8 @@ def test_admin_creates_a_circle(world, api):
         "facilitator",
         "secretary",
     ]
-    assert event_count(world.org.pk) == before + 1
-    assert last_event(world.org.pk).verb == "circle.created"
+    assert event_count(world.org.pk) == before + 2
+    assert last_event(world.org.pk).verb == "circle.member_added"
 
 
 def test_steward_of_the_parent_creates_a_sub_circle(world, api):

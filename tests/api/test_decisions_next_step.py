@@ -63,7 +63,7 @@ def _lazy(w, *, closed: bool) -> tuple[Proposal, Any]:
     for person in (w.circle_member, w.facilitator, w.deactivated):
         services.respond(round_=round_, user=person, answer="consent")
     if closed:
-        services.close_round(round_=round_, actor=w.facilitator)
+        services.close_round(round_=round_, actor=w.facilitator, reason="The meeting ends.")
     return proposal, dana
 
 

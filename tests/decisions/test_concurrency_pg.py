@@ -76,7 +76,10 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
     from circlewise.decisions.models import CircleDecisionSettings, Proposal
 
     k = kitchen
-    CircleDecisionSettings.objects.create(circle=k.circle, absentee_policy="lazy")
+    # a quorum of one: the close may come straight after the first answer
+    CircleDecisionSettings.objects.create(
+        circle=k.circle, absentee_policy="lazy", quorum_percent=20
+    )
     proposal = services.create_proposal(
         circle=k.circle, author=k.author, title="T", driver="D", text="X"
     )
@@ -87,7 +90,9 @@ def test_answers_racing_the_close_are_counted_or_refused_never_half_applied(kitc
         lambda p=p: services.respond(round_=round_, user=p, answer="consent")
         for p in [k.author, *k.others]
     ]
-    jobs.append(lambda: services.close_round(round_=round_, actor=k.facilitator))
+    jobs.append(
+        lambda: services.close_round(round_=round_, actor=k.facilitator, reason="Time is up.")
+    )
     results = _race(jobs)
     round_.refresh_from_db()
     assert round_.outcome == ConsentRound.Outcome.CONSENTED

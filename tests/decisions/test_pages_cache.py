@@ -147,7 +147,7 @@ def test_a_late_answer_window_closes_on_the_cached_page_without_a_ledger_event(
     for person in k.everyone:
         if person != dara:
             services.respond(round_=round_, user=person, answer="consent")
-    services.close_round(round_=round_, actor=k.facilitator)
+    services.close_round(round_=round_, actor=k.facilitator, reason="The meeting ends.")
     # Dara's page, cached, offers a late answer
     assert 'id="answer"' in _page(client, dara, "proposal_detail", proposal.pk)
     # when the window has passed (no ledger event marks it), on the same day (the date is in

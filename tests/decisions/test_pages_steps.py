@@ -251,7 +251,7 @@ def test_closing_a_round_with_answers_missing_is_refused(client, kitchen, world)
     k = kitchen
     _proposal, round_ = in_consent(k)
     client.force_login(k.facilitator)
-    response = client.post(url("round_close", round_.pk))
+    response = client.post(url("round_close", round_.pk), {"reason": "The meeting ends."})
     assert response.status_code == 409
     assert "Still waiting for answers from" in response.content.decode()
     round_.refresh_from_db()
@@ -419,7 +419,7 @@ def test_lazy_consent_closes_in_a_meeting_and_an_absentee_may_still_object(clien
     client.force_login(k.facilitator)
     page = client.get(url("proposal_detail", proposal.pk)).content.decode()
     assert "Close the round" in page
-    client.post(url("round_close", round_.pk))
+    client.post(url("round_close", round_.pk), {"reason": "The meeting ends."})
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.DECIDED
     # then the absent member is told they may still object, and their objection reopens it

@@ -250,7 +250,7 @@ def test_a_late_objection_to_a_lazy_replacement_puts_the_old_policy_back(kitchen
     round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
     for person in k.everyone[:-1]:
         services.respond(round_=round_, user=person, answer="consent")
-    services.close_round(round_=round_, actor=k.facilitator)
+    services.close_round(round_=round_, actor=k.facilitator, reason="The meeting ends.")
     old.refresh_from_db()
     assert old.status() == Policy.Status.SUPERSEDED
     services.respond(round_=round_, user=k.everyone[-1], answer="objection", reason="No.")

@@ -290,7 +290,7 @@ def test_lazy_consent_lets_absentees_object_afterwards(kitchen, world):
     round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
     for person in k.everyone[:-1]:
         services.respond(round_=round_, user=person, answer=CONSENT)
-    services.close_round(round_=round_, actor=k.facilitator)
+    services.close_round(round_=round_, actor=k.facilitator, reason="The meeting ends.")
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.DECIDED
     policy = proposal.decision.policy
@@ -397,3 +397,37 @@ def test_an_amending_proposal_updates_the_policy_and_keeps_its_history(kitchen):
     assert policy.title == "Compost rota (winter)"
     assert policy.decisions.count() == 2
     assert not BacklogItem.objects.open().filter(policy=policy).exists()
+
+
+def test_a_proposal_reopened_by_a_late_objection_can_be_decided_again(kitchen, world):
+    # given a lazy consent reopened by an absentee's objection within the window
+    k = kitchen
+    services.update_settings(circle=k.circle, actor=world.admin, absentee_policy="lazy")
+    proposal = _draft(k)
+    services.present(proposal=proposal, actor=k.author, mode="live")
+    round1 = services.open_consent_round(proposal=proposal, actor=k.facilitator)
+    for person in k.everyone[:-1]:
+        services.respond(round_=round1, user=person, answer=CONSENT)
+    services.close_round(round_=round1, actor=k.facilitator, reason="The meeting ends.")
+    first = proposal.decision
+    services.respond(round_=round1, user=k.everyone[-1], answer=OBJECTION, reason="Not in winter.")
+    objection = Objection.objects.get(proposal=proposal)
+    # when a new version integrates the objection and everyone consents to it
+    services.revise(
+        proposal=proposal, actor=k.facilitator, change_note="Summer only.",
+        text="Everyone takes a week on the compost rota, in summer.",
+        integrations={objection.pk: "Summer only."},
+    )  # fmt: skip
+    round2 = services.open_consent_round(proposal=proposal, actor=k.facilitator)
+    for person in k.everyone:
+        services.respond(round_=round2, user=person, answer=CONSENT)
+    # then it is decided again: a new decision stands, the reopened one is kept as it was
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.DECIDED
+    second = proposal.decision
+    assert second.pk != first.pk and second.version.number == 2 and second.reopened_at is None
+    first.refresh_from_db()
+    assert first.reopened_at is not None and first.record["version"]["version"] == 1
+    assert second.record["objections"][0]["status"] == "integrated"
+    assert services.record_from_ledger(proposal) == second.record
+    assert verify_organisation(world.org).ok

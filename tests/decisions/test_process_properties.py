@@ -1,4 +1,9 @@
-"""Property-based tests of the consent process: whatever order people act in, the guards hold."""
+"""Property-based tests of the consent process: whatever order people act in, the guards hold.
+
+The circle decides either with everyone answering or by lazy consent in a meeting, under a quorum
+of 1%, half or all of those asked: a round below its quorum never closes with consent, closing one
+early is the facilitator's act with a reason on the record, and the quorum changes only by
+consent."""
 
 from __future__ import annotations
 
@@ -7,12 +12,26 @@ import contextlib
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
+from circlewise.accounts.models import User
 from circlewise.circles import services as circle_services
 from circlewise.core.errors import ServiceError
+from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
-from circlewise.decisions.models import ConsentResponse, ConsentRound, Objection, Proposal
+from circlewise.decisions.models import (
+    CircleDecisionSettings,
+    ConsentResponse,
+    ConsentRound,
+    Objection,
+    Proposal,
+)
 
 from .. import factories as f
 
@@ -32,11 +51,22 @@ class ConsentProcess(RuleBasedStateMachine):
         self.outside = [f.join(self.org) for _ in range(2)]
         self.everyone = self.people + self.outside
         self.leavers = self.people[2:]
+        self.decided_checked = False
+
+    @initialize(lazy=st.booleans(), quorum=st.sampled_from([1, 50, 100]))
+    def set_up(self, lazy: bool, quorum: int) -> None:
+        # The quorum as the circle set it earlier (by a consent decision, not under test here).
+        CircleDecisionSettings.objects.create(
+            circle=self.circle,
+            absentee_policy="lazy" if lazy else "everyone",
+            quorum_percent=quorum,
+        )
+        self.quorum = quorum
         self.proposal = services.create_proposal(
             circle=self.circle, author=self.people[1], title="T", driver="D", text="X"
         )
-        services.present(proposal=self.proposal, actor=self.people[1])
-        self.decided_checked = False
+        mode = Proposal.Mode.LIVE if lazy else Proposal.Mode.ASYNC
+        services.present(proposal=self.proposal, actor=self.people[1], mode=mode)
 
     def _refresh(self) -> Proposal:
         self.proposal.refresh_from_db()
@@ -45,6 +75,20 @@ class ConsentProcess(RuleBasedStateMachine):
     def _open_round(self) -> ConsentRound | None:
         return self.proposal.rounds.filter(outcome="open").first()
 
+    def _has_open_round(self) -> bool:
+        return self._open_round() is not None
+
+    def _absent_may_object(self) -> bool:
+        last = self.proposal.rounds.order_by("-pk").first()
+        return (
+            last is not None
+            and last.outcome == ConsentRound.Outcome.CONSENTED
+            and last.roster.filter(absent=True).exists()
+        )
+
+    # Preconditions keep the steps to those that can happen now, so that the examples reach
+    # decisions, early closes and late objections rather than refusals only.
+    @precondition(lambda self: self._refresh().is_open and not self._has_open_round())
     @rule()
     def open_round(self) -> None:
         with contextlib.suppress(ServiceError):
@@ -55,7 +99,37 @@ class ConsentProcess(RuleBasedStateMachine):
         round_ = self._open_round() or self.proposal.rounds.order_by("-pk").first()
         if round_ is None:
             return
-        person = self.everyone[who]
+        self._answer(round_, self.everyone[who], answer, reason)
+
+    @precondition(lambda self: self._has_open_round())
+    @rule(count=st.integers(1, 5), data=st.data())
+    def several_answer(self, count: int, data: st.DataObject) -> None:
+        # those still asked answer one after another, mostly consenting: rounds get decided
+        round_ = self._open_round()
+        if round_ is None:
+            return
+        for user_id in services.waiting_for(round_)[:count]:
+            person = next(p for p in self.everyone if p.pk == user_id)
+            answer = data.draw(st.sampled_from(["consent", "consent", "consent", "objection"]))
+            self._answer(round_, person, answer, "a reason")
+            if not self._open_round():
+                return
+
+    @precondition(lambda self: self._absent_may_object())
+    @rule(data=st.data())
+    def absent_member_objects_afterwards(self, data: st.DataObject) -> None:
+        # under lazy consent, someone absent when the round closed objects within the window
+        last = self.proposal.rounds.order_by("-pk").first()
+        if last is None or last.outcome != ConsentRound.Outcome.CONSENTED:
+            return
+        absent = list(last.roster.filter(absent=True).values_list("user_id", flat=True))
+        if not absent:
+            return
+        user_id = data.draw(st.sampled_from(absent))
+        person = next(p for p in self.everyone if p.pk == user_id)
+        self._answer(last, person, "objection", "I was away, and this harms us.")
+
+    def _answer(self, round_: ConsentRound, person: User, answer: str, reason: str) -> None:
         before = ConsentResponse.objects.filter(round=round_, user=person).count()
         try:
             services.respond(round_=round_, user=person, answer=answer, reason=reason)
@@ -75,6 +149,7 @@ class ConsentProcess(RuleBasedStateMachine):
                 integrations=integrations,
             )
 
+    @precondition(lambda self: self.proposal.objections.filter(status="open").exists())
     @rule(data=st.data())
     def withdraw(self, data: st.DataObject) -> None:
         objections = list(self.proposal.objections.filter(status="open"))
@@ -104,12 +179,32 @@ class ConsentProcess(RuleBasedStateMachine):
         with contextlib.suppress(ServiceError):
             circle_services.end_membership(circle=self.circle, user=person, actor=self.admin)
 
-    @rule()
-    def close(self) -> None:
+    @precondition(lambda self: self._has_open_round())
+    @rule(
+        who=st.sampled_from([0, 0, 1]), reason=st.sampled_from(["", "Time is up.", "Time is up."])
+    )
+    def close(self, who: int, reason: str) -> None:
         round_ = self._open_round()
         if round_ is not None:
             with contextlib.suppress(ServiceError):
-                services.close_round(round_=round_, actor=self.facilitator)
+                services.close_round(round_=round_, actor=self.people[who], reason=reason)
+
+    @rule(percent=st.sampled_from([1, 10, 75, 100]))
+    def set_the_quorum_directly(self, percent: int) -> None:
+        # whoever tries, the quorum does not change outside a consent decision
+        for actor in (self.admin, self.facilitator):
+            try:
+                services.update_settings(circle=self.circle, actor=actor, quorum_percent=percent)
+            except ServiceError:
+                pass
+            else:
+                assert percent == self.quorum
+
+    @invariant()
+    def the_quorum_changes_only_by_consent(self) -> None:
+        assert services.settings_for(self.circle).quorum_percent == self.quorum
+        for round_ in self.proposal.rounds.all():
+            assert round_.quorum_percent == self.quorum
 
     @invariant()
     def one_answer_per_member_per_round(self) -> None:
@@ -131,19 +226,50 @@ class ConsentProcess(RuleBasedStateMachine):
         assert not proposal.objections.filter(
             status="open", version_number=proposal.version_number
         ).exists()
-        answered = set(round_.responses.values_list("user_id", flat=True))
+        answered = set(
+            round_.responses.filter(after_round_closed=False).values_list("user_id", flat=True)
+        )
         required = set(round_.roster.filter(required=True).values_list("user_id", flat=True))
-        assert required <= answered
+        absent = set(round_.roster.filter(absent=True).values_list("user_id", flat=True))
+        # everyone asked answered, but those marked absent when a lazy round closed early
+        assert required - absent <= answered
+        assert not absent or round_.lazy
         # only answers on the decided version count: none is an objection that still stands
         for response in round_.responses.filter(answer="objection"):
             assert response.objection.status != Objection.Status.OPEN
+        # the quorum held: enough of those asked (less who left without answering) answered
+        entries = list(round_.roster.values_list("user_id", "left_circle_at"))
+        asked = sum(1 for uid, left in entries if uid in answered or left is None)
+        needed = max(1, -(-asked * self.quorum // 100))
+        assert len(answered) >= needed
+        assert decision.record["quorum"] == {
+            "percent": self.quorum, "asked": asked, "answered": len(answered), "needed": needed,
+        }  # fmt: skip
+        assert services.record_from_ledger(proposal) == decision.record
+
+    @invariant()
+    def closing_early_is_the_facilitators_act_with_its_reason_recorded(self) -> None:
+        for round_ in self.proposal.rounds.exclude(outcome=ConsentRound.Outcome.OPEN):
+            absent = round_.roster.filter(absent=True).exists()
+            assert absent == (round_.closed_by_id is not None)
+            if not absent:
+                continue
+            assert round_.closed_by == self.facilitator and round_.close_reason == "Time is up."
+            closed = LedgerEvent.objects.get(verb="consent.round_closed", payload__round=round_.pk)
+            assert closed.actor == self.facilitator
+            assert closed.payload["closed_early"] == {
+                "by": self.facilitator.pk, "reason": "Time is up.",
+            }  # fmt: skip
+            # and it had reached its quorum when it closed
+            quorum = closed.payload["quorum"]
+            assert quorum["answered"] >= quorum["needed"] >= 1
 
 
 @pytest.mark.django_db
 def test_consent_process_properties() -> None:
     ConsentProcess.TestCase.settings = settings(
-        max_examples=25,
-        stateful_step_count=20,
+        max_examples=60,
+        stateful_step_count=40,
         deadline=None,
         derandomize=True,  # the same examples on every run: CI stays reproducible
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -8,6 +8,7 @@ Set `SESSION_ENGINE` to `circlewise.accounts.sessions.db` or `circlewise.account
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
+from circlewise.core.lru import BytesLRU, bytes_limit, text_size
 from circlewise.core.prepared import Prepared
 
 _live_session = Prepared(
@@ -28,9 +30,15 @@ _live_session = Prepared(
 
 # Decoded session data by (salt, secret key, signed data). A session's data changes only when it is
 # saved, and then its signed text changes too, so an entry is never stale: the same text always
-# decodes to the same dictionary. Bounded by emptying it when full.
-_DECODED: dict[tuple[str, str, str], dict[str, Any]] = {}
-_DECODED_MAX = 10_000
+# decodes to the same dictionary. Bounded in bytes: the decoded dictionary is counted as twice its
+# JSON (the signed text is compressed, so says little of it).
+def _decoded_size(key: tuple[str, str, str], decoded: dict[str, Any]) -> int:
+    return text_size(*key) + 2 * len(json.dumps(decoded, default=str))
+
+
+_DECODED: BytesLRU[tuple[str, str, str], dict[str, Any]] = BytesLRU(
+    bytes_limit("SESSION_CACHE_MB", 4), _decoded_size
+)
 
 
 class PreparedLoad:
@@ -52,9 +60,7 @@ class PreparedLoad:
             assert isinstance(decoded, dict)
             if not decoded:  # corrupted or empty: nothing worth keeping
                 return decoded
-            if len(_DECODED) >= _DECODED_MAX:
-                _DECODED.clear()
-            _DECODED[key] = decoded
+            _DECODED.put(key, decoded)
         return copy.deepcopy(decoded)
 
     def _get_session_from_db(self) -> Any:

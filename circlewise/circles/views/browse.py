@@ -17,16 +17,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from circlewise.accounts.models import User
-from circlewise.core import cache, feed
+from circlewise.core import cache, export, feed
+from circlewise.core.inputs import whole_number
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.core.pages import shared_body_page
@@ -352,10 +354,7 @@ class FeedPage:
 
 
 def _page(request: HttpRequest, events: Any) -> FeedPage:
-    try:
-        before = int(request.GET.get("before", ""))
-    except ValueError:
-        before = 0
+    before = whole_number(request.GET.get("before")) or 0
     if before > 0:
         events = events.filter(sequence__lt=before)
     rows = list(events[: FEED_PAGE_SIZE + 1])
@@ -372,9 +371,7 @@ def _circles_of(events: list[LedgerEvent]) -> dict[int, Circle]:
 def org_feed(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
     user = request.user
-    hidden = set(permissions.private_circle_ids(organisation)) - permissions.circle_ids_of(
-        user, organisation
-    )
+    hidden = set(permissions.hidden_circle_ids(user, organisation))
 
     def context() -> dict[str, Any]:
         page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden))
@@ -444,6 +441,36 @@ def ledger(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
+def _person(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # login_required has already sent anonymous people away
+        raise Http404
+    return user
+
+
+@login_required
+@require_safe
+def ledger_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
+    """For organisation admins: the whole chain as JSON lines, to check away from the server.
+    Events they may not see in the feeds are in it sealed (core/export.py)."""
+    organisation = _organisation(request, org, need="admin")
+    lines = export.export_lines(organisation, scope=export.WHOLE_CHAIN, viewer=_person(request))
+    return export.streamed(
+        request, lines, filename=export.filename_for(organisation, export.WHOLE_CHAIN)
+    )
+
+
+@login_required
+@require_safe
+def feed_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
+    """For every member: the events of the organisation's feed they see, as JSON lines."""
+    organisation = _organisation(request, org)
+    lines = export.export_lines(organisation, scope=export.MEMBER_VIEW, viewer=_person(request))
+    return export.streamed(
+        request, lines, filename=export.filename_for(organisation, export.MEMBER_VIEW)
+    )
+
+
 # One circle --------------------------------------------------------------------------------
 
 
@@ -455,8 +482,11 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = permissions.get_cached_circle_for(user, organisation, circle)
     mine = permissions.circle_ids_of(user, organisation)
     can_edit = permissions.can_edit_circle(user, the_circle)
+    hidden = permissions.hidden_circle_ids(user, organisation)
     rights = {
         "is_member": the_circle.pk in mine,
+        # A private parent the viewer is not in is not named (heading, link warnings).
+        "parent_hidden": the_circle.parent_id in hidden,
         "can_edit": can_edit,
         "can_manage_members": can_edit and permissions.can_manage_members(user, the_circle),
         "can_manage_roles": can_edit and permissions.can_manage_roles(user, the_circle),
@@ -479,8 +509,8 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             "organisation": organisation,
             "circle": the_circle,
             **rights,
-            **_circle_body(organisation, the_circle),
-            "sub_circles": [c for c in children if not c.is_private or c.pk in mine],
+            **_circle_body(organisation, the_circle, parent_hidden=rights["parent_hidden"]),
+            "sub_circles": permissions.visible_only(user, organisation, children),
         }
         return render_to_string("circles/circle_detail.html#body", context, request)
 
@@ -494,6 +524,7 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             vary=(
                 rights["can_manage_members"],
                 rights["can_manage_roles"],
+                rights["parent_hidden"],
                 seen_private,
                 settings.TERM_WARNING_DAYS,
             ),
@@ -512,7 +543,9 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     )
 
 
-def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, Any]:
+def _circle_body(
+    organisation: Organisation, the_circle: Circle, *, parent_hidden: bool
+) -> dict[str, Any]:
     """The reads of the circle page's body: run only when it is rendered."""
     today = timezone.localdate()
     members = list(
@@ -541,7 +574,7 @@ def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, An
     for m in members:
         m.role_names = role_names.get(m.user_id, [])  # type: ignore[attr-defined]
     parent_ids: set[int] | None = None
-    if the_circle.parent_id is not None:
+    if the_circle.parent_id is not None and not parent_hidden:
         linkers = [a.holder_id for a in assignments if a.role.kind in selectors.LINK_KINDS]
         parent_ids = set(
             CircleMembership.objects.current()
@@ -555,7 +588,9 @@ def _circle_body(organisation: Organisation, the_circle: Circle) -> dict[str, An
         "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
         "circle_roles": [r for r in roles if r.is_circle_role],
         "custom_roles": [r for r in roles if not r.is_circle_role],
-        "warnings": selectors.link_warnings(the_circle, roles, parent_ids),
+        "warnings": selectors.link_warnings(
+            the_circle, roles, parent_ids, parent_visible=not parent_hidden
+        ),
         "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
         "recent": list(_circle_events(organisation, the_circle)[:RECENT_EVENTS]),
     }

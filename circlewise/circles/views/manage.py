@@ -10,7 +10,6 @@ from __future__ import annotations
 import smtplib
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
+from circlewise.core.links import absolute_url
 
 from .. import services
 from ..forms import (
@@ -56,7 +56,9 @@ from ..permissions import (
     get_circle_for,
     get_organisation_for,
     get_role_for,
+    hidden_circle_ids,
     steward_circle_ids,
+    visible_only,
 )
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -221,7 +223,7 @@ def org_members(request: HttpRequest, org: str) -> HttpResponse:
 def _send_invitation(
     request: HttpRequest, invitation: Invitation, raw_token: str, inviter: User
 ) -> bool:
-    link = settings.SITE_URL.rstrip("/") + reverse("accept_invitation", args=[raw_token])
+    link = absolute_url(reverse("accept_invitation", args=[raw_token]), request)
     organisation = invitation.organisation
     expires = formats.date_format(timezone.localtime(invitation.expires_at), "j F Y")
     subject = _("%(inviter)s invites you to join %(organisation)s on Circlewise") % {
@@ -371,6 +373,8 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
             return redirect("circles:org_members", org=organisation.slug)
     elif not membership.is_current:
         raise Http404
+    # The admin is told of every circle the person leaves, but by name only of those they may see:
+    # of the others, how many.
     circles = list(
         Circle.objects.filter(
             memberships__user=person,
@@ -378,15 +382,21 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
             organisation=organisation,
         ).order_by("name")
     )
-    roles = list(
+    shown = visible_only(request.user, organisation, circles)
+    roles = visible_only(
+        request.user,
+        organisation,
         RoleAssignment.objects.current()
         .filter(holder=person, role__circle__organisation=organisation)
         .select_related("role__circle")
+        .order_by("role__circle__name", "role__name"),
+        circle_id=lambda assignment: assignment.role.circle_id,
     )
     context = {
         "organisation": organisation,
         "person": person,
-        "circles": circles,
+        "circles": shown,
+        "unseen_circles": len(circles) - len(shown),
         "roles": roles,
         "error": error,
     }
@@ -417,11 +427,14 @@ def circle_create(request: HttpRequest, org: str) -> HttpResponse:
     elif not is_admin and not allowed:
         raise PermissionDenied
     parents = Circle.objects.filter(pk__in=allowed).order_by("name")
+    # Its first members, the person forming it ticked: they land on the circle, which (if private)
+    # only its members see.
     form = CircleForm(
         request.POST or None,
         parents=parents,
         parent_required=not is_admin,
-        initial={"parent": preset},
+        people=_org_people(organisation),
+        initial={"parent": preset, "members": [user.pk]},
     )
     status = 200
     if request.method == "POST":
@@ -473,14 +486,26 @@ def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle_in(request, org, circle, need="edit")
     user = _person(request)
     organisation = the_circle.organisation
-    allowed = _visible_active_circle_ids(user, organisation) - _descendant_ids(the_circle)
+    visible = _visible_active_circle_ids(user, organisation)
+    allowed = visible - _descendant_ids(the_circle)
     allowed.discard(the_circle.pk)
+    # A parent the editor may not see (a private one they are not in) is neither offered nor
+    # named: the circle stays where it is, and the form does not ask.
+    parent_hidden = the_circle.parent_id is not None and the_circle.parent_id in (
+        hidden_circle_ids(user, organisation)
+    )
     if the_circle.parent_id is not None:
         allowed.add(the_circle.parent_id)
     parents = Circle.objects.filter(pk__in=allowed).order_by("name")
-    fields = ("name", "aim", "domain", "kind", "parent", "mandate", "ends_on", "visibility")
+    fields: tuple[str, ...] = (
+        "name", "aim", "domain", "kind", "parent", "mandate", "ends_on", "visibility",
+    )  # fmt: skip
+    if parent_hidden:
+        fields = tuple(k for k in fields if k != "parent")
     initial = {k: getattr(the_circle, k) for k in fields}
     form = CircleForm(request.POST or None, parents=parents, initial=initial)
+    if parent_hidden:
+        del form.fields["parent"]
     status = 200
     if request.method == "POST":
         status = 400
@@ -499,6 +524,7 @@ def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "circle": the_circle,
         "form": form,
         "can_archive": can_archive_circle(user, the_circle),
+        "parent_hidden": parent_hidden,
     }
     return render(request, "circles/manage/circle_form.html", context, status=status)
 
@@ -516,6 +542,9 @@ def circle_archive(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is archived.") % {"name": the_circle.name})
             return redirect(_circle_url(the_circle))
+    # Sub-circles keep it from being archived: those the person may not see are counted, not named.
+    sub_circles = list(the_circle.children.active().order_by("name"))
+    shown = visible_only(request.user, the_circle.organisation, sub_circles)
     context = {
         "organisation": the_circle.organisation,
         "circle": the_circle,
@@ -523,7 +552,8 @@ def circle_archive(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "assignments": RoleAssignment.objects.current()
         .filter(role__circle=the_circle)
         .select_related("role", "holder"),
-        "sub_circles": the_circle.children.active().order_by("name"),
+        "sub_circles": shown,
+        "unseen_sub_circles": len(sub_circles) - len(shown),
         "error": error,
     }
     return render(request, "circles/manage/circle_archive.html", context, status=status)

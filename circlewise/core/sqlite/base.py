@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
-# Converted statements by their text; emptied when full, so that a program that builds SQL with
-# values in its text cannot grow it without bound.
-_CONVERTED: dict[str, str] = {}
-_CONVERTED_MAX = 4096
+from circlewise.core.lru import BytesLRU, bytes_limit, text_size
+
+# Converted statements by their text, bounded in bytes, so that a program that builds SQL with
+# values in its text (or long IN lists) cannot grow it without bound.
+_CONVERTED: BytesLRU[str, str] = BytesLRU(bytes_limit("SQL_CACHE_MB", 4), text_size)
 
 
 class CursorWrapper(base.SQLiteCursorWrapper):
@@ -26,9 +27,7 @@ class CursorWrapper(base.SQLiteCursorWrapper):
         found = _CONVERTED.get(query)
         if found is None:
             found = super().convert_query(query)
-            if len(_CONVERTED) >= _CONVERTED_MAX:
-                _CONVERTED.clear()
-            _CONVERTED[query] = found
+            _CONVERTED.put(query, found)
         return found
 
 

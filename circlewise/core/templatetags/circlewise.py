@@ -56,6 +56,7 @@ ICONS: dict[str, str] = {
     "arrow-right": '<path d="M5 12h14M13 6l6 6-6 6"/>',
     "switch": '<path d="M7 4L3 8l4 4M3 8h14M17 12l4 4-4 4M21 16H7"/>',
     "out": '<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10"/>',
+    "download": '<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>',
 }
 
 

@@ -46,6 +46,7 @@ from ..forms import (
     ReasonForm,
     ReviseForm,
     RoundAnswerForm,
+    RoundCloseForm,
     RoundOpenForm,
     TextForm,
 )
@@ -105,8 +106,10 @@ ANSWER_LOOK = {
     "concern": ("ending", "info", gettext_lazy("consented with a concern")),
     "objection": ("expired", "alert", gettext_lazy("objected")),
     "waiting": ("neutral", "clock", gettext_lazy("not yet")),
-    "left": ("ended", "out", gettext_lazy("left the circle")),
-    "absent": ("ended", "minus", gettext_lazy("absent")),
+    "left": ("ended", "out", gettext_lazy("left the circle during the round")),
+    "absent": ("ended", "minus", gettext_lazy("absent: lazy consent")),
+    "joined": ("neutral", "info", gettext_lazy("joined after it opened: not asked")),
+    "unknown": ("ended", "minus", gettext_lazy("no answer recorded")),
 }
 
 POLICY_LOOK = {
@@ -271,6 +274,7 @@ class RosterRow:
     reason: str = ""
     at: dt.datetime | None = None
     objection_id: int | None = None
+    left_at: dt.datetime | None = None
 
 
 def roster_rows(
@@ -298,8 +302,9 @@ def roster_rows(
                 icon=icon,
                 label=str(label),
                 reason=response.reason if response else "",
-                at=response.created_at if response else None,
+                at=response.created_at if response else entry.left_circle_at,
                 objection_id=objection,
+                left_at=entry.left_circle_at,
             )
         )
     order = {"waiting": 0, "objection": 1, "concern": 2, "consent": 3, "absent": 4, "left": 5}
@@ -307,7 +312,7 @@ def roster_rows(
     return rows
 
 
-def _load_round(round_: ConsentRound) -> dict[str, Any]:
+def _load_round(round_: ConsentRound, member_ids: set[int]) -> dict[str, Any]:
     entries = list(
         RosterEntry.objects.filter(round=round_)
         .select_related("user")
@@ -327,11 +332,20 @@ def _load_round(round_: ConsentRound) -> dict[str, Any]:
         e.user for e in entries if e.required and e.user_id not in answered
     ]  # the same rule as services.waiting_for, on rows already loaded
     waiting.sort(key=lambda u: u.name.lower())
+    # "2 of 5 answered" and the quorum count those asked less anyone who left without answering.
+    quorum = services.count_quorum(
+        round_.quorum_percent,
+        ((e.user_id, e.left_circle_at) for e in entries),
+        {r.user_id for r in responses if not r.after_round_closed},
+        member_ids if round_.is_open else None,
+    )
     return {
         "round": round_,
         "rows": rows,
         "waiting": waiting,
-        "answered_count": len(answered),
+        "answered_count": quorum.answered,
+        "asked_count": quorum.asked,
+        "quorum": quorum,
         "roster_ids": {e.user_id for e in entries},
         "my_entry": None,
         "responses": responses,
@@ -376,6 +390,7 @@ def situation_for(ctx: dict[str, Any], user: User) -> selectors.Situation:
         round_id=round_info["round"].pk if round_info else None,
         round_lazy=bool(round_info and round_info["round"].lazy),
         waiting_ids=[u.pk for u in round_info["waiting"]] if round_info else (),
+        quorum_short=round_info["quorum"].short if round_info else 0,
         answered=ctx["my_answer"] is not None,
         late_until=late_until,
         decision_id=ctx["decision"].pk if ctx["decision"] is not None else None,
@@ -398,7 +413,8 @@ def _need_for(ctx: dict[str, Any], user: User) -> Need:
             else _("Move on to synthesis")
         )
     elif step.kind == "close_round":
-        need.action, need.post = _("Close the round"), ctx["urls"]["round_close"]
+        # Closing early needs a reason: the round's own form (includes/round_close.html).
+        need.action, need.href = _("Close the round"), "#close-round"
     elif step.kind in OBJECTION_LABELS and step.target is not None:
         need.action = str(OBJECTION_LABELS[step.kind])
         need.href = _with_id(ctx["urls"]["objection_base"], step.target)
@@ -505,7 +521,8 @@ def proposal_context(
     )
     if shown_round is None and rounds and (proposal.state == State.OBJECTIONS or late_window):
         shown_round = rounds[-1]
-    round_info = _load_round(shown_round) if shown_round is not None else None
+    member_ids = {m.pk for m in members}
+    round_info = _load_round(shown_round, member_ids) if shown_round is not None else None
     urls = _urls(proposal)
     if shown_round is not None:
         urls["round_answer"] = reverse(
@@ -536,9 +553,7 @@ def proposal_context(
             decision_url = reverse(
                 "decisions:decision_detail", args=[organisation.slug, decision.pk]
             )
-    helping = Circle.objects.filter(
-        organisation=organisation, kind=Circle.Kind.HELPING, archived_at__isnull=True
-    ).order_by("name")
+    helping = permissions.hand_over_circles(user, organisation)
     standing = [o for o in objections if o.status == Objection.Status.OPEN]
     blocking = [o for o in standing if o.version_number == proposal.version_number]
     revise_initial = {
@@ -555,6 +570,7 @@ def proposal_context(
         "revise": None,
         "round_open": RoundOpenForm(helping=helping),
         "round_answer": RoundAnswerForm(allow_concerns=circle_settings.allow_concerns),
+        "round_close": RoundCloseForm(),
         "answer": TextForm(label=_("Your answer")),
     }
     if can_synthesise and proposal.state in (State.REACTING, State.SYNTHESIS, State.CONSENT,
@@ -597,6 +613,7 @@ def proposal_context(
         "my_answer": my_answer,
         "can_answer": can_answer,
         "late_window": late_window,
+        "late_answer": None,
         "joined_late": joined_late,
         "decision": decision,
         "decision_url": decision_url,
@@ -607,9 +624,50 @@ def proposal_context(
         "members": members,
         "has_helping": bool(forms["round_open"].fields["handed_to"].queryset.exists()),
         "has_parent": circle.parent_id is not None,
+        # Circles this page mentions, named only to those who may see them.
+        "parent_shown": _shown(user, organisation, circle.parent),
+        "round_target": _shown(
+            user, organisation, shown_round.handed_to if shown_round is not None else None
+        ),
     }
     ctx["need"] = _need_for(ctx, user)
     return ctx
+
+
+def late_answer_context(
+    request: HttpRequest, proposal: Proposal, late: services.LateAnswerError
+) -> dict[str, Any]:
+    """An answer that came after the time to object under lazy consent: what the person wrote,
+    and where to take it instead: an early review of the policy the decision set (in force), or
+    else the circle's backlog."""
+    organisation = proposal.circle.organisation
+    decision = Decision.objects.filter(proposal=proposal).select_related("policy").first()
+    policy = decision.policy if decision is not None else None
+    if policy is not None and not policy.is_in_force:
+        policy = None
+    action = ""
+    if policy is not None and permissions.can_review_policy(request.user, policy):
+        action = reverse("decisions:policy_review", args=[organisation.slug, policy.pk])
+    elif permissions.can_raise_item(request.user, proposal.circle):
+        policy = None
+        action = reverse("decisions:backlog_add", args=[organisation.slug, proposal.circle.slug])
+    title = proposal.current_version.title
+    return {
+        "message": late.text,
+        "ended_at": late.ended_at,
+        "answer": late.answer,
+        "reason": late.reason,
+        "policy": policy,
+        "action": action,
+        "topic": (_("Look again at: %(title)s") % {"title": title})[:200],
+    }
+
+
+def _shown(user: User, organisation: Organisation, circle: Circle | None) -> Circle | None:
+    """A circle of this organisation mentioned on the page, if the viewer may see it."""
+    if circle is not None:
+        circle.organisation = organisation  # the one this request loaded: no query for it
+    return circle_permissions.shown_circle(user, circle)
 
 
 def proposal_page(
@@ -737,6 +795,25 @@ VERSION_FIELDS = [
 ]
 
 
+def version_changes(before: ProposalVersion, after: ProposalVersion) -> dict[str, Any]:
+    """What changed from one version to another: each changed field word by word, the review
+    date, and the text. Shared by the versions page and the decision record."""
+    changes: list[dict[str, Any]] = []
+    for name, label in VERSION_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            changes.append({"label": label, "diff": word_diff(old or "", new or "")})
+    if before.review_on != after.review_on:
+        changes.append(
+            {"label": _("Review date"), "before": before.review_on, "after": after.review_on}
+        )
+    return {
+        "changes": changes,
+        "text_diff": word_diff(before.text, after.text),
+        "text_changed": before.text != after.text,
+    }
+
+
 @login_required
 def proposal_versions(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     """Every version, and what changed from one to the next."""
@@ -750,24 +827,10 @@ def proposal_versions(request: HttpRequest, org: str, proposal_id: int) -> HttpR
     rows = []
     previous: ProposalVersion | None = None
     for v in versions:
-        changes = []
-        if previous is not None:
-            for name, label in VERSION_FIELDS:
-                before, after = getattr(previous, name), getattr(v, name)
-                if before != after:
-                    changes.append({"label": label, "diff": word_diff(before or "", after or "")})
-            if previous.review_on != v.review_on:
-                changes.append(
-                    {"label": _("Review date"), "before": previous.review_on, "after": v.review_on}
-                )
-        rows.append(
-            {
-                "version": v,
-                "changes": changes,
-                "text_diff": word_diff(previous.text, v.text) if previous is not None else None,
-                "text_changed": previous is not None and previous.text != v.text,
-            }
-        )
+        if previous is None:
+            rows.append({"version": v, "changes": [], "text_diff": None, "text_changed": False})
+        else:
+            rows.append({"version": v, **version_changes(previous, v)})
         previous = v
     rows.reverse()
     return render(
@@ -907,6 +970,11 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
     ids |= {a["user"] for a in record.get("answers", [])}
     ids |= {o["objector"] for o in record.get("objections", [])}
     ids |= {c["user"] for c in record.get("concerns", [])}
+    ids |= set(record.get("absent", [])) | set(record.get("joined_after_opening", []))
+    ids |= {e["user"] for e in record.get("left", [])}
+    closed_early = record.get("closed_early")
+    if closed_early:
+        ids.add(closed_early["by"])
     if record.get("author"):
         ids.add(record["author"])
     version = record.get("version", {})
@@ -914,22 +982,7 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
     people = {
         u.pk: u for u in User.objects.filter(pk__in=ids).only("id", "name", "email", "pronouns")
     }
-    answers = {a["user"]: a for a in record.get("answers", [])}
-    rows = []
-    for uid in record.get("roster", []):
-        a = answers.get(uid)
-        state = a["answer"] if a else "absent"
-        css, icon, label = ANSWER_LOOK[state]
-        rows.append(
-            {
-                "person": people.get(uid),
-                "css": css,
-                "icon": icon,
-                "label": label,
-                "reason": a["reason"] if a else "",
-                "at": _parse_time(a.get("at")) if a else None,
-            }
-        )
+    rows = record_rows(record, people)
     objections = [{**o, "person": people.get(o["objector"])} for o in record.get("objections", [])]
     concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
     measures = [{**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])]
@@ -940,9 +993,25 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
         if target_id is not None
         else None
     )
+    # The version first presented, to show what changed to the one consented to.
+    consented = decision.version
+    first = (
+        ProposalVersion.objects.filter(proposal_id=decision.proposal_id, number=1).first()
+        if consented.number > 1
+        else None
+    )
+    quorum = record.get("quorum")
     return {
         "policy_action": record.get("policy_action") or "",
         "target": target,
+        # What changed from the version first presented to the one consented to.
+        "first_version": first,
+        "since_first": version_changes(first, consented) if first is not None else None,
+        "quorum": quorum,
+        "closed_early": (
+            {**closed_early, "person": people.get(closed_early["by"])} if closed_early else None
+        ),
+        "quorum_percent": record.get("quorum_percent"),
         "organisation": decision.circle.organisation,
         "circle": decision.circle,
         "decision": decision,
@@ -955,6 +1024,47 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
         "measures": measures,
         "review_on": dt.date.fromisoformat(review_on) if review_on else None,
     }
+
+
+def record_rows(record: dict[str, Any], people: dict[int, User]) -> list[dict[str, Any]]:
+    """Everyone the decision concerned, from its frozen record: each member asked with their
+    answer, or absent under lazy consent, or gone from the circle during the round (when); then
+    those who joined after it opened and were not asked. Records made before they said more than
+    the answers show "no answer recorded" for anyone who did not answer."""
+    answers = {a["user"]: a for a in record.get("answers", [])}
+    absent = set(record.get("absent", []))
+    left = {e["user"]: _parse_time(e["at"]) for e in record.get("left", [])}
+    rows = []
+    for uid in record.get("roster", []):
+        a = answers.get(uid)
+        if a is not None:
+            state = a["answer"]
+        elif uid in left:
+            state = "left"
+        elif uid in absent:
+            state = "absent"
+        else:
+            state = "unknown"
+        css, icon, label = ANSWER_LOOK[state]
+        rows.append(
+            {
+                "person": people.get(uid),
+                "state": state,
+                "css": css,
+                "icon": icon,
+                "label": label,
+                "reason": a["reason"] if a else "",
+                "at": _parse_time(a.get("at")) if a else None,
+                "left_at": left.get(uid),
+            }
+        )
+    for uid in record.get("joined_after_opening", []):
+        css, icon, label = ANSWER_LOOK["joined"]
+        rows.append(
+            {"person": people.get(uid), "state": "joined", "css": css, "icon": icon,
+             "label": label, "reason": "", "at": None, "left_at": None}
+        )  # fmt: skip
+    return rows
 
 
 # Policies ----------------------------------------------------------------------------------
@@ -974,20 +1084,22 @@ def policy_register(request: HttpRequest, org: str) -> HttpResponse:
         organisation,
         name="policy-register",
         vary=(seen_private, circle_slug, status),
-        context=lambda: _register_context(organisation, seen_private, circle_slug, status),
+        context=lambda: _register_context(request.user, organisation, circle_slug, status),
     )
 
 
 def _register_context(
-    organisation: Organisation, seen_private: Sequence[int], circle_slug: str, status: str
+    user: Any, organisation: Organisation, circle_slug: str, status: str
 ) -> dict[str, Any]:
-    """The reads of the register: run only when it is rendered."""
+    """The reads of the register: run only when it is rendered. What it shows depends on the
+    viewer only through the private circles they see (`seen_private`, in the key)."""
     today = timezone.localdate()
-    circles = list(
+    circles = circle_permissions.visible_only(
+        user,
+        organisation,
         Circle.objects.filter(organisation=organisation)
-        .filter(Q(visibility=Circle.Visibility.OPEN) | Q(pk__in=list(seen_private)))
         .order_by("name")
-        .only("id", "name", "slug", "visibility", "organisation_id", "archived_at")
+        .only("id", "name", "slug", "visibility", "organisation_id", "archived_at"),
     )
     visible = {c.pk for c in circles}
     policies = Policy.objects.filter(circle_id__in=visible).select_related("circle")
@@ -1081,6 +1193,11 @@ def backlog_page(
         .order_by("status", "due_on", "created_at")
     )
     is_member = the_circle.pk in circle_permissions.circle_ids_of(request.user, organisation)
+    # A topic raised from a private circle names it only to those who see it.
+    hidden = circle_permissions.hidden_circle_ids(request.user, organisation)
+    for item in items:
+        if item.raised_from_id in hidden:
+            item.raised_from = None
     return render(
         request,
         "decisions/backlog.html",

@@ -38,6 +38,7 @@ from ..forms import (
     ResolveForm,
     ReviseForm,
     RoundAnswerForm,
+    RoundCloseForm,
     RoundOpenForm,
     SettingsForm,
     TextForm,
@@ -154,6 +155,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                     is_policy=bool(data["is_policy"]),
                     amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
+                    quorum_percent=data["quorum_percent"],
                     **_draft_fields(form),
                 )
             except ServiceError as error:
@@ -169,6 +171,13 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
         form.initial["review_on"] = add_months(
             timezone.localdate(), services.settings_for(the_circle).default_review_months
         )
+        if request.GET.get("change") == "quorum":
+            # From the circle's way of deciding: the quorum changes only by consent.
+            form.initial.update(
+                {"title": _("Change our quorum"),
+                 "quorum_percent": services.settings_for(the_circle).quorum_percent,
+                 "is_policy": False}
+            )  # fmt: skip
         # From a policy's page: "Propose a change / a replacement / to retire it".
         target, action = _target_from(request, policies)
         if target is not None:
@@ -207,7 +216,8 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
     initial = {k: getattr(version, k) for k in services.DRAFT_FIELDS}
     initial.update(
         {"amends": proposal.amends_id,
-         "policy_action": proposal.target_action or Proposal.PolicyAction.AMEND}
+         "policy_action": proposal.target_action or Proposal.PolicyAction.AMEND,
+         "quorum_percent": proposal.quorum_percent}
     )  # fmt: skip
     form = ProposalForm(
         request.POST or None, initial=initial, policies=_policies_of(proposal.circle)
@@ -222,7 +232,7 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
                 services.update_draft(
                     proposal=proposal, actor=_person(request), amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
-                    **_draft_fields(form),
+                    quorum_percent=data["quorum_percent"], **_draft_fields(form),
                 )  # fmt: skip
             except ServiceError as error:
                 _show_error(form, error)
@@ -442,11 +452,7 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
     proposal = _proposal(request, org, proposal_id)
     if refused := _not_allowed(request, proposal, "steer"):
         return refused
-    helping = Circle.objects.filter(
-        organisation=proposal.circle.organisation,
-        kind=Circle.Kind.HELPING,
-        archived_at__isnull=True,
-    )
+    helping = permissions.hand_over_circles(request.user, proposal.circle.organisation)
     form = RoundOpenForm(request.POST, helping=helping)
     if not form.is_valid():
         return browse.proposal_page(request, proposal, bound={"round_open": form}, status=400)
@@ -484,6 +490,13 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
             answer=form.cleaned_data["answer"],
             reason=form.cleaned_data["reason"],
         )
+    except services.LateAnswerError as late:
+        # Nothing was recorded, but what they wrote is kept: offered as the reason of an early
+        # review (includes/late_answer.html). htmx swaps only a 2xx answer.
+        return browse.proposal_page(
+            request, proposal, status=200 if htmx else late.status, partial=partial,
+            extra={"late_answer": browse.late_answer_context(request, proposal, late)},
+        )  # fmt: skip
     except ServiceError as error:
         return _refused(request, proposal, "round_answer", form, error, partial=partial)
     proposal.refresh_from_db()
@@ -508,10 +521,20 @@ def round_close(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
     proposal = _proposal(request, org, round_.proposal_id)
     if refused := _not_allowed(request, proposal, "steer"):
         return refused
+    form = RoundCloseForm(request.POST)
+    form.is_valid()
     try:
-        services.close_round(round_=round_, actor=_person(request))
+        services.close_round(
+            round_=round_, actor=_person(request), reason=form.cleaned_data.get("reason", "")
+        )
     except ServiceError as error:
-        return browse.proposal_page(request, proposal, error=error.text, status=error.status)
+        if error.status == 403:
+            return browse.proposal_page(request, proposal, error=error.text, status=error.status)
+        # Beside the reason, in the round (includes/round_close.html), with what it wrote.
+        _show_error(form, error)
+        return browse.proposal_page(
+            request, proposal, bound={"round_close": form}, status=error.status
+        )
     messages.success(request, _("The consent round is closed."))
     return _to_proposal(proposal)
 
@@ -730,6 +753,7 @@ def decision_settings(request: HttpRequest, org: str, circle: str) -> HttpRespon
     return render(
         request,
         "decisions/decision_settings.html",
-        {"organisation": the_circle.organisation, "circle": the_circle, "form": form},
+        {"organisation": the_circle.organisation, "circle": the_circle, "form": form,
+         "settings": current, "can_propose": permissions.can_propose(request.user, the_circle)},
         status=status,
-    )
+    )  # fmt: skip
