@@ -65,8 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in (self.name or self.email).replace(".", " ").split() if p]
-        return "".join(p[0] for p in parts[:2]).upper() or "?"
+        # The first letter of each of the first two words (marks such as U+202E are skipped).
+        words = (self.name or self.email).replace(".", " ").split()
+        letters = [next((ch for ch in w if ch.isalnum()), "") for w in words]
+        return "".join(ch for ch in letters if ch)[:2].upper() or "?"
 
     @property
     def avatar_hue(self) -> int:

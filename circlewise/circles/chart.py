@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from circlewise.core.bidi import isolate
+
 EPSILON = 1e-6
 
 
@@ -412,7 +414,7 @@ def svg(
             parts.append(
                 f'<text class="c-label" x="{c.text_x}" y="{c.text_y}" font-size="{c.font_size}" '
                 f'stroke-width="{c.halo}" text-anchor="middle" aria-hidden="true">'
-                f"{escape(c.text)}</text>"
+                f"{escape(isolate(c.text))}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text and attribute is escaped

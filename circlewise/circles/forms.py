@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from circlewise.accounts.models import User
+from circlewise.core.bidi import isolate
 from circlewise.core.inputs import TEXT_LIMIT
 
 from .models import Circle
@@ -26,14 +27,19 @@ class PersonChoiceField(forms.ModelChoiceField[User]):
     """A person by chosen name, with pronouns where they gave them."""
 
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name
+        return isolate(f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name)
+
+
+class CircleChoiceField(forms.ModelChoiceField[Circle]):
+    def label_from_instance(self, obj: Circle) -> str:
+        return isolate(obj.name)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField[User]):
     """People by chosen name, with pronouns where they gave them."""
 
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name
+        return isolate(f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name)
 
 
 class SubmissionForm(forms.Form):
@@ -119,7 +125,7 @@ class CircleForm(SubmissionForm):
             "mandate and an end date."
         ),
     )
-    parent = forms.ModelChoiceField(
+    parent = CircleChoiceField(
         label=_("Parent circle"),
         queryset=Circle.objects.none(),
         required=False,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
+from circlewise.core.bidi import isolate
 from circlewise.core.inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT
 
 from .models import (
@@ -34,17 +35,17 @@ def _textarea(rows: int = 4) -> forms.Textarea:
 
 class PersonChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name
+        return isolate(f"{obj.name} ({obj.pronouns})" if obj.pronouns else obj.name)
 
 
 class PolicyChoiceField(forms.ModelChoiceField[Policy]):
     def label_from_instance(self, obj: Policy) -> str:
-        return obj.title
+        return isolate(obj.title)
 
 
 class CircleChoiceField(forms.ModelChoiceField[Circle]):
     def label_from_instance(self, obj: Circle) -> str:
-        return obj.name
+        return isolate(obj.name)
 
 
 class ProposalForm(forms.Form):

@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from circlewise.core.bidi import isolate
+
 from .models import REVIEW_WARNING_DAYS, Contribution, Objection, Proposal
 
 State = Proposal.State
@@ -221,7 +223,7 @@ def next_step(s: Situation) -> NextStep:
         return NextStep(
             "follow",
             _("You can follow this proposal; the members of %(circle)s take part in it.")
-            % {"circle": s.circle_name},
+            % {"circle": isolate(s.circle_name)},
         )
     if state == State.CLARIFYING:
         return _clarifying(s)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 
 from circlewise.accounts.models import User
 from circlewise.core import cache, export, feed
+from circlewise.core.bidi import isolate
 from circlewise.core.inputs import whole_number
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
@@ -280,10 +281,10 @@ def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
         leader, delegate = h.get(Role.Kind.LEADER), h.get(Role.Kind.DELEGATE)
         labels[c.pk] = " ".join(
             [
-                c.name + ".",
+                isolate(c.name) + ".",
                 _("Aim: %(aim)s") % {"aim": _short(c.aim)},
-                _("Leader: %(name)s.") % {"name": leader} if leader else no_leader,
-                _("Delegate: %(name)s.") % {"name": delegate} if delegate else no_delegate,
+                _("Leader: %(name)s.") % {"name": isolate(leader)} if leader else no_leader,
+                _("Delegate: %(name)s.") % {"name": isolate(delegate)} if delegate else no_delegate,
             ]
         )
         if parent_in_tree.get(c.pk) is not None:
@@ -570,7 +571,7 @@ def _circle_body(
         for a in role.current:  # type: ignore[attr-defined]
             a.role = role
             assignments.append(a)
-            role_names.setdefault(a.holder_id, []).append(role.name)
+            role_names.setdefault(a.holder_id, []).append(isolate(role.name))
     for m in members:
         m.role_names = role_names.get(m.user_id, [])  # type: ignore[attr-defined]
     parent_ids: set[int] | None = None

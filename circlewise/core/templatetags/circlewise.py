@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from circlewise.core import bidi
 from circlewise.core.feed import describe as describe_event
 from circlewise.core.markdown import render_markdown
 
@@ -208,3 +209,17 @@ def nav_state(context: template.Context) -> dict[str, Any]:
         elif not place and match.namespace == "meetings":
             place = "meetings"
     return {"org": org, "orgs": orgs, "place": place, "unread": unread}
+
+
+@register.filter
+def bdi(value: Any) -> SafeString:
+    """`{{ circle.name|bdi }}`: the name in `<bdi>`, for the page's text (see core/bidi.py)."""
+    if value in (None, ""):
+        return mark_safe("")
+    return mark_safe(f"<bdi>{conditional_escape(value)}</bdi>")  # noqa: S308 - escaped
+
+
+@register.filter
+def isolate(value: Any) -> str:
+    """`{{ circle.name|isolate }}`: between isolate marks, for the `<title>` and attributes."""
+    return bidi.isolate(value)
