@@ -19,7 +19,7 @@ from circlewise.circles.schemas import PersonOut
 
 from . import cache, export, ledger
 from .api_auth import auth_user
-from .feed import HIDDEN_VERBS, circle_feed, describe, organisation_feed
+from .feed import HIDDEN_VERBS, circle_feed, organisation_feed, sentence
 from .inputs import MAX_PAGE
 from .models import LedgerEvent
 
@@ -138,7 +138,11 @@ class EventOut(Schema):
     sequence: int = Field(description="The event's place in its organisation's chain.")
     occurred_at: dt.datetime
     verb: str
-    sentence: str = Field(description="What happened, as a sentence.")
+    sentence: str = Field(
+        description="What happened to what, and who did it (the circle, or Circlewise, where "
+        "nobody did), as a sentence in plain text."
+    )
+    url: str = Field(description="The address of the page of what it is about.")
     actor: PersonOut | None
     circle_id: int | None
     object_type: str
@@ -147,7 +151,11 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_sentence(obj: LedgerEvent) -> str:
-        return describe(obj)
+        return sentence(obj).text
+
+    @staticmethod
+    def resolve_url(obj: LedgerEvent) -> str:
+        return sentence(obj).url
 
 
 class LedgerOut(Schema):

@@ -105,6 +105,9 @@ def _append(
     occurred_at: dt.datetime | None = None,
 ) -> LedgerEvent:
     data = {"proposal": proposal.pk, **payload}
+    if verb not in PRIVATE_VERBS:
+        # Every sentence about a proposal names it, as it was titled when this happened.
+        data.setdefault("proposal_title", proposal.current_version.title)
     return ledger.append(
         organisation=proposal.circle.organisation,
         actor=actor,
@@ -115,6 +118,10 @@ def _append(
         notify=notify,
         occurred_at=occurred_at,
     )
+
+
+# A draft's events carry no text: the draft is private to its author.
+PRIVATE_VERBS = frozenset({"proposal.drafted", "proposal.draft_updated"})
 
 
 def _version_payload(version: ProposalVersion) -> dict[str, Any]:
@@ -250,7 +257,7 @@ def _check_quorum(value: int | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _apply_consented_settings(proposal: Proposal, decision: Decision, actor: User) -> None:
+def _apply_consented_settings(proposal: Proposal, decision: Decision, actor: User | None) -> None:
     """The decision changes the circle's quorum: the one way it changes."""
     if proposal.quorum_percent is None:
         return
@@ -774,7 +781,8 @@ def open_consent_round(
     _append(
         proposal, actor, "consent.round_opened",
         {"round": round_.pk, "version": proposal.version_number, "subject": subject,
-         "handed_to": handed_to.pk if handed_to else None, "lazy": lazy,
+         "handed_to": handed_to.pk if handed_to else None,
+         "handed_to_name": _public_name(handed_to), "lazy": lazy,
          "quorum_percent": round_.quorum_percent, "roster": sorted(members),
          "closes_at": closes_at.isoformat() if closes_at else None},
         obj=round_, notify=members,
@@ -782,17 +790,23 @@ def open_consent_round(
     return round_
 
 
-def _sync_roster(
-    round_: ConsentRound, actor: User | None, proposal: Proposal | None = None
-) -> None:
-    """Members who left the circle since the round opened are no longer required: record it."""
+def _public_name(circle: Circle | None) -> str | None:
+    """A circle's name for the feed of another circle: a private one is not named there."""
+    return circle.name if circle is not None and not circle.is_private else None
+
+
+def _sync_roster(round_: ConsentRound, proposal: Proposal | None = None) -> None:
+    """Members who left the circle since the round opened are no longer required: record it.
+    Nobody does this: the round follows the circle's membership (the event has no actor)."""
     proposal = proposal or round_.proposal
     # One query, usually empty: roster entries whose person is no longer a current member.
     still_member = CircleMembership.objects.current().filter(
         circle_id=proposal.circle_id, user_id=OuterRef("user_id")
     )
-    leavers = round_.roster.filter(required=True, left_circle_at__isnull=True).exclude(
-        Exists(still_member)
+    leavers = (
+        round_.roster.filter(required=True, left_circle_at__isnull=True)
+        .exclude(Exists(still_member))
+        .select_related("user")
     )
     for entry in leavers:
         now = timezone.now()
@@ -800,8 +814,9 @@ def _sync_roster(
         entry.left_circle_at = now
         entry.save(update_fields=["required", "left_circle_at"])
         _append(
-            proposal, actor, "consent.roster_member_left",
-            {"round": round_.pk, "user": entry.user_id, "left_at": now.isoformat()},
+            proposal, None, "consent.roster_member_left",
+            {"round": round_.pk, "user": entry.user_id, "user_name": entry.user.name,
+             "left_at": now.isoformat()},
             obj=round_, occurred_at=now,
         )  # fmt: skip
 
@@ -820,11 +835,11 @@ def member_left_circle(circle: Circle, user: User, actor: User) -> None:
         proposal = _lock(Proposal(pk=proposal_id))
         round_ = ConsentRound.objects.select_for_update().get(pk=round_id)
         if round_.is_open:
-            _sync_roster(round_, actor, proposal)
+            _sync_roster(round_, proposal)
             # Everyone left is waited for no longer; but a round that nobody in the circle
             # answered stays open: it decides nothing.
             if not _unanswered(round_, circle.pk).exists() and quorum_of(round_).met:
-                _close(proposal, round_, actor=actor)
+                _close(proposal, round_, actor=None)
 
 
 def _unanswered(round_: ConsentRound, circle_id: int | None = None) -> Any:
@@ -1078,7 +1093,8 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
             _reopen_after_lazy_objection(proposal, round_, objection, user)
         return response
     if not _anyone_unanswered.rows(round_.pk, circle.pk):
-        _close(proposal, round_, actor=user)
+        # The last answer closes the round; the answerer does not: the circle's round closes.
+        _close(proposal, round_, actor=None)
     return response
 
 
@@ -1093,7 +1109,7 @@ def close_round(*, round_: ConsentRound, actor: User, reason: str = "") -> Conse
     _require_steer(proposal, actor)
     if not round_.is_open:
         raise ServiceError(_("This consent round has already closed."), status=409)
-    _sync_roster(round_, actor, proposal)
+    _sync_roster(round_, proposal)
     missing = waiting_for(round_)
     if missing and not round_.lazy:
         names = ", ".join(
@@ -1152,8 +1168,11 @@ def _participation(round_: ConsentRound) -> dict[str, Any]:
     }
 
 
-def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
-    _sync_roster(round_, actor, proposal)
+def _close(proposal: Proposal, round_: ConsentRound, *, actor: User | None) -> None:
+    """Close the round: `actor` is the person who closed it by hand, None when it closed by
+    itself (its last answer, or the last person it waited for leaving the circle). What follows,
+    a decision or an exit, is the circle's act by consent: nobody's in the ledger."""
+    _sync_roster(round_, proposal)
     objections = list(round_.responses.filter(answer=ConsentResponse.Answer.OBJECTION))
     round_.closed_at = timezone.now()
     members_now = set(current_member_ids(proposal.circle))
@@ -1168,7 +1187,7 @@ def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
         proposal, actor, "consent.round_closed",
         {"round": round_.pk, "version": round_.version_number, "subject": round_.subject,
          "outcome": round_.outcome, "objections": [o.pk for o in objections],
-         **_participation(round_),
+         **_participation(round_), "by_hand": actor is not None,
          "lazy_until": round_.lazy_until.isoformat() if round_.lazy_until else None},
         obj=round_, notify=sorted(members_now),
     )  # fmt: skip
@@ -1180,12 +1199,14 @@ def _close(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
         proposal.save(update_fields=["state", "step_ends_at"])
         return
     if round_.subject == ConsentRound.Subject.PROPOSAL:
-        _decide(proposal, round_, actor=actor)
+        _decide(proposal, round_)
     else:
-        _exit(proposal, round_, actor=actor)
+        _exit(proposal, round_)
 
 
-def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decision:
+def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
+    """The circle's decision by consent: its events have no actor (nobody decides alone)."""
+    actor = None
     version = proposal.current_version
     # The guards, checked once more where the decision is made.
     if round_.version_number != version.number:
@@ -1275,7 +1296,9 @@ def _decide(proposal: Proposal, round_: ConsentRound, *, actor: User) -> Decisio
     return decision
 
 
-def _exit(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
+def _exit(proposal: Proposal, round_: ConsentRound) -> None:
+    """The circle's consent to postpone, drop, hand over or escalate: nobody's act alone."""
+    actor = None
     target = {
         ConsentRound.Subject.POSTPONE: State.POSTPONED,
         ConsentRound.Subject.DROP: State.DROPPED,
@@ -1299,7 +1322,8 @@ def _exit(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
     if receiving is not None:
         item = BacklogItem.objects.create(
             circle=receiving, topic=version.title, description=version.driver,
-            source=BacklogItem.Source.OTHER_CIRCLE, raised_by=actor, raised_from=proposal.circle,
+            source=BacklogItem.Source.OTHER_CIRCLE, raised_by=round_.opened_by,
+            raised_from=proposal.circle,
             proposal=proposal, desired_outcome=BacklogItem.Outcome.DECIDE,
         )  # fmt: skip
         ledger.append(
@@ -1310,10 +1334,11 @@ def _exit(proposal: Proposal, round_: ConsentRound, *, actor: User) -> None:
             notify=current_member_ids(receiving),
         )  # fmt: skip
     _append(proposal, actor, "proposal.exited", {"state": target,
-            "handed_to": receiving.pk if receiving else None})  # fmt: skip
+            "handed_to": receiving.pk if receiving else None,
+            "handed_to_name": _public_name(receiving)})  # fmt: skip
 
 
-def _close_items(proposal: Proposal, actor: User) -> None:
+def _close_items(proposal: Proposal, actor: User | None) -> None:
     for item in BacklogItem.objects.open().filter(proposal=proposal, circle=proposal.circle):
         _close_item(item, actor, BacklogItem.Status.DONE)
 
@@ -1477,9 +1502,9 @@ def withdraw_objection(*, objection: Objection, actor: User) -> Objection:
         last.outcome = ConsentRound.Outcome.CONSENTED
         last.save(update_fields=["outcome"])
         if last.subject == ConsentRound.Subject.PROPOSAL:
-            _decide(proposal, last, actor=actor)
+            _decide(proposal, last)
         else:
-            _exit(proposal, last, actor=actor)
+            _exit(proposal, last)
     return objection
 
 

@@ -14,7 +14,7 @@ from circlewise.core.models import LedgerEvent
 
 from . import services
 from .models import Notification
-from .selectors import sentence_for
+from .selectors import said_to, sentence_for
 
 router = Router(tags=["notifications"])
 
@@ -24,6 +24,11 @@ class NotificationEventOut(EventOut):
     def resolve_sentence(obj: LedgerEvent, context: Any = None) -> str:
         request = context["request"] if context else None
         return sentence_for(getattr(request, "auth", None), obj)
+
+    @staticmethod
+    def resolve_url(obj: LedgerEvent, context: Any = None) -> str:
+        request = context["request"] if context else None
+        return said_to(getattr(request, "auth", None), obj).url
 
 
 class NotificationOut(Schema):
@@ -54,7 +59,7 @@ def list_notifications(
     unread: QueryEx[bool, P(description="Only those not yet read.")] = False,
 ) -> QuerySet[Notification]:
     notifications = Notification.objects.filter(recipient=auth_user(request)).select_related(
-        "event__actor", "event__circle__organisation"
+        "event__actor", "event__organisation", "event__circle__organisation"
     )
     if unread:
         notifications = notifications.unread()

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from circlewise.core.inputs import page_number
 
 from . import services
 from .models import Notification
-from .selectors import can_see_event, sentence_for
+from .selectors import said_to
 
 PAGE_SIZE = 25
 
@@ -31,8 +32,8 @@ class Item:
     """A notification ready to show: its sentence and where it leads, if anywhere."""
 
     notification: Notification
-    text: str
-    target: str
+    text: SafeString  # the sentence: its names escaped and isolated
+    target: str  # the object it is about, if the person may still see it
 
     @property
     def is_unread(self) -> bool:
@@ -43,16 +44,9 @@ def _person(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _target(user: User, notification: Notification) -> str:
-    """The circle page, if the event concerns a circle the person can still see."""
-    circle = notification.event.circle
-    if circle is None or not can_see_event(user, notification.event):
-        return ""
-    return reverse("circles:circle_detail", args=[circle.organisation.slug, circle.slug])
-
-
 def _item(user: User, notification: Notification) -> Item:
-    return Item(notification, sentence_for(user, notification.event), _target(user, notification))
+    said = said_to(user, notification.event)
+    return Item(notification, said.html, said.url)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -64,7 +58,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     notifications = (
         Notification.objects.filter(recipient=user)
-        .select_related("event__organisation", "event__circle__organisation")
+        .select_related("event__actor", "event__organisation", "event__circle__organisation")
         .order_by("-id")
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
@@ -91,7 +85,9 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one read, then go where it leads; `stay` returns to the list (htmx: the row only)."""
     user = _person(request)
     notification = get_object_or_404(
-        Notification.objects.select_related("event__organisation", "event__circle__organisation"),
+        Notification.objects.select_related(
+            "event__actor", "event__organisation", "event__circle__organisation"
+        ),
         pk=notification_id,
         recipient=user,
     )

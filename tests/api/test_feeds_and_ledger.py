@@ -34,7 +34,8 @@ def test_organisation_feed_is_newest_first_with_sentences(world, api):
     assert answer.status == 200
     event = answer.body["items"][0]
     assert event["verb"] == "circle.created"
-    assert event["sentence"] == "The circle Kitchen was formed inside General."
+    assert event["sentence"] == "Ada Admin formed the circle Kitchen inside General."
+    assert event["url"] == "/o/willow/c/kitchen/"
     assert event["actor"]["name"] == "Ada Admin"
     assert (
         answer.body["count"]

@@ -158,7 +158,7 @@ def test_the_ledger_page_does_not_tell_an_admin_what_happened_in_a_private_circl
     # when Ada reads the record
     html = _page(client, world.admin, "ledger", "willow")
     # then the event is there, but not what it says
-    assert "Care updated its description" not in html
+    assert "the description of the circle <bdi>Care</bdi>" not in html
     assert "An event in a private circle you are not in." in html
 
 
@@ -206,15 +206,17 @@ def test_every_response_of_the_cached_page_gets_a_freshly_masked_csrf_token(clie
 def test_the_organisation_feed_never_shows_a_private_circle_to_a_non_member(client, world):
     # given a change in Care, and the feed seen (and cached) first by Cy, who is in Care
     services.update_circle(circle=world.care, actor=world.circle_member, aim="Look after us")
-    assert "Care updated its description" in _page(
+    assert "the description of the circle <bdi>Care</bdi>" in _page(
         client, world.circle_member, "org_feed", "willow"
     )
     # when Mo, who is not in Care, reads the feed
     html = _page(client, world.member, "org_feed", "willow")
     # then the change is not there; and a later change shows at once
-    assert "Care updated its description" not in html
+    assert "the description of the circle <bdi>Care</bdi>" not in html
     services.update_circle(circle=world.garden, actor=world.admin, aim="Grow more beans")
-    assert "Garden updated its description" in _page(client, world.member, "org_feed", "willow")
+    assert "the description of the circle <bdi>Garden</bdi>" in _page(
+        client, world.member, "org_feed", "willow"
+    )
 
 
 def test_the_circle_feed_refuses_an_outsider_after_a_member_saw_it(client, world):

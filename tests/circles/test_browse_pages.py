@@ -132,11 +132,11 @@ def test_the_organisation_feed_hides_events_of_private_circles_i_am_not_in(clien
     client.force_login(world.member)
     html = client.get(_url("org_feed", world)).content.decode()
     # then the event is not there, but open events are
-    assert "joined Care" not in html
-    assert "joined Garden" in html
+    assert "to <bdi>Care</bdi>." not in html
+    assert "to <bdi>Garden</bdi>." in html
     # and a member of Care sees it
     client.force_login(world.circle_member)
-    assert "joined Care" in client.get(_url("org_feed", world)).content.decode()
+    assert "to <bdi>Care</bdi>." in client.get(_url("org_feed", world)).content.decode()
 
 
 def test_the_feed_is_paginated(client, world):
@@ -150,17 +150,17 @@ def test_the_feed_is_paginated(client, world):
     assert older is not None
     second = client.get(_url("org_feed", world) + older.group(0)).content.decode()
     # then the newest is on the first page only, and older events are on the second
-    assert "Newcomer 34 joined" in first
-    assert "Newcomer 34 joined" not in second
-    assert "Newcomer 0 joined" in second
+    assert "<bdi>Newcomer 34</bdi> to" in first
+    assert "<bdi>Newcomer 34</bdi> to" not in second
+    assert "<bdi>Newcomer 0</bdi> to" in second
     assert "Back to the newest" in second
 
 
 def test_a_circle_feed_shows_only_that_circle(client, world):
     client.force_login(world.member)
     html = client.get(_url("circle_feed", world, "garden")).content.decode()
-    assert "joined Garden" in html
-    assert "joined Care" not in html
+    assert "to <bdi>Garden</bdi>." in html
+    assert "to <bdi>Care</bdi>." not in html
 
 
 def test_person_page_hides_roles_in_private_circles_from_non_members(client, world):
@@ -388,4 +388,4 @@ def test_a_nonsense_feed_position_shows_the_newest_events(client, world):
     client.force_login(world.member)
     response = client.get(_url("org_feed", world) + "?before=abc")
     assert response.status_code == 200
-    assert "joined Garden" in response.content.decode()
+    assert "to <bdi>Garden</bdi>." in response.content.decode()

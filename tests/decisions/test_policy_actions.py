@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.core.errors import ServiceError
+from circlewise.core.feed import sentence
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
-from circlewise.decisions.feed import DESCRIBERS
 from circlewise.decisions.models import BacklogItem, Decision, Policy, Proposal
 
 from .. import factories as f
@@ -96,15 +96,13 @@ def test_replacing_supersedes_the_old_policy_with_a_new_one(kitchen, world):
     superseded = LedgerEvent.objects.get(organisation=world.org, verb="policy.superseded")
     assert superseded.payload["action"] == "replace"
     assert superseded.payload["superseded_by"] == new.pk
-    assert "replaced by “Compost by the council”" in DESCRIBERS["policy.superseded"](
-        superseded.payload
-    )
+    assert "with “Compost by the council”, by consent" in sentence(superseded).text
     decided = LedgerEvent.objects.get(
         organisation=world.org, verb="proposal.decided", payload__proposal=proposal.pk
     )
     assert decided.payload["policy_action"] == "replace"
     assert decided.payload["target"] == old.pk
-    assert "replaces the policy “Compost rota”" in DESCRIBERS["proposal.decided"](decided.payload)
+    assert "replaces the policy “Compost rota”" in sentence(decided).text
     record = proposal.decision.record
     assert (record["policy_action"], record["policy_target"], record["policy"]) == (
         "replace", old.pk, new.pk,
@@ -140,7 +138,7 @@ def test_retiring_ends_the_policy_and_sets_none(kitchen, world):
     assert services.record_from_ledger(proposal) == decision.record
     retired = LedgerEvent.objects.get(organisation=world.org, verb="policy.retired")
     assert retired.payload["policy"] == old.pk and retired.payload["action"] == "retire"
-    assert "was retired" in DESCRIBERS["policy.retired"](retired.payload)
+    assert "retired the policy" in sentence(retired).text
     # a retired policy is not reviewed any more
     with pytest.raises(ServiceError, match="no longer in force"):
         services.call_early_review(policy=old, actor=k.others[0], reason="Why?")

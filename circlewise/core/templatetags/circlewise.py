@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circlewise.core import bidi
+from circlewise.core.feed import Sentence
 from circlewise.core.feed import describe as describe_event
+from circlewise.core.feed import sentence as sentence_of
 from circlewise.core.markdown import render_markdown
 
 register = template.Library()
@@ -159,9 +161,16 @@ def markdown(text: str | None) -> SafeString:
 
 
 @register.simple_tag
-def describe(event: Any) -> str:
-    """`{% describe event %}`: a ledger event as a sentence (escaped by the template engine)."""
+def describe(event: Any) -> SafeString:
+    """`{% describe event %}`: a ledger event as a sentence, its names escaped and isolated."""
     return describe_event(event)
+
+
+@register.simple_tag
+def sentence(event: Any) -> Sentence:
+    """`{% sentence event as said %}`: the event's sentence (`said.html`) and where it leads
+    (`said.url`)."""
+    return sentence_of(event)
 
 
 PLACES_BY_URL = {

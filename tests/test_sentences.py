@@ -1,0 +1,469 @@
+"""Every ledger event says what happened to what: in the feed, in the notification and in the API
+it names its object and its true actor (the person who acted, or the circle, or Circlewise where
+nobody did), and leads to the object itself.
+
+The kinds of event are read from the code (every verb passed to `ledger.append` or to the
+decisions' `_append`), so a new kind without a sentence, or without a case here, fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import pathlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+import circlewise
+from circlewise.circles import services as circles
+from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
+from circlewise.core import feed
+from circlewise.core.models import LedgerEvent
+from circlewise.decisions import services as decisions
+from circlewise.decisions.models import (
+    BacklogItem,
+    ConsentRound,
+    Decision,
+    Objection,
+    Policy,
+    Proposal,
+)
+from circlewise.notifications import services as notifications
+from circlewise.notifications.models import Notification
+from circlewise.notifications.views import _item
+
+from . import factories as f
+
+SOURCE = pathlib.Path(circlewise.__file__).parent
+
+
+def _verbs_in(node: ast.AST) -> list[str]:
+    return [
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def ledger_verbs() -> set[str]:
+    """Every kind of ledger event the code can append, read from its source."""
+    found: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            verb: ast.AST | None = None
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "append"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "ledger"
+            ):
+                verb = next((k.value for k in node.keywords if k.arg == "verb"), None)
+            elif isinstance(func, ast.Name) and func.id == "_append" and len(node.args) >= 3:
+                verb = node.args[2]
+            if verb is None or (isinstance(verb, ast.Name) and verb.id == "verb"):
+                continue  # _append handing its own argument on
+            names = _verbs_in(verb)
+            assert names, f"{path}:{node.lineno}: a verb that is not written out"
+            found.update(names)
+    return found
+
+
+# The story --------------------------------------------------------------------------------
+
+
+def _consent_all(proposal: Proposal, steerer: Any, **kwargs: Any) -> ConsentRound:
+    round_ = decisions.open_consent_round(proposal=proposal, actor=steerer, **kwargs)
+    for entry in round_.roster.all():
+        decisions.respond(round_=round_, user=entry.user, answer="consent")
+    round_.refresh_from_db()
+    return round_
+
+
+def _proposal(circle: Circle, author: Any, title: str, **kwargs: Any) -> Proposal:
+    return decisions.create_proposal(
+        circle=circle, author=author, title=title, driver=f"Why {title}.",
+        text=f"What {title} does.", **kwargs,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
+    """A community's year in Orchard, through the services, making every kind of event."""
+    admin = world.admin
+    org = world.org
+    circles.update_organisation(organisation=org, actor=admin, vision="Good soil.")
+    circles.set_org_admin(organisation=org, user=world.member, is_admin=True, actor=admin)
+    invitation, _raw = circles.invite(organisation=org, email="new@example.org", actor=admin)
+    circles.revoke_invitation(invitation=invitation, actor=admin)
+    shed = f.make_circle(org, "Old shed", parent=world.general)
+    circles.archive_circle(circle=shed, actor=admin)
+
+    orchard = f.make_circle(org, "Orchard", parent=world.general)
+    fay, ari, bo, cai, dara = (
+        f.join(org, name=n) for n in ("Fay Steer", "Ari Author", "Bo Objector", "Cai", "Dara")
+    )
+    f.add(orchard, fay, ari, bo, cai, dara)
+    f.give_role(orchard, "facilitator", fay)
+    circles.update_circle(circle=orchard, actor=fay, aim="Apples for everyone.")
+    keeper = circles.create_role(circle=orchard, actor=fay, name="Seed keeper")
+    circles.update_role(role=keeper, actor=fay, aim="Keeps the seeds.")
+    term = circles.assign_role(role=keeper, holder=cai, actor=fay)
+    circles.end_assignment(assignment=term, actor=fay)
+    decisions.update_settings(circle=orchard, actor=fay, allow_concerns=True)
+
+    # Budget 2027: the whole process, an objection heard and withdrawn, then decided.
+    budget = _proposal(orchard, ari, "Budget 2027")
+    decisions.update_draft(proposal=budget, actor=ari, driver="We need a budget.")
+    decisions.present(proposal=budget, actor=ari)
+    question = decisions.ask_question(proposal=budget, member=bo, text="How much?")
+    decisions.answer_question(question=question, actor=ari, text="Enough.")
+    decisions.advance(proposal=budget, actor=fay)
+    decisions.react(proposal=budget, member=bo, text="Fine by me.")
+    amendment = decisions.suggest_amendment(proposal=budget, member=cai, text="Add apples.")
+    decisions.resolve_amendment(amendment=amendment, actor=fay, accept=True)
+    decisions.advance(proposal=budget, actor=fay)
+    decisions.revise(proposal=budget, actor=fay, change_note="Apples added.")
+    with django_capture_on_commit_callbacks(execute=True):  # its notifications are delivered
+        round_ = decisions.open_consent_round(proposal=budget, actor=fay)
+    decisions.respond(round_=round_, user=bo, answer="objection", reason="Too little for trees.")
+    for person in (fay, ari, cai, dara):
+        decisions.respond(round_=round_, user=person, answer="consent")
+    objection = Objection.objects.get(proposal=budget)
+    decisions.discuss_objection(objection=objection, author=cai, text="What do you fear?")
+    decisions.state_back(objection=objection, actor=cai, text="The trees go hungry.")
+    decisions.confirm_heard(objection=objection, objector=bo)
+    decisions.withdraw_objection(objection=objection, actor=bo)
+    budget_policy = Policy.objects.get(current_decision__proposal=budget)
+
+    # A policy replaced, then the replacement retired.
+    replacing = _proposal(
+        orchard, ari, "Budget 2028", amends=budget_policy, policy_action="replace"
+    )
+    decisions.present(proposal=replacing, actor=ari)
+    _consent_all(replacing, fay)
+    replacement = Policy.objects.get(current_decision__proposal=replacing)
+    retiring = _proposal(orchard, ari, "No budget", amends=replacement, policy_action="retire")
+    decisions.present(proposal=retiring, actor=ari)
+    _consent_all(retiring, fay)
+
+    # Postponed by consent.
+    later = _proposal(orchard, ari, "Sauna")
+    decisions.present(proposal=later, actor=ari)
+    _consent_all(later, fay, subject="postpone")
+
+    # Someone leaves the circle while a round waits for them.
+    ladder = _proposal(orchard, ari, "Ladder rota")
+    decisions.present(proposal=ladder, actor=ari)
+    decisions.open_consent_round(proposal=ladder, actor=fay)
+    circles.end_membership(circle=orchard, user=dara, actor=admin)
+
+    # A lazy consent closed early in a meeting, reopened by the absentee's objection.
+    decisions.update_settings(circle=orchard, actor=fay, absentee_policy="lazy")
+    hens = _proposal(orchard, ari, "Hens")
+    decisions.present(proposal=hens, actor=ari, mode=Proposal.Mode.LIVE)
+    hens_round = decisions.open_consent_round(proposal=hens, actor=fay)
+    for person in (fay, ari, bo):
+        decisions.respond(round_=hens_round, user=person, answer="consent")
+    decisions.close_round(round_=hens_round, actor=fay, reason="The meeting ends.")
+    decisions.respond(round_=hens_round, user=cai, answer="objection", reason="The noise.")
+
+    # The backlog, a review called, and a reminder sent by Circlewise itself.
+    item = decisions.add_backlog_item(circle=orchard, actor=bo, topic="Mend the gate")
+    decisions.close_backlog_item(item=item, actor=bo)
+    wall = _proposal(orchard, ari, "Stone wall")
+    decisions.present(proposal=wall, actor=ari)
+    decisions.update_settings(circle=orchard, actor=fay, absentee_policy="everyone")
+    _consent_all(wall, fay)
+    wall_policy = Policy.objects.get(current_decision__proposal=wall)
+    decisions.call_early_review(policy=wall_policy, actor=bo, reason="Stones fall.")
+    assert wall_policy.review_on is not None
+    decisions.send_reminders(today=wall_policy.review_on)
+    return {
+        "org": org, "orchard": orchard, "admin": admin, "fay": fay, "ari": ari, "bo": bo,
+        "cai": cai, "dara": dara, "budget": budget, "round": round_, "ladder": ladder,
+    }  # fmt: skip
+
+
+# What each kind of event is about, found from the database (not from the sentence) -------------
+
+
+def _org(event: LedgerEvent) -> tuple[str, str]:
+    org = event.organisation
+    return org.name, reverse("circles:org_about", args=[org.slug])
+
+
+def _invitation(event: LedgerEvent) -> tuple[str, str]:
+    org = event.organisation
+    return org.name, reverse("circles:org_members", args=[org.slug])
+
+
+def _person(user_id: int, event: LedgerEvent) -> tuple[str, str]:
+    membership = OrgMembership.objects.filter(user_id=user_id).select_related("user").first()
+    assert membership is not None
+    url = reverse("circles:person_detail", args=[event.organisation.slug, user_id])
+    return membership.user.name, url
+
+
+def _org_member(event: LedgerEvent) -> tuple[str, str]:
+    return _person(OrgMembership.objects.get(pk=event.object_id).user_id, event)
+
+
+def _circle_member(event: LedgerEvent) -> tuple[str, str]:
+    return _person(CircleMembership.objects.get(pk=event.object_id).user_id, event)
+
+
+def _circle(event: LedgerEvent) -> tuple[str, str]:
+    circle = Circle.objects.get(pk=event.object_id)
+    return circle.name, reverse(
+        "circles:circle_detail", args=[circle.organisation.slug, circle.slug]
+    )
+
+
+def _role_url(role: Role) -> str:
+    circle = role.circle
+    return reverse("circles:role_detail", args=[circle.organisation.slug, circle.slug, role.pk])
+
+
+def _role(event: LedgerEvent) -> tuple[str, str]:
+    role = Role.objects.get(pk=event.object_id)
+    return role.name, _role_url(role)
+
+
+def _term(event: LedgerEvent) -> tuple[str, str]:
+    role = RoleAssignment.objects.get(pk=event.object_id).role
+    return role.name, _role_url(role)
+
+
+def _proposal_of(event: LedgerEvent) -> tuple[str, str]:
+    proposal = Proposal.objects.get(pk=event.payload["proposal"])
+    title = proposal.versions.order_by("number").first().title  # titles are kept in the story
+    return title, reverse("decisions:proposal_detail", args=[event.organisation.slug, proposal.pk])
+
+
+def _objection(event: LedgerEvent) -> tuple[str, str]:
+    objection = Objection.objects.get(pk=event.payload["objection"])
+    title, _url = _proposal_of(event)
+    return title, reverse(
+        "decisions:objection_detail", args=[event.organisation.slug, objection.pk]
+    )
+
+
+def _decision(event: LedgerEvent) -> tuple[str, str]:
+    decision = Decision.objects.get(pk=event.object_id)
+    return decision.version.title, reverse(
+        "decisions:decision_detail", args=[event.organisation.slug, decision.pk]
+    )
+
+
+def _policy(event: LedgerEvent) -> tuple[str, str]:
+    policy = Policy.objects.get(pk=event.payload["policy"])
+    return event.payload["title"], reverse(
+        "decisions:policy_detail", args=[event.organisation.slug, policy.pk]
+    )
+
+
+def _backlog(event: LedgerEvent) -> tuple[str, str]:
+    item = BacklogItem.objects.get(pk=event.object_id)
+    circle = item.circle
+    url = reverse("decisions:backlog", args=[circle.organisation.slug, circle.slug])
+    return item.topic, f"{url}#item-{item.pk}"
+
+
+def _settings(event: LedgerEvent) -> tuple[str, str]:
+    circle = event.circle
+    assert circle is not None
+    return circle.name, reverse(
+        "decisions:decision_settings", args=[circle.organisation.slug, circle.slug]
+    )
+
+
+OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
+    "organisation.created": _org,
+    "organisation.updated": _org,
+    "organisation.member_joined": _org_member,
+    "organisation.member_removed": _org_member,
+    "organisation.admin_changed": _org_member,
+    "invitation.sent": _invitation,
+    "invitation.revoked": _invitation,
+    "circle.created": _circle,
+    "circle.updated": _circle,
+    "circle.archived": _circle,
+    "circle.member_added": _circle_member,
+    "circle.member_removed": _circle_member,
+    "role.created": _role,
+    "role.updated": _role,
+    "role.assigned": _term,
+    "role.ended": _term,
+    "decisions.settings_changed": _settings,
+    "proposal.drafted": _proposal_of,
+    "proposal.draft_updated": _proposal_of,
+    "proposal.presented": _proposal_of,
+    "proposal.question_asked": _proposal_of,
+    "proposal.question_answered": _proposal_of,
+    "proposal.reacted": _proposal_of,
+    "proposal.amendment_suggested": _proposal_of,
+    "proposal.amendment_resolved": _proposal_of,
+    "proposal.step_changed": _proposal_of,
+    "proposal.revised": _proposal_of,
+    "consent.round_opened": _proposal_of,
+    "consent.answered": _proposal_of,
+    "consent.round_closed": _proposal_of,
+    "consent.roster_member_left": _proposal_of,
+    "proposal.decided": _decision,
+    "proposal.exited": _proposal_of,
+    "proposal.reopened": _proposal_of,
+    "objection.discussed": _objection,
+    "objection.stated_back": _objection,
+    "objection.confirmed": _objection,
+    "objection.withdrawn": _objection,
+    "policy.superseded": _policy,
+    "policy.retired": _policy,
+    "policy.review_called": _policy,
+    "backlog.item_added": _backlog,
+    "backlog.item_closed": _backlog,
+    "backlog.reminder": _backlog,
+}
+
+
+def _true_actor(event: LedgerEvent) -> str:
+    """The person who acted; where nobody did, the circle it happened in, or Circlewise."""
+    if event.actor is not None:
+        return f"<bdi>{html.escape(event.actor.name)}</bdi>"
+    if event.circle is not None:
+        return f"<bdi>{html.escape(event.circle.name)}</bdi>"
+    return "Circlewise"
+
+
+def _named(name: str) -> str:
+    return f"<bdi>{html.escape(name)}</bdi>"
+
+
+def test_every_kind_of_event_in_the_code_has_a_sentence_and_a_case_here():
+    verbs = ledger_verbs()
+    assert len(verbs) > 40  # the reading of the source found them
+    assert verbs - set(feed.DESCRIBERS) == set(), "kinds of event without a sentence"
+    assert verbs - set(OBJECT) == set(), "kinds of event this test does not build"
+
+
+def test_every_event_names_its_object_and_true_actor_and_leads_to_the_object(story, client):
+    # given a year of Orchard's events, each kind at least once, and its admin reading them
+    org, admin = story["org"], story["admin"]
+    events = list(
+        LedgerEvent.objects.filter(organisation=org)
+        .select_related("actor", "circle__organisation", "organisation")
+        .order_by("sequence")
+    )
+    hidden = {c.pk for c in Circle.objects.filter(visibility="private")}
+    assert ledger_verbs() <= {e.verb for e in events}, "the story makes every kind of event"
+    client.force_login(admin)
+    for event in events:
+        name, url = OBJECT[event.verb](event)
+        # when its sentence is written
+        said = feed.sentence(event)
+        where = f"{event.verb} (#{event.sequence}): {said.html}"
+        # then it names what happened to what, who did it, and leads there
+        assert _named(name) in said.html, where
+        assert _true_actor(event) in said.html, where
+        assert said.url == url, where
+        assert "<" not in said.text and html.unescape(_named(name)[5:-6]) in said.text, where
+        if event.verb in feed.HIDDEN_VERBS or event.circle_id in hidden:
+            continue
+        # and the feed shows it as a link to the object
+        row = render_to_string("circles/includes/event.html", {"event": event, "organisation": org})
+        assert said.html in row and f'href="{url}"' in row, where
+        # and so does its notification: it says the same, and opening it leads to the object
+        notifications.deliver(event_id=event.pk, recipient_ids=[admin.pk])
+        notification = Notification.objects.get(recipient=admin, event=event)
+        item = _item(admin, notification)
+        assert item.text == said.html and item.target == url, where
+        page = render_to_string("notifications/notification_list.html#item", {"item": item})
+        assert said.html in page, where
+        opened = client.post(reverse("notifications:mark_read", args=[notification.pk]))
+        assert opened.status_code == 302 and opened["Location"] == url, where
+
+
+def test_a_decision_by_the_last_answer_is_the_circles_not_the_last_answerers(story):
+    # given Budget 2027, decided when Bo withdrew his objection, after Dara answered last
+    budget, bo, dara = story["budget"], story["bo"], story["dara"]
+    decided = LedgerEvent.objects.get(verb="proposal.decided", payload__proposal=budget.pk)
+    closed = LedgerEvent.objects.get(verb="consent.round_closed", payload__round=story["round"].pk)
+    # then neither the round's closing nor the decision is credited to a person
+    for event in (closed, decided):
+        said = feed.sentence(event)
+        assert event.actor is None
+        assert dara.name not in said.html and bo.name not in said.html
+        assert "<bdi>Orchard</bdi>" in said.html and "<bdi>Budget 2027</bdi>" in said.html
+    assert feed.sentence(closed).text == (
+        "The consent round on “Budget 2027” closed in Orchard: objections to work through."
+    )
+    assert feed.sentence(decided).text == "Orchard decided “Budget 2027” by consent."
+
+
+def test_someone_who_left_is_named_in_the_round_they_are_no_longer_asked_in(story):
+    # given Dara, who left Orchard while the round on "Ladder rota" waited for her
+    left = LedgerEvent.objects.get(verb="consent.roster_member_left")
+    said = feed.sentence(left)
+    # then the sentence names her, the round's proposal and the circle
+    assert said.text == (
+        "Orchard no longer waits for Dara in the consent round on “Ladder rota”: "
+        "they left the circle."
+    )
+    ladder = story["ladder"]
+    assert said.url == reverse("decisions:proposal_detail", args=["willow", ladder.pk])
+
+
+def test_someone_who_left_and_is_not_known_any_more_is_still_a_sentence(story):
+    # given the same event, told without the person's name (as an older event is)
+    left = LedgerEvent.objects.get(verb="consent.roster_member_left")
+    left.payload = {k: v for k, v in left.payload.items() if k != "user_name"}
+    # then it still says who and what, in words
+    assert feed.sentence(left).text == (
+        "Orchard no longer waits for a member who left the circle in the consent round on "
+        "“Ladder rota”."
+    )
+
+
+def test_a_consent_round_notification_names_the_proposal_and_leads_to_it(story, client):
+    # given Bo's notification that the round on Budget 2027 opened
+    bo, budget = story["bo"], story["budget"]
+    opened = LedgerEvent.objects.filter(verb="consent.round_opened", payload__proposal=budget.pk)
+    notification = Notification.objects.get(recipient=bo, event=opened.first())
+    client.force_login(bo)
+    # when he reads his notifications
+    page = client.get(reverse("notifications:list")).content.decode()
+    # then it says who opened which round, and opening it leads to the proposal, not the circle
+    assert (
+        "<bdi>Fay Steer</bdi> opened the consent round on “<bdi>Budget 2027</bdi>” in "
+        "<bdi>Orchard</bdi>." in page
+    )
+    answer = client.post(reverse("notifications:mark_read", args=[notification.pk]))
+    assert answer["Location"] == reverse("decisions:proposal_detail", args=["willow", budget.pk])
+
+
+def test_names_in_sentences_are_escaped_and_isolated(world):
+    # given a circle whose name is markup with a right-to-left override
+    name = "<b>Evil</b>\u202e"
+    circle = f.make_circle(world.org, name, parent=world.general)
+    event = LedgerEvent.objects.get(verb="circle.created", object_id=circle.pk)
+    # then the sentence shows it as text, isolated
+    said = feed.sentence(event)
+    assert "<b>" not in said.html
+    assert "<bdi>&lt;b&gt;Evil&lt;/b&gt;\u202e</bdi>" in said.html
+
+
+def test_the_api_feed_gives_plain_sentences_with_the_objects_address(story, client):
+    # given the admin reading Orchard's feed through the API
+    client.force_login(story["admin"])
+    orchard = story["orchard"]
+    body = client.get(f"/api/v1/circles/{orchard.pk}/feed").json()
+    # then every sentence is plain text, with the address of what it is about
+    assert body["items"]
+    for item in body["items"]:
+        assert "<" not in item["sentence"] and item["url"].startswith("/o/willow/")
