@@ -22,6 +22,14 @@ def _closed(p: dict[str, Any]) -> str:
     return _("A consent round closed with everyone's consent.")
 
 
+def _item_closed(p: dict[str, Any]) -> str:
+    if p.get("resolution") == "renewed":
+        return _("“%(topic)s” was taken off the backlog: the term was renewed.") % p
+    if p.get("resolution") == "replaced":
+        return _("“%(topic)s” was taken off the backlog: someone new holds the role.") % p
+    return _("“%(topic)s” was taken off the backlog.") % p
+
+
 def _exited(p: dict[str, Any]) -> str:
     return {
         "postponed": _("A proposal was postponed, by consent."),
@@ -87,7 +95,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "policy.retired": lambda p: _("The policy “%(title)s” was retired, by consent.") % p,
     "policy.review_called": lambda p: _("A review of the policy “%(title)s” was called.") % p,
     "backlog.item_added": lambda p: _("“%(topic)s” was added to the backlog.") % p,
-    "backlog.item_closed": lambda p: _("“%(topic)s” was taken off the backlog.") % p,
+    "backlog.item_closed": _item_closed,
     "backlog.reminder": lambda p: _("Reminder: “%(topic)s” is due.") % p,
     "decisions.settings_changed": lambda p: _("%(circle_name)s changed how it decides.") % p,
 }
