@@ -708,16 +708,17 @@ def assign_role(
         raise ServiceError(" ".join(problems), field="holder")
     if not CircleMembership.objects.current().filter(circle=circle, user=holder).exists():
         add_member(circle=circle, user=holder, actor=actor, started_on=min(term_start, _today()))
-    if role.is_circle_role:
-        # A circle role has one holder at a time: the new term ends the one before it.
-        for previous in RoleAssignment.objects.current().filter(role=role).exclude(holder=holder):
-            _end_assignment(
-                previous, actor=actor, ended_on=min(term_start, _today()), reason="replaced"
-            )
-        for previous in RoleAssignment.objects.current().filter(role=role, holder=holder):
-            _end_assignment(
-                previous, actor=actor, ended_on=min(term_start, _today()), reason="renewed"
-            )
+    # A new term for the same person renews theirs, in any role: one current term each. A circle
+    # role also has one holder at a time, so the new term ends anyone else's.
+    previous_terms = RoleAssignment.objects.current().filter(role=role).select_related("holder")
+    if not role.is_circle_role:
+        previous_terms = previous_terms.filter(holder=holder)
+    renewed: RoleAssignment | None = None
+    for previous in previous_terms:
+        reason = "renewed" if previous.holder_id == holder.pk else "replaced"
+        _end_assignment(previous, actor=actor, ended_on=min(term_start, _today()), reason=reason)
+        if reason == "renewed":
+            renewed = previous
     assignment = RoleAssignment.objects.create(
         role=role, holder=holder, term_start=term_start, term_end=term_end
     )
@@ -726,25 +727,38 @@ def assign_role(
         circle=circle,
         payload={"role": role.pk, "role_name": role.name, "role_kind": role.kind,
                  "holder": holder.pk, "holder_name": holder.name, "circle_name": circle.name,
-                 "term_start": term_start.isoformat(), "term_end": term_end.isoformat()},
+                 "term_start": term_start.isoformat(), "term_end": term_end.isoformat(),
+                 "renews": renewed.pk if renewed is not None else None},
         notify=[holder.pk, *_members_of(circle)],
     )  # fmt: skip
     return assignment
 
 
+# What other apps do, in the same transaction, when a term ends, with its reason ("renewed",
+# "replaced", "ended", "membership_ended"). Decisions: a renewal or a new holder settles the
+# term's "term ending" backlog item. Each app registers its hook in AppConfig.ready().
+TERM_ENDED: list[Callable[[RoleAssignment, User, str], None]] = []
+
+
 def _end_assignment(
     assignment: RoleAssignment, *, actor: User, ended_on: dt.date, reason: str
 ) -> RoleAssignment:
-    assignment.ended_on = ended_on
+    # A term that ran out ended on its own last day, whenever someone acted on it: the role's
+    # history shows each term as it was. (An expired term still counts until then; the ledger
+    # records when the act happened.)
+    assignment.ended_on = min(ended_on, assignment.term_end)
     assignment.save(update_fields=["ended_on"])
     role = assignment.role
     ledger.append(
         organisation=role.circle.organisation, actor=actor, verb="role.ended", obj=assignment,
         circle=role.circle,
         payload={"role": role.pk, "role_name": role.name, "holder": assignment.holder_id,
-                 "holder_name": assignment.holder.name, "reason": reason},
+                 "holder_name": assignment.holder.name, "reason": reason,
+                 "ended_on": assignment.ended_on.isoformat()},
         notify=[assignment.holder_id],
     )  # fmt: skip
+    for hook in TERM_ENDED:
+        hook(assignment, actor, reason)
     return assignment
 
 

@@ -15,3 +15,5 @@ class DecisionsConfig(AppConfig):
         feed.register(decisions_feed.DESCRIBERS, hidden=decisions_feed.HIDDEN)
         if services.member_left_circle not in circle_services.MEMBERSHIP_ENDED:
             circle_services.MEMBERSHIP_ENDED.append(services.member_left_circle)
+        if services.term_ended not in circle_services.TERM_ENDED:
+            circle_services.TERM_ENDED.append(services.term_ended)

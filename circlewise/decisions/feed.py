@@ -242,6 +242,12 @@ def _backlog(event: LedgerEvent) -> Sentence:
                        due=a_date(p["due_on"]), **values)  # fmt: skip
         return say(_("Circlewise reminds %(circle)s: “%(topic)s” is due."), url, **values)
     dropped = p.get("status") == "dropped"
+    if p.get("resolution") == "renewed":
+        return say(_("“%(topic)s” is off the backlog of %(circle)s: the term was renewed."), url,
+                   **values)  # fmt: skip
+    if p.get("resolution") == "replaced":
+        return say(_("“%(topic)s” is off the backlog of %(circle)s: someone new holds the role."),
+                   url, **values)  # fmt: skip
     if event.actor_id is None:
         if dropped:
             return say(_("“%(topic)s” was dropped from the backlog of %(circle)s."), url, **values)

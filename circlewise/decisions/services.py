@@ -1343,14 +1343,36 @@ def _close_items(proposal: Proposal, actor: User | None) -> None:
         _close_item(item, actor, BacklogItem.Status.DONE)
 
 
-def _close_item(item: BacklogItem, actor: User | None, status: str) -> None:
+def _close_item(
+    item: BacklogItem, actor: User | None, status: str, *, resolution: str | None = None
+) -> None:
     item.status = status
     item.closed_at = timezone.now()
     item.save(update_fields=["status", "closed_at"])
+    payload: dict[str, Any] = {"item": item.pk, "topic": item.topic, "status": status}
+    if resolution is not None:
+        payload["resolution"] = resolution
     ledger.append(
         organisation=item.circle.organisation, actor=actor, verb="backlog.item_closed", obj=item,
-        circle=item.circle, payload={"item": item.pk, "topic": item.topic, "status": status},
+        circle=item.circle, payload=payload,
     )  # fmt: skip
+
+
+def term_ended(assignment: RoleAssignment, actor: User, reason: str) -> None:
+    """A term ended. When the circle selected again (the same person, "renewed", or someone new,
+    "replaced"), the term's "term ending" item is settled and closes. A term ended early leaves
+    the role empty, so its item stays for the circle to select someone.
+    (Registered with circles.services.TERM_ENDED.)"""
+    if reason not in ("renewed", "replaced"):
+        return
+    items = (
+        BacklogItem.objects.select_for_update()
+        .open()
+        .filter(assignment=assignment, source=BacklogItem.Source.TERM_ENDING)
+        .select_related("circle__organisation")
+    )
+    for item in items:
+        _close_item(item, actor, BacklogItem.Status.DONE, resolution=reason)
 
 
 def _reopen_after_lazy_objection(
