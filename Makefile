@@ -26,7 +26,7 @@ help:
 	@echo "make typecheck         mypy (strict) on circlewise and config"
 	@echo "make check-deploy      Django's deployment checks under production settings"
 	@echo "make check-migrations  fail if a model change has no migration"
-	@echo "make worker            the background task worker"
+	@echo "make worker            the background task worker and the scheduler of periodic tasks"
 	@echo "make bench             load benchmarks, then the memory soak (bench-quick: a smaller run)"
 	@echo "make soak              one worker serving new content for 5 minutes: its memory (soak-quick: 1 minute)"
 	@echo "make messages          extract translatable strings into locale/"
@@ -42,10 +42,15 @@ help:
 	$(UV) sync --frozen --python "$(PYTHON)"
 	@touch $@
 
+# The demo serves the site with the worker and the scheduler beside it (reminders, retried
+# deliveries); both stop when the server stops.
 demo: .venv/.synced
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	DEBUG=$${DEBUG:-0} $(VENV)/granian --interface asginl --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
+	@export DEBUG=$${DEBUG:-0}; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+		$(MANAGE) db_worker --no-reload & \
+		$(MANAGE) crontask --no-heartbeat & \
+		$(VENV)/granian --interface asginl --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
 
 serve: demo
 
@@ -73,8 +78,13 @@ check-deploy: .venv/.synced
 check-migrations: .venv/.synced
 	$(MANAGE) makemigrations --check --dry-run
 
+# The worker runs queued tasks; the scheduler beside it enqueues the periodic ones at their times
+# (docs/decisions/0006-periodic-work.md). When either stops, the other is stopped too.
 worker: .venv/.synced
-	$(MANAGE) db_worker
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+		$(MANAGE) crontask --no-heartbeat & \
+		$(MANAGE) db_worker & \
+		wait -n
 
 # The worker starts against a freshly migrated database, runs what is queued and exits.
 worker-check: .venv/.synced

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "channels",
     "django_tasks_db",
+    "crontask",  # the scheduler of periodic tasks: `manage.py crontask`
     "ninja",  # serves the API docs' Swagger UI from static files, not a CDN
     "circlewise.core",
     "circlewise.accounts",
@@ -181,6 +182,14 @@ TASKS = {
         )
     }
 }
+# The scheduler (`manage.py crontask`, one process beside the worker) enqueues the periodic tasks
+# at their times. With Redis it holds a lock there, so that a second scheduler started by mistake
+# waits instead of enqueueing everything twice (which would be harmless, only wasteful).
+CRONTASK = {"REDIS_URL": REDIS_URL or None}
+# When the reminders go out (cron syntax, in TIME_ZONE): hourly, at seven minutes past.
+REMINDERS_SCHEDULE = os.environ.get("REMINDERS_SCHEDULE", "7 * * * *")
+# Finished task results older than this are pruned daily.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "30"))
 
 AUTHENTICATION_BACKENDS = [
     "circlewise.accounts.backends.ModelBackend",

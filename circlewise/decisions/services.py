@@ -1906,6 +1906,7 @@ def send_reminders(*, today: dt.date | None = None) -> int:
 
 @transaction.atomic
 def _remind_policy(policy: Policy, now: dt.datetime) -> int:
+    list(Policy.objects.select_for_update().filter(pk=policy.pk).values_list("pk"))  # see terms
     item = (
         BacklogItem.objects.select_for_update()
         .open()
@@ -1925,6 +1926,12 @@ def _remind_policy(policy: Policy, now: dt.datetime) -> int:
 
 @transaction.atomic
 def _remind_term(assignment: RoleAssignment, now: dt.datetime) -> int:
+    # The term's row is locked first: two runs at once (two schedulers, or a run by hand beside
+    # the worker's) wait for each other here instead of both adding the item; a term renewed in
+    # the meantime is skipped.
+    term = RoleAssignment.objects.select_for_update().filter(pk=assignment.pk, ended_on=None)
+    if not list(term.values_list("pk", flat=True)):
+        return 0
     circle = assignment.role.circle
     item = BacklogItem.objects.select_for_update().open().filter(assignment=assignment).first()
     created = item is None

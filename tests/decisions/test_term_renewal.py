@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 
 from circlewise.circles import services as circle_services
 from circlewise.circles.models import RoleAssignment
+from circlewise.core.feed import describe
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
@@ -55,6 +56,7 @@ def test_renewing_a_term_closes_its_term_ending_item(world):
     assert event.actor == world.admin
     assert event.payload["status"] == "done"
     assert event.payload["resolution"] == "renewed"
+    assert describe(event) == f"“{item.topic}” was taken off the backlog: the term was renewed."
     assert verify_organisation(world.org).broken_at is None
     # and the reminders neither reopen it nor put the old term back on the backlog
     assert services.send_reminders(today=timezone.localdate()) == 0
