@@ -91,6 +91,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "circlewise" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `bdi` and `isolate` (names and titles) are needed on every page, `{% load %}` or not.
+            "builtins": ["circlewise.core.templatetags.circlewise"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

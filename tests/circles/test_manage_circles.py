@@ -250,7 +250,7 @@ def test_archive_asks_first_and_explains(client, world):
     response = client.get(circle_url("circle_archive", world.garden))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Fay Facilitator as Facilitator" in html
+    assert "<bdi>Fay Facilitator</bdi> as <bdi>Facilitator</bdi>" in html
     world.garden.refresh_from_db()
     assert not world.garden.is_archived
 

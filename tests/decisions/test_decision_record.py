@@ -32,7 +32,7 @@ def _round(k, *, mode=Proposal.Mode.ASYNC):
 def _row(html, name):
     """The roster row of the person named, on a page."""
     rows = re.findall(r'<li class="list-row roster-row">.*?</li>', html, flags=re.S)
-    return next(r for r in rows if f"<span>{name}</span>" in r)
+    return next(r for r in rows if f"<span><bdi>{name}</bdi></span>" in r)
 
 
 def test_the_record_holds_who_left_during_the_round_and_who_joined_after_it_opened(kitchen, world):

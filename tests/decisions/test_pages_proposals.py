@@ -185,7 +185,7 @@ def test_a_member_of_another_circle_reads_but_is_told_they_do_not_take_part(clie
     services.present(proposal=proposal, actor=k.author)
     client.force_login(world.member)
     page = client.get(detail(proposal)).content.decode()
-    assert "the members of Kitchen take part in it" in page
+    assert "the members of \u2068Kitchen\u2069 take part in it" in page
     assert 'id="ask"' not in page
 
 
