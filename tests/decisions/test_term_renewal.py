@@ -56,7 +56,10 @@ def test_renewing_a_term_closes_its_term_ending_item(world):
     assert event.actor == world.admin
     assert event.payload["status"] == "done"
     assert event.payload["resolution"] == "renewed"
-    assert describe(event) == f"“{item.topic}” was taken off the backlog: the term was renewed."
+    assert describe(event) == (
+        f"“<bdi>{item.topic}</bdi>” is off the backlog of <bdi>{item.circle.name}</bdi>:"
+        " the term was renewed."
+    )
     assert verify_organisation(world.org).broken_at is None
     # and the reminders neither reopen it nor put the old term back on the backlog
     assert services.send_reminders(today=timezone.localdate()) == 0
