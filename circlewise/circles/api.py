@@ -5,7 +5,6 @@ see but may not change is 403), calls the same service as the pages, and shapes 
 circles.schemas.
 """
 
-import copy
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +23,7 @@ from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
 from circlewise.core.links import absolute_url
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .models import (
     Circle,
     CircleMembership,
@@ -35,6 +34,7 @@ from .models import (
     RoleAssignment,
 )
 from .schemas import (
+    AssignmentEndedOut,
     AssignmentIn,
     AssignmentOut,
     CircleCreateIn,
@@ -42,6 +42,7 @@ from .schemas import (
     CircleKind,
     CircleMemberIn,
     CircleMemberOut,
+    CircleMembershipEndedOut,
     CircleOut,
     CirclePatchIn,
     InvitationCreatedOut,
@@ -54,7 +55,6 @@ from .schemas import (
     RoleDetailOut,
     RoleOut,
     RolePatchIn,
-    current_assignments,
 )
 
 router = Router()
@@ -103,26 +103,15 @@ def _roles_in_order(circle: Circle) -> QuerySet[Role]:
     )
 
 
-def _link_warnings(user: User, circle: Circle, roles: list[Role]) -> list[str]:
-    """What breaks double linking now, in the words the service uses when assigning.
-
-    A parent circle the reader may not see (a private one) is never named: they are told only
-    about the leader and the delegate being one person.
+def _link_warnings(user: User, circle: Circle) -> list[str]:
+    """What breaks double linking now, by the rule the circle page shows (selectors.links_of):
+    the leader and the delegate being one person, or not belonging to the parent circle. A
+    vacant role is shown by its empty `holders`. A parent circle the reader may not see (a
+    private one) is never named, nor who is in it.
     """
-    if circle.parent is not None and not permissions.can_view_circle(user, circle.parent):
-        circle = copy.copy(circle)
-        circle.parent = None
-    warnings: list[str] = []
-    leaders: set[int] = set()
-    for kind in (Role.Kind.LEADER, Role.Kind.DELEGATE):
-        for role in (r for r in roles if r.kind == kind):
-            for assignment in current_assignments(role):
-                if kind == Role.Kind.DELEGATE and assignment.holder_id in leaders:
-                    continue  # already reported from the leader's side
-                if kind == Role.Kind.LEADER:
-                    leaders.add(assignment.holder_id)
-                warnings += services.link_problems_for_assignment(role, assignment.holder, circle)
-    return list(dict.fromkeys(warnings))
+    hidden = permissions.hidden_circle_ids(user, circle.organisation)
+    problems = selectors.link_problems(circle.organisation, [circle], hidden=hidden)
+    return [selectors.describe_problem(p) for p in problems.get(circle.pk, []) if not p.is_vacancy]
 
 
 def _circle_detail(user: User, circle: Circle) -> Circle:
@@ -130,7 +119,7 @@ def _circle_detail(user: User, circle: Circle) -> Circle:
     roles = list(_roles_in_order(circle))
     circle.detail = {  # type: ignore[attr-defined]
         "roles": roles,
-        "link_warnings": _link_warnings(user, circle, roles),
+        "link_warnings": _link_warnings(user, circle),
         "can_edit": permissions.can_edit_circle(user, circle),
         "can_archive": permissions.can_archive_circle(user, circle),
     }
@@ -394,7 +383,7 @@ def add_circle_member(
 
 @router.delete(
     "/circles/{circle_id}/members/{user_id}",
-    response=responses(CircleMemberOut),
+    response=responses(CircleMembershipEndedOut),
     operation_id="endCircleMembership",
     summary="End someone's membership of a circle (the history is kept)",
     tags=["circles"],
@@ -405,7 +394,11 @@ def end_circle_membership(request: HttpRequest, circle_id: int, user_id: int) ->
     person = User.objects.filter(pk=user_id).first()
     if person is None or not permissions.can_view_person(user, circle.organisation, person):
         raise Http404
-    return services.end_membership(circle=circle, user=person, actor=user)
+    # What it breaks is read before, and told after: the removal is not refused for it.
+    breaks = selectors.link_break_sentences(user, circle.organisation, person, leaving=circle)
+    membership = services.end_membership(circle=circle, user=person, actor=user)
+    membership.breaks_links = breaks  # type: ignore[attr-defined]
+    return membership
 
 
 # Roles and terms ---------------------------------------------------------------------------
@@ -491,7 +484,7 @@ def assign_role(
 
 @router.post(
     "/assignments/{assignment_id}/end",
-    response=responses(AssignmentOut),
+    response=responses(AssignmentEndedOut),
     operation_id="endAssignment",
     summary="End a term early",
     tags=["roles"],
@@ -499,7 +492,15 @@ def assign_role(
 def end_assignment(request: HttpRequest, assignment_id: int) -> RoleAssignment:
     user = auth_user(request)
     assignment = permissions.get_assignment_for(user, assignment_id, need="end")
-    return services.end_assignment(assignment=assignment, actor=user)
+    breaks = []
+    if assignment.ended_on is None:
+        organisation = assignment.role.circle.organisation
+        breaks = selectors.link_break_sentences(
+            user, organisation, assignment.holder, ending=assignment
+        )
+    ended = services.end_assignment(assignment=assignment, actor=user)
+    ended.breaks_links = breaks  # type: ignore[attr-defined]
+    return ended
 
 
 @router.get(

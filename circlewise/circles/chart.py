@@ -283,6 +283,7 @@ class Drawn:
     font_size: str = ""
     halo: str = ""
     links: list[dict[str, str]] = field(default_factory=list)
+    badge: dict[str, str] = field(default_factory=dict)  # where a broken link's mark goes
 
 
 def _fmt(value: float) -> str:
@@ -310,8 +311,10 @@ def draw(
 ) -> tuple[list[Drawn], tuple[float, float, float, float]]:
     """Turn discs into drawable circles, parents before children (the document and tab order).
 
-    `links` gives, per circle with a parent, whether its leader and its delegate are in place:
-    they are drawn as two small dots on the circle's rim facing its parent, joined to it.
+    `links` gives, per circle with a parent, whether its leader's and its delegate's side of
+    the link holds: they are drawn as two small dots on the circle's rim facing its parent,
+    joined to it. A side that does not hold is drawn hollow on a dashed line, and the circle
+    gets a "!" mark there.
     """
     box = bounds(discs.values())
     size = max(box[2], box[3])
@@ -355,6 +358,8 @@ def draw(
         parent = parent_of.get(disc.id)
         if parent is not None and disc.id in links:
             item.links = _link_marks(disc, parent, links[disc.id], size)
+            if not all(links[disc.id]):
+                item.badge = _badge(disc, parent, size)
         out.append(item)
         stack.extend(sorted(disc.children, key=lambda i: -discs[i].r)[::-1])
     return out, box
@@ -363,10 +368,9 @@ def draw(
 def _link_marks(
     disc: Disc, parent: Disc, held: tuple[bool, bool], size: float
 ) -> list[dict[str, str]]:
-    dx, dy = disc.x - parent.x, disc.y - parent.y
-    dist = math.hypot(dx, dy)
+    dist = math.hypot(disc.x - parent.x, disc.y - parent.y)
     # Face the nearest point of the parent's rim; a centred child faces up.
-    angle = math.atan2(dy, dx) if dist > EPSILON else -math.pi / 2
+    angle = _facing(disc, parent)
     gap = parent.r - dist - disc.r
     reach = max(min(gap, disc.r * 0.25, size / 90), size / 250)
     dot = min(max(disc.r * 0.06, size / 400), size / 140)
@@ -379,9 +383,27 @@ def _link_marks(
             {
                 "x1": _fmt(x1), "y1": _fmt(y1), "x2": _fmt(x2), "y2": _fmt(y2),
                 "r": _fmt(dot), "css": css if is_held else "c-missing",
+                "line": "c-link" if is_held else "c-link c-broken",
             }
         )  # fmt: skip
     return marks
+
+
+def _facing(disc: Disc, parent: Disc) -> float:
+    """The direction from the circle towards the nearest point of its parent's rim."""
+    dx, dy = disc.x - parent.x, disc.y - parent.y
+    return math.atan2(dy, dx) if math.hypot(dx, dy) > EPSILON else -math.pi / 2
+
+
+def _badge(disc: Disc, parent: Disc, size: float) -> dict[str, str]:
+    """A small "!" on the rim between the two link dots: the link is broken."""
+    angle = _facing(disc, parent)
+    r = min(max(disc.r * 0.1, size / 220), size / 90)
+    x, y = disc.x + disc.r * math.cos(angle), disc.y + disc.r * math.sin(angle)
+    return {
+        "cx": _fmt(x), "cy": _fmt(y), "r": _fmt(r),
+        "ty": _fmt(y + r * 0.5), "font": _fmt(r * 1.5),
+    }  # fmt: skip
 
 
 def svg(
@@ -403,9 +425,16 @@ def svg(
         )
         for m in c.links:
             parts.append(
-                f'<line class="c-link" x1="{m["x1"]}" y1="{m["y1"]}" x2="{m["x2"]}" '
+                f'<line class="{m["line"]}" x1="{m["x1"]}" y1="{m["y1"]}" x2="{m["x2"]}" '
                 f'y2="{m["y2"]}"/><circle class="{m["css"]}" cx="{m["x1"]}" cy="{m["y1"]}" '
                 f'r="{m["r"]}"/>'
+            )
+        if c.badge:
+            b = c.badge
+            parts.append(
+                f'<circle class="c-break" cx="{b["cx"]}" cy="{b["cy"]}" r="{b["r"]}"/>'
+                f'<text class="c-break-mark" x="{b["cx"]}" y="{b["ty"]}" font-size="{b["font"]}" '
+                f'text-anchor="middle" aria-hidden="true">!</text>'
             )
         parts.append("</a>")
         if c.text:

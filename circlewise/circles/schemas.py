@@ -14,7 +14,7 @@ from pydantic import ValidationInfo, field_validator
 
 from circlewise.core.inputs import Text
 
-from .models import Circle, Organisation, Role, RoleAssignment
+from .models import Circle, CircleMembership, Organisation, Role, RoleAssignment
 from .permissions import can_admin_organisation
 
 CircleKind = Literal["mission", "general", "department", "helping"]
@@ -157,6 +157,27 @@ class CircleMemberOut(Schema):
     ended_on: dt.date | None
 
 
+BREAKS_LINKS = (
+    "The double links this broke, in words (a circle you may not see is not named): the person "
+    "was the leader or the delegate of a circle, and that circle or its parent has lost them."
+)
+
+
+def _breaks_links(obj: Any) -> list[str]:
+    found: list[str] = getattr(obj, "breaks_links", [])
+    return found
+
+
+class CircleMembershipEndedOut(CircleMemberOut):
+    """The membership that ended, and what that broke (set by circles.api)."""
+
+    breaks_links: list[str] = Field(description=BREAKS_LINKS)
+
+    @staticmethod
+    def resolve_breaks_links(obj: CircleMembership) -> list[str]:
+        return _breaks_links(obj)
+
+
 # Roles and terms ---------------------------------------------------------------------------
 
 
@@ -192,6 +213,16 @@ class AssignmentOut(Schema):
     @staticmethod
     def resolve_days_left(obj: RoleAssignment) -> int:
         return obj.days_left()
+
+
+class AssignmentEndedOut(AssignmentOut):
+    """The term that ended, and what that broke (set by circles.api)."""
+
+    breaks_links: list[str] = Field(description=BREAKS_LINKS)
+
+    @staticmethod
+    def resolve_breaks_links(obj: RoleAssignment) -> list[str]:
+        return _breaks_links(obj)
 
 
 def current_assignments(role: Role) -> list[RoleAssignment]:

@@ -6,13 +6,18 @@ Nothing here writes. Term statuses are computed in Python from rows already load
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from circlewise.core.bidi import isolate
 
 from .models import Circle, CircleMembership, Organisation, Role, RoleAssignment, TermStatus
 from .permissions import hidden_circle_ids, visible_only
@@ -32,20 +37,6 @@ def visible_circles(user: Any, organisation: Organisation) -> list[Circle]:
 def hidden_private_ids(user: Any, organisation: Organisation) -> set[int]:
     """Private circles (archived too) the person is not in: their events stay hidden."""
     return set(hidden_circle_ids(user, organisation))
-
-
-def link_holders(organisation: Organisation) -> dict[int, dict[str, str]]:
-    """The names of the current leader and delegate of every circle: one light query."""
-    result: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = (
-        RoleAssignment.objects.current()
-        .filter(role__circle__organisation=organisation, role__kind__in=LINK_KINDS)
-        .order_by("term_start")
-        .values_list("role__circle_id", "role__kind", "holder__name")
-    )
-    for circle_id, kind, name in rows:
-        result[circle_id][kind] = name
-    return result
 
 
 def member_counts(organisation: Organisation) -> dict[int, int]:
@@ -154,59 +145,364 @@ def circle_roles(circle: Circle) -> list[Role]:
     return roles
 
 
-def link_warnings(
-    circle: Circle,
-    roles: list[Role] | None = None,
-    parent_member_ids: set[int] | None = None,
-    *,
-    parent_visible: bool = True,
-) -> list[str]:
-    """What is wrong with the circle's double link, in words. Read-only.
+# The double link --------------------------------------------------------------------------
+#
+# One rule for every page and the API: link_problems() says what is wrong with the link of each
+# circle to its parent, links_broken_by() what a removal would break. The words come from the
+# describe_* functions below, so the chart, the list, the circle page and the API cannot disagree.
 
-    `roles` may come from circle_roles() (saves a query); `parent_member_ids` likewise. For a
-    reader who may not see the parent circle (a private one), who is in it is not told: as the
-    API does, only the leader and the delegate being one person is.
+
+class Problem:
+    NO_LEADER = "no_leader"
+    NO_DELEGATE = "no_delegate"
+    SAME_PERSON = "same_person"
+    NOT_IN_PARENT = "not_in_parent"
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """One thing wrong with a circle's double link to its parent circle."""
+
+    kind: str  # a Problem
+    circle_id: int
+    parent_id: int
+    parent_name: str  # "" when the reader may not see the parent circle
+    person_name: str = ""  # the holder concerned (SAME_PERSON, NOT_IN_PARENT)
+    role_kind: str = ""  # leader or delegate (NOT_IN_PARENT)
+
+    @property
+    def is_vacancy(self) -> bool:
+        return self.kind in (Problem.NO_LEADER, Problem.NO_DELEGATE)
+
+    def breaks(self, role_kind: str) -> bool:
+        """Whether this problem breaks the leader's or the delegate's side of the link."""
+        if self.kind == Problem.NO_LEADER:
+            return role_kind == Role.Kind.LEADER
+        if self.kind == Problem.NO_DELEGATE:
+            return role_kind == Role.Kind.DELEGATE
+        if self.kind == Problem.NOT_IN_PARENT:
+            return role_kind == self.role_kind
+        return True  # one person on both sides: neither side links two people
+
+
+def _parent_names(circles: list[Circle], hidden: Collection[int]) -> dict[int, str]:
+    """The names of the circles' parents the reader may see: from the rows given (or a parent
+    loaded with its circle), else one query for the rest."""
+    names = {c.pk: c.name for c in circles}
+    for c in circles:
+        parent = c._state.fields_cache.get("parent")
+        if parent is not None:
+            names[parent.pk] = parent.name
+    missing = {
+        c.parent_id for c in circles if c.parent_id is not None and c.parent_id not in names
+    } - set(hidden)
+    if missing:
+        names.update(Circle.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return {pk: name for pk, name in names.items() if pk not in hidden}
+
+
+def unseen_parents(circles: Iterable[Circle]) -> set[int]:
+    """For a list of every circle a reader may see: the parents not in it (private ones they
+    are not in), whose names and members the reader is not told."""
+    items = list(circles)
+    return {c.parent_id for c in items if c.parent_id is not None} - {c.pk for c in items}
+
+
+@dataclass
+class Links:
+    """The double links of some circles: who holds them, and what is wrong with them."""
+
+    holders: dict[int, dict[str, str]]  # circle -> leader / delegate -> the holder's name
+    problems: dict[int, list[LinkProblem]]  # circles with a parent whose link does not hold
+
+
+def links_of(
+    organisation: Organisation, circles: Iterable[Circle], *, hidden: Collection[int] = ()
+) -> Links:
+    """The leader and delegate of each of these circles, and what is wrong with the link of each
+    that has a parent: one query however many circles (two when a parent is neither given nor
+    loaded).
+
+    `hidden` are circles the reader may not see (permissions.hidden_circle_ids, or
+    unseen_parents): such a parent is not named, and who is in it is not told, so a holder
+    missing from it is not reported (as everywhere, only the leader and the delegate being one
+    person is).
     """
-    if roles is None:
-        roles = circle_roles(circle)
-    holders: dict[str, list[Any]] = {}
-    for role in roles:
-        if role.kind in LINK_KINDS:
-            holders[role.kind] = [a.holder for a in getattr(role, "current", [])]
+    items = list(circles)
+    if not items:
+        return Links({}, {})
+    parent_names = _parent_names(items, hidden)
+    in_parent = CircleMembership.objects.current().filter(
+        circle_id=OuterRef("role__circle__parent_id"), user_id=OuterRef("holder_id")
+    )
+    rows = (
+        RoleAssignment.objects.current()
+        .filter(
+            role__circle__organisation=organisation,
+            role__circle_id__in=[c.pk for c in items],
+            role__kind__in=LINK_KINDS,
+            role__archived_at__isnull=True,
+        )
+        .annotate(in_parent=Exists(in_parent))
+        .order_by("term_start", "pk")
+        .values_list("role__circle_id", "role__kind", "holder_id", "holder__name", "in_parent")
+    )
+    holders: dict[int, dict[str, list[tuple[int, str, bool]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    names: dict[int, dict[str, str]] = defaultdict(dict)
+    for circle_id, kind, holder_id, name, is_in_parent in rows:
+        holders[circle_id][kind].append((holder_id, name, bool(is_in_parent)))
+        names[circle_id][kind] = name  # the latest term's holder
+    problems: dict[int, list[LinkProblem]] = {}
+    for c in items:
+        parent_id = c.parent_id
+        if parent_id is None:  # a circle at the top links to nobody
+            continue
+        found = _problems_of(
+            c.pk, parent_id, parent_names.get(parent_id, ""), holders.get(c.pk, {}), hidden
+        )
+        if found:
+            problems[c.pk] = found
+    return Links(dict(names), problems)
+
+
+def link_problems(
+    organisation: Organisation, circles: Iterable[Circle], *, hidden: Collection[int] = ()
+) -> dict[int, list[LinkProblem]]:
+    """What is wrong with the double link of each of these circles: the one rule for the circle
+    page, the chart, the list and the API (see links_of)."""
+    return links_of(organisation, circles, hidden=hidden).problems
+
+
+def _problems_of(
+    circle_id: int,
+    parent_id: int,
+    parent_name: str,
+    holders: dict[str, list[tuple[int, str, bool]]],
+    hidden: Collection[int],
+) -> list[LinkProblem]:
     leaders = holders.get(Role.Kind.LEADER, [])
     delegates = holders.get(Role.Kind.DELEGATE, [])
-    warnings: list[str] = []
-    if circle.parent_id is None:
-        return warnings
+    problem = functools.partial(
+        LinkProblem, circle_id=circle_id, parent_id=parent_id, parent_name=parent_name
+    )
+    found: list[LinkProblem] = []
     if not leaders:
-        warnings.append(
-            _("Nobody holds the leader role: the link from the parent circle is missing.")
-        )
+        found.append(problem(Problem.NO_LEADER))
     if not delegates:
-        warnings.append(
-            _("Nobody holds the delegate role: the circle has no voice in its parent circle.")
+        found.append(problem(Problem.NO_DELEGATE))
+    delegate_ids = {pk for pk, _name, _in in delegates}
+    for pk, name, _in in dict.fromkeys(leaders):
+        if pk in delegate_ids:
+            found.append(problem(Problem.SAME_PERSON, person_name=name))
+    if parent_id not in hidden:
+        seen: set[int] = set()
+        for kind, people in ((Role.Kind.LEADER, leaders), (Role.Kind.DELEGATE, delegates)):
+            for pk, name, is_in_parent in people:
+                if not is_in_parent and pk not in seen:
+                    seen.add(pk)
+                    found.append(
+                        problem(Problem.NOT_IN_PARENT, person_name=name, role_kind=str(kind))
+                    )
+    return found
+
+
+def describe_problem(problem: LinkProblem) -> str:
+    """The problem in a sentence, as the circle page and the API say it."""
+    name, parent = isolate(problem.person_name), isolate(problem.parent_name)
+    if problem.kind == Problem.NO_LEADER:
+        return _("Nobody holds the leader role: the link from the parent circle is missing.")
+    if problem.kind == Problem.NO_DELEGATE:
+        return _("Nobody holds the delegate role: the circle has no voice in its parent circle.")
+    if problem.kind == Problem.SAME_PERSON:
+        return _("%(name)s is both leader and delegate; they must be two different people.") % {
+            "name": name
+        }
+    return _("%(name)s links this circle to %(parent)s but is not a member of %(parent)s.") % {
+        "name": name,
+        "parent": parent,
+    }
+
+
+def short_problem(problem: LinkProblem) -> str:
+    """The problem in a few words, for the chart and the list."""
+    name, parent = isolate(problem.person_name), isolate(problem.parent_name)
+    if problem.kind == Problem.NO_LEADER:
+        return _("no leader")
+    if problem.kind == Problem.NO_DELEGATE:
+        return _("no delegate")
+    if problem.kind == Problem.SAME_PERSON:
+        return _("%(name)s is both leader and delegate") % {"name": name}
+    if problem.role_kind == Role.Kind.LEADER:
+        return _("the leader, %(name)s, is not a member of %(parent)s") % {
+            "name": name,
+            "parent": parent,
+        }
+    return _("the delegate, %(name)s, is not a member of %(parent)s") % {
+        "name": name,
+        "parent": parent,
+    }
+
+
+def broken_link_sentence(problems: list[LinkProblem]) -> str:
+    """ "The link to Finance is broken: no delegate." for the chart's and the list's reader; ""
+    when the link holds."""
+    if not problems:
+        return ""
+    what = "; ".join(short_problem(p) for p in problems)
+    if problems[0].parent_name:
+        return _("The link to %(parent)s is broken: %(problems)s.") % {
+            "parent": isolate(problems[0].parent_name),
+            "problems": what,
+        }
+    return _("The link to its parent circle is broken: %(problems)s.") % {"problems": what}
+
+
+# What a removal breaks ------------------------------------------------------------------------
+
+
+class Via:
+    """How a removal reaches a link: the person leaves the parent circle, their term ends
+    (they leave the circle, or the term is ended), or they leave the organisation."""
+
+    PARENT = "parent"
+    CIRCLE = "circle"
+    TERM = "term"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True)
+class LinkBreak:
+    """A double link that a removal breaks: `person_name` holds `role_kind` in the circle."""
+
+    circle_id: int
+    circle_name: str
+    parent_id: int
+    parent_name: str
+    role_kind: str
+    person_name: str
+    via: str
+
+
+def links_broken_by(
+    person: Any,
+    organisation: Organisation,
+    *,
+    leaving: Circle | None = None,
+    ending: RoleAssignment | None = None,
+) -> list[LinkBreak]:
+    """The double links broken if `person` leaves the circle `leaving`, or their term `ending`
+    is ended, or (neither given) they leave the organisation: one query.
+
+    A person leaving a circle breaks the links of the child circles they are the leader or the
+    delegate of (they are no longer in the parent), and the circle's own link if they hold one
+    of its link roles there (that term ends with the membership).
+    """
+    rows = (
+        RoleAssignment.objects.current()
+        .filter(
+            holder_id=person.pk,
+            role__kind__in=LINK_KINDS,
+            role__archived_at__isnull=True,
+            role__circle__organisation=organisation,
+            role__circle__archived_at__isnull=True,
+            role__circle__parent__isnull=False,
         )
-    for person in {p.pk: p for p in leaders}.values():
-        if person.pk in {d.pk for d in delegates}:
-            warnings.append(
-                _("%(name)s is both leader and delegate; they must be two different people.")
-                % {"name": person.name}
-            )
-    linkers = {p.pk: p for p in [*leaders, *delegates]}
-    if linkers and circle.parent is not None and parent_visible:
-        if parent_member_ids is None:
-            parent_member_ids = set(
-                CircleMembership.objects.current()
-                .filter(circle_id=circle.parent_id, user_id__in=list(linkers))
-                .values_list("user_id", flat=True)
-            )
-        for pk, person in linkers.items():
-            if pk not in parent_member_ids:
-                warnings.append(
-                    _("%(name)s links this circle to %(parent)s but is not a member of %(parent)s.")
-                    % {"name": person.name, "parent": circle.parent.name}
+        .select_related("role__circle__parent")
+        .order_by("role__circle__name", "role__kind")
+    )
+    breaks: list[LinkBreak] = []
+    for a in rows:
+        circle = a.role.circle
+        parent = circle.parent
+        if parent is None:  # filtered above; for the type checker
+            continue
+        if ending is not None:
+            via = Via.TERM if a.pk == ending.pk else ""
+        elif leaving is not None:
+            via = {circle.pk: Via.CIRCLE, parent.pk: Via.PARENT}.get(leaving.pk, "")
+        else:
+            via = Via.ORGANISATION
+        if via:
+            breaks.append(
+                LinkBreak(
+                    circle_id=circle.pk,
+                    circle_name=circle.name,
+                    parent_id=parent.pk,
+                    parent_name=parent.name,
+                    role_kind=a.role.kind,
+                    person_name=person.name,
+                    via=via,
                 )
-    return warnings
+            )
+    return breaks
+
+
+def link_break_sentences(
+    viewer: Any,
+    organisation: Organisation,
+    person: Any,
+    *,
+    leaving: Circle | None = None,
+    ending: RoleAssignment | None = None,
+) -> list[str]:
+    """links_broken_by() in words for `viewer`, who is not told the names of circles they may not
+    see (a link between two of those is only counted): for the confirmation pages and the API's
+    answers alike."""
+    hidden = hidden_circle_ids(viewer, organisation)
+    breaks = links_broken_by(person, organisation, leaving=leaving, ending=ending)
+    unseen = [b for b in breaks if b.circle_id in hidden and b.parent_id in hidden]
+    sentences = [describe_break(b, hidden=hidden) for b in breaks if b not in unseen]
+    if unseen:
+        sentences.append(
+            ngettext(
+                "It also breaks %(count)d double link between circles you cannot see.",
+                "It also breaks %(count)d double links between circles you cannot see.",
+                len(unseen),
+            )
+            % {"count": len(unseen)}
+        )
+    return sentences
+
+
+def describe_break(brk: LinkBreak, *, hidden: Collection[int] = ()) -> str:
+    """What the removal breaks, in a sentence for a reader who may not see `hidden` circles:
+    such a circle is not named."""
+    first, again = _("a circle you cannot see"), _("that circle")
+    circle_hidden, parent_hidden = brk.circle_id in hidden, brk.parent_id in hidden
+    circle, parent = isolate(brk.circle_name), isolate(brk.parent_name)
+    words = {
+        "name": isolate(brk.person_name),
+        "circle": first if circle_hidden else circle,
+        "parent": first if parent_hidden else parent,
+    }
+    is_leader = brk.role_kind == Role.Kind.LEADER
+    role = _("leader") if is_leader else _("delegate")
+    who = _("%(name)s is the %(role)s of %(circle)s") % {**words, "role": role}
+    how = {
+        Via.PARENT: _("removing them from %(parent)s breaks the double link"),
+        Via.CIRCLE: _("taking them out of %(circle)s ends that term and breaks the double link"),
+        Via.TERM: _("ending that term breaks the double link"),
+        Via.ORGANISATION: _(
+            "removing them from the organisation ends that term and breaks the double link"
+        ),
+    }[brk.via] % words
+    # Named once: a circle the reader may not see is "that circle" the second time.
+    between = {"circle": again if circle_hidden else circle, "parent": words["parent"]}
+    # The leader is chosen by the parent circle, the delegate by the circle itself.
+    if is_leader:
+        then = _("%(parent)s will need to choose a new leader") % {
+            "parent": again if parent_hidden else parent
+        }
+    else:
+        then = _("%(circle)s will need to choose a new delegate") % {"circle": between["circle"]}
+    return _("%(who)s: %(how)s between %(circle)s and %(parent)s; %(then)s.") % {
+        **between,
+        "who": who,
+        "how": how,
+        "then": then,
+    }
 
 
 def needs_attention(assignments: list[RoleAssignment], today: dt.date) -> list[RoleAssignment]:

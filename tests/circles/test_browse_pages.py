@@ -291,7 +291,10 @@ def test_circle_page_warns_when_a_link_is_not_in_the_parent_circle(client, world
     assert assignment.role.kind == Role.Kind.DELEGATE
     client.force_login(world.member)
     html = client.get(_url("circle_detail", world, "garden")).content.decode()
-    assert "Cy Circle links this circle to General but is not a member of General." in html
+    assert (
+        "\u2068Cy Circle\u2069 links this circle to \u2068General\u2069 but is not a member of "
+        "\u2068General\u2069." in html
+    )
 
 
 def test_circle_actions_show_only_to_those_allowed(client, world):

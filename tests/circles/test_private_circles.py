@@ -158,7 +158,10 @@ def test_a_circle_inside_a_private_circle_does_not_name_it_to_those_outside(clie
     assert "is not a member of" not in outside
     # and Cy reads Care's name, and that Mo links Nook to Care without being in it
     assert circle_url("circle_detail", world.care) in inside
-    assert "Mo Member links this circle to Care but is not a member of Care." in inside
+    assert (
+        "\u2068Mo Member\u2069 links this circle to \u2068Care\u2069 but is not a member of "
+        "\u2068Care\u2069." in inside
+    )
 
 
 def test_the_edit_page_of_a_circle_inside_a_private_one_neither_offers_nor_moves_its_parent(

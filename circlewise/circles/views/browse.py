@@ -212,7 +212,8 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
 
 def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
     circles = selectors.visible_circles(user, organisation)
-    holders = selectors.link_holders(organisation)
+    links_now = selectors.links_of(organisation, circles, hidden=selectors.unseen_parents(circles))
+    holders, problems = links_now.holders, links_now.problems
     counts = selectors.member_counts(organisation)
     base = reverse("circles:circle_detail", args=[organisation.slug, "__slug__"])
     rows = []
@@ -234,6 +235,7 @@ def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) 
                 "has_parent": c.parent_id is not None,
                 "leader": links.get(Role.Kind.LEADER, ""),
                 "delegate": links.get(Role.Kind.DELEGATE, ""),
+                "broken": selectors.broken_link_sentence(problems.get(c.pk, [])),
                 "members": ngettext("%(count)d member", "%(count)d members", members)
                 % {"count": members},
                 "is_mine": c.pk in mine,
@@ -262,7 +264,8 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
 
 def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
     circles = selectors.visible_circles(user, organisation)
-    holders = selectors.link_holders(organisation)
+    links_now = selectors.links_of(organisation, circles, hidden=selectors.unseen_parents(circles))
+    holders, problems = links_now.holders, links_now.problems
     counts = selectors.member_counts(organisation)
     tree = selectors.flatten(selectors.circle_tree(circles))
     # Parents as the list shows them: a circle whose parent is hidden hangs under the nearest
@@ -279,16 +282,22 @@ def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
     for c in circles:
         h = holders.get(c.pk, {})
         leader, delegate = h.get(Role.Kind.LEADER), h.get(Role.Kind.DELEGATE)
+        broken = problems.get(c.pk, [])
         labels[c.pk] = " ".join(
             [
                 isolate(c.name) + ".",
                 _("Aim: %(aim)s") % {"aim": _short(c.aim)},
                 _("Leader: %(name)s.") % {"name": isolate(leader)} if leader else no_leader,
                 _("Delegate: %(name)s.") % {"name": isolate(delegate)} if delegate else no_delegate,
+                *([selectors.broken_link_sentence(broken)] if broken else []),
             ]
         )
         if parent_in_tree.get(c.pk) is not None:
-            links[c.pk] = (leader is not None, delegate is not None)
+            # Each side of the link holds when no problem breaks it (the same rule as the page).
+            links[c.pk] = (
+                not any(p.breaks(Role.Kind.LEADER) for p in broken),
+                not any(p.breaks(Role.Kind.DELEGATE) for p in broken),
+            )
     drawn, box = chart.draw(
         chart.pack(nodes),
         names={c.pk: c.name for c in circles},
@@ -574,14 +583,8 @@ def _circle_body(
             role_names.setdefault(a.holder_id, []).append(isolate(role.name))
     for m in members:
         m.role_names = role_names.get(m.user_id, [])  # type: ignore[attr-defined]
-    parent_ids: set[int] | None = None
-    if the_circle.parent_id is not None and not parent_hidden:
-        linkers = [a.holder_id for a in assignments if a.role.kind in selectors.LINK_KINDS]
-        parent_ids = set(
-            CircleMembership.objects.current()
-            .filter(circle_id=the_circle.parent_id, user_id__in=linkers)
-            .values_list("user_id", flat=True)
-        )
+    hidden = {the_circle.parent_id} if parent_hidden and the_circle.parent_id else set()
+    problems = selectors.link_problems(organisation, [the_circle], hidden=hidden)
     return {
         "today": today,
         "members": members,
@@ -589,9 +592,7 @@ def _circle_body(
         "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
         "circle_roles": [r for r in roles if r.is_circle_role],
         "custom_roles": [r for r in roles if not r.is_circle_role],
-        "warnings": selectors.link_warnings(
-            the_circle, roles, parent_ids, parent_visible=not parent_hidden
-        ),
+        "warnings": [selectors.describe_problem(p) for p in problems.get(the_circle.pk, [])],
         "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
         "recent": list(_circle_events(organisation, the_circle)[:RECENT_EVENTS]),
     }

@@ -28,7 +28,7 @@ from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
 from circlewise.core.links import absolute_url
 
-from .. import services
+from .. import selectors, services
 from ..forms import (
     AssignForm,
     CircleForm,
@@ -398,6 +398,7 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
         "circles": shown,
         "unseen_circles": len(circles) - len(shown),
         "roles": roles,
+        "link_breaks": selectors.link_break_sentences(request.user, organisation, person),
         "error": error,
     }
     return render(request, "circles/manage/member_remove.html", context, status=status)
@@ -647,6 +648,9 @@ def member_end(request: HttpRequest, org: str, circle: str, user_id: int) -> Htt
         "assignments": RoleAssignment.objects.current()
         .filter(role__circle=the_circle, holder=person)
         .select_related("role"),
+        "link_breaks": selectors.link_break_sentences(
+            request.user, the_circle.organisation, person, leaving=the_circle
+        ),
         "error": error,
     }
     return render(request, "circles/manage/member_end.html", context, status=status)
@@ -804,6 +808,11 @@ def assignment_end(request: HttpRequest, org: str, circle: str, assignment_id: i
         "circle": role.circle,
         "role": role,
         "assignment": assignment,
+        "link_breaks": []
+        if assignment.ended_on
+        else selectors.link_break_sentences(
+            request.user, role.circle.organisation, assignment.holder, ending=assignment
+        ),
         "error": error,
     }
     return render(request, "circles/manage/assignment_end.html", context, status=status)
