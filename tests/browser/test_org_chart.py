@@ -1,11 +1,13 @@
 """The org chart: circles drawn as circles, each one a link, with a list view that says the same."""
 
+import contextlib
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ORG, PHONE, screenshot
+from .conftest import ORG, PHONE, axe_violations, describe_violations, email, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +30,11 @@ def the_chart(page):
 
 def circle_link(chart, name):
     return chart.get_by_role("link", name=re.compile(re.escape(name))).first
+
+
+def loose(text):
+    """A pattern for `text` as shown, with names between isolate marks (U+2068 ... U+2069)."""
+    return re.compile("[\u2068\u2069]*".join(re.escape(ch) for ch in text))
 
 
 def hrefs(links):
@@ -102,3 +109,57 @@ def test_the_circle_list_is_the_charts_equivalent(open_page, site):
         expect(
             page.locator("main").get_by_role("link", name=re.compile(re.escape(name))).first
         ).to_be_visible()
+
+
+def test_a_broken_double_link_is_warned_before_and_shown_after_on_the_chart(
+    open_page, site, axe_source
+):
+    # given ada, an admin, about to take Elif (Community Life's leader) out of the General Circle
+    with contextlib.closing(sqlite3.connect(site.db_path)) as db:
+        (elif_id,) = db.execute(
+            "SELECT id FROM accounts_user WHERE email = ?", (email("elif"),)
+        ).fetchone()
+    page = open_page("ada")
+    page.goto(site.circle_url("General Circle", f"members/{elif_id}/end/"))
+
+    # then, before she confirms, the page says which link that breaks and who must act
+    warning = page.get_by_role("note").filter(has_text="This breaks a double link")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(
+        loose(
+            "Elif Demir is the leader of Community Life: removing them from General Circle "
+            "breaks the double link between Community Life and General Circle; General Circle "
+            "will need to choose a new leader."
+        )
+    )
+
+    # when she confirms
+    page.get_by_role("button", name=re.compile("Take .* out")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("General Circle")
+
+    # then the chart draws Community Life's link as broken, and its link's name says so
+    page.goto(site.org_url("chart/"))
+    link = circle_link(the_chart(page), "Community Life")
+    expect(link).to_have_accessible_name(
+        loose(
+            "The link to General Circle is broken: the leader, Elif Demir, is not a member of "
+            "General Circle."
+        )
+    )
+    expect(link.locator("circle.c-break")).to_have_count(1)
+    expect(link.locator("line.c-broken")).to_have_count(1)
+    expect(page.locator("main .legend")).to_contain_text("the double link is broken")
+    screenshot(page, "chart-broken-link")
+    violations = axe_violations(page, axe_source)
+    assert not violations, describe_violations(violations)
+
+    # and the list says the same beside the circle
+    page.goto(site.org_url("circles/"))
+    item = page.locator(".tree-item").filter(
+        has=page.get_by_role("link", name="Community Life", exact=True)
+    )
+    expect(item).to_contain_text("link broken")
+    expect(item).to_contain_text(loose("The link to General Circle is broken: the leader, Elif"))
+    screenshot(page, "list-broken-link")
+    violations = axe_violations(page, axe_source)
+    assert not violations, describe_violations(violations)
