@@ -97,6 +97,7 @@ class ObjectionFacts:
     open: bool
     stated_back: bool
     confirmed: bool
+    blocking: bool = True  # raised on the current version: no new version has made it moot
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class Situation:
     asked: bool = False  # the viewer asked (or passed) on the current version
     reacted: bool = False  # on the current version
     open_amendments: tuple[int, ...] = ()
+    taken_up: tuple[int, ...] = ()  # amendments taken up on the current version: not written in
+    version_number: int = 1
     round_id: int | None = None  # the round shown: open, or the last one
     round_lazy: bool = False
     waiting_ids: frozenset[int] = frozenset()  # required on the round and not answered
@@ -169,6 +172,13 @@ def situation(
         open_amendments=tuple(
             a.pk for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
         ),
+        taken_up=tuple(
+            a.pk
+            for a in amendments
+            if a.amendment_status == Contribution.AmendmentStatus.ACCEPTED
+            and a.version_number == current
+        ),
+        version_number=current,
         round_id=round_id,
         round_lazy=round_lazy,
         waiting_ids=frozenset(waiting_ids),
@@ -183,6 +193,7 @@ def situation(
                 open=o.status == Objection.Status.OPEN,
                 stated_back=bool(o.stated_back),
                 confirmed=o.confirmed_at is not None,
+                blocking=o.version_number == current,
             )
             for o in objections
         ),
@@ -235,20 +246,34 @@ def next_step(s: Situation) -> NextStep:
 
 
 def _clarifying(s: Situation) -> NextStep:
-    if s.viewer_id == s.author_id and s.unanswered_questions:
+    is_author = s.viewer_id == s.author_id
+    if is_author and s.unanswered_questions:
         return NextStep(
             "answer_questions",
             _("Members asked questions. Answer them so everyone understands the proposal."),
             s.unanswered_questions[0],
         )
+    if s.steer:
+        # Her own question is optional: it never stands between the circle and the next step.
+        return NextStep(
+            "advance",
+            _(
+                "When the circle understands the proposal, move on to quick reactions. You "
+                "may ask a question of your own first; you need not."
+            ),
+        )
+    if is_author:
+        return NextStep(
+            "wait",
+            _(
+                "The circle asks what it needs to know about your proposal. You answer the "
+                "questions here as they come."
+            ),
+        )
     if not s.asked:
         return NextStep(
             "ask_question",
             _("What do you need to know to understand this proposal? Ask, or pass."),
-        )
-    if s.steer:
-        return NextStep(
-            "advance", _("When the questions are answered, move on to quick reactions.")
         )
     return NextStep("wait", _("You have taken part. The facilitator moves on to reactions."))
 
@@ -268,10 +293,24 @@ def _reacting_or_synthesis(s: Situation, state: State) -> NextStep:
         if s.steer:
             return NextStep("advance", _("When everyone has reacted, move on to the synthesis."))
         return NextStep("wait", _("You have reacted. The facilitator moves on to the synthesis."))
+    if s.synthesise and s.taken_up:
+        # Asking for consent now would ask it on the version without the amendment.
+        return NextStep(
+            "revise",
+            _(
+                "You took up a friendly amendment: write it into a new version, then ask for "
+                "consent."
+            ),
+            s.taken_up[0],
+        )
     if s.steer:
         return NextStep(
             "open_round",
-            _("Restate the proposal, write a new version if it changed, then ask for consent."),
+            _(
+                "Restate the proposal, write a new version if it changed, then ask for consent "
+                "on version %(number)d."
+            )
+            % {"number": s.version_number},
         )
     if s.synthesise:
         return NextStep("revise", _("Write a new version if the proposal changed."))
@@ -335,6 +374,9 @@ def _objections(s: Situation) -> NextStep:
             _("Your objection was stated back to you. Is that your objection?"),
             to_confirm[0].id,
         )
+    # An objection to an earlier version no longer blocks: the new version integrates it.
+    blocking = [o for o in standing if o.blocking]
+    mine = [o for o in mine if o.blocking]
     if mine:
         return NextStep(
             "discuss_objection",
@@ -344,20 +386,27 @@ def _objections(s: Situation) -> NextStep:
             ),
             mine[0].id,
         )
-    not_stated = [o for o in standing if not o.stated_back]
+    not_stated = [o for o in blocking if not o.stated_back]
     if not_stated:
         return NextStep(
             "state_back",
             _("Help understand the objection: ask what the objector fears, then state it back."),
             not_stated[0].id,
         )
-    if s.synthesise and standing:
+    if s.synthesise and blocking:
         return NextStep(
             "revise",
             _("Amend the proposal to integrate the objections, then ask for consent again."),
         )
-    if s.steer and not standing:
+    if s.steer and not blocking:
         return NextStep(
-            "open_round", _("The objections are integrated. Ask for consent on the new version.")
+            "open_round",
+            _("The objections are integrated. Ask for consent on version %(number)d.")
+            % {"number": s.version_number},
+        )
+    if not blocking:
+        return NextStep(
+            "wait",
+            _("The new version integrates the objections. The facilitator asks for consent on it."),
         )
     return NextStep("wait", _("Objections are being worked through. Follow each in its thread."))
