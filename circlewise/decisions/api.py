@@ -30,7 +30,7 @@ from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
 
-from . import needs, permissions, selectors, services
+from . import permissions, selectors, services
 from .models import (
     BacklogItem,
     CircleDecisionSettings,
@@ -1159,7 +1159,7 @@ def update_decision_settings(
 def needs_me(request: HttpRequest, slug: str) -> dict[str, Any]:
     user = auth_user(request)
     organisation = circle_permissions.get_organisation_for(user, slug)
-    found = needs.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
     objections = found["objections_to_confirm"]
     ids = {r.proposal_id for r in found["rounds"]} | {o.proposal_id for o in objections}
     ids |= {p.pk for p in found["proposals"]}

@@ -40,7 +40,7 @@ from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
 from circlewise.core.pages import shared_body_page, whole_page
 
-from .. import needs, permissions, selectors, services
+from .. import permissions, selectors, services
 from ..forms import (
     PresentForm,
     ReasonForm,
@@ -157,11 +157,11 @@ def decorate_policy(policy: Policy, today: dt.date) -> Policy:
 @login_required
 def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     """Rounds waiting for my answer, objections stated back to me, the proposals where I have a
-    step to take (the step the proposal's own page names: decisions.needs) and the backlog."""
+    step to take (the step the proposal's own page names: selectors.needs_me) and the backlog."""
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
-    found = needs.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
     proposals = found["proposals"]
     ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
     ids |= {o.proposal_id for o in found["objections_to_confirm"]}
