@@ -289,6 +289,11 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
             decision_id=d["decision_id"],
         )
     )  # fmt: skip
+    return next_action_out(step, p.pk)
+
+
+def next_action_out(step: selectors.NextStep, proposal_id: int) -> dict[str, Any]:
+    """A step (selectors.next_step) as the API names it: its kind, sentence and operation."""
     operation_id, path = OPERATIONS.get(step.kind, ("", ""))
     if "{target}" in path and step.target is None:
         operation_id, path = "", ""
@@ -296,7 +301,7 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
         "action": step.kind,
         "sentence": step.sentence,
         "operation_id": operation_id or None,
-        "path": _api_path(path.format(pid=p.pk, target=step.target)) if path else None,
+        "path": _api_path(path.format(pid=proposal_id, target=step.target)) if path else None,
     }
 
 
@@ -714,6 +719,7 @@ def open_round(
             subject=payload.subject,
             handed_to=handed_to,
             closes_at=payload.closes_at,
+            version_number=payload.version_number,
         )
     return Status(201, _round_detail(round_.pk))
 
@@ -1153,12 +1159,8 @@ def update_decision_settings(
 def needs_me(request: HttpRequest, slug: str) -> dict[str, Any]:
     user = auth_user(request)
     organisation = circle_permissions.get_organisation_for(user, slug)
-    found = services.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
-    objections = [
-        o
-        for o in found["objections_to_confirm"]
-        if o.proposal.circle.organisation_id == organisation.pk
-    ]
+    found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    objections = found["objections_to_confirm"]
     ids = {r.proposal_id for r in found["rounds"]} | {o.proposal_id for o in objections}
     ids |= {p.pk for p in found["proposals"]}
     proposals = {
@@ -1187,9 +1189,14 @@ def needs_me(request: HttpRequest, slug: str) -> dict[str, Any]:
             }
             for o in objections
         ],
-        "proposals": [proposals[p.pk] for p in found["proposals"]],
+        "proposals": [_with_step(proposals[p.pk], p.next_step) for p in found["proposals"]],
         "backlog": _with_people(found["backlog"]),
     }
+
+
+def _with_step(proposal: Proposal, step: selectors.NextStep) -> Proposal:
+    proposal.next_action = next_action_out(step, proposal.pk)  # type: ignore[attr-defined]
+    return proposal
 
 
 def _with_people(items: list[BacklogItem]) -> list[BacklogItem]:

@@ -198,6 +198,8 @@ class RoundOpenForm(forms.Form):
         required=False,
         empty_label=_("Choose a helping circle"),
     )
+    # The version the page showed: a round never opens on one the person has not seen.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, helping: QuerySet[Circle] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -376,6 +376,11 @@ class RoundOpenIn(Schema):
     )
     handed_to_id: int | None = Field(None, description="For hand_over: the helping circle.")
     closes_at: dt.datetime | None = None
+    version_number: int | None = Field(
+        None,
+        description="For the proposal: the version you read. If it has a newer one, the round "
+        "is not opened (409).",
+    )
 
 
 class RoundAnswerIn(Schema):
@@ -605,12 +610,17 @@ class ObjectionToConfirmOut(Schema):
     stated_back: str
 
 
+class ProposalNeedOut(ProposalOut):
+    next_action: NextActionOut = Field(description="What is needed from you on it now.")
+
+
 class NeedsMeOut(Schema):
     rounds: list[RoundWaitingOut] = Field(description="Consent rounds waiting for your answer.")
     objections_to_confirm: list[ObjectionToConfirmOut] = Field(
         description="Your objections, stated back: is that your objection?"
     )
-    proposals: list[ProposalOut] = Field(
-        description="Open proposals in your circles at a step where you may take part."
+    proposals: list[ProposalNeedOut] = Field(
+        description="Open proposals in your circles where you have a step to take, each with "
+        "that step: the same as the proposal's my_next_action."
     )
     backlog: list[BacklogItemOut] = Field(description="Open items on your circles' backlogs.")

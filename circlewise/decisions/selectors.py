@@ -1,11 +1,12 @@
 """Pure reads shared by the pages and the API, so the two cannot drift apart: the row of
-process steps for a proposal, Policy.status() as a database filter, and what is needed from the
-person looking at a proposal now.
+process steps for a proposal, Policy.status() as a database filter, what is needed from the
+person looking at a proposal now, and "what needs me" across their circles.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +17,22 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from circlewise.accounts.models import User
+from circlewise.circles.models import CircleMembership, Role, RoleAssignment
 from circlewise.core.bidi import isolate
 
-from .models import REVIEW_WARNING_DAYS, Contribution, Objection, Proposal
+from . import services  # count_quorum: the quorum as the round counts it
+from .models import (
+    REVIEW_WARNING_DAYS,
+    BacklogItem,
+    CircleDecisionSettings,
+    ConsentResponse,
+    ConsentRound,
+    Contribution,
+    Objection,
+    Proposal,
+    RosterEntry,
+)
 
 State = Proposal.State
 
@@ -97,6 +111,7 @@ class ObjectionFacts:
     open: bool
     stated_back: bool
     confirmed: bool
+    blocking: bool = True  # raised on the current version: no new version has made it moot
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,8 @@ class Situation:
     asked: bool = False  # the viewer asked (or passed) on the current version
     reacted: bool = False  # on the current version
     open_amendments: tuple[int, ...] = ()
+    taken_up: tuple[int, ...] = ()  # amendments taken up on the current version: not written in
+    version_number: int = 1
     round_id: int | None = None  # the round shown: open, or the last one
     round_lazy: bool = False
     waiting_ids: frozenset[int] = frozenset()  # required on the round and not answered
@@ -169,6 +186,13 @@ def situation(
         open_amendments=tuple(
             a.pk for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
         ),
+        taken_up=tuple(
+            a.pk
+            for a in amendments
+            if a.amendment_status == Contribution.AmendmentStatus.ACCEPTED
+            and a.version_number == current
+        ),
+        version_number=current,
         round_id=round_id,
         round_lazy=round_lazy,
         waiting_ids=frozenset(waiting_ids),
@@ -183,6 +207,7 @@ def situation(
                 open=o.status == Objection.Status.OPEN,
                 stated_back=bool(o.stated_back),
                 confirmed=o.confirmed_at is not None,
+                blocking=o.version_number == current,
             )
             for o in objections
         ),
@@ -235,20 +260,34 @@ def next_step(s: Situation) -> NextStep:
 
 
 def _clarifying(s: Situation) -> NextStep:
-    if s.viewer_id == s.author_id and s.unanswered_questions:
+    is_author = s.viewer_id == s.author_id
+    if is_author and s.unanswered_questions:
         return NextStep(
             "answer_questions",
             _("Members asked questions. Answer them so everyone understands the proposal."),
             s.unanswered_questions[0],
         )
+    if s.steer:
+        # Her own question is optional: it never stands between the circle and the next step.
+        return NextStep(
+            "advance",
+            _(
+                "When the circle understands the proposal, move on to quick reactions. You "
+                "may ask a question of your own first; you need not."
+            ),
+        )
+    if is_author:
+        return NextStep(
+            "wait",
+            _(
+                "The circle asks what it needs to know about your proposal. You answer the "
+                "questions here as they come."
+            ),
+        )
     if not s.asked:
         return NextStep(
             "ask_question",
             _("What do you need to know to understand this proposal? Ask, or pass."),
-        )
-    if s.steer:
-        return NextStep(
-            "advance", _("When the questions are answered, move on to quick reactions.")
         )
     return NextStep("wait", _("You have taken part. The facilitator moves on to reactions."))
 
@@ -268,10 +307,24 @@ def _reacting_or_synthesis(s: Situation, state: State) -> NextStep:
         if s.steer:
             return NextStep("advance", _("When everyone has reacted, move on to the synthesis."))
         return NextStep("wait", _("You have reacted. The facilitator moves on to the synthesis."))
+    if s.synthesise and s.taken_up:
+        # Asking for consent now would ask it on the version without the amendment.
+        return NextStep(
+            "revise",
+            _(
+                "You took up a friendly amendment: write it into a new version, then ask for "
+                "consent."
+            ),
+            s.taken_up[0],
+        )
     if s.steer:
         return NextStep(
             "open_round",
-            _("Restate the proposal, write a new version if it changed, then ask for consent."),
+            _(
+                "Restate the proposal, write a new version if it changed, then ask for consent "
+                "on version %(number)d."
+            )
+            % {"number": s.version_number},
         )
     if s.synthesise:
         return NextStep("revise", _("Write a new version if the proposal changed."))
@@ -335,6 +388,9 @@ def _objections(s: Situation) -> NextStep:
             _("Your objection was stated back to you. Is that your objection?"),
             to_confirm[0].id,
         )
+    # An objection to an earlier version no longer blocks: the new version integrates it.
+    blocking = [o for o in standing if o.blocking]
+    mine = [o for o in mine if o.blocking]
     if mine:
         return NextStep(
             "discuss_objection",
@@ -344,20 +400,180 @@ def _objections(s: Situation) -> NextStep:
             ),
             mine[0].id,
         )
-    not_stated = [o for o in standing if not o.stated_back]
+    not_stated = [o for o in blocking if not o.stated_back]
     if not_stated:
         return NextStep(
             "state_back",
             _("Help understand the objection: ask what the objector fears, then state it back."),
             not_stated[0].id,
         )
-    if s.synthesise and standing:
+    if s.synthesise and blocking:
         return NextStep(
             "revise",
             _("Amend the proposal to integrate the objections, then ask for consent again."),
         )
-    if s.steer and not standing:
+    if s.steer and not blocking:
         return NextStep(
-            "open_round", _("The objections are integrated. Ask for consent on the new version.")
+            "open_round",
+            _("The objections are integrated. Ask for consent on version %(number)d.")
+            % {"number": s.version_number},
+        )
+    if not blocking:
+        return NextStep(
+            "wait",
+            _("The new version integrates the objections. The facilitator asks for consent on it."),
         )
     return NextStep("wait", _("Objections are being worked through. Follow each in its thread."))
+
+
+# What needs me ------------------------------------------------------------------------------
+#
+# Every open proposal in a person's circles, each with what `next_step` says they do on it now,
+# read for all of them in a fixed number of queries: the proposal page's panel and the API's
+# `my_next_action` ask the same function about one proposal, from the rows they read, so the
+# three cannot disagree. A proposal is listed when its step is something to do (not "wait" or
+# "follow"); rounds to answer and objections to confirm have their own lists.
+
+NOT_LISTED = ("wait", "follow")
+OWN_LISTS = ("answer_round", "confirm_objection")
+
+
+def needs_me(user: User, circle_ids: Iterable[int]) -> dict[str, Any]:
+    """What a person should act on in their circles: rounds awaiting their answer, their
+    objections to confirm, the other open proposals where they have a step to take (each with
+    `next_step`), and the backlog."""
+    ids = list(circle_ids)
+    proposals = list(
+        Proposal.objects.open().filter(circle_id__in=ids).select_related("circle").order_by("pk")
+    )
+    facts = _Facts(user, proposals)
+    rounds, objections, listed = [], [], []
+    for p in proposals:
+        step = next_step(facts.situation(p))
+        p.next_step = step  # type: ignore[attr-defined]
+        if step.kind == "answer_round" and step.target in facts.rounds:
+            round_ = facts.rounds[step.target]
+            round_.proposal = p
+            rounds.append(round_)
+        elif step.kind == "confirm_objection" and step.target in facts.objection_rows:
+            objection = facts.objection_rows[step.target]
+            objection.proposal = p
+            objections.append(objection)
+        elif step.kind not in NOT_LISTED + OWN_LISTS:
+            listed.append(p)
+    items = BacklogItem.objects.open().filter(circle_id__in=ids).select_related("circle")
+    return {
+        "rounds": rounds,
+        "objections_to_confirm": objections,
+        "proposals": listed,
+        "backlog": list(items[:50]),
+    }
+
+
+class _Facts:
+    """The rows `selectors.situation` reads for one proposal, loaded for all of them at once:
+    contributions, open objections, open rounds with their rosters and answers, who steers and
+    who synthesises."""
+
+    def __init__(self, user: User, proposals: list[Proposal]) -> None:
+        self.user = user
+        pids = [p.pk for p in proposals]
+        circle_ids = {p.circle_id for p in proposals}
+        self.contributions: dict[int, list[Contribution]] = defaultdict(list)
+        for c in Contribution.objects.filter(proposal_id__in=pids).order_by("created_at", "pk"):
+            self.contributions[c.proposal_id].append(c)
+        self.objections: dict[int, list[Objection]] = defaultdict(list)
+        self.objection_rows: dict[int, Objection] = {}
+        for o in Objection.objects.filter(proposal_id__in=pids, status=Objection.Status.OPEN):
+            self.objections[o.proposal_id].append(o)
+            self.objection_rows[o.pk] = o
+        self.rounds = {
+            r.pk: r
+            for r in ConsentRound.objects.filter(
+                proposal_id__in=pids, outcome=ConsentRound.Outcome.OPEN
+            )
+        }
+        self.round_of = {r.proposal_id: r for r in self.rounds.values()}
+        self.entries: dict[int, list[RosterEntry]] = defaultdict(list)
+        for e in RosterEntry.objects.filter(round_id__in=self.rounds).only(
+            "round_id", "user_id", "required", "left_circle_at"
+        ):
+            self.entries[e.round_id].append(e)
+        self.responses: dict[int, list[ConsentResponse]] = defaultdict(list)
+        for r in ConsentResponse.objects.filter(round_id__in=self.rounds).only(
+            "round_id", "user_id", "after_round_closed"
+        ):
+            self.responses[r.round_id].append(r)
+        self.members: dict[int, set[int]] = defaultdict(set)
+        round_circles = {p.circle_id for p in proposals if p.pk in self.round_of}
+        for circle_id, user_id in (
+            CircleMembership.objects.current()
+            .filter(circle_id__in=round_circles)
+            .values_list("circle_id", "user_id")
+        ):
+            self.members[circle_id].add(user_id)
+        self.steers = set(
+            RoleAssignment.objects.current()
+            .filter(
+                holder=user,
+                role__circle_id__in=circle_ids,
+                role__kind__in=[Role.Kind.FACILITATOR, Role.Kind.LEADER],
+            )
+            .values_list("role__circle_id", flat=True)
+        )
+        self.by_author = set(
+            CircleDecisionSettings.objects.filter(
+                circle_id__in=circle_ids,
+                synthesis_by=CircleDecisionSettings.Synthesis.AUTHOR,
+            ).values_list("circle_id", flat=True)
+        )
+
+    def situation(self, p: Proposal) -> Situation:
+        contributions = self.contributions[p.pk]
+        answers: dict[int, list[Contribution]] = defaultdict(list)
+        for c in contributions:
+            if c.kind == Contribution.Kind.ANSWER and c.reply_to_id:
+                answers[c.reply_to_id].append(c)
+        questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
+        for q in questions:
+            q.answers = answers.get(q.pk, [])  # type: ignore[attr-defined]
+        steer = p.circle_id in self.steers
+        round_ = self.round_of.get(p.pk)
+        round_facts: dict[str, Any] = {}
+        if round_ is not None:
+            round_facts = self._round(round_, p.circle_id)
+        return situation(
+            p,
+            self.user.pk,
+            take_part=True,  # the person's own circles, and no drafts
+            steer=steer,
+            synthesise=steer or (p.circle_id in self.by_author and p.author_id == self.user.pk),
+            questions=questions,
+            reactions=[
+                c
+                for c in contributions
+                if c.kind == Contribution.Kind.REACTION and c.version_number == p.version_number
+            ],
+            amendments=[c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
+            objections=self.objections[p.pk],
+            **round_facts,
+        )
+
+    def _round(self, round_: ConsentRound, circle_id: int) -> dict[str, Any]:
+        """The round's facts as the proposal page reads them (browse._load_round)."""
+        entries = self.entries[round_.pk]
+        responses = self.responses[round_.pk]
+        answered = {r.user_id for r in responses}
+        quorum = services.count_quorum(
+            round_.quorum_percent,
+            ((e.user_id, e.left_circle_at) for e in entries),
+            {r.user_id for r in responses if not r.after_round_closed},
+            self.members[circle_id],
+        )
+        return {
+            "round_id": round_.pk,
+            "round_lazy": round_.lazy,
+            "waiting_ids": [e.user_id for e in entries if e.required and e.user_id not in answered],
+            "quorum_short": quorum.short,
+            "answered": self.user.pk in answered,
+        }

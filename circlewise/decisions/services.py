@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -716,8 +716,10 @@ def open_consent_round(
     subject: str = ConsentRound.Subject.PROPOSAL,
     handed_to: Circle | None = None,
     closes_at: dt.datetime | None = None,
+    version_number: int | None = None,
 ) -> ConsentRound:
-    """Open a round on the current version; the roster is the circle's members at this moment."""
+    """Open a round on the current version; the roster is the circle's members at this moment.
+    `version_number`, when given, is the version the facilitator saw: a newer one is refused."""
     proposal = _lock(proposal)
     _require_steer(proposal, actor)
     if subject not in ConsentRound.Subject.values:
@@ -726,6 +728,15 @@ def open_consent_round(
         _require_state(
             proposal, State.CLARIFYING, State.REACTING, State.SYNTHESIS, State.OBJECTIONS
         )
+        if version_number is not None and version_number != proposal.version_number:
+            raise ServiceError(
+                _(
+                    "This proposal now has version %(current)d. Read it before asking for "
+                    "consent on it."
+                )
+                % {"current": proposal.version_number},
+                status=409,
+            )
         standing = proposal.objections.filter(
             status=Objection.Status.OPEN, version_number=proposal.version_number
         )
@@ -1967,33 +1978,3 @@ def _remind(item: BacklogItem, now: dt.datetime, created: bool, payload: dict[st
         notify=_review_audience(item.circle),
     )  # fmt: skip
     return 1
-
-
-def needs_me(user: User, circle_ids: Iterable[int]) -> dict[str, Any]:
-    """What a person should act on in their circles: open steps, rounds awaiting their answer,
-    objections to respond to, and backlog items."""
-    ids = list(circle_ids)
-    awaiting = (
-        ConsentRound.objects.filter(
-            outcome=ConsentRound.Outcome.OPEN, proposal__circle_id__in=ids,
-            roster__user=user, roster__required=True,
-        )
-        .exclude(responses__user=user)
-        .select_related("proposal__circle")
-        .distinct()
-    )  # fmt: skip
-    objections_to_me = Objection.objects.filter(
-        objector=user, status=Objection.Status.OPEN, stated_back__gt="", confirmed_at__isnull=True
-    ).select_related("proposal__circle")
-    open_proposals = (
-        Proposal.objects.open().filter(circle_id__in=ids)
-        .filter(Q(state__in=[State.CLARIFYING, State.REACTING, State.OBJECTIONS]))
-        .select_related("circle")
-    )  # fmt: skip
-    items = BacklogItem.objects.open().filter(circle_id__in=ids).select_related("circle")
-    return {
-        "rounds": list(awaiting),
-        "objections_to_confirm": list(objections_to_me),
-        "proposals": list(open_proposals),
-        "backlog": list(items[:50]),
-    }

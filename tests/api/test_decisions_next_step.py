@@ -73,6 +73,31 @@ def _confirmed(w) -> Proposal:
     return found.proposal
 
 
+def _presented_to_a_member(w) -> tuple[Proposal, Any]:
+    """Presented; Gil is a member of Garden who neither wrote it nor steers."""
+    gil = f.join(w.org, f.make_user("Gil Member", email="gil@example.org"))
+    f.add(w.garden, gil)
+    return presented(w, w.garden), gil
+
+
+def _amendment_taken_up(w) -> Proposal:
+    proposal = reacting(w, w.garden)
+    amendment = services.suggest_amendment(proposal=proposal, member=w.circle_member, text="Pairs.")
+    services.advance(proposal=proposal, actor=w.facilitator)
+    services.resolve_amendment(amendment=amendment, actor=w.facilitator, accept=True)
+    return proposal
+
+
+def _integrated(w) -> Proposal:
+    found = stated_back(w, w.garden)
+    services.confirm_heard(objection=found, objector=w.circle_member)
+    services.revise(
+        proposal=found.proposal, actor=w.facilitator, change_note="In pairs.",
+        integrations={found.pk: "Pairs."},
+    )  # fmt: skip
+    return found.proposal
+
+
 def _dropped(w) -> Proposal:
     proposal = presented(w, w.garden)
     round_ = services.open_consent_round(proposal=proposal, actor=w.facilitator, subject="drop")
@@ -83,7 +108,10 @@ def _dropped(w) -> Proposal:
 # (name, how to get there, who looks, the kind both must name)
 SITUATIONS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("draft", lambda w: draft(w, w.garden), "circle_member", "present"),
-    ("clarifying, not asked", lambda w: presented(w, w.garden), "facilitator", "ask_question"),
+    ("clarifying, not asked", _presented_to_a_member, "", "ask_question"),
+    ("clarifying, the facilitator has not asked", lambda w: presented(w, w.garden),
+     "facilitator", "advance"),
+    ("clarifying, the author", lambda w: presented(w, w.garden), "circle_member", "wait"),
     ("clarifying, asked", _asked, "facilitator", "advance"),
     ("clarifying, a question waits", _asked, "circle_member", "answer_questions"),
     ("clarifying, outside the circle", lambda w: presented(w, w.garden), "member", "follow"),
@@ -93,6 +121,7 @@ SITUATIONS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("reacting, reacted", _reacted, "facilitator", "advance"),
     ("synthesis, facilitator", lambda w: synthesis(w, w.garden), "facilitator", "open_round"),
     ("synthesis, author", lambda w: synthesis(w, w.garden), "circle_member", "wait"),
+    ("synthesis, an amendment taken up", _amendment_taken_up, "facilitator", "revise"),
     ("consent, to answer", lambda w: consent_round(w, w.garden).proposal, "circle_member",
      "answer_round"),
     ("consent, answered", _answered, "circle_member", "wait"),
@@ -108,6 +137,8 @@ SITUATIONS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("objection, stated back, facilitator", lambda w: stated_back(w, w.garden).proposal,
      "facilitator", "revise"),
     ("objection, confirmed", _confirmed, "circle_member", "discuss_objection"),
+    ("objection integrated in a new version", _integrated, "facilitator", "open_round"),
+    ("objection integrated, the objector", _integrated, "circle_member", "wait"),
     ("decided", lambda w: decided(w, w.garden), "circle_member", "read_decision"),
     ("dropped", _dropped, "facilitator", "follow"),
 ]  # fmt: skip

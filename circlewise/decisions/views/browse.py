@@ -156,13 +156,13 @@ def decorate_policy(policy: Policy, today: dt.date) -> Policy:
 
 @login_required
 def needs_me(request: HttpRequest, org: str) -> HttpResponse:
-    """Rounds waiting for my answer, objections stated back to me, open proposals and backlog."""
+    """Rounds waiting for my answer, objections stated back to me, the proposals where I have a
+    step to take (the step the proposal's own page names: selectors.needs_me) and the backlog."""
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
-    mine = circle_permissions.circle_ids_of(user, organisation)
-    found = services.needs_me(user, mine)
-    proposals = [p for p in found["proposals"]]
+    found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    proposals = found["proposals"]
     ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
     ids |= {o.proposal_id for o in found["objections_to_confirm"]}
     titles = {
@@ -171,33 +171,43 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
             proposal_id__in=ids, number=F("proposal__version_number")
         ).only("proposal_id", "title")
     }
-    for r in found["rounds"]:
-        r.title = titles.get(r.proposal_id, "")
-    objections = [
-        o
-        for o in found["objections_to_confirm"]
-        if o.proposal.circle.organisation_id == organisation.pk
-    ]
-    for o in objections:
-        o.title = titles.get(o.proposal_id, "")
-    waiting_on_rounds = {r.proposal_id for r in found["rounds"]}
+    for row in [*found["rounds"], *found["objections_to_confirm"]]:
+        row.title = titles.get(row.proposal_id, "")
     for p in proposals:
         p.title = titles.get(p.pk, "")
+        p.need = _listed_need(p.next_step, organisation.slug, p.pk)
     return render(
         request,
         "decisions/needs_me.html",
         {
             "organisation": organisation,
             "rounds": found["rounds"],
-            "objections": objections,
-            "proposals": decorate_proposals(
-                [p for p in proposals if p.pk not in waiting_on_rounds]
-            ),
+            "objections": found["objections_to_confirm"],
+            "proposals": decorate_proposals(proposals),
             "backlog": found["backlog"],
-            "nothing": not (found["rounds"] or objections or proposals or found["backlog"]),
+            "nothing": not (
+                found["rounds"] or found["objections_to_confirm"] or proposals or found["backlog"]
+            ),
             "today": timezone.localdate(),
         },
     )
+
+
+def _listed_need(step: selectors.NextStep, org: str, proposal_id: int) -> Need:
+    """A step as "what needs me" lists it: the label the proposal's panel gives it, and a link
+    to that panel (or to the objection it concerns)."""
+    page = reverse("decisions:proposal_detail", args=[org, proposal_id])
+    need = Need(step.sentence, kind=step.kind, href=page + "#now")
+    if step.kind in NEED_LABELS:
+        need.action = str(NEED_LABELS[step.kind][0])
+    elif step.kind in OBJECTION_LABELS and step.target is not None:
+        need.action = str(OBJECTION_LABELS[step.kind])
+        need.href = reverse("decisions:objection_detail", args=[org, step.target])
+    elif step.kind == "advance":
+        need.action = _("Move on")
+    elif step.kind == "close_round":
+        need.action = _("Close the round")
+    return need
 
 
 # A circle's proposals ----------------------------------------------------------------------
@@ -261,6 +271,7 @@ class Need:
     action: str = ""  # the label of the primary action
     href: str = ""  # an anchor on the page (a form), or another page
     post: str = ""  # or a URL to POST to with one button
+    hidden: list[tuple[str, str]] = field(default_factory=list)  # what that button sends
     detail: list[str] = field(default_factory=list)
 
 
@@ -360,7 +371,7 @@ NEED_LABELS = {
     "react": (gettext_lazy("Give your reaction"), "#react"),
     "resolve_amendments": (gettext_lazy("Consider the amendments"), "#amendments"),
     "revise": (gettext_lazy("Write a new version"), "#revise"),
-    "open_round": (gettext_lazy("Open the consent round"), "#open-round"),
+    "open_round": (gettext_lazy("Open the consent round"), ""),  # a button in the panel
     "answer_round": (gettext_lazy("Give your answer"), "#answer"),
 }
 OBJECTION_LABELS = {
@@ -403,6 +414,14 @@ def _need_for(ctx: dict[str, Any], user: User) -> Need:
     if step.kind in NEED_LABELS:
         label, need.href = NEED_LABELS[step.kind]
         need.action = str(label)
+    if step.kind == "open_round":
+        # A button right in the panel, on the version this page shows: the service refuses a
+        # stale one, so nobody opens the round on a version they have not seen.
+        need.post, need.href = ctx["urls"]["round_open"], ""
+        need.hidden = [("subject", "proposal"), ("version", str(ctx["version"].number))]
+        need.detail = [
+            _("Everyone now in the circle is asked, and the list is fixed when the round opens.")
+        ]
     elif step.kind == "read_decision":
         need.action, need.href = _("Read the decision record"), ctx["decision_url"]
     elif step.kind == "advance":

@@ -462,6 +462,7 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
             actor=_person(request),
             subject=form.cleaned_data["subject"],
             handed_to=form.cleaned_data["handed_to"],
+            version_number=form.cleaned_data["version"],
         )
     except ServiceError as error:
         return _refused(request, proposal, "round_open", form, error)
