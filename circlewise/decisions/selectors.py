@@ -293,7 +293,7 @@ def _clarifying(s: Situation) -> NextStep:
 
 
 def _reacting_or_synthesis(s: Situation, state: State) -> NextStep:
-    if state == State.REACTING and not s.reacted:
+    if state == State.REACTING and not s.reacted and not s.steer:
         return NextStep(
             "react", _("How do you react to this proposal? A sentence or two is enough.")
         )
@@ -304,6 +304,15 @@ def _reacting_or_synthesis(s: Situation, state: State) -> NextStep:
             s.open_amendments[0],
         )
     if state == State.REACTING:
+        if s.steer and not s.reacted:
+            # As in clarifying, her own reaction is optional and never holds the circle up.
+            return NextStep(
+                "advance",
+                _(
+                    "When everyone has reacted, move on to the synthesis. You may react "
+                    "yourself first; you need not."
+                ),
+            )
         if s.steer:
             return NextStep("advance", _("When everyone has reacted, move on to the synthesis."))
         return NextStep("wait", _("You have reacted. The facilitator moves on to the synthesis."))

@@ -116,6 +116,8 @@ SITUATIONS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("clarifying, a question waits", _asked, "circle_member", "answer_questions"),
     ("clarifying, outside the circle", lambda w: presented(w, w.garden), "member", "follow"),
     ("reacting, not reacted", lambda w: reacting(w, w.garden), "circle_member", "react"),
+    ("reacting, the facilitator has not reacted", lambda w: reacting(w, w.garden),
+     "facilitator", "advance"),
     ("reacting, an amendment waits", _reacted_with_amendment, "facilitator",
      "resolve_amendments"),
     ("reacting, reacted", _reacted, "facilitator", "advance"),
