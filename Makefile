@@ -54,11 +54,15 @@ demo: .venv/.synced
 
 serve: demo
 
+# The suite runs in parallel, one test process per core (pytest-xdist; the browser tests stay
+# together in one of them). `make test PARALLEL=` runs it in a single process.
+PARALLEL ?= -n auto --dist loadgroup
+
 test: .venv/.synced
-	CIRCLEWISE_TESTING=1 $(VENV)/pytest $(PYTEST_ARGS)
+	CIRCLEWISE_TESTING=1 $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-pg: .venv/.synced
-	CIRCLEWISE_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/circlewise} $(VENV)/pytest $(PYTEST_ARGS)
+	CIRCLEWISE_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/circlewise} $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: .venv/.synced
 	$(VENV)/ruff check .

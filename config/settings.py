@@ -124,6 +124,8 @@ else:
             "ENGINE": "circlewise.core.sqlite",
             "NAME": SQLITE_PATH,
             "CONN_MAX_AGE": None,
+            # Tests use an in-memory database (one per parallel test process).
+            "TEST": {"NAME": ":memory:"},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -142,6 +144,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Each parallel test process gets a Redis database of its own: tests clear the cache, and
+    # clearing a Redis cache empties its whole database.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _redis = urlsplit(REDIS_URL)
+    _db = int(_redis.path.strip("/") or 0) + 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
 CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL:

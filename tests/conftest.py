@@ -7,6 +7,7 @@ General circle; a second organisation "Elsewhere" whose member is the outsider.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,23 @@ def world(db: None) -> World:
         removed,
         deactivated,
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a parallel run each test process hands its figures to the controlling one."""
+    from .permission_table import FIGURES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["figures"] = {name: list(value) for name, value in FIGURES.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    from .permission_table import FIGURES
+
+    for name, value in getattr(node, "workeroutput", {}).get("figures", {}).items():
+        FIGURES[name] = tuple(value)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

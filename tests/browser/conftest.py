@@ -68,9 +68,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The browser tests run last: while Playwright's sync API is alive it runs an event loop in
-    # this thread, and Django refuses ORM calls from the other tests inside one.
+    # this thread, and Django refuses ORM calls from the other tests inside one. In a parallel
+    # run (pytest-xdist, --dist loadgroup) they are one group, so one process serves the demo and
+    # drives the browser, and being last in the order they are handed out last.
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
