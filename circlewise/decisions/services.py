@@ -1292,7 +1292,7 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
     for settled in (policy, ended):
         if settled is not None:
             for item in BacklogItem.objects.open().filter(policy=settled):
-                _close_item(item, actor, BacklogItem.Status.DONE)
+                close_item(item, actor, BacklogItem.Status.DONE)
     return decision
 
 
@@ -1340,10 +1340,10 @@ def _exit(proposal: Proposal, round_: ConsentRound) -> None:
 
 def _close_items(proposal: Proposal, actor: User | None) -> None:
     for item in BacklogItem.objects.open().filter(proposal=proposal, circle=proposal.circle):
-        _close_item(item, actor, BacklogItem.Status.DONE)
+        close_item(item, actor, BacklogItem.Status.DONE)
 
 
-def _close_item(
+def close_item(
     item: BacklogItem,
     actor: User | None,
     status: str,
@@ -1387,7 +1387,7 @@ def term_ended(assignment: RoleAssignment, actor: User, reason: str) -> None:
         .select_related("circle__organisation")
     )
     for item in items:
-        _close_item(item, actor, BacklogItem.Status.DONE, resolution=reason)
+        close_item(item, actor, BacklogItem.Status.DONE, resolution=reason)
 
 
 def _reopen_after_lazy_objection(
@@ -1888,7 +1888,7 @@ def close_backlog_item(
     require_open_item(item)
     if status != BacklogItem.Status.DONE:
         raise ServiceError(_("Unknown status."), field="status")
-    _close_item(item, actor, status, by_hand=True)
+    close_item(item, actor, status, by_hand=True)
     return item
 
 

@@ -35,7 +35,7 @@ def drop_backlog_item(*, item: BacklogItem, actor: User, reason: str) -> Backlog
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason for dropping the item."), field="reason")
-    services._close_item(
+    services.close_item(
         item, actor, BacklogItem.Status.DROPPED, by_hand=True, reason=reason,
         notify=_belongs_to(item),
     )  # fmt: skip
