@@ -86,19 +86,20 @@ def can_close_item(user: Any, item: BacklogItem) -> bool:
     ) and circle_permissions.is_circle_member(user, item.circle)
 
 
-def can_drop_item(user: Any, item: BacklogItem) -> bool:
+def can_drop_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
     """Dropping an item is for the person it belongs to (its owner, or who raised it when nobody
     owns it) and for the circle's facilitator and secretary, who keep the backlog: each a current
-    member of the circle. Another member asks one of them, so no topic disappears on a whim."""
-    if not _in_backlog_circle(user, item.circle):
+    member of the circle. Another member asks one of them, so no topic disappears on a whim.
+    `now`: read afresh, not from what the request has loaded (for the services)."""
+    if not _in_backlog_circle(user, item.circle, now=now):
         return False
     return _drops(user, item, keeps=_keeps_backlog(user, item.circle))
 
 
-def can_reopen_item(user: Any, item: BacklogItem) -> bool:
+def can_reopen_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
     """Undoing a closing by hand: those who may drop the item, and the member who closed it
     (a "done" clicked by mistake is undone by the one who clicked it)."""
-    if not _in_backlog_circle(user, item.circle):
+    if not _in_backlog_circle(user, item.circle, now=now):
         return False
     keeps = _keeps_backlog(user, item.circle)
     return _drops(user, item, keeps=keeps) or item.closed_by_id == user.pk
@@ -122,7 +123,11 @@ def backlog_rights(
     return drop, reopen
 
 
-def _in_backlog_circle(user: Any, circle: Circle) -> bool:
+def _in_backlog_circle(user: Any, circle: Circle, *, now: bool = False) -> bool:
+    if now:
+        return circle_permissions.can_view_circle_now(user, circle) and (
+            circle_permissions.is_current_member(circle.pk, user.pk)
+        )
     return circle_permissions.can_view_circle(user, circle) and (
         circle_permissions.is_circle_member(user, circle)
     )
@@ -140,7 +145,7 @@ def _drops(user: Any, item: BacklogItem, *, keeps: bool) -> bool:
 
 def require_drop_item(user: Any, item: BacklogItem) -> None:
     """The services' own check, so that no way in (page, API, an old form) drops without it."""
-    if not can_drop_item(user, item):
+    if not can_drop_item(user, item, now=True):
         raise ServiceError(
             _(
                 "Only the item's owner (or who raised it, if nobody owns it), the circle's "
@@ -151,7 +156,7 @@ def require_drop_item(user: Any, item: BacklogItem) -> None:
 
 
 def require_reopen_item(user: Any, item: BacklogItem) -> None:
-    if not can_reopen_item(user, item):
+    if not can_reopen_item(user, item, now=True):
         raise ServiceError(
             _(
                 "Only the item's owner (or who raised it, if nobody owns it), the circle's "
