@@ -39,6 +39,8 @@ The consent process adds (a draft is hidden from everyone but its author, at eve
 - author_or_steer: answering a clarifying question.
 - objector: the person who raised the objection (confirming they were heard, withdrawing it).
 - not_objector: any member of the circle but the objector (stating the objection back).
+- backlog_keeper: dropping or reopening a backlog item: its owner (or who raised it, if nobody
+  owns it), the circle's facilitator or its secretary, each a current member of the circle.
 
 Targets (the kind of object a route addresses): none, org, circle, new_circle, person, circle_member,
 role, assignment, invitation, invitation_token, token, notification; and for the consent
@@ -71,6 +73,7 @@ STEER = "steer"
 AUTHOR_OR_STEER = "author_or_steer"
 OBJECTOR = "objector"
 NOT_OBJECTOR = "not_objector"
+BACKLOG_KEEPER = "backlog_keeper"
 
 LEVELS = (
     PUBLIC,
@@ -92,6 +95,7 @@ LEVELS = (
     AUTHOR_OR_STEER,
     OBJECTOR,
     NOT_OBJECTOR,
+    BACKLOG_KEEPER,
 )
 
 TARGETS = (
@@ -275,7 +279,25 @@ DECISION_PAGES: tuple[Route, ...] = (
         POST=CIRCLE_VISIBLE,
         note="members of other circles raise topics with it",
     ),
-    page("decisions:backlog_close", "backlog_item", POST=IN_CIRCLE),
+    page(
+        "decisions:backlog_close",
+        "backlog_item",
+        POST=IN_CIRCLE,
+        note="done; dropping here is held to backlog_drop's rule and reason",
+    ),
+    page(
+        "decisions:backlog_drop",
+        "backlog_item",
+        GET=BACKLOG_KEEPER,
+        POST=BACKLOG_KEEPER,
+        note="GET confirms and asks why",
+    ),
+    page(
+        "decisions:backlog_reopen",
+        "backlog_item",
+        POST=BACKLOG_KEEPER,
+        note="the matrix's item is open: those allowed get 409",
+    ),
     page("decisions:decision_settings", "circle", GET=CIRCLE_STEWARD, POST=CIRCLE_STEWARD),
     page("decisions:proposal_detail", "proposal", GET=PROPOSAL_VISIBLE),
     page("decisions:proposal_versions", "proposal", GET=PROPOSAL_VISIBLE),
@@ -344,6 +366,8 @@ DECISION_API: tuple[Route, ...] = (
     api(GET_, f"{V1}/circles/{{circle_id}}/backlog", "circle", CIRCLE_VISIBLE),
     api(POST_, f"{V1}/circles/{{circle_id}}/backlog", "circle", CIRCLE_VISIBLE),
     api(POST_, f"{V1}/backlog/{{item_id}}/close", "backlog_item", IN_CIRCLE),
+    api(POST_, f"{V1}/backlog/{{item_id}}/drop", "backlog_item", BACKLOG_KEEPER),
+    api(POST_, f"{V1}/backlog/{{item_id}}/reopen", "backlog_item", BACKLOG_KEEPER),
     api(GET_, f"{V1}/circles/{{circle_id}}/decision-settings", "circle", CIRCLE_VISIBLE),
     api(PATCH_, f"{V1}/circles/{{circle_id}}/decision-settings", "circle", CIRCLE_STEWARD),
     api(GET_, f"{V1}/organisations/{{slug}}/needs-me", "org", ORG_MEMBER),

@@ -107,6 +107,16 @@ CIRCLES = {
     "hub": CircleFacts("elsewhere", None, False, frozenset({"outsider"}), frozenset({"outsider"})),
 }
 
+# Who keeps each circle's backlog, its facilitator or secretary, among the personas: Fay
+# facilitates Garden; build_targets makes Cy Care's secretary, Mo Seedlings' and Olga Hub's.
+BACKLOG_KEEPERS: dict[str, frozenset[str]] = {
+    "general": frozenset(),
+    "garden": frozenset({"facilitator"}),
+    "care": frozenset({"circle_member"}),
+    "seedlings": frozenset({"member"}),
+    "hub": frozenset({"outsider"}),
+}
+
 LOGIN, HIDDEN, FORBIDDEN, NOT_ALLOWED, ALLOWED, ADMIN_LOGIN = (
     "login",
     "hidden 404",
@@ -216,6 +226,9 @@ def _answer(level: str, persona: str, target: Target) -> str:
         table.AUTHOR_OR_STEER: persona == target.owner or steers,
         table.OBJECTOR: persona == target.owner,
         table.NOT_OBJECTOR: in_circle and persona != target.owner,
+        # the target's owner raised the item, which nobody owns
+        table.BACKLOG_KEEPER: in_circle
+        and (persona == target.owner or persona in BACKLOG_KEEPERS[target.circle]),
     }
     if level in consent_process:
         return ALLOWED if consent_process[level] else FORBIDDEN
@@ -874,3 +887,11 @@ def test_the_personas_are_who_the_matrix_says_they_are(world):
         ), name
         assert in_circle == facts.members, name
         assert stewards == facts.stewards, name
+        keepers = {
+            by_user[a.holder_id]
+            for a in RoleAssignment.objects.current().filter(
+                role__circle=circle, role__kind__in=(Role.Kind.FACILITATOR, Role.Kind.SECRETARY)
+            )
+            if a.holder_id in by_user
+        }
+        assert keepers == BACKLOG_KEEPERS[name], name

@@ -24,6 +24,7 @@ from circlewise.circles.models import Circle, CircleMembership, OrgMembership, R
 from circlewise.core import feed
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services as decisions
+from circlewise.decisions import services_backlog
 from circlewise.decisions.models import (
     BacklogItem,
     ConsentRound,
@@ -177,6 +178,10 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     # The backlog, a review called, and a reminder sent by Circlewise itself.
     item = decisions.add_backlog_item(circle=orchard, actor=bo, topic="Mend the gate")
     decisions.close_backlog_item(item=item, actor=bo)
+    # Another topic dropped with a reason by the facilitator, and reopened by who raised it.
+    fence = decisions.add_backlog_item(circle=orchard, actor=cai, topic="Paint the fence")
+    services_backlog.drop_backlog_item(item=fence, actor=fay, reason="It weathers well.")
+    services_backlog.reopen_backlog_item(item=fence, actor=cai)
     wall = _proposal(orchard, ari, "Stone wall")
     decisions.present(proposal=wall, actor=ari)
     decisions.update_settings(circle=orchard, actor=fay, absentee_policy="everyone")
@@ -328,6 +333,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "policy.review_called": _policy,
     "backlog.item_added": _backlog,
     "backlog.item_closed": _backlog,
+    "backlog.item_reopened": _backlog,
     "backlog.reminder": _backlog,
 }
 

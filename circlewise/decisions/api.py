@@ -30,7 +30,7 @@ from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, services_backlog
 from .models import (
     BacklogItem,
     CircleDecisionSettings,
@@ -49,6 +49,7 @@ from .models import (
 from .schemas import (
     AdvanceIn,
     BacklogCloseIn,
+    BacklogDropIn,
     BacklogItemIn,
     BacklogItemOut,
     ContributionIn,
@@ -985,7 +986,7 @@ def _open_items(policy: Policy) -> list[BacklogItem]:
     return list(
         BacklogItem.objects.open()
         .filter(policy=policy)
-        .select_related("owner", "raised_by")
+        .select_related("owner", "raised_by", "closed_by")
         .order_by("created_at", "pk")
     )
 
@@ -1054,7 +1055,9 @@ def list_backlog(
     status: QueryEx[ItemStatus | None, P(description="Only items with this status.")] = None,
 ) -> QuerySet[BacklogItem]:
     circle = circle_permissions.get_circle_by_id_for(auth_user(request), circle_id)
-    items = BacklogItem.objects.filter(circle=circle).select_related("owner", "raised_by")
+    items = BacklogItem.objects.filter(circle=circle).select_related(
+        "owner", "raised_by", "closed_by"
+    )
     if status is not None:
         items = items.filter(status=status)
     return items.order_by(F("due_on").asc(nulls_last=True), "created_at", "pk")
@@ -1098,7 +1101,37 @@ def add_backlog_item(
 def close_backlog_item(request: HttpRequest, item_id: int, payload: BacklogCloseIn) -> BacklogItem:
     user = auth_user(request)
     item = permissions.get_item_for(user, item_id, need="close")
-    return services.close_backlog_item(item=item, actor=user, status=payload.status)
+    # Closing as "dropped" is held to dropBacklogItem's rule and needs its reason (the service
+    # sees to both), so this operation is no way around it.
+    return services.close_backlog_item(
+        item=item, actor=user, status=payload.status, reason=payload.reason
+    )
+
+
+@router.post(
+    "/backlog/{item_id}/drop",
+    response=responses(BacklogItemOut),
+    operation_id="dropBacklogItem",
+    summary="Drop a backlog item, saying why: its owner (or who raised it, if nobody owns it), "
+    "the circle's facilitator or its secretary",
+)
+def drop_backlog_item(request: HttpRequest, item_id: int, payload: BacklogDropIn) -> BacklogItem:
+    user = auth_user(request)
+    item = permissions.get_item_for(user, item_id, need="drop")
+    return services_backlog.drop_backlog_item(item=item, actor=user, reason=payload.reason)
+
+
+@router.post(
+    "/backlog/{item_id}/reopen",
+    response=responses(BacklogItemOut),
+    operation_id="reopenBacklogItem",
+    summary="Reopen a backlog item closed by hand (dropped or done): those who may drop it, "
+    "or whoever closed it",
+)
+def reopen_backlog_item(request: HttpRequest, item_id: int) -> BacklogItem:
+    user = auth_user(request)
+    item = permissions.get_item_for(user, item_id, need="reopen")
+    return services_backlog.reopen_backlog_item(item=item, actor=user)
 
 
 # How a circle decides ----------------------------------------------------------------------
@@ -1201,7 +1234,7 @@ def _with_step(proposal: Proposal, step: selectors.NextStep) -> Proposal:
 
 def _with_people(items: list[BacklogItem]) -> list[BacklogItem]:
     """The same items, with their owners and who raised them, in one more query."""
-    loaded = BacklogItem.objects.select_related("owner", "raised_by").in_bulk(
+    loaded = BacklogItem.objects.select_related("owner", "raised_by", "closed_by").in_bulk(
         [item.pk for item in items]
     )
     return [loaded[item.pk] for item in items]

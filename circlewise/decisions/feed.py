@@ -241,7 +241,14 @@ def _backlog(event: LedgerEvent) -> Sentence:
             return say(_("Circlewise reminds %(circle)s: “%(topic)s” is due on %(due)s."), url,
                        due=a_date(p["due_on"]), **values)  # fmt: skip
         return say(_("Circlewise reminds %(circle)s: “%(topic)s” is due."), url, **values)
+    if event.verb == "backlog.item_reopened":
+        return say(_("%(actor)s reopened the backlog item “%(topic)s” in %(circle)s."), url,
+                   **values)  # fmt: skip
     dropped = p.get("status") == "dropped"
+    if dropped and p.get("reason") and event.actor_id is not None:
+        # The reason is the person's own words: isolated like a name.
+        return say(_("%(actor)s dropped the backlog item “%(topic)s” in %(circle)s: %(reason)s"),
+                   url, reason=bdi(p["reason"]), **values)  # fmt: skip
     if p.get("resolution") == "renewed":
         return say(_("“%(topic)s” is off the backlog of %(circle)s: the term was renewed."), url,
                    **values)  # fmt: skip
@@ -306,6 +313,7 @@ DESCRIBERS: dict[str, Describer] = {
     "policy.review_called": _review_called,
     "backlog.item_added": _backlog,
     "backlog.item_closed": _backlog,
+    "backlog.item_reopened": _backlog,
     "backlog.reminder": _backlog,
     "decisions.settings_changed": _settings_changed,
 }

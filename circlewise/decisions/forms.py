@@ -341,6 +341,19 @@ class BacklogItemForm(forms.Form):
             self.fields["owner"].queryset = members  # type: ignore[attr-defined]
 
 
+class DropItemForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why drop it?"),
+        widget=_textarea(3),
+        max_length=TEXT_LIMIT,
+        error_messages={"required": _("Give a reason for dropping the item.")},
+        help_text=_(
+            "Your reason goes on the backlog beside the item and in the circle's feed; its owner "
+            "and whoever raised it are told."
+        ),
+    )
+
+
 class SettingsForm(forms.Form):
     default_review_months = forms.IntegerField(
         label=_("Default review period (months)"),

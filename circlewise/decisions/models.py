@@ -573,6 +573,12 @@ class BacklogItem(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Who closed it by hand ("done" or "dropped") and, for a drop, why. Empty when the process
+    # closed it (a decision taken, a term renewed): only a closing by hand can be reopened.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = fields.TextField(_("reason"), blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveIntegerField(default=0)
 

@@ -7,14 +7,17 @@ circle's current members; stepping the process along is for its facilitator or l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Circle, Organisation
+from circlewise.circles.models import Circle, Organisation, Role
+from circlewise.core.errors import ServiceError
 from circlewise.core.prepared import Prepared
 
 from . import services
@@ -81,6 +84,86 @@ def can_close_item(user: Any, item: BacklogItem) -> bool:
     return circle_permissions.can_view_circle(
         user, item.circle
     ) and circle_permissions.is_circle_member(user, item.circle)
+
+
+def can_drop_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
+    """Dropping an item is for the person it belongs to (its owner, or who raised it when nobody
+    owns it) and for the circle's facilitator and secretary, who keep the backlog: each a current
+    member of the circle. Another member asks one of them, so no topic disappears on a whim.
+    `now`: read afresh, not from what the request has loaded (for the services)."""
+    if not _in_backlog_circle(user, item.circle, now=now):
+        return False
+    return _drops(user, item, keeps=_keeps_backlog(user, item.circle))
+
+
+def can_reopen_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
+    """Undoing a closing by hand: those who may drop the item, and the member who closed it
+    (a "done" clicked by mistake is undone by the one who clicked it)."""
+    if not _in_backlog_circle(user, item.circle, now=now):
+        return False
+    keeps = _keeps_backlog(user, item.circle)
+    return _drops(user, item, keeps=keeps) or item.closed_by_id == user.pk
+
+
+def backlog_rights(
+    user: Any, circle: Circle, items: Iterable[BacklogItem]
+) -> tuple[set[int], set[int]]:
+    """The ids of the circle's items this person may drop, and may reopen: `can_drop_item` and
+    `can_reopen_item` for a whole list, with the circle's roles read once."""
+    if not _in_backlog_circle(user, circle):
+        return set(), set()
+    keeps = _keeps_backlog(user, circle)
+    drop, reopen = set(), set()
+    for item in items:
+        if _drops(user, item, keeps=keeps):
+            drop.add(item.pk)
+            reopen.add(item.pk)
+        elif item.closed_by_id == user.pk:
+            reopen.add(item.pk)
+    return drop, reopen
+
+
+def _in_backlog_circle(user: Any, circle: Circle, *, now: bool = False) -> bool:
+    if now:
+        return circle_permissions.can_view_circle_now(user, circle) and (
+            circle_permissions.is_current_member(circle.pk, user.pk)
+        )
+    return circle_permissions.can_view_circle(user, circle) and (
+        circle_permissions.is_circle_member(user, circle)
+    )
+
+
+def _keeps_backlog(user: Any, circle: Circle) -> bool:
+    kinds = (Role.Kind.FACILITATOR, Role.Kind.SECRETARY)
+    return user.pk in services.role_holder_ids(circle, *kinds)
+
+
+def _drops(user: Any, item: BacklogItem, *, keeps: bool) -> bool:
+    belongs_to = item.owner_id if item.owner_id is not None else item.raised_by_id
+    return keeps or (belongs_to is not None and belongs_to == user.pk)
+
+
+def require_drop_item(user: Any, item: BacklogItem) -> None:
+    """The services' own check, so that no way in (page, API, an old form) drops without it."""
+    if not can_drop_item(user, item, now=True):
+        raise ServiceError(
+            _(
+                "Only the item's owner (or who raised it, if nobody owns it), the circle's "
+                "facilitator or its secretary can drop it."
+            ),
+            status=403,
+        )
+
+
+def require_reopen_item(user: Any, item: BacklogItem) -> None:
+    if not can_reopen_item(user, item, now=True):
+        raise ServiceError(
+            _(
+                "Only the item's owner (or who raised it, if nobody owns it), the circle's "
+                "facilitator, its secretary or whoever closed it can reopen it."
+            ),
+            status=403,
+        )
 
 
 def can_change_settings(user: Any, circle: Circle) -> bool:
@@ -196,10 +279,17 @@ def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
     return policy
 
 
+ITEM_NEEDS = {"close": can_close_item, "drop": can_drop_item, "reopen": can_reopen_item}
+
+
 def get_item_for(user: Any, item_id: int, *, need: str = "view") -> BacklogItem:
-    item = BacklogItem.objects.select_related("circle__organisation").filter(pk=item_id).first()
+    item = (
+        BacklogItem.objects.select_related("circle__organisation", "owner", "raised_by")
+        .filter(pk=item_id)
+        .first()
+    )
     if item is None or not circle_permissions.can_view_circle(user, item.circle):
         raise Http404
-    if need == "close" and not can_close_item(user, item):
+    if need != "view" and not ITEM_NEEDS[need](user, item):
         raise PermissionDenied
     return item

@@ -489,6 +489,10 @@ class BacklogItemOut(Schema):
     status: ItemStatus
     created_at: dt.datetime
     closed_at: dt.datetime | None
+    closed_by: PersonOut | None = Field(
+        description="Who closed it by hand (done or dropped); null when the process closed it."
+    )
+    close_reason: str = Field(description="Why it was dropped.")
 
 
 class PolicyOut(Schema):
@@ -562,6 +566,13 @@ class BacklogItemIn(Schema):
 
 class BacklogCloseIn(Schema):
     status: str = Field("done", description="done or dropped.")
+    reason: Text = Field(
+        "", description="Why it is dropped: required to drop (see dropBacklogItem's rule)."
+    )
+
+
+class BacklogDropIn(Schema):
+    reason: Text = Field(..., description="Why the circle will not take it up. Required.")
 
 
 class SettingsOut(Schema):

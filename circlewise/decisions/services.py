@@ -1303,7 +1303,7 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
     for settled in (policy, ended):
         if settled is not None:
             for item in BacklogItem.objects.open().filter(policy=settled):
-                _close_item(item, actor, BacklogItem.Status.DONE)
+                close_item(item, actor, BacklogItem.Status.DONE)
     return decision
 
 
@@ -1351,21 +1351,36 @@ def _exit(proposal: Proposal, round_: ConsentRound) -> None:
 
 def _close_items(proposal: Proposal, actor: User | None) -> None:
     for item in BacklogItem.objects.open().filter(proposal=proposal, circle=proposal.circle):
-        _close_item(item, actor, BacklogItem.Status.DONE)
+        close_item(item, actor, BacklogItem.Status.DONE)
 
 
-def _close_item(
-    item: BacklogItem, actor: User | None, status: str, *, resolution: str | None = None
+def close_item(
+    item: BacklogItem,
+    actor: User | None,
+    status: str,
+    *,
+    resolution: str | None = None,
+    by_hand: bool = False,
+    reason: str = "",
+    notify: Iterable[int] = (),
 ) -> None:
+    """Close the item and record it. `by_hand`: a person closed it (done or dropped), not the
+    process; only then is it kept as `closed_by`, and only then can it be reopened."""
     item.status = status
     item.closed_at = timezone.now()
-    item.save(update_fields=["status", "closed_at"])
+    item.closed_by = actor if by_hand else None
+    item.close_reason = reason
+    item.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
     payload: dict[str, Any] = {"item": item.pk, "topic": item.topic, "status": status}
     if resolution is not None:
         payload["resolution"] = resolution
+    if by_hand and actor is not None:
+        payload["closed_by"] = actor.pk
+    if reason:
+        payload["reason"] = reason
     ledger.append(
         organisation=item.circle.organisation, actor=actor, verb="backlog.item_closed", obj=item,
-        circle=item.circle, payload=payload,
+        circle=item.circle, payload=payload, notify=notify, occurred_at=item.closed_at,
     )  # fmt: skip
 
 
@@ -1383,7 +1398,7 @@ def term_ended(assignment: RoleAssignment, actor: User, reason: str) -> None:
         .select_related("circle__organisation")
     )
     for item in items:
-        _close_item(item, actor, BacklogItem.Status.DONE, resolution=reason)
+        close_item(item, actor, BacklogItem.Status.DONE, resolution=reason)
 
 
 def _reopen_after_lazy_objection(
@@ -1871,20 +1886,34 @@ def add_backlog_item(
 
 @transaction.atomic
 def close_backlog_item(
-    *, item: BacklogItem, actor: User, status: str = BacklogItem.Status.DONE
+    *, item: BacklogItem, actor: User, status: str = BacklogItem.Status.DONE, reason: str = ""
 ) -> BacklogItem:
-    item = (
+    """Any member marks an item done. Dropping it is `services_backlog.drop_backlog_item`'s
+    (who may, and why): asked for here, it goes there, so this is no way around its rule."""
+    if status == BacklogItem.Status.DROPPED:
+        from .services_backlog import drop_backlog_item  # it builds on this module
+
+        return drop_backlog_item(item=item, actor=actor, reason=reason)
+    item = lock_item(item)
+    _require_member(item.circle, actor)
+    require_open_item(item)
+    if status != BacklogItem.Status.DONE:
+        raise ServiceError(_("Unknown status."), field="status")
+    close_item(item, actor, status, by_hand=True)
+    return item
+
+
+def lock_item(item: BacklogItem) -> BacklogItem:
+    return (
         BacklogItem.objects.select_for_update()
-        .select_related("circle__organisation")
+        .select_related("circle__organisation", "owner", "raised_by")
         .get(pk=item.pk)
     )
-    _require_member(item.circle, actor)
+
+
+def require_open_item(item: BacklogItem) -> None:
     if item.status != BacklogItem.Status.OPEN:
         raise ServiceError(_("This item is already closed."), status=409)
-    if status not in (BacklogItem.Status.DONE, BacklogItem.Status.DROPPED):
-        raise ServiceError(_("Unknown status."), field="status")
-    _close_item(item, actor, status)
-    return item
 
 
 # Reminders ---------------------------------------------------------------------------------

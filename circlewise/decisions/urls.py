@@ -1,11 +1,12 @@
 """Pages of the consent process, the policy register and the backlog.
 
-Reading in views/browse.py; every step of the process in views/steps.py. Every view authorises
+Reading in views/browse.py; every step of the process in views/steps.py; dropping and
+reopening backlog items in views/backlog.py. Every view authorises
 through decisions.permissions and acts through decisions.services."""
 
 from django.urls import path
 
-from .views import browse, steps
+from .views import backlog, browse, steps
 
 app_name = "decisions"
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path(circle + "backlog/", browse.backlog, name="backlog"),
     path(circle + "backlog/add/", steps.backlog_add, name="backlog_add"),
     path(org + "backlog/<int:item_id>/close/", steps.backlog_close, name="backlog_close"),
+    path(org + "backlog/<int:item_id>/drop/", backlog.backlog_drop, name="backlog_drop"),
+    path(org + "backlog/<int:item_id>/reopen/", backlog.backlog_reopen, name="backlog_reopen"),
     path(circle + "decision-settings/", steps.decision_settings, name="decision_settings"),
     # One proposal
     path(proposal, browse.proposal_detail, name="proposal_detail"),

@@ -11,7 +11,9 @@ Access, beyond the levels in operations.py (the permission table's words):
 - "steer": the circle's facilitator or leader (advancing, rounds, synthesis, amendments);
 - "author_or_steer": answering a clarifying question;
 - "objector" / "not_objector": confirming or withdrawing / stating an objection back;
-- "raise_item": anyone who sees the circle (members of other circles raise topics with it).
+- "raise_item": anyone who sees the circle (members of other circles raise topics with it);
+- "backlog_keeper": dropping or reopening a backlog item: its owner (or who raised it, if nobody
+  owns it), the circle's facilitator or its secretary, being members (Cy raised the item).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
-from circlewise.decisions import services
-from circlewise.decisions.models import ConsentRound, Objection, Proposal
+from circlewise.decisions import services, services_backlog
+from circlewise.decisions.models import BacklogItem, ConsentRound, Objection, Proposal
 from tests import factories as f
 from tests.conftest import World
 
@@ -139,6 +141,12 @@ def _policy(w: World, c: Circle) -> int:
 def _item(w: World, c: Circle) -> int:
     crew(w, c)
     return services.add_backlog_item(circle=c, actor=w.circle_member, topic="Tool shed").pk
+
+
+def _dropped_item(w: World, c: Circle) -> int:
+    item = BacklogItem.objects.get(pk=_item(w, c))
+    services_backlog.drop_backlog_item(item=item, actor=w.circle_member, reason="By mistake.")
+    return item.pk
 
 
 def _cy(w: World) -> User:
@@ -393,6 +401,18 @@ DECISION_OPS: tuple[DecisionOp, ...] = (
         "POST",
         "in_circle",
         lambda w, c: ("POST", f"/backlog/{_item(w, c)}/close", {"status": "done"}),
+    ),
+    _op(
+        "dropBacklogItem",
+        "POST",
+        "backlog_keeper",
+        lambda w, c: ("POST", f"/backlog/{_item(w, c)}/drop", {"reason": "We let it go."}),
+    ),
+    _op(
+        "reopenBacklogItem",
+        "POST",
+        "backlog_keeper",
+        lambda w, c: ("POST", f"/backlog/{_dropped_item(w, c)}/reopen", None),
     ),
     _op(
         "getDecisionSettings",

@@ -121,7 +121,7 @@ def known(world) -> dict[str, list[Any]]:
             "objection_id": [objection.pk],
             "decision_id": list(Decision.objects.values_list("pk", flat=True)),
             "policy_id": [policy],
-            "item_id": [item],
+            "item_id": [item, ops._dropped_item(w, c)],
             "role_id": list(w.garden.roles.values_list("pk", flat=True)[:3]),
             "assignment_id": list(
                 RoleAssignment.objects.filter(role__circle=w.garden).values_list("pk", flat=True)

@@ -453,7 +453,11 @@ def test_closing_a_backlog_item_twice_is_a_409(world, api):
     crew(world, world.garden)
     item = services.add_backlog_item(circle=world.garden, actor=world.circle_member, topic="Shed")
     # when it is closed twice
-    first = api.post(f"/backlog/{item.pk}/close", {"status": "dropped"}, as_=world.circle_member)
+    first = api.post(
+        f"/backlog/{item.pk}/close",
+        {"status": "dropped", "reason": "Not needed."},
+        as_=world.circle_member,
+    )
     again = api.post(f"/backlog/{item.pk}/close", {"status": "done"}, as_=world.circle_member)
     # then the second is refused
     assert first.body["status"] == "dropped"

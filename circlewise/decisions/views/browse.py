@@ -1208,9 +1208,10 @@ def backlog_page(
     organisation = the_circle.organisation
     items = list(
         BacklogItem.objects.filter(circle=the_circle)
-        .select_related("owner", "raised_by", "raised_from", "proposal", "policy")
+        .select_related("owner", "raised_by", "raised_from", "proposal", "policy", "closed_by")
         .order_by("status", "due_on", "created_at")
     )
+    may_drop, may_reopen = permissions.backlog_rights(request.user, the_circle, items)
     is_member = the_circle.pk in circle_permissions.circle_ids_of(request.user, organisation)
     # A topic raised from a private circle names it only to those who see it.
     hidden = circle_permissions.hidden_circle_ids(request.user, organisation)
@@ -1232,6 +1233,8 @@ def backlog_page(
             "today": timezone.localdate(),
             "is_member": is_member,
             "can_raise": permissions.can_raise_item(request.user, the_circle),
+            "may_drop": may_drop,
+            "may_reopen": may_reopen,
             "error": error,
         },
         status=status,
