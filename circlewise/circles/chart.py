@@ -283,6 +283,7 @@ class Drawn:
     font_size: str = ""
     halo: str = ""
     links: list[dict[str, str]] = field(default_factory=list)
+    css: str = "c-disc"
 
 
 def _fmt(value: float) -> str:
@@ -398,7 +399,7 @@ def svg(
         label = escape(c.label)
         parts.append(
             f'<a href="{escape(c.href)}" aria-label="{label}"><title>{label}</title>'
-            f'<circle class="c-disc" cx="{c.cx}" cy="{c.cy}" r="{c.r}" fill="{c.fill}" '
+            f'<circle class="{escape(c.css)}" cx="{c.cx}" cy="{c.cy}" r="{c.r}" fill="{c.fill}" '
             f'fill-opacity="{c.opacity}" stroke="{c.stroke}"/>'
         )
         for m in c.links:

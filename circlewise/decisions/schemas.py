@@ -122,6 +122,14 @@ class ProposalCreateIn(Schema):
         description="Consent to the proposal changes the circle's quorum to this percentage "
         "(1 to 100) of the members asked in a round: the one way the quorum changes.",
     )
+    extends_circle_id: int | None = Field(
+        None,
+        description="A helping circle inside this circle whose mandate consent extends (an ended "
+        "one works again); with extends_until.",
+    )
+    extends_until: dt.date | None = Field(
+        None, description="With extends_circle_id: the helping circle's new end date."
+    )
 
 
 class ProposalPatchIn(PatchIn):

@@ -132,6 +132,7 @@ STATE_LOOK = {
     State.DROPPED: ("ended", "minus"),
     State.HANDED_OVER: ("ended", "arrow-right"),
     State.ESCALATED: ("ended", "arrow-right"),
+    State.HANDED_BACK: ("ended", "arrow-right"),
 }
 
 
