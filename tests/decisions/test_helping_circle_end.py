@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from circlewise.notifications.models import Notification
 
 from .. import factories as f
 from ..api.conftest import ApiClient
+from .test_periodic_work import DB_TASKS, _run_worker, _tick, worker_test
 
 FSI, PDI = "\u2068", "\u2069"
 
@@ -153,6 +156,23 @@ def test_the_hourly_task_ends_a_circle_whose_end_date_has_passed_once(helping):
     assert LedgerEvent.objects.filter(verb="circle.ended").count() == 1
     assert LedgerEvent.objects.filter(verb="circle.helping_ended").count() == 1
     assert work  # the work was there to hand over
+
+
+@worker_test
+def test_the_scheduled_reminders_end_the_circle_through_the_worker(helping, settings):
+    # given Paths' end date has passed, and the scheduler's hour comes
+    settings.TASKS = DB_TASKS
+    services.add_backlog_item(circle=helping.circle, actor=helping.member, topic="Gravel")
+    _run_out(helping.circle)
+    _tick(decision_tasks.send_reminders)
+    helping.circle.refresh_from_db()
+    assert not helping.circle.has_ended  # queued, not run yet
+    # when the worker runs the queue
+    _run_worker()
+    # then Paths has ended and its topic is on General's backlog
+    helping.circle.refresh_from_db()
+    assert helping.circle.has_ended
+    assert BacklogItem.objects.open().filter(circle=helping.parent, topic="Gravel").exists()
 
 
 def test_a_circle_that_has_not_reached_its_end_date_or_is_not_helping_does_not_end(world, helping):
@@ -322,6 +342,20 @@ def test_the_api_answers_409_with_the_reason(client, ended):
     assert shown.status == 200 and shown.body["ended_at"] is not None
 
 
+def test_the_api_shows_a_handed_back_proposal_and_refuses_its_round(client, helping):
+    h = helping
+    proposal = _proposal(h.circle, h.member, "Width")
+    services.present(proposal=proposal, actor=h.member)
+    _run_out(h.circle)
+    _hourly_run()
+    api = ApiClient(client)
+    shown = api.get(f"/proposals/{proposal.pk}", as_=h.member)
+    assert shown.status == 200 and shown.body["state"] == "handed_back"
+    assert shown.body["handed_to_id"] == h.parent.pk
+    opened = api.post(f"/proposals/{proposal.pk}/rounds", {"subject": "proposal"}, as_=h.steward)
+    assert opened.status == 409 and "ended on" in opened.detail
+
+
 def test_its_end_date_is_not_edited_back_by_hand(ended):
     h = ended
     with pytest.raises(ServiceError) as refused:
@@ -351,12 +385,49 @@ def test_the_circle_page_chart_and_list_show_it_as_ended(client, ended):
     assert f"ended on {date}" in listed and listed.count("ended on") == 1
 
 
-def test_the_ended_circles_pages_offer_no_new_proposal_or_topic(client, ended):
+def test_the_ended_circles_pages_offer_no_new_proposal_or_topic_and_say_why(client, ended):
     client.force_login(ended.member)
     proposals = client.get(_url("circle_proposals", "paths")).content.decode()
     assert _url("proposal_create", "paths") not in proposals
+    assert "takes no new proposals" in proposals
     backlog = client.get(_url("backlog", "paths")).content.decode()
     assert _url("backlog_add", "paths") not in backlog
+    assert "takes no new proposals" in backlog
+
+
+def test_the_parents_backlog_names_and_links_the_ended_circle(client, helping):
+    h = helping
+    services.add_backlog_item(circle=h.circle, actor=h.member, topic="Gravel order")
+    _run_out(h.circle)
+    _hourly_run()
+    client.force_login(h.parent_member)
+    page = client.get(_url("backlog", "general")).content.decode()
+    paths_url = reverse("circles:circle_detail", args=["willow", "paths"])
+    assert "Gravel order" in page
+    assert f'<a href="{paths_url}"><bdi>Paths</bdi></a>' in page
+    assert "Left open by a helping circle that ended" in page
+
+
+@pytest.mark.parametrize("page", ["circles:org_chart", "circles:circle_list"])
+def test_ended_circles_cost_the_chart_and_list_no_extra_queries(client, world, helping, page):
+    def queries() -> int:
+        client.force_login(helping.parent_member)
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(page, args=["willow"])).status_code == 200
+        return len(captured)
+
+    _run_out(helping.circle)
+    _hourly_run()
+    one = queries()
+    for n in range(3):
+        f.make_circle(world.org, f"Helpers {n}", parent=world.general, kind="helping",
+                      ends_on=_today() - dt.timedelta(days=2))  # fmt: skip
+    _hourly_run()
+    assert Circle.objects.filter(ended_at__isnull=False).count() == 4
+    assert queries() == one
 
 
 # Extension by the parent's consent ---------------------------------------------------------

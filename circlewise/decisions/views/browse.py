@@ -235,6 +235,7 @@ def circle_proposals(request: HttpRequest, org: str, circle: str) -> HttpRespons
             "settings": settings,
             "can_propose": permissions.can_propose(user, the_circle),
             "can_change_settings": permissions.can_change_settings(user, the_circle),
+            "ended": permissions.ended_refusal(the_circle),
         },
     )
 
@@ -1214,6 +1215,7 @@ def backlog_page(
             "today": timezone.localdate(),
             "is_member": is_member,
             "can_raise": permissions.can_raise_item(request.user, the_circle),
+            "ended": permissions.ended_refusal(the_circle),
             "error": error,
         },
         status=status,
