@@ -43,7 +43,7 @@ def end_expired_helping_circles(*, now: dt.datetime | None = None) -> int:
     organisation has no time zone of its own). Each circle ends in its own transaction, and a
     second run finds nothing left to do."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, timezone.get_default_timezone())
     due = Circle.objects.filter(
         kind=Circle.Kind.HELPING, ends_on__lt=today, ended_at__isnull=True,
         archived_at__isnull=True,
@@ -208,8 +208,8 @@ def extend_mandate(proposal: Proposal, decision: Decision) -> None:
         .select_related("organisation")
         .get(pk=proposal.extends_circle_id)
     )
-    if circle.is_archived:
-        return
+    if circle.is_archived or circle.parent_id != proposal.circle_id:
+        return  # archived, or moved to another parent since: no longer this circle's to extend
     was_ended = circle.has_ended
     previous = circle.ends_on
     circle.ends_on = proposal.extends_until

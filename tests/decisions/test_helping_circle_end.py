@@ -129,6 +129,9 @@ def test_a_helping_circle_works_through_its_last_day_and_ends_after_it(helping):
     tomorrow = timezone.make_aware(
         dt.datetime.combine(_today() + dt.timedelta(days=1), dt.time(0, 7))
     )
+    # (a minute before midnight it still works)
+    last_minute = tomorrow - dt.timedelta(minutes=8)
+    assert services_mandates.end_expired_helping_circles(now=last_minute) == 0
     assert services_mandates.end_expired_helping_circles(now=tomorrow) == 1
     h.circle.refresh_from_db()
     assert h.circle.ended_at == tomorrow
@@ -452,6 +455,8 @@ def test_the_parent_extends_the_mandate_by_consent_and_the_circle_works_again(cl
     # while it is only proposed, Paths has still ended
     h.circle.refresh_from_db()
     assert h.circle.has_ended
+    shown = client.get(_url("proposal_detail", proposal.pk)).content.decode()
+    assert "Extends the mandate of" in shown and "<bdi>Paths</bdi></a>" in shown
     # when General consents
     services.present(proposal=proposal, actor=h.parent_member)
     _consent_all(proposal, h.parent_steward)

@@ -631,6 +631,10 @@ def proposal_context(
         "round_target": _shown(
             user, organisation, shown_round.handed_to if shown_round is not None else None
         ),
+        # The helping circle whose mandate it extends; a private one named only to its members.
+        "extends_shown": _shown(user, organisation, proposal.extends_circle)
+        if proposal.extends_circle_id is not None
+        else None,
     }
     ctx["need"] = _need_for(ctx, user)
     return ctx
