@@ -531,3 +531,20 @@ def test_a_private_helping_circles_name_does_not_reach_the_parents_members(
     client.force_login(h.member)
     page = client.get(reverse("circles:circle_detail", args=["willow", "hushhush"]))
     assert "Ended on" in page.content.decode()
+
+
+def test_the_api_refuses_an_extension_of_a_circle_it_cannot_extend(client, world, helping):
+    h = helping
+    api = ApiClient(client)
+    body = {"title": "Extend", "driver": "Why.", "text": "What.",
+            "extends_until": (_today() + dt.timedelta(days=30)).isoformat()}  # fmt: skip
+    for odd in (world.garden.pk, world.care.pk, 2**70, -1):
+        answer = api.post(f"/circles/{h.parent.pk}/proposals", {**body, "extends_circle_id": odd},
+                          as_=h.parent_member)  # fmt: skip
+        assert 400 <= answer.status < 500, (odd, answer.body)
+    assert not Proposal.objects.filter(circle=h.parent).exists()
+    # and one it can, with its date
+    answer = api.post(f"/circles/{h.parent.pk}/proposals",
+                      {**body, "extends_circle_id": h.circle.pk}, as_=h.parent_member)  # fmt: skip
+    assert answer.status == 201
+    assert answer.body["extends_circle_id"] == h.circle.pk
