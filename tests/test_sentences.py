@@ -9,6 +9,7 @@ decisions' `_append`), so a new kind without a sentence, or without a case here,
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import html
 import pathlib
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 import circlewise
 from circlewise.circles import services as circles
@@ -25,6 +27,7 @@ from circlewise.core import feed
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services as decisions
 from circlewise.decisions import services_backlog
+from circlewise.decisions import services_mandates as mandates
 from circlewise.decisions.models import (
     BacklogItem,
     ConsentRound,
@@ -190,6 +193,18 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     decisions.call_early_review(policy=wall_policy, actor=bo, reason="Stones fall.")
     assert wall_policy.review_on is not None
     decisions.send_reminders(today=wall_policy.review_on)
+
+    # A helping circle of Orchard runs out with a topic open, and Orchard extends its mandate.
+    today = timezone.localdate()
+    helpers = f.make_circle(org, "Ladder helpers", parent=orchard, kind="helping",
+                            ends_on=today - dt.timedelta(days=1))  # fmt: skip
+    f.add(helpers, cai)
+    decisions.add_backlog_item(circle=helpers, actor=cai, topic="Check the ladders")
+    mandates.end_expired_helping_circles()
+    more = _proposal(orchard, ari, "More time for ladders", extends_circle=helpers,
+                     extends_until=today + dt.timedelta(days=60))  # fmt: skip
+    decisions.present(proposal=more, actor=ari)
+    _consent_all(more, fay)
     return {
         "org": org, "orchard": orchard, "admin": admin, "fay": fay, "ari": ari, "bo": bo,
         "cai": cai, "dara": dara, "budget": budget, "round": round_, "ladder": ladder,
@@ -281,6 +296,15 @@ def _backlog(event: LedgerEvent) -> tuple[str, str]:
     return item.topic, f"{url}#item-{item.pk}"
 
 
+def _helping_ended(event: LedgerEvent) -> tuple[str, str]:
+    """The helping circle that ended; the sentence leads to its parent's backlog, where its
+    open work now is."""
+    helping = Circle.objects.get(pk=event.object_id)
+    parent = event.circle
+    assert parent is not None
+    return helping.name, reverse("decisions:backlog", args=[parent.organisation.slug, parent.slug])
+
+
 def _settings(event: LedgerEvent) -> tuple[str, str]:
     circle = event.circle
     assert circle is not None
@@ -300,6 +324,9 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "circle.created": _circle,
     "circle.updated": _circle,
     "circle.archived": _circle,
+    "circle.ended": _circle,
+    "circle.helping_ended": _helping_ended,
+    "circle.mandate_extended": _circle,
     "circle.member_added": _circle_member,
     "circle.member_removed": _circle_member,
     "role.created": _role,

@@ -284,6 +284,7 @@ class Drawn:
     halo: str = ""
     links: list[dict[str, str]] = field(default_factory=list)
     badge: dict[str, str] = field(default_factory=dict)  # where a broken link's mark goes
+    css: str = "c-disc"
 
 
 def _fmt(value: float) -> str:
@@ -420,7 +421,7 @@ def svg(
         label = escape(c.label)
         parts.append(
             f'<a href="{escape(c.href)}" aria-label="{label}"><title>{label}</title>'
-            f'<circle class="c-disc" cx="{c.cx}" cy="{c.cy}" r="{c.r}" fill="{c.fill}" '
+            f'<circle class="{escape(c.css)}" cx="{c.cx}" cy="{c.cy}" r="{c.r}" fill="{c.fill}" '
             f'fill-opacity="{c.opacity}" stroke="{c.stroke}"/>'
         )
         for m in c.links:

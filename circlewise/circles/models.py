@@ -163,6 +163,9 @@ class Circle(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set when a helping circle's end date has passed and its open work went to its parent
+    # (decisions.services_mandates); cleared when the parent circle extends its mandate.
+    ended_at = models.DateTimeField(null=True, blank=True)
     ledger_sequence = models.PositiveBigIntegerField(default=0)
 
     objects = CircleQuerySet.as_manager()
@@ -187,6 +190,11 @@ class Circle(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def has_ended(self) -> bool:
+        """A helping circle whose mandate ran out: shown as ended, it takes no new work."""
+        return self.ended_at is not None
 
     @property
     def hue(self) -> int:

@@ -15,8 +15,12 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from circlewise.core import cache as ledger_cache
+from circlewise.core.bidi import isolate
+from circlewise.core.errors import ServiceError
 from circlewise.core.prepared import Prepared
 
 from .models import (
@@ -194,6 +198,39 @@ def can_archive_circle(user: Any, circle: Circle) -> bool:
         return True
     return circle.parent_id is not None and circle.parent_id in steward_circle_ids(
         user, circle.organisation
+    )
+
+
+def ended_refusal(circle: Circle) -> str | None:
+    """Why no new work starts in this circle (a proposal, a consent round, a backlog item): its
+    mandate ran out and it has ended. None while it works. Pages show the sentence; the API and
+    the services answer 409 with it (`refuse_if_ended`)."""
+    if not circle.has_ended:
+        return None
+    ended = circle.ends_on or circle.ended_at.date()  # type: ignore[union-attr]
+    return _(
+        "%(circle)s ended on %(date)s: it takes no new proposals, consent rounds or backlog "
+        "items. Its open work went to its parent circle, which can extend its mandate by consent."
+    ) % {"circle": isolate(circle.name), "date": date_format(ended, "j M Y")}
+
+
+def refuse_if_ended(circle: Circle) -> None:
+    if (refusal := ended_refusal(circle)) is not None:
+        raise ServiceError(refusal, status=409)
+
+
+def can_propose_extension(user: Any, circle: Circle) -> bool:
+    """Extending a helping circle's mandate is its parent circle's consent decision: a member of
+    the parent (still working) may propose it there."""
+    parent = circle.parent
+    return (
+        circle.kind == Circle.Kind.HELPING
+        and not circle.is_archived
+        and parent is not None
+        and not parent.is_archived
+        and not parent.has_ended
+        and can_view_circle(user, circle)
+        and is_circle_member(user, parent)
     )
 
 

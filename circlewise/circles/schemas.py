@@ -111,6 +111,10 @@ class CircleOut(Schema):
     created_at: dt.datetime
     archived_at: dt.datetime | None
     is_archived: bool
+    ended_at: dt.datetime | None = Field(
+        description="When a helping circle ended (its end date passed): it then takes no new "
+        "proposals, rounds or backlog items until its parent circle extends its mandate."
+    )
 
     @staticmethod
     def resolve_organisation(obj: Circle) -> str:

@@ -29,7 +29,7 @@ def visible_circles(user: Any, organisation: Organisation) -> list[Circle]:
     """Active circles of the organisation the person may see, by name: one query."""
     circles = Circle.objects.filter(organisation=organisation, archived_at__isnull=True).only(
         "id", "organisation_id", "parent_id", "name", "slug", "kind", "aim", "visibility",
-        "ends_on", "archived_at",
+        "ends_on", "archived_at", "ended_at",
     )  # fmt: skip
     return visible_only(user, organisation, circles)
 

@@ -426,6 +426,15 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
             changes[key] = value
     if not changes:
         return circle
+    if circle.has_ended and "ends_on" in changes:
+        raise ServiceError(
+            _(
+                "This helping circle has ended. Extending its mandate is its parent circle's "
+                "decision: propose it there."
+            ),
+            field="ends_on",
+            status=409,
+        )
     new = {k: changes.get(k, getattr(circle, k)) for k in CIRCLE_EDITABLE}
     _validate_circle_fields(
         name=new["name"], aim=new["aim"], kind=new["kind"], ends_on=new["ends_on"]

@@ -450,16 +450,32 @@ def create_proposal(
 ) -> Status[Proposal]:
     user = auth_user(request)
     circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    permissions.refuse_if_ended(circle)
     if not permissions.can_propose(user, circle):
         raise PermissionDenied
     amends = _target(circle, payload.amends_id)
-    with _fields(amends="amends_id"):
+    extends = _extendable(user, circle, payload.extends_circle_id)
+    with _fields(amends="amends_id", extends_circle="extends_circle_id"):
         proposal = services.create_proposal(
-            circle=circle, author=user, amends=amends,
-            **payload.model_dump(exclude={"amends_id", "policy_action"}),
+            circle=circle, author=user, amends=amends, extends_circle=extends,
+            **payload.model_dump(exclude={"amends_id", "policy_action", "extends_circle_id"}),
             policy_action=payload.policy_action or "",
         )  # fmt: skip
     return Status(201, _proposal_detail(user, proposal))
+
+
+def _extendable(user: User, circle: Circle, circle_id: int | None) -> Circle | None:
+    """The helping circle, by id, whose mandate the proposal extends: one inside this circle
+    that the person sees (any other is "no such circle")."""
+    if circle_id is None:
+        return None
+    found = permissions.extendable_circles(user, circle).filter(pk=circle_id).first()
+    if found is None:
+        raise ServiceError(
+            _("There is no helping circle with id %(id)d inside this circle.") % {"id": circle_id},
+            field="extends_circle_id",
+        )
+    return found
 
 
 def _target(circle: Circle, policy_id: int | None) -> Policy | None:
@@ -1074,6 +1090,7 @@ def add_backlog_item(
 ) -> Status[BacklogItem]:
     user = auth_user(request)
     circle = circle_permissions.get_circle_by_id_for(user, circle_id)
+    permissions.refuse_if_ended(circle)
     if not permissions.can_raise_item(user, circle):
         raise PermissionDenied
     owner = None

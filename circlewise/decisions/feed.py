@@ -13,6 +13,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as N_
+from django.utils.translation import ngettext
 
 from circlewise.core.feed import (
     Describer,
@@ -177,6 +178,11 @@ def _decided(event: LedgerEvent) -> Sentence:
 
 
 def _exited(event: LedgerEvent) -> Sentence:
+    if event.payload.get("state") == "handed_back":
+        name = event.payload.get("handed_to_name")
+        return say(_("%(circle)s ended, so “%(title)s” went to the backlog of %(parent)s."),
+                   _proposal_url(event), circle=circle_name(event), title=_title(event),
+                   parent=bdi(name) if name else _("its parent circle"))  # fmt: skip
     template = {
         "postponed": _("%(circle)s postponed “%(title)s”, by consent."),
         "dropped": _("%(circle)s dropped “%(title)s”, by consent."),
@@ -249,6 +255,9 @@ def _backlog(event: LedgerEvent) -> Sentence:
         # The reason is the person's own words: isolated like a name.
         return say(_("%(actor)s dropped the backlog item “%(topic)s” in %(circle)s: %(reason)s"),
                    url, reason=bdi(p["reason"]), **values)  # fmt: skip
+    if p.get("resolution") == "handed_back":
+        return say(_("“%(topic)s” went from the backlog of %(circle)s to its parent circle's, as "
+                     "the circle ended."), url, **values)  # fmt: skip
     if p.get("resolution") == "renewed":
         return say(_("“%(topic)s” is off the backlog of %(circle)s: the term was renewed."), url,
                    **values)  # fmt: skip
@@ -263,6 +272,58 @@ def _backlog(event: LedgerEvent) -> Sentence:
         return say(_("%(actor)s dropped “%(topic)s” from the backlog of %(circle)s."), url,
                    **values)  # fmt: skip
     return say(_("%(actor)s took “%(topic)s” off the backlog of %(circle)s: done."), url, **values)
+
+
+def _circle_ended(event: LedgerEvent) -> Sentence:
+    """A helping circle's mandate ran out: said in its own feed, to its own members."""
+    p = event.payload
+    url = circle_url(event, "circles:circle_detail")
+    values = {"circle": circle_name(event, "name"), "date": a_date(p.get("ends_on"))}
+    if p.get("handed_to_name"):
+        return say(_("%(circle)s has ended: its mandate ran until %(date)s. Its open work went "
+                     "to the backlog of %(parent)s."), url,
+                   parent=bdi(p["handed_to_name"]), **values)  # fmt: skip
+    if p.get("handed_to"):
+        return say(_("%(circle)s has ended: its mandate ran until %(date)s. Its open work went "
+                     "to the backlog of its parent circle."), url, **values)  # fmt: skip
+    return say(_("%(circle)s has ended: its mandate ran until %(date)s."), url, **values)
+
+
+def _helping_ended(event: LedgerEvent) -> Sentence:
+    """Said in the parent's feed, to the parent's members: a private helping circle is not
+    named there."""
+    p = event.payload
+    name = p.get("helping_name")
+    count = int(p.get("items", 0)) + int(p.get("proposals", 0))
+    values = {"helping": bdi(name) if name else _("A private helping circle"),
+              "circle": circle_name(event), "date": a_date(p.get("ends_on")), "count": count}  # fmt: skip
+    url = circle_url(event, "decisions:backlog")
+    if name:
+        template = ngettext(
+            "The helping circle %(helping)s has ended (its mandate ran until %(date)s); its "
+            "%(count)s open item is now on the backlog of %(circle)s.",
+            "The helping circle %(helping)s has ended (its mandate ran until %(date)s); its "
+            "%(count)s open items are now on the backlog of %(circle)s.", count)  # fmt: skip
+    else:
+        template = ngettext(
+            "%(helping)s of %(circle)s has ended (its mandate ran until %(date)s); its "
+            "%(count)s open item is now on the backlog of %(circle)s.",
+            "%(helping)s of %(circle)s has ended (its mandate ran until %(date)s); its "
+            "%(count)s open items are now on the backlog of %(circle)s.", count)  # fmt: skip
+    return say(template, url, **values)
+
+
+def _mandate_extended(event: LedgerEvent) -> Sentence:
+    p = event.payload
+    url = circle_url(event, "circles:circle_detail")
+    parent = p.get("parent_name")
+    values = {"circle": circle_name(event, "name"), "date": a_date(p.get("ends_on")),
+              "parent": bdi(parent) if parent else _("Its parent circle")}  # fmt: skip
+    if p.get("reopened"):
+        return say(_("%(parent)s extended the mandate of %(circle)s until %(date)s, by consent: "
+                     "the circle works again."), url, **values)  # fmt: skip
+    return say(_("%(parent)s extended the mandate of %(circle)s until %(date)s, by consent."),
+               url, **values)  # fmt: skip
 
 
 def _settings_changed(event: LedgerEvent) -> Sentence:
@@ -316,6 +377,9 @@ DESCRIBERS: dict[str, Describer] = {
     "backlog.item_reopened": _backlog,
     "backlog.reminder": _backlog,
     "decisions.settings_changed": _settings_changed,
+    "circle.ended": _circle_ended,
+    "circle.helping_ended": _helping_ended,
+    "circle.mandate_extended": _mandate_extended,
 }
 
 HIDDEN = {"proposal.drafted", "proposal.draft_updated"}

@@ -131,11 +131,39 @@ class ProposalForm(forms.Form):
             "consents. Leave empty otherwise."
         ),
     )
+    extends_circle = CircleChoiceField(
+        label=_("Extends the mandate of"),
+        queryset=Circle.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "Only if this proposal extends the mandate of one of this circle's helping circles. "
+            "Once the circle consents, it works until the new end date (an ended one works "
+            "again)."
+        ),
+    )
+    extends_until = forms.DateField(
+        label=_("New end date"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("When the helping circle's extended mandate ends."),
+    )
 
-    def __init__(self, *args: Any, policies: QuerySet[Policy] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        policies: QuerySet[Policy] | None = None,
+        helping: QuerySet[Circle] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         if policies is not None:
             self.fields["amends"].queryset = policies  # type: ignore[attr-defined]
+        # Offered only in a circle with helping circles of its own (and never when editing).
+        if helping is not None and helping.exists():
+            self.fields["extends_circle"].queryset = helping  # type: ignore[attr-defined]
+        else:
+            del self.fields["extends_circle"], self.fields["extends_until"]
 
 
 class PresentForm(forms.Form):

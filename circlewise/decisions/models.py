@@ -99,11 +99,14 @@ class Proposal(models.Model):
         DROPPED = "dropped", _("Dropped")
         HANDED_OVER = "handed_over", _("Handed to a helping circle")
         ESCALATED = "escalated", _("Escalated to the parent circle")
+        HANDED_BACK = "handed_back", _("Handed to the parent circle when the circle ended")
 
     OPEN_STATES = (
         State.CLARIFYING, State.REACTING, State.SYNTHESIS, State.CONSENT, State.OBJECTIONS,
     )  # fmt: skip
-    EXIT_STATES = (State.POSTPONED, State.DROPPED, State.HANDED_OVER, State.ESCALATED)
+    EXIT_STATES = (
+        State.POSTPONED, State.DROPPED, State.HANDED_OVER, State.ESCALATED, State.HANDED_BACK,
+    )  # fmt: skip
 
     class Mode(models.TextChoices):
         ASYNC = "async", _("Asynchronously, each step with a window")
@@ -139,6 +142,13 @@ class Proposal(models.Model):
         _("changes the circle's quorum to (percent)"), null=True, blank=True,
         help_text=_("Set when consent to the proposal changes the circle's quorum."),
     )  # fmt: skip
+    # A proposal of a parent circle to extend the mandate of one of its helping circles: consent
+    # sets the helping circle's end date and, if it had ended, opens it again.
+    extends_circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("extends the mandate of"),
+    )  # fmt: skip
+    extends_until = models.DateField(_("new end date"), null=True, blank=True)
     step_ends_at = models.DateTimeField(null=True, blank=True)
     handed_to = models.ForeignKey(
         Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -288,6 +298,7 @@ class ConsentRound(models.Model):
         CONSENTED = "consented", _("Consented")
         OBJECTED = "objected", _("Objections raised")
         SUPERSEDED = "superseded", _("Superseded by a new version")
+        ENDED = "ended", _("Closed when the circle ended")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="rounds")
     version_number = models.PositiveIntegerField()
@@ -538,6 +549,7 @@ class BacklogItem(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent was withdrawn")
         TERM_ENDING = "term_ending", _("A term is ending")
         LAZY_OBJECTION = "lazy_objection", _("An objection after the meeting")
+        CIRCLE_ENDED = "circle_ended", _("Left open by a helping circle that ended")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

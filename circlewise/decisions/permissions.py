@@ -57,13 +57,35 @@ def can_propose(user: Any, circle: Circle) -> bool:
     return (
         circle_permissions.can_view_circle(user, circle)
         and not circle.is_archived
+        and not circle.has_ended
         and circle_permissions.is_circle_member(user, circle)
     )
 
 
 def can_raise_item(user: Any, circle: Circle) -> bool:
     """Members add to their backlog; members of other circles raise topics with it."""
-    return circle_permissions.can_view_circle(user, circle) and not circle.is_archived
+    return (
+        circle_permissions.can_view_circle(user, circle)
+        and not circle.is_archived
+        and not circle.has_ended
+    )
+
+
+# An ended helping circle takes no new proposals, rounds or backlog items: pages show this
+# sentence and change nothing, the API and the services answer 409 with it.
+ended_refusal = circle_permissions.ended_refusal
+refuse_if_ended = circle_permissions.refuse_if_ended
+
+
+def extendable_circles(user: Any, circle: Circle) -> QuerySet[Circle]:
+    """The helping circles inside `circle` whose mandate a proposal there may extend: those the
+    person may see (a private one only to its members)."""
+    return (
+        Circle.objects.visible_to(user, circle.organisation)
+        .active()
+        .filter(parent=circle, kind=Circle.Kind.HELPING)
+        .order_by("name")
+    )
 
 
 def can_view_decision(user: Any, decision: Decision) -> bool:

@@ -19,7 +19,7 @@ from .models import BacklogItem, Decision, Policy
 
 ProposalState = Literal[
     "draft", "clarifying", "reacting", "synthesis", "consent", "objections", "decided",
-    "postponed", "dropped", "handed_over", "escalated",
+    "postponed", "dropped", "handed_over", "escalated", "handed_back",
 ]  # fmt: skip
 Mode = Literal["async", "live"]
 Subject = Literal["proposal", "postpone", "drop", "hand_over", "escalate"]
@@ -52,7 +52,16 @@ class ProposalOut(Schema):
     quorum_percent: int | None = Field(
         description="The quorum consent to it sets for the circle (percent), if it changes it."
     )
-    handed_to_id: int | None = Field(description="The circle it was handed or escalated to.")
+    handed_to_id: int | None = Field(
+        description="The circle it was handed or escalated to (or handed back to, when its "
+        "helping circle ended)."
+    )
+    extends_circle_id: int | None = Field(
+        None, description="The helping circle whose mandate consent to it extends, if any."
+    )
+    extends_until: dt.date | None = Field(
+        None, description="With extends_circle_id: the helping circle's new end date."
+    )
     step_ends_at: dt.datetime | None = Field(description="When the current step's window ends.")
     created_at: dt.datetime
     presented_at: dt.datetime | None
@@ -121,6 +130,14 @@ class ProposalCreateIn(Schema):
         None,
         description="Consent to the proposal changes the circle's quorum to this percentage "
         "(1 to 100) of the members asked in a round: the one way the quorum changes.",
+    )
+    extends_circle_id: int | None = Field(
+        None,
+        description="A helping circle inside this circle whose mandate consent extends (an ended "
+        "one works again); with extends_until.",
+    )
+    extends_until: dt.date | None = Field(
+        None, description="With extends_circle_id: the helping circle's new end date."
     )
 
 
@@ -254,7 +271,7 @@ class RoundOut(Schema):
     opened_at: dt.datetime
     closes_at: dt.datetime | None
     closed_at: dt.datetime | None
-    outcome: Literal["open", "consented", "objected", "superseded"]
+    outcome: Literal["open", "consented", "objected", "superseded", "ended"]
     lazy_until: dt.datetime | None
     roster: list[RosterRowOut] = Field(description="Everyone asked, each with their state.")
     waiting_for: list[PersonOut] = Field(description="Who has not answered yet.")

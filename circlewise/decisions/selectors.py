@@ -238,6 +238,15 @@ def next_step(s: Situation) -> NextStep:
             _("Decided by consent. The record shows who answered what, and why."),
             s.decision_id,
         )
+    if state == State.HANDED_BACK:
+        return NextStep(
+            "follow",
+            _(
+                "%(circle)s ended before deciding this proposal: it is on its parent circle's "
+                "backlog now."
+            )
+            % {"circle": isolate(s.circle_name)},
+        )
     if state in Proposal.EXIT_STATES:
         return NextStep(
             "follow",

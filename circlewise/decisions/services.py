@@ -295,13 +295,20 @@ def create_proposal(
     amends: Policy | None = None,
     policy_action: str = "",
     quorum_percent: int | None = None,
+    extends_circle: Circle | None = None,
+    extends_until: dt.date | None = None,
 ) -> Proposal:
     """A draft, private to its author until presented. A proposal may target one of its circle's
     policies in force (`amends`) and say what consent does with it (`policy_action`): amend it (a
     new version of the same policy), replace it (a new policy supersedes it) or retire it. It may
-    also change the circle's quorum (`quorum_percent`): consent to it is the only way to."""
+    also change the circle's quorum (`quorum_percent`): consent to it is the only way to. And it
+    may extend the mandate of one of the circle's helping circles (`extends_circle` until
+    `extends_until`): services_mandates."""
+    from .services_mandates import check_extension
+
     if circle.is_archived:
         raise ServiceError(_("An archived circle takes no proposals."), status=409)
+    circle_permissions.refuse_if_ended(circle)
     _require_member(
         circle,
         author,
@@ -322,6 +329,9 @@ def create_proposal(
         raise ServiceError(_("Write what you propose."), field="text")
     policy_action = _check_target(circle, amends, policy_action)
     quorum_percent = _check_quorum(quorum_percent)
+    extends_circle, extends_until = check_extension(circle, extends_circle, extends_until)
+    if extends_circle is not None:
+        is_policy = False  # a mandate is a decision, not a rule for the register
     if policy_action:
         # Amending or replacing sets a rule; retiring ends one and sets none.
         is_policy = policy_action != Proposal.PolicyAction.RETIRE
@@ -332,6 +342,7 @@ def create_proposal(
     proposal = Proposal.objects.create(
         circle=circle, author=author, is_policy=is_policy, amends=amends,
         policy_action=policy_action, quorum_percent=quorum_percent,
+        extends_circle=extends_circle, extends_until=extends_until,
     )  # fmt: skip
     ProposalVersion.objects.create(
         proposal=proposal, number=1, title=title, driver=driver, text=text, aim=_clean(aim),
@@ -443,6 +454,7 @@ def present(
     if proposal.author_id != actor.pk:
         raise ServiceError(_("Only the author presents their proposal."), status=403)
     _require_state(proposal, State.DRAFT)
+    circle_permissions.refuse_if_ended(proposal.circle)
     _require_member(proposal.circle, actor)
     if mode not in Proposal.Mode.values:
         raise ServiceError(_("Unknown mode."), field="mode")
@@ -721,6 +733,7 @@ def open_consent_round(
     """Open a round on the current version; the roster is the circle's members at this moment.
     `version_number`, when given, is the version the facilitator saw: a newer one is refused."""
     proposal = _lock(proposal)
+    circle_permissions.refuse_if_ended(proposal.circle)
     _require_steer(proposal, actor)
     if subject not in ConsentRound.Subject.values:
         raise ServiceError(_("Unknown subject."), field="subject")
@@ -1289,6 +1302,9 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
             obj=ended,
         )  # fmt: skip
     _apply_consented_settings(proposal, decision, actor)
+    from .services_mandates import extend_mandate
+
+    extend_mandate(proposal, decision)
     decision.record = record
     decision.ledger_hash = event.hash
     decision.ledger_sequence = event.sequence
@@ -1856,6 +1872,7 @@ def add_backlog_item(
         raise ServiceError(_("Choose understand, explore or decide."), field="desired_outcome")
     if circle.is_archived:
         raise ServiceError(_("An archived circle has no backlog."), status=409)
+    circle_permissions.refuse_if_ended(circle)
     is_member = _is_member(circle, actor)
     if owner is not None and not _is_member(circle, owner):
         raise ServiceError(_("The owner must be a member of the circle."), field="owner")
@@ -1929,14 +1946,14 @@ def send_reminders(*, today: dt.date | None = None) -> int:
     horizon = today + dt.timedelta(days=REVIEW_NOTICE_DAYS)
     policies = Policy.objects.filter(
         retired_at__isnull=True, superseded_by__isnull=True, review_on__lte=horizon,
-        circle__archived_at__isnull=True,
+        circle__archived_at__isnull=True, circle__ended_at__isnull=True,
     ).select_related("circle__organisation")  # fmt: skip
     for policy in policies:
         sent += _remind_policy(policy, now)
     terms = (
         RoleAssignment.objects.current()
         .filter(term_end__lte=today + dt.timedelta(days=TERM_NOTICE_DAYS),
-                role__circle__archived_at__isnull=True)
+                role__circle__archived_at__isnull=True, role__circle__ended_at__isnull=True)
         .select_related("role__circle__organisation", "holder")
     )  # fmt: skip
     for assignment in terms:

@@ -7,13 +7,16 @@ from django.tasks import task
 
 from circlewise.core.schedule import periodic
 
-from . import services
+from . import services, services_mandates
 
 
 # Every hour by default (REMINDERS_SCHEDULE): a review or a term that falls due is on its
 # circle's backlog within the hour. A run sends nothing that was sent in the past week, so a
-# missed hour is made up by the next one and a doubled one sends nothing twice.
+# missed hour is made up by the next one and a doubled one sends nothing twice. First, helping
+# circles whose end date has passed end (their open work goes to their parents): the same run
+# then sends them no reminders.
 @periodic(settings.REMINDERS_SCHEDULE)
 @task()
 def send_reminders() -> int:
+    services_mandates.end_expired_helping_circles()
     return services.send_reminders()

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
@@ -210,6 +211,14 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
+def _ended_on(circle: Circle) -> str:
+    """The last day of an ended helping circle's mandate; "" while the circle works."""
+    if not circle.has_ended:
+        return ""
+    ended = circle.ends_on or circle.ended_at.date()  # type: ignore[union-attr]
+    return date_format(ended, "j M Y")
+
+
 def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
     circles = selectors.visible_circles(user, organisation)
     links_now = selectors.links_of(organisation, circles, hidden=selectors.unseen_parents(circles))
@@ -232,6 +241,7 @@ def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) 
                 "kind": kinds.get(c.kind, c.kind),
                 "aim": _short(c.aim, 160),
                 "is_private": c.is_private,
+                "ended": _ended_on(c),
                 "has_parent": c.parent_id is not None,
                 "leader": links.get(Role.Kind.LEADER, ""),
                 "delegate": links.get(Role.Kind.DELEGATE, ""),
@@ -283,9 +293,11 @@ def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
         h = holders.get(c.pk, {})
         leader, delegate = h.get(Role.Kind.LEADER), h.get(Role.Kind.DELEGATE)
         broken = problems.get(c.pk, [])
+        ended = _ended_on(c)
         labels[c.pk] = " ".join(
             [
                 isolate(c.name) + ".",
+                *([_("Ended on %(date)s.") % {"date": ended}] if ended else []),
                 _("Aim: %(aim)s") % {"aim": _short(c.aim)},
                 _("Leader: %(name)s.") % {"name": isolate(leader)} if leader else no_leader,
                 _("Delegate: %(name)s.") % {"name": isolate(delegate)} if delegate else no_delegate,
@@ -306,6 +318,10 @@ def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
         labels=labels,
         links=links,
     )
+    ended_ids = {c.pk for c in circles if c.has_ended}
+    for d in drawn:
+        if d.id in ended_ids:
+            d.css = "c-disc c-ended"  # drawn muted: its work went to its parent
     return {
         "svg": chart.svg(
             drawn,
@@ -502,7 +518,11 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "can_manage_roles": can_edit and permissions.can_manage_roles(user, the_circle),
         "can_archive": permissions.can_archive_circle(user, the_circle),
         "can_create_sub": not the_circle.is_archived
+        and not the_circle.has_ended
         and permissions.can_create_circle(user, organisation, the_circle),
+        # Extending a helping circle's mandate is its parent's consent decision.
+        "can_extend": the_circle.kind == Circle.Kind.HELPING
+        and permissions.can_propose_extension(user, the_circle),
     }
     version = cache.organisation_version(organisation)
     children = cache.value(

@@ -132,6 +132,7 @@ STATE_LOOK = {
     State.DROPPED: ("ended", "minus"),
     State.HANDED_OVER: ("ended", "arrow-right"),
     State.ESCALATED: ("ended", "arrow-right"),
+    State.HANDED_BACK: ("ended", "arrow-right"),
 }
 
 
@@ -244,6 +245,7 @@ def circle_proposals(request: HttpRequest, org: str, circle: str) -> HttpRespons
             "settings": settings,
             "can_propose": permissions.can_propose(user, the_circle),
             "can_change_settings": permissions.can_change_settings(user, the_circle),
+            "ended": permissions.ended_refusal(the_circle),
         },
     )
 
@@ -648,6 +650,10 @@ def proposal_context(
         "round_target": _shown(
             user, organisation, shown_round.handed_to if shown_round is not None else None
         ),
+        # The helping circle whose mandate it extends; a private one named only to its members.
+        "extends_shown": _shown(user, organisation, proposal.extends_circle)
+        if proposal.extends_circle_id is not None
+        else None,
     }
     ctx["need"] = _need_for(ctx, user)
     return ctx
@@ -1235,6 +1241,7 @@ def backlog_page(
             "can_raise": permissions.can_raise_item(request.user, the_circle),
             "may_drop": may_drop,
             "may_reopen": may_reopen,
+            "ended": permissions.ended_refusal(the_circle),
             "error": error,
         },
         status=status,

@@ -74,8 +74,9 @@ def _refused(
     partial: str = "",
 ) -> HttpResponse:  # fmt: skip
     """Show a refused step on the proposal page: beside its form, or, when the person may not
-    take that step at all (403), at the top where the page says what is needed from them."""
-    if error.status == 403 and not partial:
+    take that step at all (403) or the circle has ended (its forms are gone), at the top where
+    the page says what is needed from them."""
+    if (error.status == 403 or proposal.circle.has_ended) and not partial:
         return browse.proposal_page(
             request, proposal, error=error.text, status=error.status, partial=partial
         )
@@ -134,14 +135,43 @@ def _draft_fields(form: ProposalForm) -> dict[str, Any]:
     return {k: data[k] for k in services.DRAFT_FIELDS if k in data}
 
 
+def ended_page(request: HttpRequest, the_circle: Circle, refusal: str) -> HttpResponse:
+    """An ended helping circle takes no new work: say so, change nothing, and offer what can
+    be done (its parent may extend its mandate)."""
+    return render(
+        request,
+        "decisions/circle_ended.html",
+        {"organisation": the_circle.organisation, "circle": the_circle, "refusal": refusal,
+         "can_extend": circle_permissions.can_propose_extension(request.user, the_circle)},
+        status=409,
+    )  # fmt: skip
+
+
+def _extension_initial(request: HttpRequest, form: ProposalForm, helping: Any) -> None:
+    """From a helping circle's page: "Propose extending the mandate" (?extend=<its slug>)."""
+    slug = request.GET.get("extend")
+    child = helping.filter(slug=slug).first() if slug and "extends_circle" in form.fields else None
+    if child is None:
+        return
+    today = timezone.localdate()
+    form.initial.update(
+        {"title": _("Extend the mandate of %(circle)s") % {"circle": child.name},
+         "extends_circle": child.pk, "is_policy": False,
+         "extends_until": add_months(max(today, child.ends_on or today), 3)}
+    )  # fmt: skip
+
+
 @login_required
 @GET_POST
 def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle(request, org, circle)
+    if (refusal := permissions.ended_refusal(the_circle)) is not None:
+        return ended_page(request, the_circle, refusal)
     if not permissions.can_propose(request.user, the_circle):
         raise PermissionDenied
     policies = _policies_of(the_circle)
-    form = ProposalForm(request.POST or None, policies=policies)
+    helping = permissions.extendable_circles(request.user, the_circle)
+    form = ProposalForm(request.POST or None, policies=policies, helping=helping)
     status = 200
     target: Policy | None = None
     if request.method == "POST":
@@ -156,6 +186,8 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                     amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
                     quorum_percent=data["quorum_percent"],
+                    extends_circle=data.get("extends_circle"),
+                    extends_until=data.get("extends_until"),
                     **_draft_fields(form),
                 )
             except ServiceError as error:
@@ -178,6 +210,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                  "quorum_percent": services.settings_for(the_circle).quorum_percent,
                  "is_policy": False}
             )  # fmt: skip
+        _extension_initial(request, form, helping)
         # From a policy's page: "Propose a change / a replacement / to retire it".
         target, action = _target_from(request, policies)
         if target is not None:
@@ -676,6 +709,8 @@ def policy_withdraw_consent(request: HttpRequest, org: str, policy_id: int) -> H
 @GET_POST
 def backlog_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle(request, org, circle)
+    if (refusal := permissions.ended_refusal(the_circle)) is not None:
+        return ended_page(request, the_circle, refusal)
     if not permissions.can_raise_item(request.user, the_circle):
         raise PermissionDenied
     is_member = the_circle.pk in circle_permissions.circle_ids_of(
