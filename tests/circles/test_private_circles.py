@@ -215,7 +215,7 @@ def test_a_topic_raised_from_a_private_circle_does_not_name_it(client, world):
     inside = client.get(backlog).content.decode()
     # then only Cy reads where it came from
     assert "Paths" in outside and "Care" not in outside
-    assert "(<bdi>Care</bdi>)" in inside
+    assert "<bdi>Care</bdi></a>)" in inside
 
 
 def test_a_notification_from_a_private_circle_loses_its_text_once_its_reader_has_left(
