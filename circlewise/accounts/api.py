@@ -3,15 +3,16 @@
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user, request_token, require_session_or_write_token
 
-from . import services
+from . import permissions, services
 from .models import PersonalAccessToken, User
+from .selectors import tokens_of
 
 router = Router(tags=["me"])
 
@@ -74,7 +75,7 @@ def get_me(request: HttpRequest) -> dict[str, Any]:
 @paginate(Pages)
 def list_tokens(request: HttpRequest) -> Any:
     user = require_session_or_write_token(request)
-    return PersonalAccessToken.objects.filter(user=user).order_by("-created_at", "-pk")
+    return tokens_of(user).order_by("-created_at", "-pk")
 
 
 @router.post(
@@ -97,7 +98,5 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
 )
 def revoke_token(request: HttpRequest, token_id: int) -> PersonalAccessToken:
     user = require_session_or_write_token(request)
-    token = PersonalAccessToken.objects.filter(user=user, pk=token_id).first()
-    if token is None:
-        raise Http404
+    token = permissions.get_token_for(user, token_id)
     return services.revoke_token(user=user, token=token)

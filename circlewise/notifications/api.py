@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import P, QueryEx, Router, Schema
 from ninja.pagination import paginate
 
@@ -12,9 +12,9 @@ from circlewise.core.api import EventOut, Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.models import LedgerEvent
 
-from . import services
+from . import permissions, services
 from .models import Notification
-from .selectors import said_to, sentence_for
+from .selectors import notifications_of, said_to, sentence_for
 
 router = Router(tags=["notifications"])
 
@@ -58,12 +58,8 @@ def list_notifications(
     request: HttpRequest,
     unread: QueryEx[bool, P(description="Only those not yet read.")] = False,
 ) -> QuerySet[Notification]:
-    notifications = Notification.objects.filter(recipient=auth_user(request)).select_related(
-        "event__actor", "event__organisation", "event__circle__organisation"
-    )
-    if unread:
-        notifications = notifications.unread()
-    return notifications.order_by("-id")
+    notifications = notifications_of(auth_user(request))
+    return notifications.unread() if unread else notifications
 
 
 @router.post(
@@ -74,9 +70,7 @@ def list_notifications(
 )
 def mark_notification_read(request: HttpRequest, notification_id: int) -> Notification:
     user = auth_user(request)
-    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
-    if notification is None:
-        raise Http404
+    notification = permissions.get_notification_for(user, notification_id)
     services.mark_read(user=user, notification_ids=[notification.pk])
     notification.refresh_from_db()
     return notification
