@@ -1,10 +1,9 @@
 """API operations on the caller's own account: who am I, and personal access tokens."""
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from circlewise.core.api import Pages, responses
@@ -12,42 +11,10 @@ from circlewise.core.api_auth import auth_user, request_token, require_session_o
 
 from . import permissions, services
 from .models import PersonalAccessToken, User
+from .schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 from .selectors import tokens_of
 
 router = Router(tags=["me"])
-
-
-class MeOut(Schema):
-    id: int
-    email: str
-    name: str
-    pronouns: str
-    timezone: str
-    date_joined: dt.datetime
-    authenticated_by: Literal["session", "token"]
-    token_scope: Literal["read", "write"] | None = Field(
-        description="The scope of the token this request came with; null for a session."
-    )
-
-
-class TokenOut(Schema):
-    id: int
-    name: str
-    scope: Literal["read", "write"]
-    hint: str = Field(description="The token's first characters, to recognise it by.")
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    is_active: bool
-
-
-class TokenCreatedOut(TokenOut):
-    token: str = Field(description="The token itself. Shown only in this answer: copy it now.")
-
-
-class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    scope: Literal["read", "write"] = "read"
 
 
 @router.get("/me", response=responses(MeOut), operation_id="getMe", summary="Who you are")

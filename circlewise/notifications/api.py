@@ -1,50 +1,21 @@
 """API operations on the caller's notifications."""
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import P, QueryEx, Router, Schema
+from ninja import P, QueryEx, Router
 from ninja.pagination import paginate
 
-from circlewise.core.api import EventOut, Pages, responses
+from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
-from circlewise.core.models import LedgerEvent
 
 from . import permissions, services
 from .models import Notification
-from .selectors import notifications_of, said_to, sentence_for
+from .schemas import MarkedOut, NotificationOut
+from .selectors import notifications_of
 
 router = Router(tags=["notifications"])
-
-
-class NotificationEventOut(EventOut):
-    @staticmethod
-    def resolve_sentence(obj: LedgerEvent, context: Any = None) -> str:
-        request = context["request"] if context else None
-        return sentence_for(getattr(request, "auth", None), obj)
-
-    @staticmethod
-    def resolve_url(obj: LedgerEvent, context: Any = None) -> str:
-        request = context["request"] if context else None
-        return said_to(getattr(request, "auth", None), obj).url
-
-
-class NotificationOut(Schema):
-    id: int
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-    is_read: bool
-    event: NotificationEventOut
-
-    @staticmethod
-    def resolve_is_read(obj: Notification) -> bool:
-        return obj.read_at is not None
-
-
-class MarkedOut(Schema):
-    marked: int
 
 
 @router.get(
