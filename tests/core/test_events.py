@@ -63,7 +63,8 @@ class Listener:
     def __init__(self, layer: Any, group: str) -> None:
         self.layer = layer
         self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
         self.channel: str = self._run(layer.new_channel())
         self._run(layer.group_add(group, self.channel))
 
@@ -85,7 +86,11 @@ class Listener:
         return self._run(receive())  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        # Stopped, then closed here rather than left to the garbage collector (the Redis layer
+        # flushes its connections as its loop closes, which needs no other loop to be running).
         self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
 
 
 @pytest.fixture
