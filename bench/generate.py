@@ -375,7 +375,7 @@ class _Process:
             proposal=p, circle_id=p.circle_id, version=version, consent_round=r, policy=policy,
             rationale=version.driver))  # fmt: skip
         p.state = m.Proposal.State.DECIDED
-        p.decision, p.policy = decision, policy
+        p.made_decision, p.policy = decision, policy  # Proposal.decision reads the database
         policy.decided_by, policy.replaced_by = decision, None
 
         def record() -> dict[str, Any]:
@@ -579,15 +579,15 @@ def _decision_story(
     def review_dates() -> None:
         today = _now().date()
         for p, target in made:
-            decided = p.decision.decided_at.date()
+            decided = p.made_decision.decided_at.date()
             review_on = _review_on(target, decided, today, rng)
             for v in p.versions_made:
                 v.review_on = review_on
-            p.decision.review_on = review_on
+            p.made_decision.review_on = review_on
             p.policy.review_on = review_on
             if target == "retired":
                 p.policy.retired_at = min(
-                    p.decision.decided_at + dt.timedelta(days=rng.randint(5, 60)), _now()
+                    p.made_decision.decided_at + dt.timedelta(days=rng.randint(5, 60)), _now()
                 )
         for v in a.versions_made:
             v.review_on = today + dt.timedelta(days=365)
@@ -617,7 +617,7 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
         RoleAssignment,
     )
     from circlewise.circles.services import CIRCLE_ROLE_DEFAULTS
-    from circlewise.core.models import GENESIS_HASH, LedgerEvent, compute_event_hash
+    from circlewise.core.models import GENESIS_HASH, LedgerEvent
     from circlewise.notifications.models import Notification
 
     started = time.monotonic()
@@ -1041,7 +1041,7 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
             if decided is not None and decided.at is not None
             else t0 + dt.timedelta(microseconds=int(seq * step_us) + rng.randrange(1, 1000))
         )
-        digest = compute_event_hash(
+        event = LedgerEvent(
             organisation_id=org.pk,
             sequence=seq,
             occurred_at=occurred_at,
@@ -1053,21 +1053,9 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
             payload=payload,
             prev_hash=prev_hash,
         )
-        batch.append(
-            LedgerEvent(
-                organisation_id=org.pk,
-                sequence=seq,
-                occurred_at=occurred_at,
-                actor_id=actor_id,
-                verb=verb,
-                object_type=object_type,
-                object_id=object_id,
-                circle_id=circle_id,
-                payload=payload,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
+        # Hashed by the ledger's own rule, from the event's own fields: no second list of them.
+        digest = event.hash = event.computed_hash()
+        batch.append(event)
         prev_hash = digest
         if decided is not None and decided.verb == "proposal.decided":
             decided_hashes[seq] = digest
@@ -1141,7 +1129,7 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
         "consent_proposal_id": consent_proposal.pk,
         "consent_answers": assembly_story["assembly_answers"],
         "consent_objections": assembly_story["assembly_objections"],
-        "decision_id": decided_proposal.decision.pk,
+        "decision_id": decided_proposal.made_decision.pk,
         "policies": len(process.rows["policy"]),
         "admin_id": founder,
         "roles": len(roles),

@@ -1,52 +1,20 @@
 """API operations on the caller's own account: who am I, and personal access tokens."""
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
-from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user, request_token, require_session_or_write_token
 
-from . import services
+from . import permissions, services
 from .models import PersonalAccessToken, User
+from .schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
+from .selectors import tokens_of
 
 router = Router(tags=["me"])
-
-
-class MeOut(Schema):
-    id: int
-    email: str
-    name: str
-    pronouns: str
-    timezone: str
-    date_joined: dt.datetime
-    authenticated_by: Literal["session", "token"]
-    token_scope: Literal["read", "write"] | None = Field(
-        description="The scope of the token this request came with; null for a session."
-    )
-
-
-class TokenOut(Schema):
-    id: int
-    name: str
-    scope: Literal["read", "write"]
-    hint: str = Field(description="The token's first characters, to recognise it by.")
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    is_active: bool
-
-
-class TokenCreatedOut(TokenOut):
-    token: str = Field(description="The token itself. Shown only in this answer: copy it now.")
-
-
-class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    scope: Literal["read", "write"] = "read"
 
 
 @router.get("/me", response=responses(MeOut), operation_id="getMe", summary="Who you are")
@@ -74,7 +42,7 @@ def get_me(request: HttpRequest) -> dict[str, Any]:
 @paginate(Pages)
 def list_tokens(request: HttpRequest) -> Any:
     user = require_session_or_write_token(request)
-    return PersonalAccessToken.objects.filter(user=user).order_by("-created_at", "-pk")
+    return tokens_of(user).order_by("-created_at", "-pk")
 
 
 @router.post(
@@ -97,7 +65,5 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
 )
 def revoke_token(request: HttpRequest, token_id: int) -> PersonalAccessToken:
     user = require_session_or_write_token(request)
-    token = PersonalAccessToken.objects.filter(user=user, pk=token_id).first()
-    if token is None:
-        raise Http404
+    token = permissions.get_token_for(user, token_id)
     return services.revoke_token(user=user, token=token)

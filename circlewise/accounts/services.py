@@ -19,6 +19,7 @@ from circlewise.circles.models import Invitation, OrgMembership
 from circlewise.core import cache
 from circlewise.core.errors import ServiceError
 
+from . import permissions
 from .models import PersonalAccessToken, User, hash_token, validate_timezone
 
 TOKEN_NAME_MAX = 100
@@ -159,7 +160,7 @@ def create_token(*, user: User, name: str, scope: str) -> tuple[PersonalAccessTo
 def revoke_token(*, user: User, token: PersonalAccessToken) -> PersonalAccessToken:
     """Revoke one of `user`'s own tokens. Revoking an already revoked token changes nothing."""
     locked = PersonalAccessToken.objects.select_for_update().get(pk=token.pk)
-    if locked.user_id != user.pk:
+    if not permissions.can_manage_token(user, locked):
         raise ServiceError(_("That token is not yours."), status=404)
     if locked.revoked_at is None:
         locked.revoked_at = django_timezone.now()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -21,9 +21,10 @@ from circlewise.circles import services as circle_services
 from circlewise.circles.models import Invitation, Organisation
 from circlewise.core.errors import ServiceError
 
-from . import services
+from . import permissions, services
 from .forms import InvitationSignupForm, ProfileForm, TokenForm
 from .models import PersonalAccessToken, User
+from .selectors import tokens_of
 
 if TYPE_CHECKING:
     from django import forms
@@ -71,7 +72,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, Any] = {"invitation": invitation, "invited_org": invitation.organisation}
     user = request.user
     if user.is_authenticated:
-        if user.email.lower() != invitation.email.lower():
+        if not permissions.can_accept_invitation(user, invitation):
             return render(request, "accounts/invitation_wrong_account.html", context)
         if request.method == "POST":
             try:
@@ -182,9 +183,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         "form": form,
         "created": created,
         "raw_token": raw,
-        "tokens": PersonalAccessToken.objects.filter(user=user).order_by(
-            "revoked_at", "-created_at"
-        ),
+        "tokens": tokens_of(user).order_by("revoked_at", "-created_at"),
     }
     response = render(request, "accounts/tokens.html", context)
     if raw:
@@ -198,7 +197,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     user = _person(request)
     # Someone else's token is reported as missing, like anything a person may not see.
-    token = get_object_or_404(PersonalAccessToken, pk=token_id, user=user)
+    token = permissions.get_token_for(user, token_id)
     services.revoke_token(user=user, token=token)
     messages.success(
         request, _("The token “%(name)s” is revoked and no longer works.") % {"name": token.name}

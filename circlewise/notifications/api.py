@@ -1,50 +1,21 @@
 """API operations on the caller's notifications."""
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
-from ninja import P, QueryEx, Router, Schema
+from django.http import HttpRequest
+from ninja import P, QueryEx, Router
 from ninja.pagination import paginate
 
-from circlewise.core.api import EventOut, Pages, responses
+from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
-from circlewise.core.models import LedgerEvent
 
-from . import services
+from . import permissions, services
 from .models import Notification
-from .selectors import said_to, sentence_for
+from .schemas import MarkedOut, NotificationOut
+from .selectors import notifications_of
 
 router = Router(tags=["notifications"])
-
-
-class NotificationEventOut(EventOut):
-    @staticmethod
-    def resolve_sentence(obj: LedgerEvent, context: Any = None) -> str:
-        request = context["request"] if context else None
-        return sentence_for(getattr(request, "auth", None), obj)
-
-    @staticmethod
-    def resolve_url(obj: LedgerEvent, context: Any = None) -> str:
-        request = context["request"] if context else None
-        return said_to(getattr(request, "auth", None), obj).url
-
-
-class NotificationOut(Schema):
-    id: int
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-    is_read: bool
-    event: NotificationEventOut
-
-    @staticmethod
-    def resolve_is_read(obj: Notification) -> bool:
-        return obj.read_at is not None
-
-
-class MarkedOut(Schema):
-    marked: int
 
 
 @router.get(
@@ -58,12 +29,8 @@ def list_notifications(
     request: HttpRequest,
     unread: QueryEx[bool, P(description="Only those not yet read.")] = False,
 ) -> QuerySet[Notification]:
-    notifications = Notification.objects.filter(recipient=auth_user(request)).select_related(
-        "event__actor", "event__organisation", "event__circle__organisation"
-    )
-    if unread:
-        notifications = notifications.unread()
-    return notifications.order_by("-id")
+    notifications = notifications_of(auth_user(request))
+    return notifications.unread() if unread else notifications
 
 
 @router.post(
@@ -74,9 +41,7 @@ def list_notifications(
 )
 def mark_notification_read(request: HttpRequest, notification_id: int) -> Notification:
     user = auth_user(request)
-    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
-    if notification is None:
-        raise Http404
+    notification = permissions.get_notification_for(user, notification_id)
     services.mark_read(user=user, notification_ids=[notification.pk])
     notification.refresh_from_db()
     return notification

@@ -7,15 +7,25 @@ from typing import Any
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 
-from circlewise.circles.permissions import can_view_circle
 from circlewise.core.feed import Sentence, sentence
 from circlewise.core.models import LedgerEvent
 
+from .models import Notification, NotificationQuerySet
+from .permissions import can_see_event
 
-def can_see_event(user: Any, event: LedgerEvent) -> bool:
-    """Whether the person may still read what happened: an event in a circle they can no longer
-    see (a private circle they have left) keeps its place in their list, not its text."""
-    return event.circle is None or can_view_circle(user, event.circle)
+
+def notifications_of(user: Any) -> NotificationQuerySet:
+    """The person's own notifications, with what their sentences read, newest first: nobody
+    else's is ever in the list."""
+    return (
+        Notification.objects.filter(recipient_id=user.pk)
+        .select_related("event__actor", "event__organisation", "event__circle__organisation")
+        .order_by("-id")
+    )
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.unread().filter(recipient_id=user.pk).count()
 
 
 def said_to(user: Any, event: LedgerEvent) -> Sentence:

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from circlewise.accounts.models import User
 from circlewise.core.inputs import page_number
 
-from . import services
+from . import permissions, services
 from .models import Notification
-from .selectors import said_to
+from .selectors import notifications_of, said_to, unread_count
 
 PAGE_SIZE = 25
 
@@ -56,16 +56,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    notifications = (
-        Notification.objects.filter(recipient=user)
-        .select_related("event__actor", "event__organisation", "event__circle__organisation")
-        .order_by("-id")
+    page = Paginator(notifications_of(user), PAGE_SIZE).get_page(
+        page_number(request.GET.get("page"))
     )
-    page = Paginator(notifications, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     context = {
         "page": page,
         "items": [_item(user, n) for n in page.object_list],
-        "unread_count": Notification.objects.unread().filter(recipient=user).count(),
+        "unread_count": unread_count(user),
     }
     return render(request, "notifications/notification_list.html", context)
 
@@ -84,13 +81,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one read, then go where it leads; `stay` returns to the list (htmx: the row only)."""
     user = _person(request)
-    notification = get_object_or_404(
-        Notification.objects.select_related(
-            "event__actor", "event__organisation", "event__circle__organisation"
-        ),
-        pk=notification_id,
-        recipient=user,
-    )
+    notification = permissions.get_notification_for(user, notification_id)
     services.mark_read(user=user, notification_ids=[notification.pk])
     notification.refresh_from_db(fields=["read_at"])
     item = _item(user, notification)
@@ -99,7 +90,7 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
         context = {
             "item": item,
             "swapped": True,
-            "unread_count": Notification.objects.unread().filter(recipient=user).count(),
+            "unread_count": unread_count(user),
         }
         row = render_to_string("notifications/notification_list.html#item", context, request)
         summary = render_to_string("notifications/notification_list.html#summary", context, request)
