@@ -34,6 +34,7 @@ from circlewise.core.export import read_events
 from circlewise.core.models import LedgerEvent
 from circlewise.core.prepared import Prepared, PreparedRows, insert_row, update_row
 
+from . import permissions
 from .models import (
     QUORUM_RANGE,
     BacklogItem,
@@ -52,6 +53,10 @@ from .models import (
     quorum_needed,
 )
 
+# Reads the rules need, kept here for the pages, the API and the services that use them.
+settings_for = permissions.settings_for
+role_holder_ids = permissions.role_holder_ids
+
 State = Proposal.State
 REMINDER_INTERVAL = dt.timedelta(days=7)
 REVIEW_NOTICE_DAYS = 30
@@ -61,27 +66,9 @@ TERM_NOTICE_DAYS = 30
 # Helpers -----------------------------------------------------------------------------------
 
 
-def settings_for(circle: Circle) -> CircleDecisionSettings:
-    found = CircleDecisionSettings.objects.filter(circle=circle).first()
-    return found or CircleDecisionSettings(circle=circle)
-
-
 def current_member_ids(circle: Circle) -> list[int]:
     return list(
         CircleMembership.objects.current().filter(circle=circle).values_list("user_id", flat=True)
-    )
-
-
-def _is_member(circle: Circle, user: User) -> bool:
-    """Whether the person is a current member of the circle, read afresh."""
-    return circle_permissions.is_current_member(circle.pk, user.pk)
-
-
-def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:
-    return list(
-        RoleAssignment.objects.current()
-        .filter(role__circle=circle, role__kind__in=kinds)
-        .values_list("holder_id", flat=True)
     )
 
 
@@ -143,16 +130,6 @@ def _version_payload(version: ProposalVersion) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _require_member(circle: Circle, user: User, message: str | None = None) -> None:
-    if not _is_member(circle, user):
-        raise ServiceError(
-            message
-            or _("Only members of %(circle)s take part in its decisions.")
-            % {"circle": circle.name},
-            status=403,
-        )
-
-
 def _require_state(proposal: Proposal, *states: str) -> None:
     if proposal.state not in states:
         raise ServiceError(
@@ -164,25 +141,6 @@ def _require_state(proposal: Proposal, *states: str) -> None:
 
 def _clean(text: str) -> str:
     return (text or "").strip()
-
-
-def can_steer(circle: Circle, user: User) -> bool:
-    """Facilitator or leader of the circle: they step the process along."""
-    return user.pk in role_holder_ids(circle, Role.Kind.FACILITATOR, Role.Kind.LEADER)
-
-
-def can_synthesise(proposal: Proposal, user: User) -> bool:
-    if can_steer(proposal.circle, user):
-        return True
-    mode = settings_for(proposal.circle).synthesis_by
-    return mode == CircleDecisionSettings.Synthesis.AUTHOR and proposal.author_id == user.pk
-
-
-def _require_steer(proposal: Proposal, user: User) -> None:
-    if not can_steer(proposal.circle, user):
-        raise ServiceError(
-            _("Only the circle's facilitator or leader can move the process along."), status=403
-        )
 
 
 # Settings ----------------------------------------------------------------------------------
@@ -309,9 +267,9 @@ def create_proposal(
     if circle.is_archived:
         raise ServiceError(_("An archived circle takes no proposals."), status=409)
     circle_permissions.refuse_if_ended(circle)
-    _require_member(
-        circle,
+    permissions.require_member(
         author,
+        circle,
         _(
             "You can propose only in your own circles. To bring something to %(circle)s, raise it "
             "with that circle: it goes to their backlog."
@@ -403,8 +361,7 @@ def _require_in_force(policy: Policy, *, field: str | None = None, status: int =
 @transaction.atomic
 def update_draft(*, proposal: Proposal, actor: User, **fields: Any) -> Proposal:
     proposal = _lock(proposal)
-    if proposal.author_id != actor.pk:
-        raise ServiceError(_("Only the author edits a draft."), status=403)
+    permissions.require_author(actor, proposal, _("Only the author edits a draft."))
     _require_state(proposal, State.DRAFT)
     version = proposal.current_version
     target_changes = {k: fields.pop(k) for k in TARGET_FIELDS if k in fields}
@@ -451,11 +408,10 @@ def present(
     clarifying_until: dt.datetime | None = None,
 ) -> Proposal:
     proposal = _lock(proposal)
-    if proposal.author_id != actor.pk:
-        raise ServiceError(_("Only the author presents their proposal."), status=403)
+    permissions.require_author(actor, proposal, _("Only the author presents their proposal."))
     _require_state(proposal, State.DRAFT)
     circle_permissions.refuse_if_ended(proposal.circle)
-    _require_member(proposal.circle, actor)
+    permissions.require_member(actor, proposal.circle)
     if mode not in Proposal.Mode.values:
         raise ServiceError(_("Unknown mode."), field="mode")
     if clarifying_until is not None and clarifying_until <= timezone.now():
@@ -495,7 +451,7 @@ def ask_question(
 ) -> Contribution:
     proposal = _lock(proposal)
     _require_state(proposal, State.CLARIFYING)
-    _require_member(proposal.circle, member)
+    permissions.require_member(member, proposal.circle)
     text = _clean(text)
     if not passed and not text:
         raise ServiceError(_("Write your question, or pass."), field="text")
@@ -518,8 +474,7 @@ def answer_question(*, question: Contribution, actor: User, text: str) -> Contri
     _require_state(proposal, State.CLARIFYING, State.REACTING)
     if question.kind != Contribution.Kind.QUESTION or question.passed:
         raise ServiceError(_("Only a question can be answered."))
-    if actor.pk != proposal.author_id and not can_steer(proposal.circle, actor):
-        raise ServiceError(_("The author answers clarifying questions."), status=403)
+    permissions.require_answer_question(actor, proposal)
     text = _clean(text)
     if not text:
         raise ServiceError(_("Write your answer."), field="text")
@@ -542,7 +497,7 @@ def react(
     """A quick reaction. Passing is allowed, though discouraged: it is shown as a pass."""
     proposal = _lock(proposal)
     _require_state(proposal, State.REACTING)
-    _require_member(proposal.circle, member)
+    permissions.require_member(member, proposal.circle)
     text = _clean(text)
     if not passed and not text:
         raise ServiceError(_("Write your reaction, or pass."), field="text")
@@ -568,7 +523,7 @@ def react(
 def suggest_amendment(*, proposal: Proposal, member: User, text: str) -> Contribution:
     proposal = _lock(proposal)
     _require_state(proposal, State.REACTING, State.SYNTHESIS)
-    _require_member(proposal.circle, member)
+    permissions.require_member(member, proposal.circle)
     text = _clean(text)
     if not text:
         raise ServiceError(_("Describe the amendment you suggest."), field="text")
@@ -588,8 +543,7 @@ def suggest_amendment(*, proposal: Proposal, member: User, text: str) -> Contrib
 @transaction.atomic
 def resolve_amendment(*, amendment: Contribution, actor: User, accept: bool) -> Contribution:
     proposal = _lock(amendment.proposal)
-    if not can_synthesise(proposal, actor):
-        raise ServiceError(_("Only the person who synthesises can take up amendments."), status=403)
+    permissions.require_take_up_amendment(actor, proposal)
     if amendment.kind != Contribution.Kind.AMENDMENT:
         raise ServiceError(_("Only a suggested amendment can be accepted or declined."))
     if amendment.amendment_status != Contribution.AmendmentStatus.OPEN:
@@ -614,7 +568,7 @@ def advance(*, proposal: Proposal, actor: User, until: dt.datetime | None = None
     """Move from clarifying to reactions, or from reactions to synthesis."""
     proposal = _lock(proposal)
     _require_state(proposal, State.CLARIFYING, State.REACTING)
-    _require_steer(proposal, actor)
+    permissions.require_steer(actor, proposal)
     if until is not None and until <= timezone.now():
         raise ServiceError(_("The window must end in the future."), field="until")
     before = proposal.state
@@ -650,8 +604,7 @@ def revise(
     """
     proposal = _lock(proposal)
     _require_state(proposal, State.REACTING, State.SYNTHESIS, State.CONSENT, State.OBJECTIONS)
-    if not can_synthesise(proposal, actor):
-        raise ServiceError(_("Only the person who synthesises can make a new version."), status=403)
+    permissions.require_revise(actor, proposal)
     change_note = _clean(change_note)
     if not change_note:
         raise ServiceError(_("Say what changed in this version."), field="change_note")
@@ -734,7 +687,7 @@ def open_consent_round(
     `version_number`, when given, is the version the facilitator saw: a newer one is refused."""
     proposal = _lock(proposal)
     circle_permissions.refuse_if_ended(proposal.circle)
-    _require_steer(proposal, actor)
+    permissions.require_steer(actor, proposal)
     if subject not in ConsentRound.Subject.values:
         raise ServiceError(_("Unknown subject."), field="subject")
     if subject == ConsentRound.Subject.PROPOSAL:
@@ -1071,16 +1024,7 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         raise ServiceError(
             _("This round is on an earlier version; answer the current one."), status=409
         )
-    entry = _roster_entry.first(round_.pk, user.pk)
-    if entry is None:
-        raise ServiceError(
-            _("You joined the circle after this round opened, so you are not asked in it."),
-            status=403,
-        )
-    if entry.left_circle_at is not None or not _is_member(circle, user):
-        raise ServiceError(
-            _("You have left the circle, so your answer is no longer asked."), status=403
-        )
+    entry = permissions.require_answer_round(user, circle, _roster_entry.first(round_.pk, user.pk))
     # The answer keeps the ledger's time, so that the ledger alone reproduces the record. One
     # answer per member per round: the unique constraint decides (a second answer inserts nothing).
     now = timezone.now()
@@ -1130,7 +1074,7 @@ def close_round(*, round_: ConsentRound, actor: User, reason: str = "") -> Conse
     proposal = _lock(round_.proposal)
     round_ = ConsentRound.objects.select_for_update().get(pk=round_.pk)
     round_.proposal = proposal
-    _require_steer(proposal, actor)
+    permissions.require_steer(actor, proposal)
     if not round_.is_open:
         raise ServiceError(_("This consent round has already closed."), status=409)
     _sync_roster(round_, proposal)
@@ -1473,7 +1417,7 @@ def _lock_objection(objection: Objection) -> tuple[Proposal, Objection]:
 @transaction.atomic
 def discuss_objection(*, objection: Objection, author: User, text: str) -> ObjectionMessage:
     proposal, objection = _lock_objection(objection)
-    _require_member(proposal.circle, author)
+    permissions.require_member(author, proposal.circle)
     text = _clean(text)
     if not text:
         raise ServiceError(_("Write something."), field="text")
@@ -1490,11 +1434,10 @@ def discuss_objection(*, objection: Objection, author: User, text: str) -> Objec
 def state_back(*, objection: Objection, actor: User, text: str) -> Objection:
     """Someone says the objection back in their own words; the objector then confirms."""
     proposal, objection = _lock_objection(objection)
-    _require_member(proposal.circle, actor)
+    permissions.require_member(actor, proposal.circle)
     if objection.status != Objection.Status.OPEN:
         raise ServiceError(_("This objection is no longer open."), status=409)
-    if actor.pk == objection.objector_id:
-        raise ServiceError(_("Someone else states your objection back to you."), status=403)
+    permissions.require_state_back(actor, objection)
     text = _clean(text)
     if not text:
         raise ServiceError(_("Say the objection back in your own words."), field="text")
@@ -1517,8 +1460,7 @@ def state_back(*, objection: Objection, actor: User, text: str) -> Objection:
 def confirm_heard(*, objection: Objection, objector: User) -> Objection:
     """The objector: “yes, that is my objection”. Being heard is recorded."""
     proposal, objection = _lock_objection(objection)
-    if objector.pk != objection.objector_id:
-        raise ServiceError(_("Only the objector confirms they were understood."), status=403)
+    permissions.require_confirm_heard(objector, objection)
     if not objection.stated_back:
         raise ServiceError(_("Nobody has stated the objection back yet."), status=409)
     if objection.confirmed_at is not None:
@@ -1538,8 +1480,7 @@ def confirm_heard(*, objection: Objection, objector: User) -> Objection:
 def withdraw_objection(*, objection: Objection, actor: User) -> Objection:
     """Only the objector withdraws their objection: nobody, the facilitator included, clears it."""
     proposal, objection = _lock_objection(objection)
-    if actor.pk != objection.objector_id:
-        raise ServiceError(_("Only the person who objected can withdraw an objection."), status=403)
+    permissions.require_withdraw_objection(actor, objection)
     if objection.status != Objection.Status.OPEN:
         raise ServiceError(_("This objection is no longer open."), status=409)
     objection.status = Objection.Status.WITHDRAWN
@@ -1801,7 +1742,7 @@ def event_circle(events: Sequence[Any]) -> int | None:
 @transaction.atomic
 def call_early_review(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
     """Anyone in the circle may call a review before it falls due: it goes to the backlog."""
-    _require_member(policy.circle, actor)
+    permissions.require_member(actor, policy.circle)
     _require_in_force(policy, status=409)
     reason = _clean(reason)
     if not reason:
@@ -1812,7 +1753,7 @@ def call_early_review(*, policy: Policy, actor: User, reason: str) -> BacklogIte
 @transaction.atomic
 def withdraw_consent(*, policy: Policy, actor: User, reason: str) -> BacklogItem:
     """Withdrawing consent does not end a policy: it stays in force and a review is called."""
-    _require_member(policy.circle, actor)
+    permissions.require_member(actor, policy.circle)
     _require_in_force(policy, status=409)
     reason = _clean(reason)
     if not reason:
@@ -1873,8 +1814,8 @@ def add_backlog_item(
     if circle.is_archived:
         raise ServiceError(_("An archived circle has no backlog."), status=409)
     circle_permissions.refuse_if_ended(circle)
-    is_member = _is_member(circle, actor)
-    if owner is not None and not _is_member(circle, owner):
+    is_member = permissions.is_member_now(actor, circle)
+    if owner is not None and not permissions.is_member_now(owner, circle):
         raise ServiceError(_("The owner must be a member of the circle."), field="owner")
     from_circle = None
     if not is_member:
@@ -1912,7 +1853,7 @@ def close_backlog_item(
 
         return drop_backlog_item(item=item, actor=actor, reason=reason)
     item = lock_item(item)
-    _require_member(item.circle, actor)
+    permissions.require_member(actor, item.circle)
     require_open_item(item)
     if status != BacklogItem.Status.DONE:
         raise ServiceError(_("Unknown status."), field="status")
