@@ -388,6 +388,17 @@ def advance(*, proposal: Proposal, actor: User, until: dt.datetime | None = None
     return proposal
 
 
+def _check_measures(proposal: Proposal, measures_to_add: Sequence[tuple[str, str, User]]) -> None:
+    circle_members = set(current_member_ids(proposal.circle))
+    for metric, threshold, owner in measures_to_add:
+        if owner.pk not in circle_members:
+            raise ServiceError(
+                _("A measure's owner must be a member of the circle."), field="measures"
+            )
+        if not _clean(metric) or not _clean(threshold):
+            raise ServiceError(_("A measure needs a metric and a threshold."), field="measures")
+
+
 @transaction.atomic
 def revise(
     *,
@@ -429,14 +440,7 @@ def revise(
             raise ServiceError(
                 _("That objection is not open on this proposal."), field="integrations"
             )
-    circle_members = set(current_member_ids(proposal.circle))
-    for _metric, _threshold, owner in measures_to_add:
-        if owner.pk not in circle_members:
-            raise ServiceError(
-                _("A measure's owner must be a member of the circle."), field="measures"
-            )
-        if not _clean(_metric) or not _clean(_threshold):
-            raise ServiceError(_("A measure needs a metric and a threshold."), field="measures")
+    _check_measures(proposal, measures_to_add)
     new.save()
     carried = Measure.objects.filter(version=old)
     for m in carried:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from circlewise.core.export import read_events
@@ -138,6 +138,84 @@ def check_export_decisions(lines: Iterable[str]) -> list[ExportedDecision]:
     return found
 
 
+@dataclass
+class _Replay:
+    """What a proposal's events say, read in sequence order (`rebuild_record`)."""
+
+    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    rounds: dict[int, dict[str, Any]] = field(default_factory=dict)
+    objections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    answer_times: dict[tuple[int, int], str] = field(default_factory=dict)
+    integrations: dict[int, dict[str, str]] = field(default_factory=dict)
+    author: Any = None
+    target: dict[str, Any] = field(default_factory=dict)
+    quorum_change: Any = None
+    left: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    closed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    decided: dict[str, Any] | None = None
+
+    def read(self, event: Any) -> None:
+        p = event.payload
+        if event.verb == "proposal.presented":
+            self.author = p["author"]
+            self.target = {
+                "policy_action": p.get("policy_action"), "policy_target": p.get("amends"),
+            }  # fmt: skip
+            self.quorum_change = p.get("quorum_percent")
+            self.versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
+        elif event.verb == "proposal.revised":
+            self.versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
+            self.integrations[p["version"]] = p.get("integrations") or {}
+        elif event.verb == "consent.round_opened":
+            self.rounds[p["round"]] = {
+                "roster": p["roster"],
+                "answers": [],
+                "version": p["version"],
+            }
+        elif event.verb == "consent.answered":
+            self._answered(event)
+        elif event.verb == "objection.stated_back":
+            self.objections[p["objection"]]["stated_back"] = p["text"]
+            self.objections[p["objection"]]["confirmed"] = False
+        elif event.verb == "objection.confirmed":
+            self.objections[p["objection"]]["confirmed"] = True
+        elif event.verb == "objection.withdrawn":
+            self.objections[p["objection"]]["status"] = "withdrawn"
+        elif event.verb == "consent.roster_member_left":
+            at = p.get("left_at") or event.occurred_at.isoformat()
+            self.left.setdefault(p["round"], []).append({"user": p["user"], "at": at})
+        elif event.verb == "consent.round_closed":
+            self.closed[p["round"]] = p
+        elif event.verb == "proposal.decided":
+            self.decided = p
+
+    def _answered(self, event: Any) -> None:
+        p = event.payload
+        self.rounds[p["round"]]["answers"].append(
+            {"user": p["user"], "answer": p["answer"], "reason": p["reason"]}
+        )
+        self.answer_times[(p["round"], p["user"])] = event.occurred_at.isoformat()
+        if p.get("objection"):
+            self.objections[p["objection"]] = {
+                "id": p["objection"], "version": p["version"], "objector": p["user"],
+                "reason": p["reason"], "stated_back": "", "confirmed": False,
+                "status": "open", "integration": "", "integrated_in_version": None,
+            }  # fmt: skip
+
+    def settle_objections(self, final_version: int) -> None:
+        """Integration notes and their versions are carried on the revisions; what is still open
+        when the proposal is decided was integrated in the version decided."""
+        for number in sorted(self.integrations):
+            for objection_id, note in self.integrations[number].items():
+                self.objections[int(objection_id)]["integration"] = note
+                self.objections[int(objection_id)]["integrated_in_version"] = number
+        for o in self.objections.values():
+            if o["status"] == "open":
+                o["status"] = "integrated"
+                if o["integrated_in_version"] is None:
+                    o["integrated_in_version"] = final_version
+
+
 def rebuild_record(proposal_id: int, events: Sequence[Any]) -> dict[str, Any]:
     """A decision's record from its proposal's events in sequence order: ledger rows or exported
     events (anything with verb, payload, occurred_at and circle_id). {} if it was not decided.
@@ -145,96 +223,41 @@ def rebuild_record(proposal_id: int, events: Sequence[Any]) -> dict[str, Any]:
     decided_at = [i for i, event in enumerate(events) if event.verb == "proposal.decided"]
     if decided_at:
         events = events[: decided_at[-1] + 1]
-    versions: dict[int, dict[str, Any]] = {}
-    rounds: dict[int, dict[str, Any]] = {}
-    objections: dict[int, dict[str, Any]] = {}
-    answer_times: dict[tuple[int, int], str] = {}
-    integrations: dict[int, dict[str, str]] = {}
-    author = None
-    target: dict[str, Any] = {}
-    quorum_change = None
-    left: dict[int, list[dict[str, Any]]] = {}
-    closed: dict[int, dict[str, Any]] = {}
-    decided: dict[str, Any] | None = None
+    r = _Replay()
     for event in events:
-        p = event.payload
-        if event.verb == "proposal.presented":
-            author = p["author"]
-            target = {"policy_action": p.get("policy_action"), "policy_target": p.get("amends")}
-            quorum_change = p.get("quorum_percent")
-            versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
-        elif event.verb == "proposal.revised":
-            versions[p["version"]] = {k: p[k] for k in _VERSION_KEYS}
-            integrations[p["version"]] = p.get("integrations") or {}
-        elif event.verb == "consent.round_opened":
-            rounds[p["round"]] = {"roster": p["roster"], "answers": [], "version": p["version"]}
-        elif event.verb == "consent.answered":
-            rounds[p["round"]]["answers"].append(
-                {"user": p["user"], "answer": p["answer"], "reason": p["reason"]}
-            )
-            answer_times[(p["round"], p["user"])] = event.occurred_at.isoformat()
-            if p.get("objection"):
-                objections[p["objection"]] = {
-                    "id": p["objection"], "version": p["version"], "objector": p["user"],
-                    "reason": p["reason"], "stated_back": "", "confirmed": False,
-                    "status": "open", "integration": "", "integrated_in_version": None,
-                }  # fmt: skip
-        elif event.verb == "objection.stated_back":
-            objections[p["objection"]]["stated_back"] = p["text"]
-            objections[p["objection"]]["confirmed"] = False
-        elif event.verb == "objection.confirmed":
-            objections[p["objection"]]["confirmed"] = True
-        elif event.verb == "objection.withdrawn":
-            objections[p["objection"]]["status"] = "withdrawn"
-        elif event.verb == "consent.roster_member_left":
-            at = p.get("left_at") or event.occurred_at.isoformat()
-            left.setdefault(p["round"], []).append({"user": p["user"], "at": at})
-        elif event.verb == "consent.round_closed":
-            closed[p["round"]] = p
-        elif event.verb == "proposal.decided":
-            decided = p
-    if decided is None:
+        r.read(event)
+    if r.decided is None:
         return {}
-    # Integration notes and their versions are carried on the revisions.
-    for number in sorted(integrations):
-        for objection_id, note in integrations[number].items():
-            objections[int(objection_id)]["integration"] = note
-            objections[int(objection_id)]["integrated_in_version"] = number
-    record = dict(decided["record"])
+    record = dict(r.decided["record"])
     final_round = record["round"]
-    final_version = rounds[final_round]["version"]
-    for o in objections.values():
-        if o["status"] == "open":
-            o["status"] = "integrated"
-            if o["integrated_in_version"] is None:
-                o["integrated_in_version"] = final_version
+    final_version = r.rounds[final_round]["version"]
+    r.settle_objections(final_version)
+    answers = r.rounds[final_round]["answers"]
+    closed = r.closed.get(final_round, {})
     rebuilt = {
         "proposal": proposal_id,
         "circle": event_circle(events),
-        "author": author,
-        "policy": decided.get("policy"),
-        **target,
-        "version": versions[final_version],
-        "rationale": versions[final_version]["driver"],
-        "review_on": versions[final_version]["review_on"],
+        "author": r.author,
+        "policy": r.decided.get("policy"),
+        **r.target,
+        "version": r.versions[final_version],
+        "rationale": r.versions[final_version]["driver"],
+        "review_on": r.versions[final_version]["review_on"],
         "round": final_round,
-        "roster": sorted(rounds[final_round]["roster"]),
-        "answers": [
-            {**a, "at": answer_times[(final_round, a["user"])]}
-            for a in rounds[final_round]["answers"]
-        ],
-        "objections": [objections[k] for k in sorted(objections)],
+        "roster": sorted(r.rounds[final_round]["roster"]),
+        "answers": [{**a, "at": r.answer_times[(final_round, a["user"])]} for a in answers],
+        "objections": [r.objections[k] for k in sorted(r.objections)],
         "concerns": [
             {"user": a["user"], "reason": a["reason"]}
-            for a in rounds[final_round]["answers"]
+            for a in answers
             if a["answer"] == ConsentResponse.Answer.CONCERN
         ],
-        "absent": closed.get(final_round, {}).get("absent", []),
-        "left": sorted(left.get(final_round, []), key=lambda e: e["user"]),
-        "joined_after_opening": closed.get(final_round, {}).get("joined_after_opening", []),
-        "quorum": closed.get(final_round, {}).get("quorum"),
-        "closed_early": closed.get(final_round, {}).get("closed_early"),
-        "quorum_percent": quorum_change,
+        "absent": closed.get("absent", []),
+        "left": sorted(r.left.get(final_round, []), key=lambda e: e["user"]),
+        "joined_after_opening": closed.get("joined_after_opening", []),
+        "quorum": closed.get("quorum"),
+        "closed_early": closed.get("closed_early"),
+        "quorum_percent": r.quorum_change,
     }
     if "policy_action" not in record:
         # Records made before decisions said what they do to the policy register.

@@ -27,6 +27,7 @@ from ..models import (
     Objection,
     Policy,
     Proposal,
+    ProposalVersion,
     RosterEntry,
 )
 from ._common import (
@@ -62,6 +63,50 @@ def open_consent_round(
     proposal = _lock(proposal)
     circle_permissions.refuse_if_ended(proposal.circle)
     permissions.require_steer(actor, proposal)
+    _check_round_subject(proposal, actor, subject, handed_to, version_number)
+    if closes_at is not None and closes_at <= timezone.now():
+        raise ServiceError(_("The window must end in the future."), field="closes_at")
+    if proposal.rounds.filter(outcome=ConsentRound.Outcome.OPEN).exists():
+        raise ServiceError(_("A consent round is already open on this proposal."), status=409)
+    members = current_member_ids(proposal.circle)
+    if not members:
+        raise ServiceError(_("The circle has no members to ask."), status=409)
+    circle_settings = settings_for(proposal.circle)
+    lazy = (
+        proposal.mode == Proposal.Mode.LIVE
+        and circle_settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY
+    )
+    round_ = ConsentRound.objects.create(
+        proposal=proposal, version_number=proposal.version_number, subject=subject,
+        handed_to=handed_to, lazy=lazy, opened_by=actor, closes_at=closes_at,
+        quorum_percent=circle_settings.quorum_percent,
+    )  # fmt: skip
+    RosterEntry.objects.bulk_create(RosterEntry(round=round_, user_id=uid) for uid in members)
+    proposal.state = State.CONSENT
+    proposal.step_ends_at = closes_at
+    proposal.save(update_fields=["state", "step_ends_at"])
+    _append(
+        proposal, actor, "consent.round_opened",
+        {"round": round_.pk, "version": proposal.version_number, "subject": subject,
+         "handed_to": handed_to.pk if handed_to else None,
+         "handed_to_name": _public_name(handed_to), "lazy": lazy,
+         "quorum_percent": round_.quorum_percent, "roster": sorted(members),
+         "closes_at": closes_at.isoformat() if closes_at else None},
+        obj=round_, notify=members,
+    )  # fmt: skip
+    return round_
+
+
+def _check_round_subject(
+    proposal: Proposal,
+    actor: User,
+    subject: str,
+    handed_to: Circle | None,
+    version_number: int | None,
+) -> None:
+    """What a round on this subject needs: consent on the version the facilitator saw, with no
+    objection to it standing; a helping circle the actor sees to hand over to; a parent circle
+    to escalate to."""
     if subject not in ConsentRound.Subject.values:
         raise ServiceError(_("Unknown subject."), field="subject")
     if subject == ConsentRound.Subject.PROPOSAL:
@@ -108,37 +153,6 @@ def open_consent_round(
             )
     if subject == ConsentRound.Subject.ESCALATE and proposal.circle.parent_id is None:
         raise ServiceError(_("This circle has no parent circle to escalate to."), status=409)
-    if closes_at is not None and closes_at <= timezone.now():
-        raise ServiceError(_("The window must end in the future."), field="closes_at")
-    if proposal.rounds.filter(outcome=ConsentRound.Outcome.OPEN).exists():
-        raise ServiceError(_("A consent round is already open on this proposal."), status=409)
-    members = current_member_ids(proposal.circle)
-    if not members:
-        raise ServiceError(_("The circle has no members to ask."), status=409)
-    circle_settings = settings_for(proposal.circle)
-    lazy = (
-        proposal.mode == Proposal.Mode.LIVE
-        and circle_settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY
-    )
-    round_ = ConsentRound.objects.create(
-        proposal=proposal, version_number=proposal.version_number, subject=subject,
-        handed_to=handed_to, lazy=lazy, opened_by=actor, closes_at=closes_at,
-        quorum_percent=circle_settings.quorum_percent,
-    )  # fmt: skip
-    RosterEntry.objects.bulk_create(RosterEntry(round=round_, user_id=uid) for uid in members)
-    proposal.state = State.CONSENT
-    proposal.step_ends_at = closes_at
-    proposal.save(update_fields=["state", "step_ends_at"])
-    _append(
-        proposal, actor, "consent.round_opened",
-        {"round": round_.pk, "version": proposal.version_number, "subject": subject,
-         "handed_to": handed_to.pk if handed_to else None,
-         "handed_to_name": _public_name(handed_to), "lazy": lazy,
-         "quorum_percent": round_.quorum_percent, "roster": sorted(members),
-         "closes_at": closes_at.isoformat() if closes_at else None},
-        obj=round_, notify=members,
-    )  # fmt: skip
-    return round_
 
 
 def _sync_roster(round_: ConsentRound, proposal: Proposal | None = None) -> None:
@@ -270,25 +284,7 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
     round_ = locked
     proposal.circle = circle
     round_.proposal = proposal
-    late = False
-    if not round_.is_open:
-        entry = round_.roster.filter(user=user, absent=True).first()
-        lazily_consented = (
-            entry is not None
-            and round_.lazy_until is not None
-            and round_.outcome == ConsentRound.Outcome.CONSENTED
-        )
-        if (
-            lazily_consented
-            and round_.lazy_until is not None
-            and timezone.now() >= round_.lazy_until
-        ):
-            raise LateAnswerError(round_=round_, answer=answer, reason=reason)
-        if not lazily_consented:
-            raise ServiceError(
-                _("This consent round has closed; your answer was not recorded."), status=409
-            )
-        late = True
+    late = not round_.is_open and _answers_late(round_, user, answer, reason)
     if round_.version_number != proposal.version_number and not late:
         raise ServiceError(
             _("This round is on an earlier version; answer the current one."), status=409
@@ -333,6 +329,24 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         # The last answer closes the round; the answerer does not: the circle's round closes.
         _close(proposal, round_, actor=None)
     return response
+
+
+def _answers_late(round_: ConsentRound, user: User, answer: str, reason: str) -> bool:
+    """An answer to a closed round: taken (late) only from an absentee of a round closed by lazy
+    consent, before its window ends (after it: LateAnswerError); refused otherwise."""
+    entry = round_.roster.filter(user=user, absent=True).first()
+    lazily_consented = (
+        entry is not None
+        and round_.lazy_until is not None
+        and round_.outcome == ConsentRound.Outcome.CONSENTED
+    )
+    if lazily_consented and round_.lazy_until is not None and timezone.now() >= round_.lazy_until:
+        raise LateAnswerError(round_=round_, answer=answer, reason=reason)
+    if not lazily_consented:
+        raise ServiceError(
+            _("This consent round has closed; your answer was not recorded."), status=409
+        )
+    return True
 
 
 @transaction.atomic
@@ -423,26 +437,9 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
     """The circle's decision by consent: its events have no actor (nobody decides alone)."""
     actor = None
     version = proposal.current_version
-    # The guards, checked once more where the decision is made.
-    if round_.version_number != version.number:
-        raise ServiceError(_("The round was on an earlier version."), status=409)
-    if proposal.objections.filter(
-        status=Objection.Status.OPEN, version_number=version.number
-    ).exists():
-        raise ServiceError(_("An objection to this version stands."), status=409)
-    if waiting_for(round_) and not round_.lazy:
-        raise ServiceError(_("Not everyone has answered."), status=409)
-    quorum = quorum_of(round_)
-    if not quorum.met:
-        raise ServiceError(quorum.message(), status=409)
+    _check_decidable(proposal, round_, version)
     now = timezone.now()
-    # Objections to earlier versions: the objector has now consented, so they were integrated.
-    for objection in proposal.objections.filter(status=Objection.Status.OPEN):
-        objection.status = Objection.Status.INTEGRATED
-        objection.resolved_at = now
-        if objection.integrated_in_version is None:
-            objection.integrated_in_version = version.number
-        objection.save(update_fields=["status", "resolved_at", "integrated_in_version"])
+    _integrate_earlier_objections(proposal, version, now)
     action = proposal.target_action
     target = None
     if proposal.amends_id is not None:
@@ -512,6 +509,33 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
             for item in BacklogItem.objects.open().filter(policy=settled):
                 close_item(item, actor, BacklogItem.Status.DONE)
     return decision
+
+
+def _check_decidable(proposal: Proposal, round_: ConsentRound, version: ProposalVersion) -> None:
+    """The guards, checked once more where the decision is made."""
+    if round_.version_number != version.number:
+        raise ServiceError(_("The round was on an earlier version."), status=409)
+    if proposal.objections.filter(
+        status=Objection.Status.OPEN, version_number=version.number
+    ).exists():
+        raise ServiceError(_("An objection to this version stands."), status=409)
+    if waiting_for(round_) and not round_.lazy:
+        raise ServiceError(_("Not everyone has answered."), status=409)
+    quorum = quorum_of(round_)
+    if not quorum.met:
+        raise ServiceError(quorum.message(), status=409)
+
+
+def _integrate_earlier_objections(
+    proposal: Proposal, version: ProposalVersion, now: dt.datetime
+) -> None:
+    """Objections to earlier versions: the objector has now consented, so they were integrated."""
+    for objection in proposal.objections.filter(status=Objection.Status.OPEN):
+        objection.status = Objection.Status.INTEGRATED
+        objection.resolved_at = now
+        if objection.integrated_in_version is None:
+            objection.integrated_in_version = version.number
+        objection.save(update_fields=["status", "resolved_at", "integrated_in_version"])
 
 
 def _exit(proposal: Proposal, round_: ConsentRound) -> None:
