@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -34,6 +34,12 @@ from .models import (
 )
 
 LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
+
+# What a fetch-and-authorise getter is asked for (`need=`): a typo is a type error, not a 500.
+OrganisationNeed = Literal["view", "admin"]
+CircleNeed = Literal["view", "edit", "archive", "members", "roles"]
+RoleNeed = Literal["view", "assign"]
+AssignmentNeed = Literal["view", "end"]
 
 # Looked up on almost every request: compiled once (circlewise.core.prepared).
 _current_org_membership = Prepared(
@@ -389,7 +395,7 @@ _organisation_by_slug = Prepared(
 )
 
 
-def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organisation:
+def get_organisation_for(user: Any, slug: str, *, need: OrganisationNeed = "view") -> Organisation:
     organisation = _organisation_by_slug.first(slug)
     if organisation is not None:
         prime_permissions(user, organisation)
@@ -401,7 +407,7 @@ def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organis
 
 
 def get_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     circle = (
         Circle.objects.select_related("organisation", "parent")
@@ -412,7 +418,7 @@ def get_circle_for(
 
 
 def get_cached_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     """get_circle_for, with the circle row (and its parent) from the cache on the organisation's
     ledger version. The check itself runs on every request. For pages that only read."""
@@ -435,15 +441,15 @@ def get_cached_circle_for(
     return _authorise_circle(user, circle, need)
 
 
-def get_circle_by_id_for(user: Any, circle_id: int, *, need: str = "view") -> Circle:
+def get_circle_by_id_for(user: Any, circle_id: int, *, need: CircleNeed = "view") -> Circle:
     circle = Circle.objects.select_related("organisation", "parent").filter(pk=circle_id).first()
     return _authorise_circle(user, circle, need)
 
 
-def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
+def _authorise_circle(user: Any, circle: Circle | None, need: CircleNeed) -> Circle:
     if circle is None or not can_view_circle(user, circle):
         raise Http404
-    checks = {
+    checks: dict[CircleNeed, Callable[[Any, Circle], bool]] = {
         "view": can_view_circle,
         "edit": can_edit_circle,
         "archive": can_archive_circle,
@@ -455,7 +461,7 @@ def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
     return circle
 
 
-def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
+def get_role_for(user: Any, role_id: int, *, need: RoleNeed = "view") -> Role:
     role = (
         Role.objects.select_related("circle__organisation", "circle__parent")
         .filter(pk=role_id)
@@ -468,7 +474,9 @@ def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
     return role
 
 
-def get_assignment_for(user: Any, assignment_id: int, *, need: str = "view") -> RoleAssignment:
+def get_assignment_for(
+    user: Any, assignment_id: int, *, need: AssignmentNeed = "view"
+) -> RoleAssignment:
     assignment = (
         RoleAssignment.objects.select_related("role__circle__organisation", "holder")
         .filter(pk=assignment_id)

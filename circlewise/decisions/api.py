@@ -139,7 +139,7 @@ NOT_STEERING = {
 }
 
 
-def _proposal_to_steer(user: User, proposal_id: int, need: str) -> Proposal:
+def _proposal_to_steer(user: User, proposal_id: int, need: permissions.ProposalNeed) -> Proposal:
     proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
     if not permissions.NEEDS[need](user, proposal):
         raise ServiceError(str(NOT_STEERING[need]), status=403)

@@ -7,8 +7,8 @@ circle's current members; stepping the process along is for its facilitator or l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -324,7 +324,12 @@ def hand_over_circles(user: Any, organisation: Organisation) -> QuerySet[Circle]
 
 # Fetch and authorise in one call -----------------------------------------------------------
 
-NEEDS = {
+# What a getter is asked for (`need=`): a typo is a type error, not a 500.
+ProposalNeed = Literal["view", "take_part", "steer", "synthesise", "edit_draft"]
+PolicyNeed = Literal["view", "review"]
+ItemNeed = Literal["view", "close", "drop", "reopen"]
+
+NEEDS: dict[ProposalNeed, Callable[[Any, Proposal], bool]] = {
     "view": can_view_proposal,
     "take_part": can_take_part,
     "steer": can_steer,
@@ -333,7 +338,7 @@ NEEDS = {
 }
 
 
-def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Proposal:
+def get_proposal_for(user: Any, proposal_id: int, *, need: ProposalNeed = "view") -> Proposal:
     proposal = (
         Proposal.objects.select_related("circle__organisation", "circle__parent", "author")
         .filter(pk=proposal_id)
@@ -345,7 +350,7 @@ def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Prop
     return proposal
 
 
-def _authorise(user: Any, proposal: Proposal, need: str) -> None:
+def _authorise(user: Any, proposal: Proposal, need: ProposalNeed) -> None:
     if not can_view_proposal(user, proposal):
         raise Http404
     if not NEEDS[need](user, proposal):
@@ -359,7 +364,7 @@ _circle_by_pk = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk), 1)
 _organisation_by_pk = Prepared(Organisation, lambda pk: Organisation.objects.filter(pk=pk), 1)
 
 
-def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRound:
+def get_round_for(user: Any, round_id: int, *, need: ProposalNeed = "view") -> ConsentRound:
     """The round, with its proposal, the proposal's circle and the circle's organisation, as
     authorised (the same checks as `get_proposal_for`). Read by primary key, one row each: the
     proposal's author and the circle's parent are read only if asked for."""
@@ -378,7 +383,7 @@ def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRou
     return round_
 
 
-def get_objection_for(user: Any, objection_id: int, *, need: str = "view") -> Objection:
+def get_objection_for(user: Any, objection_id: int, *, need: ProposalNeed = "view") -> Objection:
     objection = (
         Objection.objects.select_related("proposal__circle__organisation")
         .filter(pk=objection_id)
@@ -390,7 +395,9 @@ def get_objection_for(user: Any, objection_id: int, *, need: str = "view") -> Ob
     return objection
 
 
-def get_contribution_for(user: Any, contribution_id: int, *, need: str = "view") -> Contribution:
+def get_contribution_for(
+    user: Any, contribution_id: int, *, need: ProposalNeed = "view"
+) -> Contribution:
     contribution = (
         Contribution.objects.select_related("proposal").filter(pk=contribution_id).first()
     )
@@ -411,7 +418,7 @@ def get_decision_for(user: Any, decision_id: int) -> Decision:
     return decision
 
 
-def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
+def get_policy_for(user: Any, policy_id: int, *, need: PolicyNeed = "view") -> Policy:
     policy = Policy.objects.select_related("circle__organisation").filter(pk=policy_id).first()
     if policy is None or not can_view_policy(user, policy):
         raise Http404
@@ -420,10 +427,14 @@ def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
     return policy
 
 
-ITEM_NEEDS = {"close": can_close_item, "drop": can_drop_item, "reopen": can_reopen_item}
+ITEM_NEEDS: dict[ItemNeed, Callable[[Any, BacklogItem], bool]] = {
+    "close": can_close_item,
+    "drop": can_drop_item,
+    "reopen": can_reopen_item,
+}
 
 
-def get_item_for(user: Any, item_id: int, *, need: str = "view") -> BacklogItem:
+def get_item_for(user: Any, item_id: int, *, need: ItemNeed = "view") -> BacklogItem:
     item = (
         BacklogItem.objects.select_related("circle__organisation", "owner", "raised_by")
         .filter(pk=item_id)
