@@ -593,8 +593,7 @@ def answer_question(
     user = auth_user(request)
     question = _contribution(user, question_id, Contribution.Kind.QUESTION)
     proposal = question.proposal
-    if proposal.author_id != user.pk and not permissions.can_steer_circle(user, proposal.circle):
-        raise ServiceError(_("The author answers clarifying questions."), status=403)
+    permissions.require_answer_question(user, proposal)
     answer = services.answer_question(question=question, actor=user, text=payload.text)
     return Status(201, answer)
 
