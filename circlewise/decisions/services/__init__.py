@@ -25,17 +25,21 @@ from ._common import (
     role_holder_ids,
     settings_for,
 )
-
-# decisions.services_mandates builds on two of the shared steps.
-from ._common import _append as _append
-from ._common import _public_name as _public_name
 from .backlog import (
     add_backlog_item,
     close_backlog_item,
     close_item,
+    drop_backlog_item,
     lock_item,
+    reopen_backlog_item,
     require_open_item,
     term_ended,
+)
+from .helping import (
+    HANDED_BACK_STATES,
+    check_extension,
+    end_expired_helping_circles,
+    extend_mandate,
 )
 from .objections import (
     confirm_heard,
@@ -96,6 +100,7 @@ from .rounds import (
 __all__ = [
     "CONSENTED_SETTINGS",
     "DRAFT_FIELDS",
+    "HANDED_BACK_STATES",
     "NEXT_STEP",
     "PRIVATE_VERBS",
     "REMINDER_INTERVAL",
@@ -114,6 +119,7 @@ __all__ = [
     "build_record",
     "call_early_review",
     "check_export_decisions",
+    "check_extension",
     "close_backlog_item",
     "close_item",
     "close_round",
@@ -122,7 +128,10 @@ __all__ = [
     "create_proposal",
     "current_member_ids",
     "discuss_objection",
+    "drop_backlog_item",
+    "end_expired_helping_circles",
     "event_circle",
+    "extend_mandate",
     "lock_item",
     "member_left_circle",
     "open_consent_round",
@@ -132,6 +141,7 @@ __all__ = [
     "rebuild_record",
     "record_from_export",
     "record_from_ledger",
+    "reopen_backlog_item",
     "require_open_item",
     "resolve_amendment",
     "respond",

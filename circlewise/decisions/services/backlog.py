@@ -1,5 +1,15 @@
-"""The circle's backlog: adding an item, marking it done, and closing items the process settles
-(dropping and reopening by hand: decisions.services_backlog)."""
+"""The circle's backlog: adding an item, marking it done, closing items the process settles, and
+dropping an item or reopening one closed by mistake.
+
+A topic on the backlog is someone's concern: it leaves only with a reason, by the person it
+belongs to (its owner, or who raised it when nobody owns it) or by those who keep the backlog
+(the circle's facilitator and secretary). The rule is `permissions.can_drop_item`, checked here
+as well as by the pages and the API. Both steps append to the ledger in their transaction; the
+people the item belongs to are told after commit (through `ledger.append`).
+
+Reopening undoes a closing by hand, "dropped" or "done": an item the process closed (its proposal
+was decided, its term renewed, its review settled) stays closed, as the record of what happened.
+"""
 
 from __future__ import annotations
 
@@ -129,11 +139,9 @@ def add_backlog_item(
 def close_backlog_item(
     *, item: BacklogItem, actor: User, status: str = BacklogItem.Status.DONE, reason: str = ""
 ) -> BacklogItem:
-    """Any member marks an item done. Dropping it is `services_backlog.drop_backlog_item`'s
+    """Any member marks an item done. Dropping it is `drop_backlog_item`'s
     (who may, and why): asked for here, it goes there, so this is no way around its rule."""
     if status == BacklogItem.Status.DROPPED:
-        from ..services_backlog import drop_backlog_item  # it builds on this module
-
         return drop_backlog_item(item=item, actor=actor, reason=reason)
     item = lock_item(item)
     permissions.require_member(actor, item.circle)
@@ -155,3 +163,68 @@ def lock_item(item: BacklogItem) -> BacklogItem:
 def require_open_item(item: BacklogItem) -> None:
     if item.status != BacklogItem.Status.OPEN:
         raise ServiceError(_("This item is already closed."), status=409)
+
+
+def _belongs_to(item: BacklogItem) -> list[int]:
+    return [pk for pk in (item.owner_id, item.raised_by_id) if pk is not None]
+
+
+@transaction.atomic
+def drop_backlog_item(*, item: BacklogItem, actor: User, reason: str) -> BacklogItem:
+    item = lock_item(item)
+    require_open_item(item)
+    permissions.require_drop_item(actor, item)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give a reason for dropping the item."), field="reason")
+    close_item(
+        item, actor, BacklogItem.Status.DROPPED, by_hand=True, reason=reason,
+        notify=_belongs_to(item),
+    )  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def reopen_backlog_item(*, item: BacklogItem, actor: User) -> BacklogItem:
+    item = lock_item(item)
+    if item.status == BacklogItem.Status.OPEN:
+        raise ServiceError(_("This item is already open."), status=409)
+    permissions.require_reopen_item(actor, item)
+    if item.closed_by_id is None:
+        raise ServiceError(
+            _("This item was closed by the process, not by hand, so it stays closed."),
+            status=409,
+        )
+    if item.circle.is_archived:
+        raise ServiceError(_("An archived circle has no backlog."), status=409)
+    if _open_twin(item):
+        raise ServiceError(
+            _("The same topic is open on the backlog again: carry on with that one."), status=409
+        )
+    was, reason = item.status, item.close_reason
+    item.status = BacklogItem.Status.OPEN
+    item.closed_at = None
+    item.closed_by = None
+    item.close_reason = ""
+    item.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
+    ledger.append(
+        organisation=item.circle.organisation, actor=actor, verb="backlog.item_reopened",
+        obj=item, circle=item.circle,
+        payload={"item": item.pk, "topic": item.topic, "was": was, "reason": reason},
+        notify=_belongs_to(item),
+    )  # fmt: skip
+    return item
+
+
+def _open_twin(item: BacklogItem) -> bool:
+    """Whether an open item already stands for the same policy review or ending term (one at a
+    time, as the model's constraints say)."""
+    others = BacklogItem.objects.open().exclude(pk=item.pk)
+    if (
+        item.policy_id is not None
+        and others.filter(policy_id=item.policy_id, source=item.source).exists()
+    ):
+        return True
+    return (
+        item.assignment_id is not None and others.filter(assignment_id=item.assignment_id).exists()
+    )

@@ -39,6 +39,7 @@ from ._common import (
     current_member_ids,
     settings_for,
 )
+from .helping import check_extension
 
 
 @transaction.atomic
@@ -65,9 +66,7 @@ def create_proposal(
     new version of the same policy), replace it (a new policy supersedes it) or retire it. It may
     also change the circle's quorum (`quorum_percent`): consent to it is the only way to. And it
     may extend the mandate of one of the circle's helping circles (`extends_circle` until
-    `extends_until`): services_mandates."""
-    from ..services_mandates import check_extension
-
+    `extends_until`): services.helping."""
     if circle.is_archived:
         raise ServiceError(_("An archived circle takes no proposals."), status=409)
     circle_permissions.refuse_if_ended(circle)

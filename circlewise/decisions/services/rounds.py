@@ -42,6 +42,7 @@ from ._common import (
     settings_for,
 )
 from .backlog import _close_items, close_item
+from .helping import extend_mandate
 from .policies import _apply_consented_settings
 from .proposals import Action, _require_in_force
 from .quorum import _anyone_unanswered, _unanswered, quorum_of, waiting_for
@@ -490,8 +491,6 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
             obj=ended,
         )  # fmt: skip
     _apply_consented_settings(proposal, decision, actor)
-    from ..services_mandates import extend_mandate
-
     extend_mandate(proposal, decision)
     decision.record = record
     decision.ledger_hash = event.hash
