@@ -8,9 +8,11 @@ other organisations stay invisible.
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -34,6 +36,12 @@ from .models import (
 )
 
 LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
+
+# What a fetch-and-authorise getter is asked for (`need=`): a typo is a type error, not a 500.
+OrganisationNeed = Literal["view", "admin"]
+CircleNeed = Literal["view", "edit", "archive", "members", "roles"]
+RoleNeed = Literal["view", "assign"]
+AssignmentNeed = Literal["view", "end"]
 
 # Looked up on almost every request: compiled once (circlewise.core.prepared).
 _current_org_membership = Prepared(
@@ -62,11 +70,39 @@ def _is_person(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+@dataclass
+class RuleCache:
+    """What the rules have read about one person, for as long as their user object lives (a
+    request's `request.user`): keyed by organisation id (`member_of`: by circle id). Filled as the
+    rules ask, or all at once by `prime_permissions`."""
+
+    org_memberships: dict[int, OrgMembership | None] = field(default_factory=dict)
+    circle_ids: dict[int, set[int]] = field(default_factory=dict)
+    member_of: dict[int, bool] = field(default_factory=dict)
+    steward_ids: dict[int, set[int]] = field(default_factory=dict)
+    private_ids: dict[int, set[int]] = field(default_factory=dict)
+
+
+# Kept beside the user objects, not on them: each cache goes when its user object does.
+_rule_caches: dict[int, RuleCache] = {}
+
+
+def rule_cache(user: Any) -> RuleCache:
+    """The rules' cache for this user object (one per object: a fresh copy of the same person,
+    as a new request loads, reads afresh)."""
+    key = id(user)
+    cache = _rule_caches.get(key)
+    if cache is None:
+        cache = _rule_caches[key] = RuleCache()
+        weakref.finalize(user, _rule_caches.pop, key, None)
+    return cache
+
+
 def org_membership(user: Any, organisation: Organisation) -> OrgMembership | None:
-    """The person's current membership, cached on the user object for the request."""
+    """The person's current membership, cached for the request (`rule_cache`)."""
     if not _is_person(user):
         return None
-    cache: dict[int, OrgMembership | None] = user.__dict__.setdefault("_cw_org_memberships", {})
+    cache = rule_cache(user).org_memberships
     if organisation.pk not in cache:
         # OrgMembership.objects.current() for a person known to be active (`_is_person`).
         cache[organisation.pk] = _current_org_membership.first(organisation.pk, user.pk)
@@ -83,10 +119,11 @@ def is_circle_member(user: Any, circle: Circle) -> bool:
     for the request, or one lookup by primary keys."""
     if not _is_person(user):
         return False
-    loaded: dict[int, set[int]] = user.__dict__.get("_cw_circle_ids", {})
+    rules = rule_cache(user)
+    loaded = rules.circle_ids
     if circle.organisation_id in loaded:
         return circle.pk in loaded[circle.organisation_id]
-    cache: dict[int, bool] = user.__dict__.setdefault("_cw_member_of", {})
+    cache = rules.member_of
     if circle.pk not in cache:
         cache[circle.pk] = is_current_member(circle.pk, user.pk)
     return cache[circle.pk]
@@ -96,7 +133,7 @@ def circle_ids_of(user: Any, organisation: Organisation) -> set[int]:
     """Circles the person is a current member of, cached for the request."""
     if not _is_person(user):
         return set()
-    cache: dict[int, set[int]] = user.__dict__.setdefault("_cw_circle_ids", {})
+    cache = rule_cache(user).circle_ids
     if organisation.pk not in cache:
         cache[organisation.pk] = set(
             CircleMembership.objects.current()
@@ -110,7 +147,7 @@ def steward_circle_ids(user: Any, organisation: Organisation) -> set[int]:
     """Circles where the person currently holds the leader or facilitator role."""
     if not _is_person(user):
         return set()
-    cache: dict[int, set[int]] = user.__dict__.setdefault("_cw_steward_ids", {})
+    cache = rule_cache(user).steward_ids
     if organisation.pk not in cache:
         cache[organisation.pk] = set(
             RoleAssignment.objects.current()
@@ -306,10 +343,11 @@ def prime_permissions(user: Any, organisation: Organisation) -> None:
         version=ledger_cache.organisation_version(organisation),
         compute=load,
     )
-    user.__dict__.setdefault("_cw_org_memberships", {})[organisation.pk] = membership
-    user.__dict__.setdefault("_cw_circle_ids", {})[organisation.pk] = set(circle_ids)
-    user.__dict__.setdefault("_cw_private_ids", {})[organisation.pk] = set(private_ids)
-    user.__dict__.setdefault("_cw_steward_ids", {})[organisation.pk] = set(steward_ids)
+    rules = rule_cache(user)
+    rules.org_memberships[organisation.pk] = membership
+    rules.circle_ids[organisation.pk] = set(circle_ids)
+    rules.private_ids[organisation.pk] = set(private_ids)
+    rules.steward_ids[organisation.pk] = set(steward_ids)
 
 
 def private_circle_ids(organisation: Organisation) -> frozenset[int]:
@@ -377,7 +415,7 @@ def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:
     """The private circles this person sees (is a member of), sorted: part of a cache key."""
     if not _is_person(user):
         return ()
-    primed: dict[int, set[int]] = user.__dict__.get("_cw_private_ids", {})
+    primed = rule_cache(user).private_ids
     if organisation.pk in primed:
         return tuple(sorted(primed[organisation.pk]))
     return tuple(sorted(private_circle_ids(organisation) & circle_ids_of(user, organisation)))
@@ -389,7 +427,7 @@ _organisation_by_slug = Prepared(
 )
 
 
-def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organisation:
+def get_organisation_for(user: Any, slug: str, *, need: OrganisationNeed = "view") -> Organisation:
     organisation = _organisation_by_slug.first(slug)
     if organisation is not None:
         prime_permissions(user, organisation)
@@ -401,7 +439,7 @@ def get_organisation_for(user: Any, slug: str, *, need: str = "view") -> Organis
 
 
 def get_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     circle = (
         Circle.objects.select_related("organisation", "parent")
@@ -412,7 +450,7 @@ def get_circle_for(
 
 
 def get_cached_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: str = "view"
+    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     """get_circle_for, with the circle row (and its parent) from the cache on the organisation's
     ledger version. The check itself runs on every request. For pages that only read."""
@@ -435,15 +473,15 @@ def get_cached_circle_for(
     return _authorise_circle(user, circle, need)
 
 
-def get_circle_by_id_for(user: Any, circle_id: int, *, need: str = "view") -> Circle:
+def get_circle_by_id_for(user: Any, circle_id: int, *, need: CircleNeed = "view") -> Circle:
     circle = Circle.objects.select_related("organisation", "parent").filter(pk=circle_id).first()
     return _authorise_circle(user, circle, need)
 
 
-def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
+def _authorise_circle(user: Any, circle: Circle | None, need: CircleNeed) -> Circle:
     if circle is None or not can_view_circle(user, circle):
         raise Http404
-    checks = {
+    checks: dict[CircleNeed, Callable[[Any, Circle], bool]] = {
         "view": can_view_circle,
         "edit": can_edit_circle,
         "archive": can_archive_circle,
@@ -455,7 +493,7 @@ def _authorise_circle(user: Any, circle: Circle | None, need: str) -> Circle:
     return circle
 
 
-def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
+def get_role_for(user: Any, role_id: int, *, need: RoleNeed = "view") -> Role:
     role = (
         Role.objects.select_related("circle__organisation", "circle__parent")
         .filter(pk=role_id)
@@ -468,7 +506,9 @@ def get_role_for(user: Any, role_id: int, *, need: str = "view") -> Role:
     return role
 
 
-def get_assignment_for(user: Any, assignment_id: int, *, need: str = "view") -> RoleAssignment:
+def get_assignment_for(
+    user: Any, assignment_id: int, *, need: AssignmentNeed = "view"
+) -> RoleAssignment:
     assignment = (
         RoleAssignment.objects.select_related("role__circle__organisation", "holder")
         .filter(pk=assignment_id)

@@ -139,7 +139,7 @@ NOT_STEERING = {
 }
 
 
-def _proposal_to_steer(user: User, proposal_id: int, need: str) -> Proposal:
+def _proposal_to_steer(user: User, proposal_id: int, need: permissions.ProposalNeed) -> Proposal:
     proposal = permissions.get_proposal_for(user, proposal_id, need="take_part")
     if not permissions.NEEDS[need](user, proposal):
         raise ServiceError(str(NOT_STEERING[need]), status=403)
@@ -332,7 +332,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
     proposal._current_version = version
     circle = proposal.circle
     take_part = permissions.can_take_part(user, proposal)
-    steer = take_part and services.can_steer(circle, user)
+    steer = take_part and permissions.can_steer_circle(user, circle)
     synthesis_by = services.settings_for(circle).synthesis_by
     synthesise = take_part and (
         steer
@@ -593,8 +593,7 @@ def answer_question(
     user = auth_user(request)
     question = _contribution(user, question_id, Contribution.Kind.QUESTION)
     proposal = question.proposal
-    if proposal.author_id != user.pk and not services.can_steer(proposal.circle, user):
-        raise ServiceError(_("The author answers clarifying questions."), status=403)
+    permissions.require_answer_question(user, proposal)
     answer = services.answer_question(question=question, actor=user, text=payload.text)
     return Status(201, answer)
 

@@ -7,8 +7,8 @@ circle's current members; stepping the process along is for its facilitator or l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -16,12 +16,131 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Circle, Organisation, Role
+from circlewise.circles.models import Circle, Organisation, Role, RoleAssignment
 from circlewise.core.errors import ServiceError
 from circlewise.core.prepared import Prepared
 
-from . import services
-from .models import BacklogItem, ConsentRound, Contribution, Decision, Objection, Policy, Proposal
+from .models import (
+    BacklogItem,
+    CircleDecisionSettings,
+    ConsentRound,
+    Contribution,
+    Decision,
+    Objection,
+    Policy,
+    Proposal,
+    RosterEntry,
+)
+
+# Reads the rules need (the services use them too) ---------------------------------------------
+
+
+def settings_for(circle: Circle) -> CircleDecisionSettings:
+    found = CircleDecisionSettings.objects.filter(circle=circle).first()
+    return found or CircleDecisionSettings(circle=circle)
+
+
+def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:
+    return list(
+        RoleAssignment.objects.current()
+        .filter(role__circle=circle, role__kind__in=kinds)
+        .values_list("holder_id", flat=True)
+    )
+
+
+# Rules the services check, read afresh inside their transaction -------------------------------
+
+
+def is_member_now(user: Any, circle: Circle) -> bool:
+    """Whether the person is a current member of the circle, read afresh."""
+    return circle_permissions.is_current_member(circle.pk, user.pk)
+
+
+def can_steer_circle(user: Any, circle: Circle) -> bool:
+    """Facilitator or leader of the circle: they step the process along."""
+    return user.pk in role_holder_ids(circle, Role.Kind.FACILITATOR, Role.Kind.LEADER)
+
+
+def is_synthesiser(user: Any, proposal: Proposal) -> bool:
+    """Who takes up amendments and writes new versions: those who steer the circle, and the
+    author where the circle leaves synthesis to authors."""
+    if can_steer_circle(user, proposal.circle):
+        return True
+    mode = settings_for(proposal.circle).synthesis_by
+    return mode == CircleDecisionSettings.Synthesis.AUTHOR and proposal.author_id == user.pk
+
+
+def require_member(user: Any, circle: Circle, message: str | None = None) -> None:
+    if not is_member_now(user, circle):
+        raise ServiceError(
+            message
+            or _("Only members of %(circle)s take part in its decisions.")
+            % {"circle": circle.name},
+            status=403,
+        )
+
+
+def require_steer(user: Any, proposal: Proposal) -> None:
+    if not can_steer_circle(user, proposal.circle):
+        raise ServiceError(
+            _("Only the circle's facilitator or leader can move the process along."), status=403
+        )
+
+
+def require_author(user: Any, proposal: Proposal, message: str) -> None:
+    """Editing and presenting a draft are its author's (`message` says which)."""
+    if proposal.author_id != user.pk:
+        raise ServiceError(message, status=403)
+
+
+def require_answer_question(user: Any, proposal: Proposal) -> None:
+    if user.pk != proposal.author_id and not can_steer_circle(user, proposal.circle):
+        raise ServiceError(_("The author answers clarifying questions."), status=403)
+
+
+def require_take_up_amendment(user: Any, proposal: Proposal) -> None:
+    if not is_synthesiser(user, proposal):
+        raise ServiceError(_("Only the person who synthesises can take up amendments."), status=403)
+
+
+def require_revise(user: Any, proposal: Proposal) -> None:
+    if not is_synthesiser(user, proposal):
+        raise ServiceError(_("Only the person who synthesises can make a new version."), status=403)
+
+
+def require_answer_round(user: Any, circle: Circle, entry: RosterEntry | None) -> RosterEntry:
+    """Those asked in a round (its roster, fixed when it opened) answer while still members:
+    their roster entry (`entry`, None if they are not on it) is returned."""
+    if entry is None:
+        raise ServiceError(
+            _("You joined the circle after this round opened, so you are not asked in it."),
+            status=403,
+        )
+    if entry.left_circle_at is not None or not is_member_now(user, circle):
+        raise ServiceError(
+            _("You have left the circle, so your answer is no longer asked."), status=403
+        )
+    return entry
+
+
+def require_state_back(user: Any, objection: Objection) -> None:
+    """Someone other than the objector says it back (being a member is `require_member`)."""
+    if user.pk == objection.objector_id:
+        raise ServiceError(_("Someone else states your objection back to you."), status=403)
+
+
+def require_confirm_heard(user: Any, objection: Objection) -> None:
+    if user.pk != objection.objector_id:
+        raise ServiceError(_("Only the objector confirms they were understood."), status=403)
+
+
+def require_withdraw_objection(user: Any, objection: Objection) -> None:
+    """Only the objector withdraws their objection: nobody, the facilitator included, clears it."""
+    if user.pk != objection.objector_id:
+        raise ServiceError(_("Only the person who objected can withdraw an objection."), status=403)
+
+
+# Rules the pages and the API read -------------------------------------------------------------
 
 
 def can_view_proposal(user: Any, proposal: Proposal) -> bool:
@@ -38,11 +157,11 @@ def can_take_part(user: Any, proposal: Proposal) -> bool:
 
 
 def can_steer(user: Any, proposal: Proposal) -> bool:
-    return can_take_part(user, proposal) and services.can_steer(proposal.circle, user)
+    return can_take_part(user, proposal) and can_steer_circle(user, proposal.circle)
 
 
 def can_synthesise(user: Any, proposal: Proposal) -> bool:
-    return can_take_part(user, proposal) and services.can_synthesise(proposal, user)
+    return can_take_part(user, proposal) and is_synthesiser(user, proposal)
 
 
 def can_edit_draft(user: Any, proposal: Proposal) -> bool:
@@ -157,7 +276,7 @@ def _in_backlog_circle(user: Any, circle: Circle, *, now: bool = False) -> bool:
 
 def _keeps_backlog(user: Any, circle: Circle) -> bool:
     kinds = (Role.Kind.FACILITATOR, Role.Kind.SECRETARY)
-    return user.pk in services.role_holder_ids(circle, *kinds)
+    return user.pk in role_holder_ids(circle, *kinds)
 
 
 def _drops(user: Any, item: BacklogItem, *, keeps: bool) -> bool:
@@ -205,7 +324,12 @@ def hand_over_circles(user: Any, organisation: Organisation) -> QuerySet[Circle]
 
 # Fetch and authorise in one call -----------------------------------------------------------
 
-NEEDS = {
+# What a getter is asked for (`need=`): a typo is a type error, not a 500.
+ProposalNeed = Literal["view", "take_part", "steer", "synthesise", "edit_draft"]
+PolicyNeed = Literal["view", "review"]
+ItemNeed = Literal["view", "close", "drop", "reopen"]
+
+NEEDS: dict[ProposalNeed, Callable[[Any, Proposal], bool]] = {
     "view": can_view_proposal,
     "take_part": can_take_part,
     "steer": can_steer,
@@ -214,7 +338,7 @@ NEEDS = {
 }
 
 
-def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Proposal:
+def get_proposal_for(user: Any, proposal_id: int, *, need: ProposalNeed = "view") -> Proposal:
     proposal = (
         Proposal.objects.select_related("circle__organisation", "circle__parent", "author")
         .filter(pk=proposal_id)
@@ -226,7 +350,7 @@ def get_proposal_for(user: Any, proposal_id: int, *, need: str = "view") -> Prop
     return proposal
 
 
-def _authorise(user: Any, proposal: Proposal, need: str) -> None:
+def _authorise(user: Any, proposal: Proposal, need: ProposalNeed) -> None:
     if not can_view_proposal(user, proposal):
         raise Http404
     if not NEEDS[need](user, proposal):
@@ -240,7 +364,7 @@ _circle_by_pk = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk), 1)
 _organisation_by_pk = Prepared(Organisation, lambda pk: Organisation.objects.filter(pk=pk), 1)
 
 
-def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRound:
+def get_round_for(user: Any, round_id: int, *, need: ProposalNeed = "view") -> ConsentRound:
     """The round, with its proposal, the proposal's circle and the circle's organisation, as
     authorised (the same checks as `get_proposal_for`). Read by primary key, one row each: the
     proposal's author and the circle's parent are read only if asked for."""
@@ -259,7 +383,7 @@ def get_round_for(user: Any, round_id: int, *, need: str = "view") -> ConsentRou
     return round_
 
 
-def get_objection_for(user: Any, objection_id: int, *, need: str = "view") -> Objection:
+def get_objection_for(user: Any, objection_id: int, *, need: ProposalNeed = "view") -> Objection:
     objection = (
         Objection.objects.select_related("proposal__circle__organisation")
         .filter(pk=objection_id)
@@ -271,7 +395,9 @@ def get_objection_for(user: Any, objection_id: int, *, need: str = "view") -> Ob
     return objection
 
 
-def get_contribution_for(user: Any, contribution_id: int, *, need: str = "view") -> Contribution:
+def get_contribution_for(
+    user: Any, contribution_id: int, *, need: ProposalNeed = "view"
+) -> Contribution:
     contribution = (
         Contribution.objects.select_related("proposal").filter(pk=contribution_id).first()
     )
@@ -292,7 +418,7 @@ def get_decision_for(user: Any, decision_id: int) -> Decision:
     return decision
 
 
-def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
+def get_policy_for(user: Any, policy_id: int, *, need: PolicyNeed = "view") -> Policy:
     policy = Policy.objects.select_related("circle__organisation").filter(pk=policy_id).first()
     if policy is None or not can_view_policy(user, policy):
         raise Http404
@@ -301,10 +427,14 @@ def get_policy_for(user: Any, policy_id: int, *, need: str = "view") -> Policy:
     return policy
 
 
-ITEM_NEEDS = {"close": can_close_item, "drop": can_drop_item, "reopen": can_reopen_item}
+ITEM_NEEDS: dict[ItemNeed, Callable[[Any, BacklogItem], bool]] = {
+    "close": can_close_item,
+    "drop": can_drop_item,
+    "reopen": can_reopen_item,
+}
 
 
-def get_item_for(user: Any, item_id: int, *, need: str = "view") -> BacklogItem:
+def get_item_for(user: Any, item_id: int, *, need: ItemNeed = "view") -> BacklogItem:
     item = (
         BacklogItem.objects.select_related("circle__organisation", "owner", "raised_by")
         .filter(pk=item_id)

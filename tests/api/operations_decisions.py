@@ -24,7 +24,7 @@ from typing import Any
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
-from circlewise.decisions import services, services_backlog
+from circlewise.decisions import permissions, services, services_backlog
 from circlewise.decisions.models import BacklogItem, ConsentRound, Objection, Proposal
 from tests import factories as f
 from tests.conftest import World
@@ -38,7 +38,7 @@ def crew(w: World, c: Circle) -> tuple[User, User]:
     """(author, steward): Cy and Fay, both members of the circle, Fay its facilitator."""
     if not c.memberships.current().filter(user=w.facilitator).exists():
         f.add(c, w.facilitator)
-    if not services.can_steer(c, w.facilitator):
+    if not permissions.can_steer_circle(w.facilitator, c):
         f.give_role(c, "facilitator", w.facilitator)
     return w.circle_member, w.facilitator
 

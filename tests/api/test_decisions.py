@@ -10,7 +10,7 @@ from django.utils import timezone
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
-from circlewise.decisions.models import ConsentResponse, Objection, Proposal
+from circlewise.decisions.models import ConsentResponse, ConsentRound, Objection, Proposal
 
 from .conftest import event_count, last_event
 from .operations_decisions import (
@@ -63,7 +63,7 @@ def test_a_proposal_goes_from_draft_to_policy_through_an_objection(world, api):
     )
     assert objected.status == 201
     oid = objected.body["objection_id"]
-    answer_everyone(services.ConsentRound.objects.get(pk=rid))
+    answer_everyone(ConsentRound.objects.get(pk=rid))
     # then the objection is discussed, stated back, confirmed and integrated in a new version
     assert api.get(f"/proposals/{pid}", as_=cy).body["state"] == "objections"
     assert api.post(f"/objections/{oid}/messages", {"text": "What fear?"}, as_=fay).status == 201
@@ -85,7 +85,7 @@ def test_a_proposal_goes_from_draft_to_policy_through_an_objection(world, api):
     assert revised.body["number"] == 2
     assert revised.body["measure_set"][0]["owner"]["id"] == cy.pk
     rid2 = api.post(f"/proposals/{pid}/rounds", {}, as_=fay).body["id"]
-    answer_everyone(services.ConsentRound.objects.get(pk=rid2))
+    answer_everyone(ConsentRound.objects.get(pk=rid2))
     # then it is decided, its record holds everything, and it is in the policy register
     proposal = api.get(f"/proposals/{pid}", as_=cy).body
     assert proposal["state"] == "decided"

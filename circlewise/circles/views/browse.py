@@ -44,7 +44,9 @@ FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
 
 
-def _organisation(request: HttpRequest, slug: str, *, need: str = "view") -> Organisation:
+def _organisation(
+    request: HttpRequest, slug: str, *, need: permissions.OrganisationNeed = "view"
+) -> Organisation:
     return permissions.get_organisation_for(request.user, slug, need=need)
 
 

@@ -47,6 +47,7 @@ from ..models import (
     RoleAssignment,
 )
 from ..permissions import (
+    CircleNeed,
     can_admin_organisation,
     can_archive_circle,
     can_assign_role,
@@ -112,7 +113,7 @@ def _release_submission(key: str) -> None:
         cache.delete(key)
 
 
-def _circle_in(request: HttpRequest, org: str, circle: str, *, need: str) -> Circle:
+def _circle_in(request: HttpRequest, org: str, circle: str, *, need: CircleNeed) -> Circle:
     organisation = get_organisation_for(request.user, org)
     return get_circle_for(request.user, organisation, circle, need=need)
 

@@ -490,7 +490,7 @@ def proposal_context(
     decorate_proposals([proposal])
     measures = list(Measure.objects.filter(version=version).select_related("owner"))
     can_take_part = permissions.can_take_part(user, proposal)
-    can_steer = can_take_part and services.can_steer(circle, user)
+    can_steer = can_take_part and permissions.can_steer_circle(user, circle)
     circle_settings = services.settings_for(circle)
     can_synthesise = can_take_part and (
         can_steer

@@ -88,7 +88,7 @@ def _refused(
 
 
 def _proposal(
-    request: HttpRequest, org: str, proposal_id: int, need: str = "take_part"
+    request: HttpRequest, org: str, proposal_id: int, need: permissions.ProposalNeed = "take_part"
 ) -> Proposal:
     proposal = permissions.get_proposal_for(request.user, proposal_id, need=need)
     browse.check_org(proposal.circle.organisation, org)
@@ -99,7 +99,9 @@ STEER_ONLY = _lazy("Only the circle's facilitator or leader can move the process
 SYNTHESIS_ONLY = _lazy("Only the person who synthesises can do that.")
 
 
-def _not_allowed(request: HttpRequest, proposal: Proposal, need: str) -> HttpResponse | None:
+def _not_allowed(
+    request: HttpRequest, proposal: Proposal, need: permissions.ProposalNeed
+) -> HttpResponse | None:
     """The proposal page with a 403 and why, when a member may not take a step that needs the
     facilitator (or whoever synthesises); None when they may."""
     check = permissions.can_steer if need == "steer" else permissions.can_synthesise
