@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
-from circlewise.core.errors import ServiceError
 
 from .. import permissions
 from ..models import (
@@ -119,23 +116,6 @@ GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def _person(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has already sent anonymous people away
-        raise PermissionDenied
-    return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _show_error(form: Form, error: ServiceError) -> None:
-    """Put the service's message beside the field it names, or above the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.text)
 
 
 def _proposal(

@@ -22,6 +22,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle
 from circlewise.core.bidi import isolate
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from .. import permissions, services, services_backlog
 from ..forms import (
@@ -31,15 +32,7 @@ from ..forms import (
 from ..models import (
     BacklogItem,
 )
-from ._common import (
-    GET_POST,
-    _circle,
-    _organisation,
-    _person,
-    _show_error,
-    check_org,
-    circle_members,
-)
+from ._common import GET_POST, _circle, _organisation, check_org, circle_members
 from .proposals import ended_page
 
 # The backlog -------------------------------------------------------------------------------
@@ -116,10 +109,10 @@ def backlog_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.add_backlog_item(
-                    circle=the_circle, actor=_person(request), **form.cleaned_data
+                    circle=the_circle, actor=person(request), **form.cleaned_data
                 )
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(
@@ -149,7 +142,7 @@ def backlog_close(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
         # "dropped" is held to the drop's own rule and needs a reason (the service sees to it):
         # the page for it is backlog_drop; this old door stays shut without one.
         services.close_backlog_item(
-            item=item, actor=_person(request), status=status,
+            item=item, actor=person(request), status=status,
             reason=request.POST.get("reason", ""),
         )  # fmt: skip
     except ServiceError as error:
@@ -171,10 +164,10 @@ def backlog_drop(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services_backlog.drop_backlog_item(
-                    item=item, actor=_person(request), reason=form.cleaned_data["reason"]
+                    item=item, actor=person(request), reason=form.cleaned_data["reason"]
                 )
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(
@@ -196,7 +189,7 @@ def backlog_reopen(request: HttpRequest, org: str, item_id: int) -> HttpResponse
     item = permissions.get_item_for(request.user, item_id, need="reopen")
     check_org(item.circle.organisation, org)
     try:
-        services_backlog.reopen_backlog_item(item=item, actor=_person(request))
+        services_backlog.reopen_backlog_item(item=item, actor=person(request))
     except ServiceError as error:
         return backlog_page(request, item.circle, error=error.text, status=error.status)
     messages.success(

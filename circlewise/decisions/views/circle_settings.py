@@ -16,12 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from .. import permissions, services
 from ..forms import (
     SettingsForm,
 )
-from ._common import GET_POST, _circle, _person, _show_error
+from ._common import GET_POST, _circle
 
 
 @login_required
@@ -40,10 +41,10 @@ def decision_settings(request: HttpRequest, org: str, circle: str) -> HttpRespon
         if form.is_valid():
             try:
                 services.update_settings(
-                    circle=the_circle, actor=_person(request), **form.cleaned_data
+                    circle=the_circle, actor=person(request), **form.cleaned_data
                 )
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("The circle's way of deciding is saved."))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from .. import permissions, services
 from ..forms import (
@@ -31,7 +32,7 @@ from ..models import (
     ObjectionMessage,
     ProposalVersion,
 )
-from ._common import _person, _show_error, _to_proposal, check_org
+from ._common import _to_proposal, check_org
 
 # Objections --------------------------------------------------------------------------------
 
@@ -117,12 +118,12 @@ def objection_discuss(request: HttpRequest, org: str, objection_id: int) -> Http
     form.is_valid()
     try:
         services.discuss_objection(
-            objection=objection, author=_person(request), text=form.cleaned_data.get("text", "")
+            objection=objection, author=person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
         if error.status == 403:
             return objection_page(request, objection, error=error.text, status=403)
-        _show_error(form, error)
+        form_error(form, error)
         return objection_page(request, objection, bound={"discuss": form}, status=error.status)
     messages.success(request, _("Your message is posted."))
     return _to_objection(objection, "discussion")
@@ -136,12 +137,12 @@ def objection_state_back(request: HttpRequest, org: str, objection_id: int) -> H
     form.is_valid()
     try:
         services.state_back(
-            objection=objection, actor=_person(request), text=form.cleaned_data.get("text", "")
+            objection=objection, actor=person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
         if error.status == 403:
             return objection_page(request, objection, error=error.text, status=403)
-        _show_error(form, error)
+        form_error(form, error)
         return objection_page(request, objection, bound={"state_back": form}, status=error.status)
     messages.success(request, _("Stated back. The objector is asked to confirm it."))
     return _to_objection(objection, "stated-back")
@@ -153,7 +154,7 @@ def objection_confirm(request: HttpRequest, org: str, objection_id: int) -> Http
     objection = permissions.get_objection_for(request.user, objection_id)
     check_org(objection.proposal.circle.organisation, org)
     try:
-        services.confirm_heard(objection=objection, objector=_person(request))
+        services.confirm_heard(objection=objection, objector=person(request))
     except ServiceError as error:
         return objection_page(request, objection, error=error.text, status=error.status)
     messages.success(request, _("Confirmed: you were heard."))
@@ -166,7 +167,7 @@ def objection_withdraw(request: HttpRequest, org: str, objection_id: int) -> Htt
     objection = permissions.get_objection_for(request.user, objection_id)
     check_org(objection.proposal.circle.organisation, org)
     try:
-        services.withdraw_objection(objection=objection, actor=_person(request))
+        services.withdraw_objection(objection=objection, actor=person(request))
     except ServiceError as error:
         return objection_page(request, objection, error=error.text, status=error.status)
     messages.success(request, _("Your objection is withdrawn."))

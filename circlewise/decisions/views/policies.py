@@ -30,6 +30,7 @@ from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
 from circlewise.core.errors import ServiceError
 from circlewise.core.pages import shared_body_page, whole_page
+from circlewise.core.views import form_error, person
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -42,7 +43,7 @@ from ..models import (
     Proposal,
     ProposalVersion,
 )
-from ._common import ANSWER_LOOK, _organisation, _person, _show_error, check_org, decorate_policy
+from ._common import ANSWER_LOOK, _organisation, check_org, decorate_policy
 from .proposal_page import _cached_circle, version_changes
 
 # Decisions ---------------------------------------------------------------------------------
@@ -331,9 +332,9 @@ def _policy_step(
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
-        call(policy=policy, actor=_person(request), reason=form.cleaned_data.get("reason", ""))
+        call(policy=policy, actor=person(request), reason=form.cleaned_data.get("reason", ""))
     except ServiceError as error:
-        _show_error(form, error)
+        form_error(form, error)
         return render(
             request,
             "decisions/policy_detail.html",

@@ -31,6 +31,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -52,14 +53,7 @@ from ..models import (
     ProposalVersion,
     RosterEntry,
 )
-from ._common import (
-    ANSWER_LOOK,
-    State,
-    _organisation,
-    _show_error,
-    circle_members,
-    decorate_proposals,
-)
+from ._common import ANSWER_LOOK, State, _organisation, circle_members, decorate_proposals
 
 # One proposal ------------------------------------------------------------------------------
 
@@ -579,7 +573,7 @@ def _refused(
         return proposal_page(
             request, proposal, error=error.text, status=error.status, partial=partial
         )
-    _show_error(form, error)
+    form_error(form, error)
     status = 200 if partial else error.status
     return proposal_page(request, proposal, bound={key: form}, status=status, partial=partial)
 

@@ -28,6 +28,7 @@ from circlewise.circles.services import add_months
 from circlewise.core import cache
 from circlewise.core.errors import ServiceError
 from circlewise.core.pages import whole_page
+from circlewise.core.views import form_error, person
 
 from .. import permissions, services
 from ..forms import (
@@ -49,10 +50,8 @@ from ._common import (
     State,
     _circle,
     _organisation,
-    _person,
     _policies_of,
     _proposal,
-    _show_error,
     _to_proposal,
     check_org,
     circle_members,
@@ -211,7 +210,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
             try:
                 proposal = services.create_proposal(
                     circle=the_circle,
-                    author=_person(request),
+                    author=person(request),
                     is_policy=bool(data["is_policy"]),
                     amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
@@ -221,7 +220,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                     **_draft_fields(form),
                 )
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(
@@ -293,12 +292,12 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
             data = form.cleaned_data
             try:
                 services.update_draft(
-                    proposal=proposal, actor=_person(request), amends=data["amends"],
+                    proposal=proposal, actor=person(request), amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
                     quorum_percent=data["quorum_percent"], **_draft_fields(form),
                 )  # fmt: skip
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your draft is saved."))
@@ -323,7 +322,7 @@ def proposal_present(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
     if not form.is_valid():
         return proposal_page(request, proposal, bound={"present": form}, status=400)
     try:
-        services.present(proposal=proposal, actor=_person(request), mode=form.cleaned_data["mode"])
+        services.present(proposal=proposal, actor=person(request), mode=form.cleaned_data["mode"])
     except ServiceError as error:
         return _refused(request, proposal, "present", form, error)
     messages.success(request, _("Presented. The circle can now ask clarifying questions."))
@@ -359,11 +358,11 @@ def _text_step(
 @require_POST
 def question_ask(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     proposal = _proposal(request, org, proposal_id)
-    person = _person(request)
+    member = person(request)
     passed = "pass" in request.POST
 
     def call(text: str, passed: bool) -> Any:
-        return services.ask_question(proposal=proposal, member=person, text=text, passed=passed)
+        return services.ask_question(proposal=proposal, member=member, text=text, passed=passed)
 
     done = _("You passed.") if passed else _("Your question is asked.")
     return _text_step(
@@ -385,7 +384,7 @@ def question_answer(
     form.is_valid()
     try:
         services.answer_question(
-            question=question, actor=_person(request), text=form.cleaned_data.get("text", "")
+            question=question, actor=person(request), text=form.cleaned_data.get("text", "")
         )
     except ServiceError as error:
         return _refused(request, proposal, "answer", form, error)
@@ -397,11 +396,11 @@ def question_answer(
 @require_POST
 def reaction_add(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     proposal = _proposal(request, org, proposal_id)
-    person = _person(request)
+    member = person(request)
     passed = "pass" in request.POST
 
     def call(text: str, passed: bool) -> Any:
-        return services.react(proposal=proposal, member=person, text=text, passed=passed)
+        return services.react(proposal=proposal, member=member, text=text, passed=passed)
 
     done = _("You passed.") if passed else _("Your reaction is shared.")
     return _text_step(
@@ -413,10 +412,10 @@ def reaction_add(request: HttpRequest, org: str, proposal_id: int) -> HttpRespon
 @require_POST
 def amendment_suggest(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
     proposal = _proposal(request, org, proposal_id)
-    person = _person(request)
+    member = person(request)
 
     def call(text: str) -> Any:
-        return services.suggest_amendment(proposal=proposal, member=person, text=text)
+        return services.suggest_amendment(proposal=proposal, member=member, text=text)
 
     return _text_step(
         request, proposal, "amend", _("The amendment you suggest"), call,
@@ -442,7 +441,7 @@ def amendment_resolve(
         )
     accept = form.cleaned_data["accept"]
     try:
-        services.resolve_amendment(amendment=amendment, actor=_person(request), accept=accept)
+        services.resolve_amendment(amendment=amendment, actor=person(request), accept=accept)
     except ServiceError as error:
         return proposal_page(request, proposal, error=error.text, status=error.status)
     messages.success(
@@ -461,7 +460,7 @@ def proposal_advance(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
     if refused := _not_allowed(request, proposal, "steer"):
         return refused
     try:
-        proposal = services.advance(proposal=proposal, actor=_person(request))
+        proposal = services.advance(proposal=proposal, actor=person(request))
     except ServiceError as error:
         return proposal_page(request, proposal, error=error.text, status=error.status)
     messages.success(
@@ -491,7 +490,7 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
     try:
         version = services.revise(
             proposal=proposal,
-            actor=_person(request),
+            actor=person(request),
             change_note=form.cleaned_data["change_note"],
             measures_to_add=measures,
             integrations=form.integrations(),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, is_htmx, person
 
 from .. import permissions, services
 from ..forms import (
@@ -27,7 +28,7 @@ from ..forms import (
 from ..models import (
     Proposal,
 )
-from ._common import _is_htmx, _person, _proposal, _show_error, _to_proposal
+from ._common import _proposal, _to_proposal
 from .proposal_page import _not_allowed, _refused, late_answer_context, proposal_page
 
 
@@ -44,7 +45,7 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
     try:
         services.open_consent_round(
             proposal=proposal,
-            actor=_person(request),
+            actor=person(request),
             subject=form.cleaned_data["subject"],
             handed_to=form.cleaned_data["handed_to"],
             version_number=form.cleaned_data["version"],
@@ -62,7 +63,7 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
     proposal = _proposal(request, org, round_.proposal_id)
     settings = services.settings_for(proposal.circle)
     form = RoundAnswerForm(request.POST, allow_concerns=settings.allow_concerns)
-    htmx = _is_htmx(request)
+    htmx = is_htmx(request)
     partial = "round" if htmx else ""
     if not form.is_valid():
         return proposal_page(
@@ -72,7 +73,7 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
     try:
         services.respond(
             round_=round_,
-            user=_person(request),
+            user=person(request),
             answer=form.cleaned_data["answer"],
             reason=form.cleaned_data["reason"],
         )
@@ -111,13 +112,13 @@ def round_close(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
     form.is_valid()
     try:
         services.close_round(
-            round_=round_, actor=_person(request), reason=form.cleaned_data.get("reason", "")
+            round_=round_, actor=person(request), reason=form.cleaned_data.get("reason", "")
         )
     except ServiceError as error:
         if error.status == 403:
             return proposal_page(request, proposal, error=error.text, status=error.status)
         # Beside the reason, in the round (includes/round_close.html), with what it wrote.
-        _show_error(form, error)
+        form_error(form, error)
         return proposal_page(request, proposal, bound={"round_close": form}, status=error.status)
     messages.success(request, _("The consent round is closed."))
     return _to_proposal(proposal)

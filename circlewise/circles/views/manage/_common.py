@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from circlewise.accounts.models import User
-from circlewise.core.errors import ServiceError
 
 from ...models import (
     Circle,
@@ -35,23 +33,6 @@ SUBMISSION_SECONDS = 60 * 60
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def _person(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has already sent anonymous people away
-        raise PermissionDenied
-    return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _show_error(form: Form, error: ServiceError) -> None:
-    """Put the service's message beside the field it names, or above the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.text)
 
 
 def _claim_submission(request: HttpRequest, fallback: str = "") -> tuple[str, HttpResponse | None]:

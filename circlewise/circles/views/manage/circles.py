@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from ... import services
 from ...forms import (
@@ -43,9 +44,7 @@ from ._common import (
     _claim_submission,
     _finish_submission,
     _org_people,
-    _person,
     _release_submission,
-    _show_error,
 )
 
 # Circles -----------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ def _visible_active_circle_ids(user: User, organisation: Organisation) -> set[in
 @GET_POST
 def circle_create(request: HttpRequest, org: str) -> HttpResponse:
     organisation = get_organisation_for(request.user, org)
-    user = _person(request)
+    user = person(request)
     is_admin = can_admin_organisation(user, organisation)
     allowed = _visible_active_circle_ids(user, organisation)
     if not is_admin:
@@ -98,7 +97,7 @@ def circle_create(request: HttpRequest, org: str) -> HttpResponse:
                 circle = services.create_circle(organisation=organisation, actor=user, **data)
             except ServiceError as error:
                 _release_submission(key)
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 url = _circle_url(circle)
@@ -129,7 +128,7 @@ def _descendant_ids(circle: Circle) -> set[int]:
 @GET_POST
 def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle_in(request, org, circle, need="edit")
-    user = _person(request)
+    user = person(request)
     organisation = the_circle.organisation
     visible = _visible_active_circle_ids(user, organisation)
     allowed = visible - _descendant_ids(the_circle)
@@ -159,7 +158,7 @@ def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             try:
                 services.update_circle(circle=the_circle, actor=user, **data)
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("%(name)s is saved.") % {"name": data["name"]})
@@ -181,7 +180,7 @@ def circle_archive(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST":
         try:
-            services.archive_circle(circle=the_circle, actor=_person(request))
+            services.archive_circle(circle=the_circle, actor=person(request))
         except ServiceError as exc:
             error, status = exc.text, exc.status
         else:

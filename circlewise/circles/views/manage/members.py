@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, is_htmx, person
 
 from ... import selectors, services
 from ...forms import (
@@ -30,11 +31,8 @@ from ._common import (
     _circle_url,
     _claim_submission,
     _finish_submission,
-    _is_htmx,
     _org_people,
-    _person,
     _release_submission,
-    _show_error,
 )
 
 # Memberships -------------------------------------------------------------------------------
@@ -44,7 +42,7 @@ from ._common import (
 @GET_POST
 def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle_in(request, org, circle, need="members")
-    user = _person(request)
+    user = person(request)
     members = the_circle.memberships.current().select_related("user").order_by("user__name")
     people = _org_people(the_circle.organisation).exclude(
         pk__in=the_circle.memberships.current().values("user_id")
@@ -59,26 +57,26 @@ def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         if not form.is_valid():
             _release_submission(key)
         else:
-            person = form.cleaned_data["user"]
+            member = form.cleaned_data["user"]
             try:
-                services.add_member(circle=the_circle, user=person, actor=user)
+                services.add_member(circle=the_circle, user=member, actor=user)
             except ServiceError as error:
                 _release_submission(key)
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 url = _circle_url(the_circle)
                 _finish_submission(key, url)
                 added = _("%(name)s is now a member of %(circle)s.") % {
-                    "name": person.name,
+                    "name": member.name,
                     "circle": the_circle.name,
                 }
-                if not _is_htmx(request):
+                if not is_htmx(request):
                     messages.success(request, added)
                     return redirect(url)
                 # htmx: answer with a fresh form so that several people can be added in a row.
                 status = 200
-                form = MemberAddForm(people=people.exclude(pk=person.pk))
+                form = MemberAddForm(people=people.exclude(pk=member.pk))
     context = {
         "organisation": the_circle.organisation,
         "circle": the_circle,
@@ -87,7 +85,7 @@ def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "added": added,
     }
     template = "circles/manage/member_add.html"
-    if _is_htmx(request):
+    if is_htmx(request):
         # htmx swaps only 2xx answers, so a refused form comes back as 200 with its errors.
         response = render(request, template + "#panel", context)
         if added:
@@ -100,33 +98,33 @@ def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
 @GET_POST
 def member_end(request: HttpRequest, org: str, circle: str, user_id: int) -> HttpResponse:
     the_circle = _circle_in(request, org, circle, need="members")
-    person = User.objects.filter(pk=user_id, circle_memberships__circle=the_circle).first()
-    if person is None:
+    member = User.objects.filter(pk=user_id, circle_memberships__circle=the_circle).first()
+    if member is None:
         raise Http404
     error, status = "", 200
     if request.method == "POST":
         try:
-            services.end_membership(circle=the_circle, user=person, actor=_person(request))
+            services.end_membership(circle=the_circle, user=member, actor=person(request))
         except ServiceError as exc:
             error, status = exc.text, exc.status
         else:
             messages.success(
                 request,
                 _("%(name)s is no longer a member of %(circle)s.")
-                % {"name": person.name, "circle": the_circle.name},
+                % {"name": member.name, "circle": the_circle.name},
             )
             return redirect(_circle_url(the_circle))
-    elif not CircleMembership.objects.current().filter(circle=the_circle, user=person).exists():
+    elif not CircleMembership.objects.current().filter(circle=the_circle, user=member).exists():
         raise Http404
     context = {
         "organisation": the_circle.organisation,
         "circle": the_circle,
-        "person": person,
+        "person": member,
         "assignments": RoleAssignment.objects.current()
-        .filter(role__circle=the_circle, holder=person)
+        .filter(role__circle=the_circle, holder=member)
         .select_related("role"),
         "link_breaks": selectors.link_break_sentences(
-            request.user, the_circle.organisation, person, leaving=the_circle
+            request.user, the_circle.organisation, member, leaving=the_circle
         ),
         "error": error,
     }

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
 from circlewise.core.links import absolute_url
+from circlewise.core.views import form_error, person
 
 from ... import selectors, services
 from ...forms import (
@@ -40,14 +41,7 @@ from ...permissions import (
     get_organisation_for,
     visible_only,
 )
-from ._common import (
-    GET_POST,
-    _claim_submission,
-    _finish_submission,
-    _person,
-    _release_submission,
-    _show_error,
-)
+from ._common import GET_POST, _claim_submission, _finish_submission, _release_submission
 
 # The organisation --------------------------------------------------------------------------
 
@@ -64,10 +58,10 @@ def org_edit(request: HttpRequest, org: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.update_organisation(
-                    organisation=organisation, actor=_person(request), **form.cleaned_data
+                    organisation=organisation, actor=person(request), **form.cleaned_data
                 )
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("The organisation's details are saved."))
@@ -165,7 +159,7 @@ def _send_invitation(
 @require_POST
 def invite(request: HttpRequest, org: str) -> HttpResponse:
     organisation = get_organisation_for(request.user, org, need="admin")
-    actor = _person(request)
+    actor = person(request)
     form = InviteForm(request.POST)
     members_url = reverse("circles:org_members", args=[organisation.slug])
     key, repeated = _claim_submission(request, members_url)
@@ -183,7 +177,7 @@ def invite(request: HttpRequest, org: str) -> HttpResponse:
         )
     except ServiceError as error:
         _release_submission(key)
-        _show_error(form, error)
+        form_error(form, error)
         return _members_page(request, organisation, invite_form=form, status=error.status)
     _finish_submission(key, members_url)
     if _send_invitation(request, invitation, raw_token, actor):
@@ -201,7 +195,7 @@ def revoke_invitation(request: HttpRequest, org: str, invitation_id: int) -> Htt
     if invitation is None:
         raise Http404
     try:
-        services.revoke_invitation(invitation=invitation, actor=_person(request))
+        services.revoke_invitation(invitation=invitation, actor=person(request))
     except ServiceError as error:
         return _members_page(request, organisation, error=error.text, status=error.status)
     messages.success(
@@ -228,7 +222,7 @@ def _org_membership(organisation: Organisation, user_id: int) -> OrgMembership:
 def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
     organisation = get_organisation_for(request.user, org, need="admin")
     membership = _org_membership(organisation, user_id)
-    person = membership.user
+    member = membership.user
     make_admin = request.POST.get("is_admin") == "1"
     if membership.is_current and membership.is_admin == make_admin:
         # Sent twice: the first request already did it.
@@ -236,7 +230,7 @@ def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
         return redirect("circles:org_members", org=organisation.slug)
     try:
         services.set_org_admin(
-            organisation=organisation, user=person, is_admin=make_admin, actor=_person(request)
+            organisation=organisation, user=member, is_admin=make_admin, actor=person(request)
         )
     except ServiceError as error:
         return _members_page(request, organisation, error=error.text, status=error.status)
@@ -244,7 +238,7 @@ def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
         text = _("%(name)s is now an organisation admin.")
     else:
         text = _("%(name)s is no longer an organisation admin.")
-    messages.success(request, text % {"name": person.name})
+    messages.success(request, text % {"name": member.name})
     return redirect("circles:org_members", org=organisation.slug)
 
 
@@ -253,12 +247,12 @@ def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
 def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
     organisation = get_organisation_for(request.user, org, need="admin")
     membership = _org_membership(organisation, user_id)
-    person = membership.user
+    member = membership.user
     error, status = "", 200
     if request.method == "POST":
         try:
             services.remove_org_member(
-                organisation=organisation, user=person, actor=_person(request)
+                organisation=organisation, user=member, actor=person(request)
             )
         except ServiceError as exc:
             error, status = exc.text, exc.status
@@ -266,9 +260,9 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(name)s is no longer a member of %(organisation)s.")
-                % {"name": person.name, "organisation": organisation.name},
+                % {"name": member.name, "organisation": organisation.name},
             )
-            if person.pk == request.user.pk:
+            if member.pk == request.user.pk:
                 return redirect("home")
             return redirect("circles:org_members", org=organisation.slug)
     elif not membership.is_current:
@@ -277,7 +271,7 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
     # of the others, how many.
     circles = list(
         Circle.objects.filter(
-            memberships__user=person,
+            memberships__user=member,
             memberships__ended_on__isnull=True,
             organisation=organisation,
         ).order_by("name")
@@ -287,18 +281,18 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
         request.user,
         organisation,
         RoleAssignment.objects.current()
-        .filter(holder=person, role__circle__organisation=organisation)
+        .filter(holder=member, role__circle__organisation=organisation)
         .select_related("role__circle")
         .order_by("role__circle__name", "role__name"),
         circle_id=lambda assignment: assignment.role.circle_id,
     )
     context = {
         "organisation": organisation,
-        "person": person,
+        "person": member,
         "circles": shown,
         "unseen_circles": len(circles) - len(shown),
         "roles": roles,
-        "link_breaks": selectors.link_break_sentences(request.user, organisation, person),
+        "link_breaks": selectors.link_break_sentences(request.user, organisation, member),
         "error": error,
     }
     return render(request, "circles/manage/member_remove.html", context, status=status)

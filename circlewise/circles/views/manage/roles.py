@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from ... import selectors, services
 from ...forms import (
@@ -38,11 +39,9 @@ from ._common import (
     _claim_submission,
     _finish_submission,
     _org_people,
-    _person,
     _release_submission,
     _role_in,
     _role_url,
-    _show_error,
 )
 
 # Roles and terms ---------------------------------------------------------------------------
@@ -64,10 +63,10 @@ def role_create(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         else:
             data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
             try:
-                role = services.create_role(circle=the_circle, actor=_person(request), **data)
+                role = services.create_role(circle=the_circle, actor=person(request), **data)
             except ServiceError as error:
                 _release_submission(key)
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 url = _role_url(role)
@@ -93,9 +92,9 @@ def role_edit(request: HttpRequest, org: str, circle: str, role_id: int) -> Http
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k in fields}
             try:
-                services.update_role(role=role, actor=_person(request), **data)
+                services.update_role(role=role, actor=person(request), **data)
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("The role %(name)s is saved.") % {"name": role.name})
@@ -113,7 +112,7 @@ def role_edit(request: HttpRequest, org: str, circle: str, role_id: int) -> Http
 @GET_POST
 def role_assign(request: HttpRequest, org: str, circle: str, role_id: int) -> HttpResponse:
     role = _role_in(request, org, circle, role_id)
-    user = _person(request)
+    user = person(request)
     start = timezone.localdate()
     initial: dict[str, Any] = {
         "term_start": start,
@@ -145,7 +144,7 @@ def role_assign(request: HttpRequest, org: str, circle: str, role_id: int) -> Ht
                 )
             except ServiceError as error:
                 _release_submission(key)
-                _show_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 url = _role_url(role)
@@ -182,7 +181,7 @@ def assignment_end(request: HttpRequest, org: str, circle: str, assignment_id: i
     error, status = "", 200
     if request.method == "POST":
         try:
-            services.end_assignment(assignment=assignment, actor=_person(request))
+            services.end_assignment(assignment=assignment, actor=person(request))
         except ServiceError as exc:
             error, status = exc.text, exc.status
         else:
