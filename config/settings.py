@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "circlewise.core.middleware.ApiErrorMiddleware",
 ]
 
+# Every form's fields through one template (circlewise/core/forms.py).
+FORM_RENDERER = "circlewise.core.forms.FormRenderer"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
