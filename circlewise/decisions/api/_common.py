@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,8 @@ from circlewise.core.errors import ServiceError
 
 from .. import permissions, selectors, services
 from ..models import (
-    CircleDecisionSettings,
     ConsentResponse,
     ConsentRound,
-    Contribution,
-    Decision,
     Objection,
     Proposal,
     ProposalVersion,
@@ -274,72 +271,29 @@ def _late_answer(user: User, proposal: Proposal, rounds: list[ConsentRound]) -> 
 def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
     """The proposal (as permissions fetch it or a service returns it: fresh, with its circle and
     author), carrying everything ProposalDetailOut shows, read in a fixed number of queries
-    however many members, questions and answers there are."""
-    version = _version(proposal)
-    proposal._current_version = version
-    circle = proposal.circle
-    take_part = permissions.can_take_part(user, proposal)
-    steer = take_part and services.can_steer(circle, user)
-    synthesis_by = services.settings_for(circle).synthesis_by
-    synthesise = take_part and (
-        steer
-        or (
-            synthesis_by == CircleDecisionSettings.Synthesis.AUTHOR
-            and proposal.author_id == user.pk
-        )
-    )
-    contributions = list(
-        Contribution.objects.filter(proposal=proposal)
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
-    replies: dict[int, list[Contribution]] = {}
-    for c in contributions:
-        if c.kind == Contribution.Kind.ANSWER and c.reply_to_id is not None:
-            replies.setdefault(c.reply_to_id, []).append(c)
-    questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
-    for q in questions:
-        q.answers = replies.get(q.pk, [])  # type: ignore[attr-defined]
-    objections = list(
-        Objection.objects.filter(proposal=proposal)
-        .select_related("objector", "stated_back_by")
-        .annotate(message_count=Count("messages"))
-        .order_by("created_at", "pk")
-    )
-    rounds = list(
-        ConsentRound.objects.filter(proposal=proposal)
-        .select_related("opened_by", "closed_by")
-        .order_by("opened_at", "pk")
-    )
-    for r in rounds:
-        r.proposal = proposal
-    shown = next((r for r in rounds if r.is_open), None)
+    however many members, questions and answers there are (selectors.proposal_detail, the same
+    read as the proposal's page)."""
+    found = selectors.proposal_detail(user, proposal)
+    objections = found.objections
+    rounds = found.rounds
+    shown = found.open_round
     if shown is None and proposal.state == State.OBJECTIONS and rounds:
         shown = rounds[-1]
-    decision_id = None
-    if proposal.state == State.DECIDED:
-        decision_id = (
-            Decision.objects.filter(proposal=proposal).values_list("pk", flat=True).first()
-        )
-    standing = [o for o in objections if o.status == Objection.Status.OPEN]
-    late = _late_answer(user, proposal, rounds) if take_part else None
+    standing = found.standing
+    late = _late_answer(user, proposal, rounds) if found.can_take_part else None
     detail: dict[str, Any] = {
-        "title": version.title,
-        "version": version,
+        "title": found.version.title,
+        "version": found.version,
         "steps": selectors.process_steps(proposal),
         "can": {
-            "take_part": take_part,
-            "steer": steer,
-            "synthesise": synthesise,
-            "edit": proposal.is_draft and proposal.author_id == user.pk and take_part,
+            "take_part": found.can_take_part,
+            "steer": found.can_steer,
+            "synthesise": found.can_synthesise,
+            "edit": found.can_edit,
         },
-        "questions": questions,
-        "reactions": [
-            c
-            for c in contributions
-            if c.kind == Contribution.Kind.REACTION and c.version_number == proposal.version_number
-        ],
-        "amendments": [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
+        "questions": found.questions,
+        "reactions": found.reactions,
+        "amendments": found.amendments,
         "round": _roster(shown) if shown is not None else None,
         "objection_list": objections,
         "objection_counts": {
@@ -348,7 +302,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
             "withdrawn": sum(1 for o in objections if o.status == Objection.Status.WITHDRAWN),
             "integrated": sum(1 for o in objections if o.status == Objection.Status.INTEGRATED),
         },
-        "decision_id": decision_id,
+        "decision_id": found.decision.pk if found.decision is not None else None,
         "late_round_id": late.pk if late is not None else None,
         "late_until": late.lazy_until if late is not None else None,
     }

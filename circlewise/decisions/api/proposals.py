@@ -231,7 +231,7 @@ def answer_question(
     user = auth_user(request)
     question = _contribution(user, question_id, Contribution.Kind.QUESTION)
     proposal = question.proposal
-    if proposal.author_id != user.pk and not services.can_steer(proposal.circle, user):
+    if proposal.author_id != user.pk and not permissions.can_steer(user, proposal):
         raise ServiceError(_("The author answers clarifying questions."), status=403)
     answer = services.answer_question(question=question, actor=user, text=payload.text)
     return Status(201, answer)

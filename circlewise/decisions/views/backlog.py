@@ -21,8 +21,7 @@ from django.views.decorators.http import require_POST
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle
 from circlewise.core.bidi import isolate
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from .. import permissions, services, services_backlog
 from ..forms import (
@@ -107,14 +106,11 @@ def backlog_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with attempt(form) as done:
                 services.add_backlog_item(
                     circle=the_circle, actor=person(request), **form.cleaned_data
                 )
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(
                     request,
                     _("It is on the backlog.")
@@ -123,6 +119,7 @@ def backlog_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
                     % {"circle": the_circle.name},
                 )
                 return redirect("decisions:backlog", org=org, circle=the_circle.slug)
+            status = done.status
     return render(
         request,
         "decisions/backlog_add.html",
@@ -138,15 +135,15 @@ def backlog_close(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
     item = permissions.get_item_for(request.user, item_id, need="close")
     check_org(item.circle.organisation, org)
     status = request.POST.get("status", BacklogItem.Status.DONE)
-    try:
+    with attempt() as done:
         # "dropped" is held to the drop's own rule and needs a reason (the service sees to it):
         # the page for it is backlog_drop; this old door stays shut without one.
         services.close_backlog_item(
             item=item, actor=person(request), status=status,
             reason=request.POST.get("reason", ""),
         )  # fmt: skip
-    except ServiceError as error:
-        return backlog_page(request, item.circle, error=error.text, status=error.status)
+    if not done.ok:
+        return backlog_page(request, item.circle, error=done.text, status=done.status)
     messages.success(request, _("“%(topic)s” is closed.") % {"topic": item.topic})
     return redirect("decisions:backlog", org=org, circle=item.circle.slug)
 
@@ -162,18 +159,16 @@ def backlog_drop(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with attempt(form) as done:
                 services_backlog.drop_backlog_item(
                     item=item, actor=person(request), reason=form.cleaned_data["reason"]
                 )
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(
                     request, _("“%(topic)s” is dropped.") % {"topic": isolate(item.topic)}
                 )
                 return redirect("decisions:backlog", org=org, circle=item.circle.slug)
+            status = done.status
     return render(
         request,
         "decisions/backlog_drop.html",
@@ -188,10 +183,10 @@ def backlog_drop(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
 def backlog_reopen(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
     item = permissions.get_item_for(request.user, item_id, need="reopen")
     check_org(item.circle.organisation, org)
-    try:
+    with attempt() as done:
         services_backlog.reopen_backlog_item(item=item, actor=person(request))
-    except ServiceError as error:
-        return backlog_page(request, item.circle, error=error.text, status=error.status)
+    if not done.ok:
+        return backlog_page(request, item.circle, error=done.text, status=done.status)
     messages.success(
         request, _("“%(topic)s” is open on the backlog again.") % {"topic": isolate(item.topic)}
     )

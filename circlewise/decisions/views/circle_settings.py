@@ -15,8 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from .. import permissions, services
 from ..forms import (
@@ -39,16 +38,14 @@ def decision_settings(request: HttpRequest, org: str, circle: str) -> HttpRespon
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with attempt(form) as done:
                 services.update_settings(
                     circle=the_circle, actor=person(request), **form.cleaned_data
                 )
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(request, _("The circle's way of deciding is saved."))
                 return redirect("decisions:circle_proposals", org=org, circle=the_circle.slug)
+            status = done.status
     return render(
         request,
         "decisions/decision_settings.html",

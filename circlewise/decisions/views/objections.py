@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circlewise.accounts.models import User
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from .. import permissions, services
 from ..forms import (
@@ -116,15 +115,14 @@ def objection_discuss(request: HttpRequest, org: str, objection_id: int) -> Http
     objection = _objection(request, org, objection_id)
     form = TextForm(request.POST, label=_("Your message"))
     form.is_valid()
-    try:
+    with attempt(form) as done:
         services.discuss_objection(
             objection=objection, author=person(request), text=form.cleaned_data.get("text", "")
         )
-    except ServiceError as error:
-        if error.status == 403:
-            return objection_page(request, objection, error=error.text, status=403)
-        form_error(form, error)
-        return objection_page(request, objection, bound={"discuss": form}, status=error.status)
+    if not done.ok:
+        if done.status == 403:
+            return objection_page(request, objection, error=done.text, status=403)
+        return objection_page(request, objection, bound={"discuss": form}, status=done.status)
     messages.success(request, _("Your message is posted."))
     return _to_objection(objection, "discussion")
 
@@ -135,15 +133,14 @@ def objection_state_back(request: HttpRequest, org: str, objection_id: int) -> H
     objection = _objection(request, org, objection_id)
     form = TextForm(request.POST, label=_("The objection, in your own words"))
     form.is_valid()
-    try:
+    with attempt(form) as done:
         services.state_back(
             objection=objection, actor=person(request), text=form.cleaned_data.get("text", "")
         )
-    except ServiceError as error:
-        if error.status == 403:
-            return objection_page(request, objection, error=error.text, status=403)
-        form_error(form, error)
-        return objection_page(request, objection, bound={"state_back": form}, status=error.status)
+    if not done.ok:
+        if done.status == 403:
+            return objection_page(request, objection, error=done.text, status=403)
+        return objection_page(request, objection, bound={"state_back": form}, status=done.status)
     messages.success(request, _("Stated back. The objector is asked to confirm it."))
     return _to_objection(objection, "stated-back")
 
@@ -153,10 +150,10 @@ def objection_state_back(request: HttpRequest, org: str, objection_id: int) -> H
 def objection_confirm(request: HttpRequest, org: str, objection_id: int) -> HttpResponse:
     objection = permissions.get_objection_for(request.user, objection_id)
     check_org(objection.proposal.circle.organisation, org)
-    try:
+    with attempt() as done:
         services.confirm_heard(objection=objection, objector=person(request))
-    except ServiceError as error:
-        return objection_page(request, objection, error=error.text, status=error.status)
+    if not done.ok:
+        return objection_page(request, objection, error=done.text, status=done.status)
     messages.success(request, _("Confirmed: you were heard."))
     return _to_objection(objection, "stated-back")
 
@@ -166,9 +163,9 @@ def objection_confirm(request: HttpRequest, org: str, objection_id: int) -> Http
 def objection_withdraw(request: HttpRequest, org: str, objection_id: int) -> HttpResponse:
     objection = permissions.get_objection_for(request.user, objection_id)
     check_org(objection.proposal.circle.organisation, org)
-    try:
+    with attempt() as done:
         services.withdraw_objection(objection=objection, actor=person(request))
-    except ServiceError as error:
-        return objection_page(request, objection, error=error.text, status=error.status)
+    if not done.ok:
+        return objection_page(request, objection, error=done.text, status=done.status)
     messages.success(request, _("Your objection is withdrawn."))
     return _to_proposal(objection.proposal)

@@ -28,9 +28,8 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
-from circlewise.core.errors import ServiceError
 from circlewise.core.pages import shared_body_page, whole_page
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -331,15 +330,14 @@ def _policy_step(
     check_org(policy.circle.organisation, org)
     form = ReasonForm(request.POST)
     form.is_valid()
-    try:
+    with attempt(form) as tried:
         call(policy=policy, actor=person(request), reason=form.cleaned_data.get("reason", ""))
-    except ServiceError as error:
-        form_error(form, error)
+    if not tried.ok:
         return render(
             request,
             "decisions/policy_detail.html",
             policy_context(request, policy, bound={key: form}),
-            status=error.status,
+            status=tried.status,
         )
     messages.success(request, done)
     return redirect(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms as django_forms
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -30,8 +30,7 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error
+from circlewise.core.views import Attempt
 
 from .. import permissions, selectors, services
 from ..forms import (
@@ -47,7 +46,6 @@ from ..models import (
     ConsentRound,
     Contribution,
     Decision,
-    Measure,
     Objection,
     Proposal,
     ProposalVersion,
@@ -280,167 +278,63 @@ def proposal_context(
     bound: dict[str, django_forms.Form] | None = None,
     error: str = "",
 ) -> dict[str, Any]:
-
+    """The page's context for the viewer: selectors.proposal_detail (the read the API's answer
+    shares), with what only the page shows: the roster rows, the forms, the links."""
     user = request.user
     assert isinstance(user, User)
     bound = bound or {}
     circle = proposal.circle
     organisation = circle.organisation
-    version = (
-        ProposalVersion.objects.filter(proposal=proposal, number=proposal.version_number)
-        .select_related("created_by")
-        .get()
-    )
-    proposal._current_version = version
+    found = selectors.proposal_detail(user, proposal)
     decorate_proposals([proposal])
-    measures = list(Measure.objects.filter(version=version).select_related("owner"))
-    can_take_part = permissions.can_take_part(user, proposal)
-    can_steer = can_take_part and services.can_steer(circle, user)
-    circle_settings = services.settings_for(circle)
-    can_synthesise = can_take_part and (
-        can_steer
-        or (
-            circle_settings.synthesis_by == circle_settings.Synthesis.AUTHOR
-            and proposal.author_id == user.pk
-        )
-    )
-    contributions = list(
-        Contribution.objects.filter(proposal=proposal)
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
-    questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
-    answers: dict[int, list[Contribution]] = {}
-    for c in contributions:
-        if c.kind == Contribution.Kind.ANSWER and c.reply_to_id:
-            answers.setdefault(c.reply_to_id, []).append(c)
-    for q in questions:
-        q.answers = answers.get(q.pk, [])  # type: ignore[attr-defined]
-    current = proposal.version_number
-    reactions = [
-        c
-        for c in contributions
-        if c.kind == Contribution.Kind.REACTION and c.version_number == current
-    ]
-    amendments = [c for c in contributions if c.kind == Contribution.Kind.AMENDMENT]
     members = list(circle_members(circle).only("id", "name", "email", "pronouns"))
-    reaction_by = {r.author_id: r for r in reactions}
+    reaction_by = {r.author_id: r for r in found.reactions}
     reaction_rows = [(m, reaction_by.get(m.pk)) for m in members]
     reaction_rows += [
-        (r.author, r) for r in reactions if r.author_id not in {m.pk for m in members}
+        (r.author, r) for r in found.reactions if r.author_id not in {m.pk for m in members}
     ]
-    objections = list(
-        Objection.objects.filter(proposal=proposal)
-        .select_related("objector", "stated_back_by")
-        .annotate(message_count=Count("messages"))
-        .order_by("created_at", "pk")
-    )
-    rounds = list(ConsentRound.objects.filter(proposal=proposal).order_by("opened_at", "pk"))
-    open_round = next((r for r in rounds if r.is_open), None)
-    shown_round = open_round
-    now = timezone.now()
-    late_window = bool(
-        rounds
-        and rounds[-1].lazy_until is not None
-        and rounds[-1].outcome == ConsentRound.Outcome.CONSENTED
-        and now < rounds[-1].lazy_until
-    )
-    if shown_round is None and rounds and (proposal.state == State.OBJECTIONS or late_window):
-        shown_round = rounds[-1]
-    member_ids = {m.pk for m in members}
-    round_info = _load_round(shown_round, member_ids) if shown_round is not None else None
     urls = _urls(proposal)
-    if shown_round is not None:
-        urls["round_answer"] = reverse(
-            "decisions:round_answer", args=[organisation.slug, shown_round.pk]
-        )
-    if open_round is not None:
-        urls["round_close"] = reverse(
-            "decisions:round_close", args=[organisation.slug, open_round.pk]
-        )
-    my_answer = None
-    joined_late: list[User] = []
-    if round_info is not None:
-        my_answer = next((r for r in round_info["responses"] if r.user_id == user.pk), None)
-        joined_late = [m for m in members if m.pk not in round_info["roster_ids"]]
-    my_row = next(
-        (r for r in round_info["rows"] if r.user.pk == user.pk), None
-    ) if round_info else None  # fmt: skip
-    can_answer = can_take_part and my_answer is None and my_row is not None
-    if can_answer and open_round is not None:
-        can_answer = my_row is not None and my_row.state == "waiting"
-    elif can_answer:
-        can_answer = late_window and my_row is not None and my_row.state == "absent"
-    decision = None
+    rounds = _round_context(user, proposal, found, members, urls)
+    decision = found.decision
     decision_url = ""
-    if proposal.state == State.DECIDED:
-        decision = Decision.objects.filter(proposal=proposal).select_related("policy").first()
-        if decision is not None:
-            decision_url = reverse(
-                "decisions:decision_detail", args=[organisation.slug, decision.pk]
-            )
-    helping = permissions.hand_over_circles(user, organisation)
-    standing = [o for o in objections if o.status == Objection.Status.OPEN]
-    blocking = [o for o in standing if o.version_number == proposal.version_number]
-    revise_initial = {
-        "title": version.title, "driver": version.driver, "text": version.text, "aim": version.aim,
-        "review_on": version.review_on, "measures": version.measures,
-        "feedback_channel": version.feedback_channel,
-    }  # fmt: skip
-    member_qs = circle_members(circle)
-    forms: dict[str, Any] = {
-        "present": PresentForm(),
-        "ask": TextForm(label=_("Your question")),
-        "react": TextForm(label=_("Your reaction")),
-        "amend": TextForm(label=_("The amendment you suggest")),
-        "revise": None,
-        "round_open": RoundOpenForm(helping=helping),
-        "round_answer": RoundAnswerForm(allow_concerns=circle_settings.allow_concerns),
-        "round_close": RoundCloseForm(),
-        "answer": TextForm(label=_("Your answer")),
-    }
-    if can_synthesise and proposal.state in (State.REACTING, State.SYNTHESIS, State.CONSENT,
-                                             State.OBJECTIONS):  # fmt: skip
-        forms["revise"] = ReviseForm(initial=revise_initial, members=member_qs, objections=standing)
-    forms.update(bound)
+    if decision is not None:
+        decision_url = reverse("decisions:decision_detail", args=[organisation.slug, decision.pk])
+    forms = _page_forms(user, proposal, found, bound)
     answer_error_for = None
     if "answer" in bound:
         answer_error_for = getattr(bound["answer"], "question_id", None)
+    shown_round = rounds.pop("shown_round")
     ctx: dict[str, Any] = {
         "organisation": organisation,
         "circle": circle,
         "proposal": proposal,
-        "version": version,
-        "measures": measures,
+        "version": found.version,
+        "measures": found.measures,
         "steps": steps_for(proposal),
         "is_exit": proposal.state in Proposal.EXIT_STATES,
         "is_author": proposal.author_id == user.pk,
-        "can_take_part": can_take_part,
-        "can_steer": can_steer,
-        "can_synthesise": can_synthesise,
-        "settings": circle_settings,
-        "questions": questions,
+        "can_take_part": found.can_take_part,
+        "can_steer": found.can_steer,
+        "can_synthesise": found.can_synthesise,
+        "settings": found.settings,
+        "questions": found.questions,
         "my_question": any(
-            q.author_id == user.pk and q.version_number == current for q in questions
+            q.author_id == user.pk and q.version_number == proposal.version_number
+            for q in found.questions
         ),
-        "reactions": reactions,
+        "reactions": found.reactions,
         "reaction_rows": reaction_rows,
         "my_reaction": reaction_by.get(user.pk),
-        "amendments": amendments,
+        "amendments": found.amendments,
         "open_amendments": [
-            a for a in amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
+            a for a in found.amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
         ],
-        "objections": objections,
-        "standing": standing,
-        "blocking": blocking,
-        "rounds": rounds,
-        "open_round": open_round,
-        "round_info": round_info,
-        "my_answer": my_answer,
-        "can_answer": can_answer,
-        "late_window": late_window,
+        "objections": found.objections,
+        "standing": found.standing,
+        "blocking": [o for o in found.standing if o.version_number == proposal.version_number],
+        "rounds": found.rounds,
+        **rounds,
         "late_answer": None,
-        "joined_late": joined_late,
         "decision": decision,
         "decision_url": decision_url,
         "urls": urls,
@@ -462,6 +356,98 @@ def proposal_context(
     }
     ctx["need"] = _need_for(ctx, user)
     return ctx
+
+
+def _round_context(
+    user: User,
+    proposal: Proposal,
+    found: selectors.ProposalDetail,
+    members: list[User],
+    urls: dict[str, str],
+) -> dict[str, Any]:
+    """The round the page shows (the open one; after it, the last while objections are worked
+    on or absentees may still answer), its roster rows, and whether the viewer may answer in
+    it. Adds the round's links to `urls`."""
+    organisation = proposal.circle.organisation
+    rounds = found.rounds
+    open_round = found.open_round
+    shown_round = open_round
+    late_window = bool(
+        rounds
+        and rounds[-1].lazy_until is not None
+        and rounds[-1].outcome == ConsentRound.Outcome.CONSENTED
+        and timezone.now() < rounds[-1].lazy_until
+    )
+    if shown_round is None and rounds and (proposal.state == State.OBJECTIONS or late_window):
+        shown_round = rounds[-1]
+    member_ids = {m.pk for m in members}
+    round_info = _load_round(shown_round, member_ids) if shown_round is not None else None
+    if shown_round is not None:
+        urls["round_answer"] = reverse(
+            "decisions:round_answer", args=[organisation.slug, shown_round.pk]
+        )
+    if open_round is not None:
+        urls["round_close"] = reverse(
+            "decisions:round_close", args=[organisation.slug, open_round.pk]
+        )
+    my_answer = None
+    joined_late: list[User] = []
+    if round_info is not None:
+        my_answer = next((r for r in round_info["responses"] if r.user_id == user.pk), None)
+        joined_late = [m for m in members if m.pk not in round_info["roster_ids"]]
+    my_row = next(
+        (r for r in round_info["rows"] if r.user.pk == user.pk), None
+    ) if round_info else None  # fmt: skip
+    can_answer = found.can_take_part and my_answer is None and my_row is not None
+    if can_answer and open_round is not None:
+        can_answer = my_row is not None and my_row.state == "waiting"
+    elif can_answer:
+        can_answer = late_window and my_row is not None and my_row.state == "absent"
+    return {
+        "shown_round": shown_round,
+        "open_round": open_round,
+        "round_info": round_info,
+        "my_answer": my_answer,
+        "can_answer": can_answer,
+        "late_window": late_window,
+        "joined_late": joined_late,
+    }
+
+
+def _page_forms(
+    user: User,
+    proposal: Proposal,
+    found: selectors.ProposalDetail,
+    bound: dict[str, django_forms.Form],
+) -> dict[str, Any]:
+    """Every form the page may show, empty, or as sent where a step was refused (`bound`)."""
+    helping = permissions.hand_over_circles(user, proposal.circle.organisation)
+    version = found.version
+    revise_initial = {
+        "title": version.title, "driver": version.driver, "text": version.text, "aim": version.aim,
+        "review_on": version.review_on, "measures": version.measures,
+        "feedback_channel": version.feedback_channel,
+    }  # fmt: skip
+    forms: dict[str, Any] = {
+        "present": PresentForm(),
+        "ask": TextForm(label=_("Your question")),
+        "react": TextForm(label=_("Your reaction")),
+        "amend": TextForm(label=_("The amendment you suggest")),
+        "revise": None,
+        "round_open": RoundOpenForm(helping=helping),
+        "round_answer": RoundAnswerForm(allow_concerns=found.settings.allow_concerns),
+        "round_close": RoundCloseForm(),
+        "answer": TextForm(label=_("Your answer")),
+    }
+    if found.can_synthesise and proposal.state in (State.REACTING, State.SYNTHESIS, State.CONSENT,
+                                                   State.OBJECTIONS):  # fmt: skip
+        forms["revise"] = ReviseForm(
+            initial=revise_initial,
+            members=circle_members(proposal.circle),
+            objections=found.standing,
+        )
+    forms.update(bound)
+    return forms
 
 
 def late_answer_context(
@@ -563,18 +549,18 @@ def _viewable_proposal(
 
 
 def _refused(
-    request: HttpRequest, proposal: Proposal, key: str, form: Form, error: ServiceError,
+    request: HttpRequest, proposal: Proposal, key: str, form: Form, done: Attempt,
     partial: str = "",
 ) -> HttpResponse:  # fmt: skip
-    """Show a refused step on the proposal page: beside its form, or, when the person may not
-    take that step at all (403) or the circle has ended (its forms are gone), at the top where
-    the page says what is needed from them."""
-    if (error.status == 403 or proposal.circle.has_ended) and not partial:
+    """Show a refused step (`done`, whose message `attempt(form)` has put on the form) on the
+    proposal page: beside its form, or, when the person may not take that step at all (403) or
+    the circle has ended (its forms are gone), at the top where the page says what is needed
+    from them."""
+    if (done.status == 403 or proposal.circle.has_ended) and not partial:
         return proposal_page(
-            request, proposal, error=error.text, status=error.status, partial=partial
+            request, proposal, error=done.text, status=done.status, partial=partial
         )
-    form_error(form, error)
-    status = 200 if partial else error.status
+    status = 200 if partial else done.status
     return proposal_page(request, proposal, bound={key: form}, status=status, partial=partial)
 
 

@@ -26,9 +26,8 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle
 from circlewise.circles.services import add_months
 from circlewise.core import cache
-from circlewise.core.errors import ServiceError
 from circlewise.core.pages import whole_page
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from .. import permissions, services
 from ..forms import (
@@ -207,7 +206,7 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with attempt(form) as done:
                 proposal = services.create_proposal(
                     circle=the_circle,
                     author=person(request),
@@ -219,15 +218,13 @@ def proposal_create(request: HttpRequest, org: str, circle: str) -> HttpResponse
                     extends_until=data.get("extends_until"),
                     **_draft_fields(form),
                 )
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(
                     request,
                     _("Your draft is saved. Only you can see it until you present it."),
                 )
                 return _to_proposal(proposal)
+            status = done.status
     else:
         form.initial["review_on"] = add_months(
             timezone.localdate(), services.settings_for(the_circle).default_review_months
@@ -290,18 +287,16 @@ def proposal_edit(request: HttpRequest, org: str, proposal_id: int) -> HttpRespo
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with attempt(form) as done:
                 services.update_draft(
                     proposal=proposal, actor=person(request), amends=data["amends"],
                     policy_action=data["policy_action"] if data["amends"] else "",
                     quorum_percent=data["quorum_percent"], **_draft_fields(form),
                 )  # fmt: skip
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(request, _("Your draft is saved."))
                 return _to_proposal(proposal)
+            status = done.status
     return render(
         request,
         "decisions/proposal_form.html",
@@ -321,10 +316,10 @@ def proposal_present(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
     form = PresentForm(request.POST)
     if not form.is_valid():
         return proposal_page(request, proposal, bound={"present": form}, status=400)
-    try:
+    with attempt(form) as done:
         services.present(proposal=proposal, actor=person(request), mode=form.cleaned_data["mode"])
-    except ServiceError as error:
-        return _refused(request, proposal, "present", form, error)
+    if not done.ok:
+        return _refused(request, proposal, "present", form, done)
     messages.success(request, _("Presented. The circle can now ask clarifying questions."))
     return _to_proposal(proposal)
 
@@ -343,13 +338,13 @@ def _text_step(
     form = TextForm(request.POST, label=label)
     form.is_valid()
     passed = allow_pass and "pass" in request.POST
-    try:
+    with attempt(form) as tried:
         if allow_pass:
             call(text=form.cleaned_data.get("text", ""), passed=passed)
         else:
             call(text=form.cleaned_data.get("text", ""))
-    except ServiceError as error:
-        return _refused(request, proposal, key, form, error)
+    if not tried.ok:
+        return _refused(request, proposal, key, form, tried)
     messages.success(request, done)
     return _to_proposal(proposal, anchor)
 
@@ -382,12 +377,12 @@ def question_answer(
     form = TextForm(request.POST, label=_("Your answer"))
     form.question_id = question.pk  # type: ignore[attr-defined]
     form.is_valid()
-    try:
+    with attempt(form) as done:
         services.answer_question(
             question=question, actor=person(request), text=form.cleaned_data.get("text", "")
         )
-    except ServiceError as error:
-        return _refused(request, proposal, "answer", form, error)
+    if not done.ok:
+        return _refused(request, proposal, "answer", form, done)
     messages.success(request, _("Your answer is posted."))
     return _to_proposal(proposal, f"question-{question.pk}")
 
@@ -440,10 +435,10 @@ def amendment_resolve(
             request, proposal, error=_("Choose whether to take the amendment up."), status=400
         )
     accept = form.cleaned_data["accept"]
-    try:
+    with attempt() as done:
         services.resolve_amendment(amendment=amendment, actor=person(request), accept=accept)
-    except ServiceError as error:
-        return proposal_page(request, proposal, error=error.text, status=error.status)
+    if not done.ok:
+        return proposal_page(request, proposal, error=done.text, status=done.status)
     messages.success(
         request,
         _("The amendment is taken up: write it into a new version.")
@@ -459,10 +454,10 @@ def proposal_advance(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
     proposal = _proposal(request, org, proposal_id)
     if refused := _not_allowed(request, proposal, "steer"):
         return refused
-    try:
+    with attempt() as done:
         proposal = services.advance(proposal=proposal, actor=person(request))
-    except ServiceError as error:
-        return proposal_page(request, proposal, error=error.text, status=error.status)
+    if not done.ok:
+        return proposal_page(request, proposal, error=done.text, status=done.status)
     messages.success(
         request,
         _("Now at the step: %(step)s.") % {"step": proposal.get_state_display()},
@@ -487,7 +482,7 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
     measures = form.measures_to_add()
     if form.errors:
         return proposal_page(request, proposal, bound={"revise": form}, status=400)
-    try:
+    with attempt(form) as done:
         version = services.revise(
             proposal=proposal,
             actor=person(request),
@@ -496,8 +491,8 @@ def proposal_revise(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
             integrations=form.integrations(),
             **{k: v for k, v in _draft_fields(form).items() if k != "review_on" or v},
         )
-    except ServiceError as error:
-        return _refused(request, proposal, "revise", form, error)
+    if not done.ok:
+        return _refused(request, proposal, "revise", form, done)
     messages.success(
         request,
         _("Version %(number)s is written. Answers to earlier versions no longer count.")

@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, is_htmx, person
+from circlewise.core.views import attempt, is_htmx, person
 
 from .. import permissions, services
 from ..forms import (
@@ -42,7 +41,7 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
     form = RoundOpenForm(request.POST, helping=helping)
     if not form.is_valid():
         return proposal_page(request, proposal, bound={"round_open": form}, status=400)
-    try:
+    with attempt(form) as done:
         services.open_consent_round(
             proposal=proposal,
             actor=person(request),
@@ -50,8 +49,8 @@ def round_open(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse
             handed_to=form.cleaned_data["handed_to"],
             version_number=form.cleaned_data["version"],
         )
-    except ServiceError as error:
-        return _refused(request, proposal, "round_open", form, error)
+    if not done.ok:
+        return _refused(request, proposal, "round_open", form, done)
     messages.success(request, _("The consent round is open. Everyone in the circle is asked."))
     return _to_proposal(proposal, "consent-round")
 
@@ -70,22 +69,23 @@ def round_answer(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
             request, proposal, bound={"round_answer": form}, status=200 if htmx else 400,
             partial=partial,
         )  # fmt: skip
-    try:
-        services.respond(
-            round_=round_,
-            user=person(request),
-            answer=form.cleaned_data["answer"],
-            reason=form.cleaned_data["reason"],
-        )
-    except services.LateAnswerError as late:
-        # Nothing was recorded, but what they wrote is kept: offered as the reason of an early
-        # review (includes/late_answer.html). htmx swaps only a 2xx answer.
-        return proposal_page(
-            request, proposal, status=200 if htmx else late.status, partial=partial,
-            extra={"late_answer": late_answer_context(request, proposal, late)},
-        )  # fmt: skip
-    except ServiceError as error:
-        return _refused(request, proposal, "round_answer", form, error, partial=partial)
+    with attempt(form) as done:
+        try:
+            services.respond(
+                round_=round_,
+                user=person(request),
+                answer=form.cleaned_data["answer"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.LateAnswerError as late:
+            # Nothing was recorded, but what they wrote is kept: offered as the reason of an
+            # early review (includes/late_answer.html). htmx swaps only a 2xx answer.
+            return proposal_page(
+                request, proposal, status=200 if htmx else late.status, partial=partial,
+                extra={"late_answer": late_answer_context(request, proposal, late)},
+            )  # fmt: skip
+    if not done.ok:
+        return _refused(request, proposal, "round_answer", form, done, partial=partial)
     proposal.refresh_from_db()
     if htmx and proposal.state == Proposal.State.CONSENT:
         return proposal_page(
@@ -110,15 +110,14 @@ def round_close(request: HttpRequest, org: str, round_id: int) -> HttpResponse:
         return refused
     form = RoundCloseForm(request.POST)
     form.is_valid()
-    try:
+    with attempt(form) as done:
         services.close_round(
             round_=round_, actor=person(request), reason=form.cleaned_data.get("reason", "")
         )
-    except ServiceError as error:
-        if error.status == 403:
-            return proposal_page(request, proposal, error=error.text, status=error.status)
+    if not done.ok:
+        if done.status == 403:
+            return proposal_page(request, proposal, error=done.text, status=done.status)
         # Beside the reason, in the round (includes/round_close.html), with what it wrote.
-        form_error(form, error)
-        return proposal_page(request, proposal, bound={"round_close": form}, status=error.status)
+        return proposal_page(request, proposal, bound={"round_close": form}, status=done.status)
     messages.success(request, _("The consent round is closed."))
     return _to_proposal(proposal)

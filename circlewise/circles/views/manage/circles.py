@@ -15,8 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from ... import services
 from ...forms import (
@@ -93,17 +92,15 @@ def circle_create(request: HttpRequest, org: str) -> HttpResponse:
             if not can_create_circle(user, organisation, data["parent"]):
                 _release_submission(key)
                 raise PermissionDenied
-            try:
+            with attempt(form) as done:
                 circle = services.create_circle(organisation=organisation, actor=user, **data)
-            except ServiceError as error:
-                _release_submission(key)
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 url = _circle_url(circle)
                 _finish_submission(key, url)
                 messages.success(request, _("%(name)s is created.") % {"name": circle.name})
                 return redirect(url)
+            _release_submission(key)
+            status = done.status
     context = {"organisation": organisation, "form": form, "parent": preset}
     return render(request, "circles/manage/circle_form.html", context, status=status)
 
@@ -155,14 +152,12 @@ def circle_edit(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k in fields}
-            try:
+            with attempt(form) as done:
                 services.update_circle(circle=the_circle, actor=user, **data)
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(request, _("%(name)s is saved.") % {"name": data["name"]})
                 return redirect(_circle_url(the_circle))
+            status = done.status
     context = {
         "organisation": organisation,
         "circle": the_circle,
@@ -179,13 +174,12 @@ def circle_archive(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = _circle_in(request, org, circle, need="archive")
     error, status = "", 200
     if request.method == "POST":
-        try:
+        with attempt() as done:
             services.archive_circle(circle=the_circle, actor=person(request))
-        except ServiceError as exc:
-            error, status = exc.text, exc.status
-        else:
+        if done.ok:
             messages.success(request, _("%(name)s is archived.") % {"name": the_circle.name})
             return redirect(_circle_url(the_circle))
+        error, status = done.text, done.status
     # Sub-circles keep it from being archived: those the person may not see are counted, not named.
     sub_circles = list(the_circle.children.active().order_by("name"))
     shown = visible_only(request.user, the_circle.organisation, sub_circles)

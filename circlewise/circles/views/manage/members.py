@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, is_htmx, person
+from circlewise.core.views import attempt, is_htmx, person
 
 from ... import selectors, services
 from ...forms import (
@@ -58,13 +57,9 @@ def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             _release_submission(key)
         else:
             member = form.cleaned_data["user"]
-            try:
+            with attempt(form) as done:
                 services.add_member(circle=the_circle, user=member, actor=user)
-            except ServiceError as error:
-                _release_submission(key)
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 url = _circle_url(the_circle)
                 _finish_submission(key, url)
                 added = _("%(name)s is now a member of %(circle)s.") % {
@@ -77,6 +72,9 @@ def member_add(request: HttpRequest, org: str, circle: str) -> HttpResponse:
                 # htmx: answer with a fresh form so that several people can be added in a row.
                 status = 200
                 form = MemberAddForm(people=people.exclude(pk=member.pk))
+            else:
+                _release_submission(key)
+                status = done.status
     context = {
         "organisation": the_circle.organisation,
         "circle": the_circle,
@@ -103,17 +101,16 @@ def member_end(request: HttpRequest, org: str, circle: str, user_id: int) -> Htt
         raise Http404
     error, status = "", 200
     if request.method == "POST":
-        try:
+        with attempt() as done:
             services.end_membership(circle=the_circle, user=member, actor=person(request))
-        except ServiceError as exc:
-            error, status = exc.text, exc.status
-        else:
+        if done.ok:
             messages.success(
                 request,
                 _("%(name)s is no longer a member of %(circle)s.")
                 % {"name": member.name, "circle": the_circle.name},
             )
             return redirect(_circle_url(the_circle))
+        error, status = done.text, done.status
     elif not CircleMembership.objects.current().filter(circle=the_circle, user=member).exists():
         raise Http404
     context = {

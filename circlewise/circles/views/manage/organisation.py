@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from circlewise.accounts.models import User
-from circlewise.core.errors import ServiceError
 from circlewise.core.links import absolute_url
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from ... import selectors, services
 from ...forms import (
@@ -56,16 +55,14 @@ def org_edit(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with attempt(form) as done:
                 services.update_organisation(
                     organisation=organisation, actor=person(request), **form.cleaned_data
                 )
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(request, _("The organisation's details are saved."))
                 return redirect("circles:org_about", org=organisation.slug)
+            status = done.status
     context = {"organisation": organisation, "form": form}
     return render(request, "circles/manage/org_edit.html", context, status=status)
 
@@ -168,17 +165,16 @@ def invite(request: HttpRequest, org: str) -> HttpResponse:
     if not form.is_valid():
         _release_submission(key)
         return _members_page(request, organisation, invite_form=form, status=400)
-    try:
+    with attempt(form) as done:
         invitation, raw_token = services.invite(
             organisation=organisation,
             email=form.cleaned_data["email"],
             actor=actor,
             make_admin=form.cleaned_data["make_admin"],
         )
-    except ServiceError as error:
+    if not done.ok:
         _release_submission(key)
-        form_error(form, error)
-        return _members_page(request, organisation, invite_form=form, status=error.status)
+        return _members_page(request, organisation, invite_form=form, status=done.status)
     _finish_submission(key, members_url)
     if _send_invitation(request, invitation, raw_token, actor):
         messages.success(
@@ -194,10 +190,10 @@ def revoke_invitation(request: HttpRequest, org: str, invitation_id: int) -> Htt
     invitation = Invitation.objects.filter(organisation=organisation, pk=invitation_id).first()
     if invitation is None:
         raise Http404
-    try:
+    with attempt() as done:
         services.revoke_invitation(invitation=invitation, actor=person(request))
-    except ServiceError as error:
-        return _members_page(request, organisation, error=error.text, status=error.status)
+    if not done.ok:
+        return _members_page(request, organisation, error=done.text, status=done.status)
     messages.success(
         request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
     )
@@ -228,12 +224,12 @@ def set_admin(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
         # Sent twice: the first request already did it.
         messages.info(request, _("Nothing to change: that was already so."))
         return redirect("circles:org_members", org=organisation.slug)
-    try:
+    with attempt() as done:
         services.set_org_admin(
             organisation=organisation, user=member, is_admin=make_admin, actor=person(request)
         )
-    except ServiceError as error:
-        return _members_page(request, organisation, error=error.text, status=error.status)
+    if not done.ok:
+        return _members_page(request, organisation, error=done.text, status=done.status)
     if make_admin:
         text = _("%(name)s is now an organisation admin.")
     else:
@@ -250,13 +246,11 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
     member = membership.user
     error, status = "", 200
     if request.method == "POST":
-        try:
+        with attempt() as done:
             services.remove_org_member(
                 organisation=organisation, user=member, actor=person(request)
             )
-        except ServiceError as exc:
-            error, status = exc.text, exc.status
-        else:
+        if done.ok:
             messages.success(
                 request,
                 _("%(name)s is no longer a member of %(organisation)s.")
@@ -265,6 +259,7 @@ def remove_member(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
             if member.pk == request.user.pk:
                 return redirect("home")
             return redirect("circles:org_members", org=organisation.slug)
+        error, status = done.text, done.status
     elif not membership.is_current:
         raise Http404
     # The admin is told of every circle the person leaves, but by name only of those they may see:

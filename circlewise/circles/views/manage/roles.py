@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from circlewise.core.errors import ServiceError
-from circlewise.core.views import form_error, person
+from circlewise.core.views import attempt, person
 
 from ... import selectors, services
 from ...forms import (
@@ -62,17 +61,15 @@ def role_create(request: HttpRequest, org: str, circle: str) -> HttpResponse:
             _release_submission(key)
         else:
             data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
-            try:
+            with attempt(form) as done:
                 role = services.create_role(circle=the_circle, actor=person(request), **data)
-            except ServiceError as error:
-                _release_submission(key)
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 url = _role_url(role)
                 _finish_submission(key, url)
                 messages.success(request, _("The role %(name)s is created.") % {"name": role.name})
                 return redirect(url)
+            _release_submission(key)
+            status = done.status
     context = {"organisation": the_circle.organisation, "circle": the_circle, "form": form}
     return render(request, "circles/manage/role_form.html", context, status=status)
 
@@ -91,14 +88,12 @@ def role_edit(request: HttpRequest, org: str, circle: str, role_id: int) -> Http
         status = 400
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k in fields}
-            try:
+            with attempt(form) as done:
                 services.update_role(role=role, actor=person(request), **data)
-            except ServiceError as error:
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 messages.success(request, _("The role %(name)s is saved.") % {"name": role.name})
                 return redirect(_role_url(role))
+            status = done.status
     context = {
         "organisation": role.circle.organisation,
         "circle": role.circle,
@@ -134,7 +129,7 @@ def role_assign(request: HttpRequest, org: str, circle: str, role_id: int) -> Ht
             _release_submission(key)
         else:
             holder = form.cleaned_data["holder"]
-            try:
+            with attempt(form) as done:
                 assignment = services.assign_role(
                     role=role,
                     holder=holder,
@@ -142,11 +137,7 @@ def role_assign(request: HttpRequest, org: str, circle: str, role_id: int) -> Ht
                     term_start=form.cleaned_data["term_start"],
                     term_end=form.cleaned_data["term_end"],
                 )
-            except ServiceError as error:
-                _release_submission(key)
-                form_error(form, error)
-                status = error.status
-            else:
+            if done.ok:
                 url = _role_url(role)
                 _finish_submission(key, url)
                 messages.success(
@@ -159,6 +150,8 @@ def role_assign(request: HttpRequest, org: str, circle: str, role_id: int) -> Ht
                     },
                 )
                 return redirect(url)
+            _release_submission(key)
+            status = done.status
     holders = list(RoleAssignment.objects.current().filter(role=role).select_related("holder"))
     context = {
         "organisation": role.circle.organisation,
@@ -180,17 +173,16 @@ def assignment_end(request: HttpRequest, org: str, circle: str, assignment_id: i
         raise PermissionDenied
     error, status = "", 200
     if request.method == "POST":
-        try:
+        with attempt() as done:
             services.end_assignment(assignment=assignment, actor=person(request))
-        except ServiceError as exc:
-            error, status = exc.text, exc.status
-        else:
+        if done.ok:
             messages.success(
                 request,
                 _("%(name)s's term as %(role)s has ended.")
                 % {"name": assignment.holder.name, "role": role.name},
             )
             return redirect(_role_url(role))
+        error, status = done.text, done.status
     context = {
         "organisation": role.circle.organisation,
         "circle": role.circle,
