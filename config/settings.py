@@ -75,11 +75,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "circlewise.core.middleware.TimezoneMiddleware",
     "circlewise.core.middleware.ApiErrorMiddleware",
 ]
+
+# Every form's fields through one template (circlewise/core/forms.py).
+FORM_RENDERER = "circlewise.core.forms.FormRenderer"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,14 +1,37 @@
-"""Views that belong to no domain app."""
+"""Views that belong to no domain app, and the few helpers every app's views share.
+
+The helpers: `person(request)` (the signed-in person, typed), `is_htmx(request)` (django-htmx's
+`request.htmx`), `form_error(form, error)` (a ServiceError beside the field it names, or above
+the form) and `attempt(form)`, the one way a view runs a service and, when the service refuses,
+shows why on the form and renders the page again:
+
+    with attempt(form) as done:
+        services.do_x(actor=person(request), ...)
+    if done.ok:
+        messages.success(request, ...)
+        return redirect(...)
+    return render(request, ..., status=done.status)
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self, cast
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from circlewise.accounts.models import User
+from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import BadInput, bad_input_response
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
 
 
 @require_safe
@@ -55,3 +78,71 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         return bad_input_response(request, _("What you sent is too large to take."))
     return bad_input_response(request, _("The request could not be understood."))
+
+
+# What every app's views share ---------------------------------------------------------------
+
+
+def person(request: HttpRequest) -> User:
+    """The signed-in person. Every view that asks is behind login_required, which has already
+    sent anonymous people away; should one slip through, they are refused, never served."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent the request (django-htmx's HtmxMiddleware sets `request.htmx`)."""
+    details = cast("HtmxDetails | None", getattr(request, "htmx", None))
+    return bool(details)
+
+
+def form_error(form: BaseForm, error: ServiceError) -> None:
+    """Put the service's message beside the field it names, or above the form."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.text)
+
+
+class Attempt:
+    """A service call run in a `with` block (see `attempt`). A ServiceError raised inside ends the block, is put
+    on the form (when there is one) and is kept: `done.ok` is False, `done.status` is the
+    service's status and `done.text` its message. Any other exception passes through."""
+
+    def __init__(self, form: BaseForm | None = None) -> None:
+        self.form = form
+        self.error: ServiceError | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(error, ServiceError):
+            return False
+        self.error = error
+        if self.form is not None:
+            form_error(self.form, error)
+        return True
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+    @property
+    def text(self) -> str:
+        return self.error.text if self.error is not None else ""
+
+
+def attempt(form: BaseForm | None = None) -> Attempt:
+    """`with attempt(form) as done:` runs the service call inside; when the service refuses,
+    its message is on the form and `done` says so (see the module's docstring)."""
+    return Attempt(form)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from circlewise.accounts.models import User
 from circlewise.circles.models import CircleMembership, Role, RoleAssignment
 from circlewise.core.bidi import isolate
 
-from . import services  # count_quorum: the quorum as the round counts it
+from . import permissions, services  # services: count_quorum, the quorum as the round counts it
 from .models import (
     REVIEW_WARNING_DAYS,
     BacklogItem,
@@ -29,8 +29,11 @@ from .models import (
     ConsentResponse,
     ConsentRound,
     Contribution,
+    Decision,
+    Measure,
     Objection,
     Proposal,
+    ProposalVersion,
     RosterEntry,
 )
 
@@ -595,3 +598,113 @@ class _Facts:
             "quorum_short": quorum.short,
             "answered": self.user.pk in answered,
         }
+
+
+# One proposal, as its page and the API's answer show it --------------------------------------
+#
+# (Owned by the web/API layer: decisions/views/proposal_page.py and decisions/api/_common.py
+# build on it; what each shows beyond it, the page's forms and roster rows, the API's roster
+# dicts and late answer, stays with them.)
+
+
+@dataclass(frozen=True)
+class ProposalDetail:
+    """What both the proposal page and the API's ProposalDetailOut know about one proposal for
+    one viewer: its current version, what the viewer may do, its contributions, objections,
+    rounds and decision. Read in a fixed number of queries however many there are."""
+
+    proposal: Proposal
+    version: ProposalVersion
+    measures: list[Measure]
+    settings: CircleDecisionSettings
+    can_take_part: bool
+    can_steer: bool
+    can_synthesise: bool
+    can_edit: bool
+    questions: list[Contribution]  # each with `answers`, the replies to it
+    reactions: list[Contribution]  # to the current version
+    amendments: list[Contribution]
+    objections: list[Objection]  # each with `message_count`
+    rounds: list[ConsentRound]  # the first first, each with its `proposal` set
+    decision: Decision | None
+
+    @property
+    def open_round(self) -> ConsentRound | None:
+        return next((r for r in self.rounds if r.is_open), None)
+
+    @property
+    def standing(self) -> list[Objection]:
+        """The objections still open."""
+        return [o for o in self.objections if o.status == Objection.Status.OPEN]
+
+
+def proposal_detail(user: User, proposal: Proposal) -> ProposalDetail:
+    """The proposal as `permissions.get_proposal_for` fetches it (or a service returns it: fresh,
+    with its circle), read for `user`, who may see it."""
+    version = (
+        ProposalVersion.objects.filter(proposal=proposal, number=proposal.version_number)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("measure_set", queryset=Measure.objects.select_related("owner")))
+        .get()
+    )
+    proposal._current_version = version
+    circle = proposal.circle
+    settings = services.settings_for(circle)
+    take_part = permissions.can_take_part(user, proposal)
+    # The rules as they stand (permissions.can_steer_circle; synthesis by the settings read just
+    # above, so that they are read once): permissions.is_synthesiser holds the same rule.
+    steer = take_part and permissions.can_steer_circle(user, circle)
+    synthesise = take_part and (
+        steer
+        or (
+            settings.synthesis_by == CircleDecisionSettings.Synthesis.AUTHOR
+            and proposal.author_id == user.pk
+        )
+    )
+    contributions = list(
+        Contribution.objects.filter(proposal=proposal)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    replies: dict[int, list[Contribution]] = {}
+    for c in contributions:
+        if c.kind == Contribution.Kind.ANSWER and c.reply_to_id is not None:
+            replies.setdefault(c.reply_to_id, []).append(c)
+    questions = [c for c in contributions if c.kind == Contribution.Kind.QUESTION]
+    for q in questions:
+        q.answers = replies.get(q.pk, [])  # type: ignore[attr-defined]
+    rounds = list(
+        ConsentRound.objects.filter(proposal=proposal)
+        .select_related("opened_by", "closed_by")
+        .order_by("opened_at", "pk")
+    )
+    for r in rounds:
+        r.proposal = proposal
+    decision = None
+    if proposal.state == State.DECIDED:
+        decision = Decision.objects.filter(proposal=proposal).select_related("policy").first()
+    return ProposalDetail(
+        proposal=proposal,
+        version=version,
+        measures=list(version.measure_set.all()),
+        settings=settings,
+        can_take_part=take_part,
+        can_steer=steer,
+        can_synthesise=synthesise,
+        can_edit=proposal.is_draft and proposal.author_id == user.pk and take_part,
+        questions=questions,
+        reactions=[
+            c
+            for c in contributions
+            if c.kind == Contribution.Kind.REACTION and c.version_number == proposal.version_number
+        ],
+        amendments=[c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
+        objections=list(
+            Objection.objects.filter(proposal=proposal)
+            .select_related("objector", "stated_back_by")
+            .annotate(message_count=Count("messages"))
+            .order_by("created_at", "pk")
+        ),
+        rounds=rounds,
+        decision=decision,
+    )

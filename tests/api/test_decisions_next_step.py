@@ -177,9 +177,9 @@ def test_the_page_and_the_api_name_the_same_step(world, api, client, name, make,
 def test_every_kind_has_an_operation_and_a_page_action():
     from circlewise.decisions import api as decisions_api
     from circlewise.decisions import selectors
-    from circlewise.decisions.views import browse
+    from circlewise.decisions.views import proposal_page
 
-    page = set(browse.NEED_LABELS) | set(browse.OBJECTION_LABELS)
+    page = set(proposal_page.NEED_LABELS) | set(proposal_page.OBJECTION_LABELS)
     page |= {"read_decision", "advance", "close_round"}
     for kind in selectors.KINDS:
         if kind in ("wait", "follow"):

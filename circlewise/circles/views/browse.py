@@ -36,6 +36,7 @@ from circlewise.core.models import LedgerEvent
 from circlewise.core.pages import shared_body_page
 from circlewise.core.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
+from circlewise.core.views import person
 
 from .. import chart, permissions, selectors
 from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role, RoleAssignment
@@ -469,20 +470,13 @@ def ledger(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
-def _person(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has already sent anonymous people away
-        raise Http404
-    return user
-
-
 @login_required
 @require_safe
 def ledger_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
     """For organisation admins: the whole chain as JSON lines, to check away from the server.
     Events they may not see in the feeds are in it sealed (core/export.py)."""
     organisation = _organisation(request, org, need="admin")
-    lines = export.export_lines(organisation, scope=export.WHOLE_CHAIN, viewer=_person(request))
+    lines = export.export_lines(organisation, scope=export.WHOLE_CHAIN, viewer=person(request))
     return export.streamed(
         request, lines, filename=export.filename_for(organisation, export.WHOLE_CHAIN)
     )
@@ -493,7 +487,7 @@ def ledger_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
 def feed_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
     """For every member: the events of the organisation's feed they see, as JSON lines."""
     organisation = _organisation(request, org)
-    lines = export.export_lines(organisation, scope=export.MEMBER_VIEW, viewer=_person(request))
+    lines = export.export_lines(organisation, scope=export.MEMBER_VIEW, viewer=person(request))
     return export.streamed(
         request, lines, filename=export.filename_for(organisation, export.MEMBER_VIEW)
     )

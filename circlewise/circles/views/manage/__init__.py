@@ -1,0 +1,1 @@
+"""Pages that change organisations, circles, memberships and roles, one module each."""

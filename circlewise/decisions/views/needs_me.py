@@ -1,0 +1,79 @@
+"""What needs me, across my circles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from circlewise.accounts.models import User
+from circlewise.circles import permissions as circle_permissions
+
+from .. import selectors
+from ..models import (
+    ProposalVersion,
+)
+from ._common import _organisation, decorate_proposals
+from .proposal_page import NEED_LABELS, OBJECTION_LABELS, Need
+
+# What needs me -----------------------------------------------------------------------------
+
+
+@login_required
+def needs_me(request: HttpRequest, org: str) -> HttpResponse:
+    """Rounds waiting for my answer, objections stated back to me, the proposals where I have a
+    step to take (the step the proposal's own page names: selectors.needs_me) and the backlog."""
+    organisation = _organisation(request, org)
+    user = request.user
+    assert isinstance(user, User)
+    found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
+    proposals = found["proposals"]
+    ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
+    ids |= {o.proposal_id for o in found["objections_to_confirm"]}
+    titles = {
+        v.proposal_id: v.title
+        for v in ProposalVersion.objects.filter(
+            proposal_id__in=ids, number=F("proposal__version_number")
+        ).only("proposal_id", "title")
+    }
+    for row in [*found["rounds"], *found["objections_to_confirm"]]:
+        row.title = titles.get(row.proposal_id, "")
+    for p in proposals:
+        p.title = titles.get(p.pk, "")
+        p.need = _listed_need(p.next_step, organisation.slug, p.pk)
+    return render(
+        request,
+        "decisions/needs_me.html",
+        {
+            "organisation": organisation,
+            "rounds": found["rounds"],
+            "objections": found["objections_to_confirm"],
+            "proposals": decorate_proposals(proposals),
+            "backlog": found["backlog"],
+            "nothing": not (
+                found["rounds"] or found["objections_to_confirm"] or proposals or found["backlog"]
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _listed_need(step: selectors.NextStep, org: str, proposal_id: int) -> Need:
+    """A step as "what needs me" lists it: the label the proposal's panel gives it, and a link
+    to that panel (or to the objection it concerns)."""
+    page = reverse("decisions:proposal_detail", args=[org, proposal_id])
+    need = Need(step.sentence, kind=step.kind, href=page + "#now")
+    if step.kind in NEED_LABELS:
+        need.action = str(NEED_LABELS[step.kind][0])
+    elif step.kind in OBJECTION_LABELS and step.target is not None:
+        need.action = str(OBJECTION_LABELS[step.kind])
+        need.href = reverse("decisions:objection_detail", args=[org, step.target])
+    elif step.kind == "advance":
+        need.action = _("Move on")
+    elif step.kind == "close_round":
+        need.action = _("Close the round")
+    return need
