@@ -26,8 +26,6 @@ from circlewise.circles.models import Circle, CircleMembership, OrgMembership, R
 from circlewise.core import feed
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services as decisions
-from circlewise.decisions import services_backlog
-from circlewise.decisions import services_mandates as mandates
 from circlewise.decisions.models import (
     BacklogItem,
     ConsentRound,
@@ -36,6 +34,7 @@ from circlewise.decisions.models import (
     Policy,
     Proposal,
 )
+from circlewise.decisions.services import helping as mandates
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -183,8 +182,8 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     decisions.close_backlog_item(item=item, actor=bo)
     # Another topic dropped with a reason by the facilitator, and reopened by who raised it.
     fence = decisions.add_backlog_item(circle=orchard, actor=cai, topic="Paint the fence")
-    services_backlog.drop_backlog_item(item=fence, actor=fay, reason="It weathers well.")
-    services_backlog.reopen_backlog_item(item=fence, actor=cai)
+    decisions.drop_backlog_item(item=fence, actor=fay, reason="It weathers well.")
+    decisions.reopen_backlog_item(item=fence, actor=cai)
     wall = _proposal(orchard, ari, "Stone wall")
     decisions.present(proposal=wall, actor=ari)
     decisions.update_settings(circle=orchard, actor=fay, absentee_policy="everyone")

@@ -3,7 +3,7 @@ joining an organisation by invitation. Thin: parse, authorise, call a service, r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,24 +20,12 @@ from django.views.decorators.http import require_POST
 from circlewise.circles import services as circle_services
 from circlewise.circles.models import Invitation, Organisation
 from circlewise.core.errors import ServiceError
+from circlewise.core.views import form_error, person
 
 from . import permissions, services
 from .forms import InvitationSignupForm, ProfileForm, TokenForm
 from .models import PersonalAccessToken, User
 from .selectors import tokens_of
-
-if TYPE_CHECKING:
-    from django import forms
-
-
-def _person(request: HttpRequest) -> User:
-    """The signed-in person (the views below are all behind login_required)."""
-    return cast(User, request.user)
-
-
-def _show_error(form: forms.Form, error: ServiceError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.text)
 
 
 @login_required
@@ -45,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send people to their organisation; someone in several chooses."""
     organisations = list(
         Organisation.objects.filter(
-            memberships__user=_person(request), memberships__ended_at__isnull=True
+            memberships__user=person(request), memberships__ended_at__isnull=True
         ).order_by("name")
     )
     if len(organisations) == 1:
@@ -76,7 +64,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "accounts/invitation_wrong_account.html", context)
         if request.method == "POST":
             try:
-                circle_services.accept_invitation(raw_token=token, user=_person(request))
+                circle_services.accept_invitation(raw_token=token, user=person(request))
             except ServiceError as error:
                 return _invitation_unusable(request, error.text, status=error.status)
             messages.success(
@@ -108,7 +96,7 @@ def _create_account(
             except ServiceError as error:
                 if error.status in (404, 410):
                     return _invitation_unusable(request, error.text, status=error.status)
-                _show_error(form, error)
+                form_error(form, error)
             else:
                 login(request, user, backend="circlewise.accounts.backends.ModelBackend")
                 messages.success(
@@ -141,14 +129,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 
     Personal, not organisational: saving it appends nothing to any organisation's ledger.
     """
-    user = _person(request)
+    user = person(request)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
                 services.update_profile(user=user, **form.cleaned_data)
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("profile")
@@ -165,7 +153,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """List the person's tokens and make new ones; a new token's value is shown once, here."""
-    user = _person(request)
+    user = person(request)
     created: PersonalAccessToken | None = None
     raw = ""
     if request.method == "POST":
@@ -174,7 +162,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             try:
                 created, raw = services.create_token(user=user, **form.cleaned_data)
             except ServiceError as error:
-                _show_error(form, error)
+                form_error(form, error)
             else:
                 form = TokenForm()
     else:
@@ -195,7 +183,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     # Someone else's token is reported as missing, like anything a person may not see.
     token = permissions.get_token_for(user, token_id)
     services.revoke_token(user=user, token=token)

@@ -164,7 +164,7 @@ class Circle(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
     # Set when a helping circle's end date has passed and its open work went to its parent
-    # (decisions.services_mandates); cleared when the parent circle extends its mandate.
+    # (decisions.services.helping); cleared when the parent circle extends its mandate.
     ended_at = models.DateTimeField(null=True, blank=True)
     ledger_sequence = models.PositiveBigIntegerField(default=0)
 

@@ -1,7 +1,8 @@
 """Whole pages kept in the cache per viewer, on the organisation's ledger version.
 
 Shared by the pages that cache what they render (circlewise.circles.views.browse,
-circlewise.decisions.views.browse): see docs/performance.md, "Caching on the ledger version".
+circlewise.decisions.views.proposal_page and .policies): see docs/performance.md, "Caching on
+the ledger version".
 """
 
 from __future__ import annotations

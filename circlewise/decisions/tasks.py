@@ -7,7 +7,7 @@ from django.tasks import task
 
 from circlewise.core.schedule import periodic
 
-from . import services, services_mandates
+from . import services
 
 
 # Every hour by default (REMINDERS_SCHEDULE): a review or a term that falls due is on its
@@ -18,5 +18,5 @@ from . import services, services_mandates
 @periodic(settings.REMINDERS_SCHEDULE)
 @task()
 def send_reminders() -> int:
-    services_mandates.end_expired_helping_circles()
+    services.end_expired_helping_circles()
     return services.send_reminders()

@@ -4,7 +4,6 @@ writes. Only the recipient sees or marks a notification; for anyone else it is m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from circlewise.accounts.models import User
 from circlewise.core.inputs import page_number
+from circlewise.core.views import is_htmx, person
 
 from . import permissions, services
 from .models import Notification
@@ -40,22 +40,14 @@ class Item:
         return self.notification.read_at is None
 
 
-def _person(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _item(user: User, notification: Notification) -> Item:
     said = said_to(user, notification.event)
     return Item(notification, said.html, said.url)
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     page = Paginator(notifications_of(user), PAGE_SIZE).get_page(
         page_number(request.GET.get("page"))
     )
@@ -70,7 +62,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = services.mark_read(user=_person(request))
+    count = services.mark_read(user=person(request))
     if count:
         messages.success(request, _("All your notifications are marked as read."))
     return redirect("notifications:list")
@@ -80,12 +72,12 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one read, then go where it leads; `stay` returns to the list (htmx: the row only)."""
-    user = _person(request)
+    user = person(request)
     notification = permissions.get_notification_for(user, notification_id)
     services.mark_read(user=user, notification_ids=[notification.pk])
     notification.refresh_from_db(fields=["read_at"])
     item = _item(user, notification)
-    if _is_htmx(request):
+    if is_htmx(request):
         # The row, focused again (its button is gone), and the page's unread count out of band.
         context = {
             "item": item,

@@ -24,7 +24,7 @@ from typing import Any
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
-from circlewise.decisions import permissions, services, services_backlog
+from circlewise.decisions import permissions, services
 from circlewise.decisions.models import BacklogItem, ConsentRound, Objection, Proposal
 from tests import factories as f
 from tests.conftest import World
@@ -145,7 +145,7 @@ def _item(w: World, c: Circle) -> int:
 
 def _dropped_item(w: World, c: Circle) -> int:
     item = BacklogItem.objects.get(pk=_item(w, c))
-    services_backlog.drop_backlog_item(item=item, actor=w.circle_member, reason="By mistake.")
+    services.drop_backlog_item(item=item, actor=w.circle_member, reason="By mistake.")
     return item.pk
 
 

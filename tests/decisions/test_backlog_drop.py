@@ -12,7 +12,7 @@ from django.urls import reverse
 from circlewise.accounts.models import User
 from circlewise.core.feed import sentence
 from circlewise.core.models import LedgerEvent
-from circlewise.decisions import services, services_backlog
+from circlewise.decisions import services
 from circlewise.decisions.models import BacklogItem
 from circlewise.notifications.models import Notification
 
@@ -188,7 +188,7 @@ def test_the_owner_is_told_when_someone_else_drops_their_item(
     cast, world, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services_backlog.drop_backlog_item(item=cast.item, actor=cast.facilitator, reason="Ok.")
+        services.drop_backlog_item(item=cast.item, actor=cast.facilitator, reason="Ok.")
     event = last_event(world.org)
     told = set(Notification.objects.filter(event=event).values_list("recipient_id", flat=True))
     assert told == {cast.owner.pk, cast.raiser.pk}
@@ -198,7 +198,7 @@ def test_the_owner_is_told_when_someone_else_drops_their_item(
 
 
 def test_a_dropped_item_is_reopened_by_the_same_people(client, kitchen, cast, world):
-    services_backlog.drop_backlog_item(item=cast.item, actor=cast.owner, reason="Oops.")
+    services.drop_backlog_item(item=cast.item, actor=cast.owner, reason="Oops.")
     client.force_login(cast.plain)
     assert client.post(url("backlog_reopen", cast.item.pk)).status_code == 403
     page = client.get(url("backlog", kitchen.circle.slug)).content.decode()

@@ -20,7 +20,7 @@ from circlewise.circles.models import Circle
 from circlewise.core import feed
 from circlewise.core.errors import ServiceError
 from circlewise.core.models import LedgerEvent
-from circlewise.decisions import services, services_mandates
+from circlewise.decisions import services
 from circlewise.decisions import tasks as decision_tasks
 from circlewise.decisions.models import BacklogItem, ConsentRound, Proposal
 from circlewise.notifications.models import Notification
@@ -131,8 +131,8 @@ def test_a_helping_circle_works_through_its_last_day_and_ends_after_it(helping):
     )
     # (a minute before midnight it still works)
     last_minute = tomorrow - dt.timedelta(minutes=8)
-    assert services_mandates.end_expired_helping_circles(now=last_minute) == 0
-    assert services_mandates.end_expired_helping_circles(now=tomorrow) == 1
+    assert services.end_expired_helping_circles(now=last_minute) == 0
+    assert services.end_expired_helping_circles(now=tomorrow) == 1
     h.circle.refresh_from_db()
     assert h.circle.ended_at == tomorrow
     event = LedgerEvent.objects.get(verb="circle.ended")

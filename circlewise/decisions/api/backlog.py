@@ -10,7 +10,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 
-from .. import permissions, services, services_backlog
+from .. import permissions, services
 from ..models import (
     BacklogItem,
 )
@@ -103,7 +103,7 @@ def close_backlog_item(request: HttpRequest, item_id: int, payload: BacklogClose
 def drop_backlog_item(request: HttpRequest, item_id: int, payload: BacklogDropIn) -> BacklogItem:
     user = auth_user(request)
     item = permissions.get_item_for(user, item_id, need="drop")
-    return services_backlog.drop_backlog_item(item=item, actor=user, reason=payload.reason)
+    return services.drop_backlog_item(item=item, actor=user, reason=payload.reason)
 
 
 @router.post(
@@ -116,4 +116,4 @@ def drop_backlog_item(request: HttpRequest, item_id: int, payload: BacklogDropIn
 def reopen_backlog_item(request: HttpRequest, item_id: int) -> BacklogItem:
     user = auth_user(request)
     item = permissions.get_item_for(user, item_id, need="reopen")
-    return services_backlog.reopen_backlog_item(item=item, actor=user)
+    return services.reopen_backlog_item(item=item, actor=user)

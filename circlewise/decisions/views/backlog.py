@@ -23,7 +23,7 @@ from circlewise.circles.models import Circle
 from circlewise.core.bidi import isolate
 from circlewise.core.views import attempt, person
 
-from .. import permissions, services, services_backlog
+from .. import permissions, services
 from ..forms import (
     BacklogItemForm,
     DropItemForm,
@@ -160,7 +160,7 @@ def backlog_drop(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             with attempt(form) as done:
-                services_backlog.drop_backlog_item(
+                services.drop_backlog_item(
                     item=item, actor=person(request), reason=form.cleaned_data["reason"]
                 )
             if done.ok:
@@ -184,7 +184,7 @@ def backlog_reopen(request: HttpRequest, org: str, item_id: int) -> HttpResponse
     item = permissions.get_item_for(request.user, item_id, need="reopen")
     check_org(item.circle.organisation, org)
     with attempt() as done:
-        services_backlog.reopen_backlog_item(item=item, actor=person(request))
+        services.reopen_backlog_item(item=item, actor=person(request))
     if not done.ok:
         return backlog_page(request, item.circle, error=done.text, status=done.status)
     messages.success(

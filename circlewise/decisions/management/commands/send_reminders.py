@@ -2,8 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from circlewise.decisions.services import send_reminders
-from circlewise.decisions.services_mandates import end_expired_helping_circles
+from circlewise.decisions.services import end_expired_helping_circles, send_reminders
 
 
 class Command(BaseCommand):
