@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
-from circlewise.accounts.sessions.db import SessionStore
 from circlewise.core.markdown import render_markdown
+from circlewise.core.perf.sessions.db import SessionStore
 
 MB = 1024 * 1024
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.accounts.models import User
-from circlewise.accounts.sessions.db import SessionStore
 from circlewise.circles.models import Circle, Organisation
-from circlewise.core.prepared import Prepared, PreparedRows, insert_row, update_row
+from circlewise.core.perf.prepared import Prepared, PreparedRows, insert_row, update_row
+from circlewise.core.perf.sessions.db import SessionStore
 
 from .. import factories as f
 

@@ -1,4 +1,4 @@
-"""A new server process loads the application before its first request (circlewise.core.startup)."""
+"""A new server process loads the application before its first request (core.perf.startup)."""
 
 from __future__ import annotations
 
