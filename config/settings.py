@@ -30,6 +30,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 PRODUCTION = env_bool("CIRCLEWISE_PRODUCTION")
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 TESTING = env_bool("CIRCLEWISE_TESTING") or "pytest" in sys.modules
+# The speed-ups of circlewise.core.perf (docs/decisions/0007-performance-seam.md). Off
+# (CIRCLEWISE_FAST_PATHS=0), Circlewise runs on stock Django alone: its SQLite engine, session
+# engines and in-memory cache, every query through the ORM, Django's own CSRF token.
+CIRCLEWISE_FAST_PATHS = env_bool("CIRCLEWISE_FAST_PATHS", default=True)
 
 if PRODUCTION:
     SECRET_KEY = os.environ["SECRET_KEY"]
@@ -125,7 +129,11 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "circlewise.core.sqlite",
+            "ENGINE": (
+                "circlewise.core.perf.sqlite"
+                if CIRCLEWISE_FAST_PATHS
+                else "django.db.backends.sqlite3"
+            ),
             "NAME": SQLITE_PATH,
             "CONN_MAX_AGE": None,
             # Tests use an in-memory database (one per parallel test process).
@@ -172,7 +180,11 @@ else:
     # Bounded by the bytes it holds (pages per viewer are 40-150 kB each), not only by count.
     CACHES = {
         "default": {
-            "BACKEND": "circlewise.core.cache_backend.BoundedLocMemCache",
+            "BACKEND": (
+                "circlewise.core.perf.cache_backend.BoundedLocMemCache"
+                if CIRCLEWISE_FAST_PATHS
+                else "django.core.cache.backends.locmem.LocMemCache"
+            ),
             "OPTIONS": {
                 "MAX_ENTRIES": 1_000_000,
                 "MAX_BYTES": int(float(os.environ.get("CACHE_MAX_MB", "64")) * 1024 * 1024),
@@ -184,9 +196,11 @@ else:
 # Sessions read from the cache, written through to the database: one query fewer on every
 # signed-in request. Only with a shared cache: with one in-memory cache per process, signing out
 # in one process would leave the session alive in the others' memory.
+_SESSIONS = (
+    "circlewise.core.perf.sessions" if CIRCLEWISE_FAST_PATHS else "django.contrib.sessions.backends"
+)
 SESSION_ENGINE = os.environ.get(
-    "SESSION_ENGINE",
-    "circlewise.accounts.sessions.cached_db" if REDIS_URL else "circlewise.accounts.sessions.db",
+    "SESSION_ENGINE", f"{_SESSIONS}.cached_db" if REDIS_URL else f"{_SESSIONS}.db"
 )
 
 TASKS = {

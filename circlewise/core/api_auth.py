@@ -21,14 +21,14 @@ from ninja.utils import check_csrf
 
 from circlewise.accounts.backends import user_by_pk
 from circlewise.accounts.models import PersonalAccessToken, User, hash_token
-from circlewise.core.prepared import Prepared, update_row
+from circlewise.core.perf.prepared import Prepared
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often per token, so reads do not turn into writes.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-# Read on every API request: compiled once (circlewise.core.prepared).
+# Read on every API request: compiled once (circlewise.core.perf.prepared).
 _token_by_hash = Prepared(
     PersonalAccessToken,
     lambda digest: PersonalAccessToken.objects.filter(token_hash=digest),
@@ -82,7 +82,7 @@ def _touch(token: PersonalAccessToken) -> None:
         return
     # One single-row UPDATE (the check above is on the row just read; a concurrent request may
     # write the same minute again, which is harmless).
-    update_row(PersonalAccessToken, token.pk, last_used_at=now)
+    PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from .models import GENESIS_HASH, LedgerEvent, compute_event_hash
-from .prepared import Prepared, insert_row, update_row
+from .perf.prepared import Prepared
 
 if TYPE_CHECKING:
     from circlewise.accounts.models import User
@@ -90,13 +90,14 @@ def append(
         prev_hash=prev_hash,
         hash=digest,
     )
-    # Every change in Circlewise makes these three writes: through the ORM's query building they
-    # cost more than everything else in the append, so they are single statements.
-    insert_row(event)
-    update_row(Organisation, organisation.pk, ledger_sequence=sequence, ledger_head=digest)
+    # Every change in Circlewise makes these three writes.
+    event.save(force_insert=True)
+    Organisation.objects.filter(pk=organisation.pk).update(
+        ledger_sequence=sequence, ledger_head=digest
+    )
     if circle_id is not None:
         # A circle's last sequence is the cache key for everything rendered from it.
-        update_row(Circle, circle_id, ledger_sequence=sequence)
+        Circle.objects.filter(pk=circle_id).update(ledger_sequence=sequence)
     organisation.ledger_sequence = sequence
     organisation.ledger_head = digest
     if circle is not None:

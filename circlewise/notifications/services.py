@@ -4,10 +4,8 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from typing import Any
 
-from django.db import connections, router, transaction
-from django.db.models import Field, Model
+from django.db import transaction
 from django.utils import timezone
 
 from circlewise.accounts.models import User
@@ -69,47 +67,39 @@ def deliver(*, event_id: int, recipient_ids: Sequence[int]) -> int:
     """Create in-app notifications for an event, for those of the recipients whose accounts are
     active. Runs after the event's transaction commits. Returns how many were created.
 
-    One statement, however many recipients: `INSERT ... SELECT` from the people table keeps the
-    active ones, skips anyone already notified of the event, and returns who was. (A decision in
-    a circle of 640 notifies 640 people twice; through `bulk_create` building those rows took
-    most of the answer that made the decision.)
+    Those already notified of the event are skipped (a retried delivery notifies nobody twice):
+    they are read first, and the unique constraint on (recipient, event) decides between two
+    deliveries at once (`ignore_conflicts`), so a race between them can only count someone twice,
+    never notify them twice.
     """
     if not recipient_ids:
         return 0
-    connection = connections[router.db_for_write(Notification)]
-    quote = connection.ops.quote_name
-
-    def field(model: type[Model], name: str) -> Field[Any, Any]:
-        found = model._meta.get_field(name)
-        assert isinstance(found, Field)
-        return found
-
-    def column(model: type[Model], name: str) -> str:
-        return quote(str(field(model, name).column))
-
-    table, people = quote(Notification._meta.db_table), quote(User._meta.db_table)
-    columns = ", ".join(
-        column(Notification, name) for name in ("recipient", "event", "created_at", "read_at")
+    active = set(
+        User.objects.filter(pk__in=sorted(set(recipient_ids)), is_active=True).values_list(
+            "pk", flat=True
+        )
     )
-    person, is_active = column(User, "id"), column(User, "is_active")
-    ids = sorted(set(recipient_ids))
-    created_at = field(Notification, "created_at").get_db_prep_value(timezone.now(), connection)
-    active = field(User, "is_active").get_db_prep_value(True, connection)
-    sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {person}, %s, %s, NULL FROM {people} "  # noqa: S608
-        f"WHERE {person} IN ({', '.join(['%s'] * len(ids))}) AND {is_active} = %s "
-        f"ON CONFLICT DO NOTHING RETURNING {column(Notification, 'recipient')}"
+    if not active:
+        return 0
+    already = set(
+        Notification.objects.filter(event_id=event_id, recipient_id__in=active).values_list(
+            "recipient_id", flat=True
+        )
     )
+    notified = sorted(active - already)
+    now = timezone.now()
     # Inside a transaction, in a savepoint of its own: a statement the database refuses leaves
     # the transaction usable for what comes next. (After a commit, in autocommit, it already is.)
     guard = (
-        transaction.atomic(using=connection.alias)
-        if connection.in_atomic_block
+        transaction.atomic()
+        if transaction.get_connection().in_atomic_block
         else contextlib.nullcontext()
     )
-    with guard, connection.cursor() as cursor:
-        cursor.execute(sql, [event_id, created_at, *ids, active])
-        notified = [row[0] for row in cursor.fetchall()]
+    with guard:
+        Notification.objects.bulk_create(
+            [Notification(recipient_id=uid, event_id=event_id, created_at=now) for uid in notified],
+            ignore_conflicts=True,
+        )
     cache.nav_changed_on_commit(notified)
     return len(notified)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from circlewise.accounts import services as accounts
 from circlewise.circles import services as circles
-from circlewise.core import pages
+from circlewise.core.perf import pages
 from circlewise.decisions import services as decisions
 from circlewise.decisions.models import Decision, Objection, Policy
 

@@ -6,7 +6,7 @@ import pytest
 from django.middleware import csrf as django_csrf
 from django.test import RequestFactory
 
-from circlewise.core import csrf
+from circlewise.core.perf import csrf
 
 
 def test_a_masked_token_unmasks_to_the_secret() -> None:

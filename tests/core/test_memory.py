@@ -8,14 +8,14 @@ from collections.abc import Iterator
 import pytest
 from django.core.signals import request_finished
 
-from circlewise.core import memory
+from circlewise.core.perf import memory
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
     gc.unfreeze()
     yield
-    request_finished.disconnect(dispatch_uid="circlewise.core.memory")
+    request_finished.disconnect(dispatch_uid="circlewise.core.perf.memory")
     gc.unfreeze()
 
 

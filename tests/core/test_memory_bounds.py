@@ -16,10 +16,16 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
-from circlewise.accounts.sessions.db import SessionStore
 from circlewise.core.markdown import render_markdown
+from circlewise.core.perf.sessions.db import SessionStore
 
 MB = 1024 * 1024
+
+# With CIRCLEWISE_FAST_PATHS=0 the fast path under test is off (circlewise.core.perf).
+fast_paths_only = pytest.mark.skipif(
+    not settings.CIRCLEWISE_FAST_PATHS,
+    reason="tests a fast path, which CIRCLEWISE_FAST_PATHS=0 turns off",
+)
 
 
 def retained(work: Callable[[], None]) -> int:
@@ -40,6 +46,7 @@ def _unique_text(n: int, size: int) -> str:
     return (line * (size // len(line) + 1))[:size]
 
 
+@fast_paths_only
 @pytest.mark.skipif(
     not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"),
     reason="the in-memory cache only (Redis is bounded by its own maxmemory)",

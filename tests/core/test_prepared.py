@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -16,13 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.accounts.models import User
-from circlewise.accounts.sessions.db import SessionStore
 from circlewise.circles.models import Circle, Organisation
-from circlewise.core.prepared import Prepared, PreparedRows, insert_row, update_row
+from circlewise.core.perf.prepared import Prepared, PreparedRows, insert_row, update_row
+from circlewise.core.perf.sessions.db import SessionStore
 
 from .. import factories as f
 
 pytestmark = pytest.mark.django_db
+
+# With CIRCLEWISE_FAST_PATHS=0 the fast path under test is off (circlewise.core.perf).
+fast_paths_only = pytest.mark.skipif(
+    not settings.CIRCLEWISE_FAST_PATHS,
+    reason="tests a fast path, which CIRCLEWISE_FAST_PATHS=0 turns off",
+)
 
 by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)
 
@@ -76,6 +83,7 @@ def test_a_value_of_the_wrong_type_is_refused() -> None:
         by_pk.first("not-a-number")
 
 
+@fast_paths_only
 @pytest.mark.parametrize(
     "build",
     [
@@ -91,12 +99,14 @@ def test_what_it_cannot_reproduce_fails_on_first_use(build: object) -> None:
         Prepared(User, build, 1).first(1)  # type: ignore[arg-type]
 
 
+@fast_paths_only
 def test_a_join_is_refused() -> None:
     joined = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk).select_related("parent"), 1)
     with pytest.raises(ValueError):
         joined.first(1)
 
 
+@fast_paths_only
 def test_keyword_conditions_in_another_order_than_the_samples_are_refused() -> None:
     # filter(a=.., b=..) sorts its keywords: expire_date comes before session_key.
     wrong = Prepared(
@@ -201,6 +211,7 @@ def test_prepared_rows_take_new_values_in_place_of_the_samples() -> None:
     assert sorted(both.rows(roots.pk, roots.pk)) == sorted([(ann.pk,), (bo.pk,)])
 
 
+@fast_paths_only
 def test_prepared_rows_refuse_samples_they_cannot_find() -> None:
     missing = PreparedRows(lambda pk: User.objects.filter(email="x").values_list("pk"), -9_000_003)
     with pytest.raises(ValueError):
@@ -209,6 +220,7 @@ def test_prepared_rows_refuse_samples_they_cannot_find() -> None:
         PreparedRows(lambda a, b: User.objects.filter(pk=a).values_list("pk"), -1, -1)
 
 
+@fast_paths_only
 def test_update_row_changes_one_row_and_says_how_many() -> None:
     user, other = f.make_user("Una Update"), f.make_user("Otto Other")
     when = timezone.now() - dt.timedelta(hours=5)

@@ -1,4 +1,4 @@
-"""A new server process loads the application before its first request (circlewise.core.startup)."""
+"""A new server process loads the application before its first request (core.perf.startup)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[2]
+
+# With CIRCLEWISE_FAST_PATHS=0 the fast path under test is off (circlewise.core.perf).
+fast_paths_only = pytest.mark.skipif(
+    not settings.CIRCLEWISE_FAST_PATHS,
+    reason="tests a fast path, which CIRCLEWISE_FAST_PATHS=0 turns off",
+)
 
 # Run in a new interpreter: the test process has long since loaded everything.
 PROBE = """
@@ -35,6 +44,7 @@ print(json.dumps({
 """
 
 
+@fast_paths_only
 def test_the_wsgi_entry_point_loads_views_and_urls_before_the_first_request(tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -1,6 +1,6 @@
 from django.contrib.sessions.backends import db
 
-from circlewise.accounts.sessions import PreparedLoad
+from circlewise.core.perf.sessions import PreparedLoad
 
 
 class SessionStore(PreparedLoad, db.SessionStore):

@@ -1,8 +1,8 @@
 """Session engines: Django's database and cached-database sessions, with the session read on
-every request through a query compiled once (`circlewise.core.prepared`), and its signed data
+every request through a query compiled once (`circlewise.core.perf.prepared`), and its signed data
 checked once per process for each value it takes.
 
-Set `SESSION_ENGINE` to `circlewise.accounts.sessions.db` or `circlewise.accounts.sessions.cached_db`.
+Set `SESSION_ENGINE` to `circlewise.core.perf.sessions.db` or `circlewise.core.perf.sessions.cached_db`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
 from circlewise.core.lru import BytesLRU, bytes_limit, text_size
-from circlewise.core.prepared import Prepared
+from circlewise.core.perf.prepared import Prepared
 
 _live_session = Prepared(
     Session,

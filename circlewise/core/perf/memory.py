@@ -8,7 +8,7 @@ benchmarks. `gc.freeze()` moves the objects alive at that moment out of the coll
 later collections walk only what was made since. It is done when the process has loaded the
 application and again once it has served some requests (its caches then warm), each time just
 after a full collection, so that no garbage is frozen. Only the server entry points call this
-(config/wsgi.py, config/asgi.py, through circlewise.core.startup): tests and management commands
+(config/wsgi.py, config/asgi.py, through circlewise.core.perf.startup): tests and management commands
 collect as usual.
 """
 
@@ -40,4 +40,4 @@ def _count(**kwargs: Any) -> None:
 def keep_long_lived_out_of_collections() -> None:
     """Freeze now, and again after the requests in FREEZE_AFTER."""
     freeze()
-    request_finished.connect(_count, dispatch_uid="circlewise.core.memory")
+    request_finished.connect(_count, dispatch_uid="circlewise.core.perf.memory")

@@ -1,6 +1,6 @@
 from django.contrib.sessions.backends import cached_db
 
-from circlewise.accounts.sessions import PreparedLoad
+from circlewise.core.perf.sessions import PreparedLoad
 
 
 class SessionStore(PreparedLoad, cached_db.SessionStore):

@@ -3,7 +3,9 @@
 Django masks the secret with 32 characters drawn one by one from `secrets` (32 reads of
 `os.urandom`), about 0.15 ms for every page a cached page sends. Here the mask comes from one
 read: the same alphabet, each character uniformly drawn (rejection sampling), and the same
-cipher, so that Django's middleware unmasks it as its own.
+cipher, so that Django's middleware unmasks it as its own. It depends on Django's CSRF token
+format (`CSRF_ALLOWED_CHARS`, `CSRF_SECRET_LENGTH`, the cipher of `_mask_cipher_secret`); with the
+fast paths off, `get_token` is Django's own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 from django.http import HttpRequest
 from django.middleware import csrf
 from django.utils.crypto import get_random_string
+
+from circlewise.core import perf
 
 _CHARS = csrf.CSRF_ALLOWED_CHARS
 _INDEX = {char: index for index, char in enumerate(_CHARS)}
@@ -41,6 +45,8 @@ def mask(secret: str) -> str:
 def get_token(request: HttpRequest) -> str:
     """`django.middleware.csrf.get_token`: the request's secret (a new one if it has none; the
     cookie is then set, or renewed, by the middleware), masked anew."""
+    if not perf.enabled():
+        return csrf.get_token(request)
     if "CSRF_COOKIE" in request.META:
         secret = request.META["CSRF_COOKIE"]
         request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True

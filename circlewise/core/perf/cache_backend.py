@@ -17,7 +17,7 @@ from typing import Any
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 
-from .lru import ENTRY_OVERHEAD
+from circlewise.core.lru import ENTRY_OVERHEAD
 
 # Sizes of the entries, and their total, per named cache: like Django's own store, shared by
 # every instance (one per thread) of the same cache.
