@@ -23,6 +23,6 @@ application = ProtocolTypeRouter(
     }
 )
 
-from circlewise.core.startup import ready_to_serve  # noqa: E402
+from circlewise.core.perf.startup import ready_to_serve  # noqa: E402
 
 ready_to_serve()

@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
 
-from circlewise.core.startup import ready_to_serve  # noqa: E402
+from circlewise.core.perf.startup import ready_to_serve  # noqa: E402
 
 ready_to_serve()

@@ -1,5 +1,5 @@
 """Authentication backends: Django's and allauth's, with the signed-in user read on every request
-through a query compiled once (`circlewise.core.prepared`)."""
+through a query compiled once (`circlewise.core.perf.prepared`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 from circlewise.accounts.models import User
-from circlewise.core.prepared import Prepared
+from circlewise.core.perf.prepared import Prepared
 
 # Read on every signed-in request and every API request: compiled once.
 user_by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), 1)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from circlewise.core import cache as ledger_cache
 from circlewise.core.bidi import isolate
 from circlewise.core.errors import ServiceError
-from circlewise.core.prepared import Prepared
+from circlewise.core.perf.prepared import Prepared
 
 from .models import (
     Circle,
@@ -43,7 +43,7 @@ CircleNeed = Literal["view", "edit", "archive", "members", "roles"]
 RoleNeed = Literal["view", "assign"]
 AssignmentNeed = Literal["view", "end"]
 
-# Looked up on almost every request: compiled once (circlewise.core.prepared).
+# Looked up on almost every request: compiled once (circlewise.core.perf.prepared).
 _current_org_membership = Prepared(
     OrgMembership,
     lambda org_id, user_id: (
@@ -421,7 +421,7 @@ def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:
     return tuple(sorted(private_circle_ids(organisation) & circle_ids_of(user, organisation)))
 
 
-# Every organisation page starts here: the query is compiled once (circlewise.core.prepared).
+# Every organisation page starts here: the query is compiled once (circlewise.core.perf.prepared).
 _organisation_by_slug = Prepared(
     Organisation, lambda slug: Organisation.objects.filter(slug=slug), "sample"
 )

@@ -5,7 +5,7 @@ Odd input gets a clear answer in the 4xx range and changes nothing:
 
 - ids: the database holds none above 2**63 - 1, so a path with a larger one is not found (404),
   on pages and in the API alike (`InputMiddleware.process_view`); the compiled lookups of
-  `core/prepared.py` find nothing for them either;
+  `core/perf/prepared.py` find nothing for them either;
 - page numbers: `page_number()` for pages, `core.api.Pages` for the API, both up to MAX_PAGE;
 - text: no NUL character (U+0000: PostgreSQL cannot store it) and no lone surrogate (not
   Unicode: neither database can), in any path, query string (`InputMiddleware`) or JSON body

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation, Role, RoleAssignment
 from circlewise.core.errors import ServiceError
-from circlewise.core.prepared import Prepared
+from circlewise.core.perf.prepared import Prepared
 
 from .models import (
     BacklogItem,
@@ -357,7 +357,7 @@ def _authorise(user: Any, proposal: Proposal, need: ProposalNeed) -> None:
         raise PermissionDenied
 
 
-# Answering reads these on every request: compiled once (circlewise.core.prepared).
+# Answering reads these on every request: compiled once (circlewise.core.perf.prepared).
 _round_by_pk = Prepared(ConsentRound, lambda pk: ConsentRound.objects.filter(pk=pk), 1)
 _proposal_by_pk = Prepared(Proposal, lambda pk: Proposal.objects.filter(pk=pk), 1)
 _circle_by_pk = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk), 1)

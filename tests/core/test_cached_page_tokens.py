@@ -2,7 +2,7 @@
 
 A cached page is rendered once with a marker where the token goes and served to its viewer
 many times, each response with a freshly masked token. The marker is made afresh for every
-rendering and never sent; the page is kept as the pieces around it (`core/pages.py`). Here every
+rendering and never sent; the page is kept as the pieces around it (`core/perf/pages.py`). Here every
 field a person can write, shown on a cached page, holds the placeholder an earlier version
 replaced over the whole page, a string shaped like a marker, and a marker that was really used,
 each in a link to an outside site: every cached page, read twice (the second time from the

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle, Organisation
-from circlewise.core.perf.prepared import Prepared, PreparedRows, insert_row, update_row
+from circlewise.core.perf.prepared import Prepared
 from circlewise.core.perf.sessions.db import SessionStore
 
 from .. import factories as f
@@ -176,89 +176,6 @@ def test_a_changed_password_ends_the_other_sessions() -> None:
 
 
 # Rows, updates and inserts --------------------------------------------------------------------
-
-
-def test_prepared_rows_take_new_values_in_place_of_the_samples() -> None:
-    from circlewise.circles.models import CircleMembership
-
-    org = Organisation.objects.create(name="Rows Org", slug="rows-org")
-    roots = Circle.objects.create(organisation=org, name="Roots", slug="roots")
-    leaves = Circle.objects.create(organisation=org, name="Leaves", slug="leaves")
-    ann, bo = f.make_user("Ann Rows"), f.make_user("Bo Rows")
-    today = timezone.localdate()
-    CircleMembership.objects.create(circle=roots, user=ann, started_on=today)
-    CircleMembership.objects.create(circle=leaves, user=bo, started_on=today)
-    CircleMembership.objects.create(circle=leaves, user=ann, started_on=today, ended_on=today)
-
-    # A subquery, as PreparedRows is for: current members of a circle who are in another one.
-    from django.db.models import Exists, OuterRef
-
-    def build(circle_id: int, other_id: int):  # type: ignore[no-untyped-def]
-        elsewhere = CircleMembership.objects.filter(
-            circle_id=other_id, user_id=OuterRef("user_id"), ended_on__isnull=True
-        )
-        return (
-            CircleMembership.objects.filter(circle_id=circle_id, ended_on__isnull=True)
-            .filter(Exists(elsewhere))
-            .values_list("user_id")
-        )
-
-    both = PreparedRows(build, -9_000_001, -9_000_002)
-    assert both.rows(roots.pk, leaves.pk) == []  # Ann's Leaves membership has ended
-    CircleMembership.objects.create(circle=roots, user=bo, started_on=today)
-    assert both.rows(roots.pk, leaves.pk) == [(bo.pk,)]
-    assert both.rows(leaves.pk, roots.pk) == [(bo.pk,)]
-    assert sorted(both.rows(roots.pk, roots.pk)) == sorted([(ann.pk,), (bo.pk,)])
-
-
-@fast_paths_only
-def test_prepared_rows_refuse_samples_they_cannot_find() -> None:
-    missing = PreparedRows(lambda pk: User.objects.filter(email="x").values_list("pk"), -9_000_003)
-    with pytest.raises(ValueError):
-        missing.rows(1)
-    with pytest.raises(ValueError):
-        PreparedRows(lambda a, b: User.objects.filter(pk=a).values_list("pk"), -1, -1)
-
-
-@fast_paths_only
-def test_update_row_changes_one_row_and_says_how_many() -> None:
-    user, other = f.make_user("Una Update"), f.make_user("Otto Other")
-    when = timezone.now() - dt.timedelta(hours=5)
-    assert update_row(User, user.pk, name="Una Renamed", last_login=when) == 1
-    user.refresh_from_db()
-    other.refresh_from_db()
-    assert user.name == "Una Renamed" and user.last_login == when
-    assert other.name == "Otto Other"
-    assert update_row(User, 987654, name="Nobody") == 0
-    with pytest.raises(ValueError):
-        update_row(User, user.pk, org_memberships=[])
-
-
-def test_insert_row_stores_what_save_would() -> None:
-    from circlewise.core.models import LedgerEvent
-
-    org = Organisation.objects.create(name="Insert Org", slug="insert-org")
-    payload = {"text": "ünïcode", "items": [1, 2], "nested": {"a": None}}
-    when = timezone.now()
-    event = insert_row(
-        LedgerEvent(
-            organisation_id=org.pk, sequence=1, occurred_at=when, verb="test.inserted",
-            object_type="", payload=payload, prev_hash="0" * 64, hash="1" * 64,
-        )
-    )  # fmt: skip
-    assert event.pk is not None and not event._state.adding
-    stored = LedgerEvent.objects.get(pk=event.pk)
-    assert stored.payload == payload
-    assert stored.occurred_at == when
-    assert stored.verb == "test.inserted"
-    assert stored.actor_id is None
-
-    # Defaults and auto_now_add are applied as save() applies them.
-    from circlewise.circles.models import OrgMembership
-
-    member = insert_row(OrgMembership(organisation=org, user=f.make_user("Ida Insert")))
-    saved = OrgMembership.objects.get(pk=member.pk)
-    assert saved.started_at is not None and saved.is_admin is False
 
 
 def test_a_session_decoded_once_is_a_fresh_copy_each_time() -> None:

@@ -33,9 +33,8 @@ from circlewise.core.bidi import isolate
 from circlewise.core.inputs import whole_number
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
-from circlewise.core.pages import shared_body_page
-from circlewise.core.pages import whole_page as _whole_page
-from circlewise.core.perf.pages import ledger_etag
+from circlewise.core.perf.pages import ledger_etag, shared_body_page
+from circlewise.core.perf.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
 from circlewise.core.views import person
 

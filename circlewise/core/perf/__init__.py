@@ -11,8 +11,8 @@ config/settings.py chooses Django's own SQLite engine, session engine and in-mem
 `Prepared` runs its queryset through the ORM, pages take Django's own CSRF token, and the server
 entry points neither warm up nor freeze the collector.
 
-- `prepared`: hot single-row lookups with their SQL compiled once (`Prepared`); `PreparedRows`,
-  `insert_row` and `update_row` are deprecated (writes go through the ORM);
+- `prepared`: hot single-row lookups with their SQL compiled once (`Prepared`); every write
+  goes through the ORM;
 - `sqlite`: the SQLite backend converting each statement's placeholders once;
 - `sessions`: the session engines reading the session through `Prepared`, decoding once;
 - `csrf`: the CSRF token masked from one read of the random source;

@@ -17,9 +17,8 @@ cannot reproduce fails loudly on its first use instead of running with wrong par
 With the fast paths off (`circlewise.core.perf.enabled()`), `first` runs the queryset through the
 ORM and nothing is compiled here.
 
-Deprecated, kept only for the call sites in circlewise/decisions/services.py until they switch:
-`PreparedRows`, `update_row` and `insert_row`. Writes go through the ORM (`create`,
-`bulk_create(ignore_conflicts=True)`, `QuerySet.update`); reads through the ORM or `Prepared`.
+Writes go through the ORM (`create`, `bulk_create(ignore_conflicts=True)`, `QuerySet.update`);
+reads through the ORM or `Prepared`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.lookups import Lookup
@@ -157,142 +156,3 @@ def _adapter(lookup: Lookup[Any], connection: BaseDatabaseWrapper) -> Callable[[
         return field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True)
 
     return adapt
-
-
-class PreparedRows:
-    """Deprecated: run the queryset (`build(*values)`) through the ORM instead.
-
-    Any queryset's SQL compiled once, run again with other values for some of its parameters.
-
-    For queries `Prepared` cannot take (subqueries, `Exists`, joins): `build` makes the queryset
-    from `samples`, which must be distinctive (say, negative integers no real row has). Every
-    parameter of the compiled SQL equal to a sample is replaced, on each run, by the value given
-    in the sample's place; the other parameters are constants of the query. `rows(*values)` returns
-    the rows as tuples, as `values_list()` would before any conversion: select plain columns.
-    """
-
-    def __init__(self, build: Callable[..., QuerySet[Any]], *samples: Any) -> None:
-        if len(set(samples)) != len(samples):
-            raise ValueError("PreparedRows needs distinct samples")
-        self.build = build
-        self.samples = samples
-        self._model: type[Model] | None = None
-        self._compiled: weakref.WeakKeyDictionary[
-            BaseDatabaseWrapper, tuple[str, list[Any], list[tuple[int, int]]]
-        ] = weakref.WeakKeyDictionary()
-
-    def _compile(
-        self, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[Any], list[tuple[int, int]]]:
-        queryset = self.build(*self.samples)
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        params = list(params)
-        slots = [
-            (position, self.samples.index(param))
-            for position, param in enumerate(params)
-            if isinstance(param, type(self.samples[0])) and param in self.samples
-        ]
-        if {sample for _, sample in slots} != set(range(len(self.samples))):
-            raise ValueError(f"PreparedRows did not find every sample in {params!r}")
-        return sql, params, slots
-
-    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
-        if not perf.enabled():
-            return [tuple(row) for row in self.build(*values)]
-        if self._model is None:
-            self._model = self.build(*self.samples).model
-        connection = connections[router.db_for_read(self._model)]
-        compiled = self._compiled.get(connection)
-        if compiled is None:
-            compiled = self._compiled[connection] = self._compile(connection)
-        sql, constants, slots = compiled
-        params = list(constants)
-        for position, sample in slots:
-            params[position] = values[sample]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [tuple(row) for row in cursor.fetchall()]
-
-
-def update_row(model: type[Model], pk: Any, **values: Any) -> int:
-    """Deprecated: `model._default_manager.filter(pk=pk).update(**values)`.
-
-    `UPDATE ... SET a = %s, ... WHERE pk = %s` for one row: what `filter(pk=).update()` does,
-    without building a query. Returns the number of rows changed (0 or 1)."""
-    if not perf.enabled():
-        return int(model._default_manager.filter(pk=pk).update(**values))
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    assignments, params = [], []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        if not isinstance(field, Field) or not field.concrete:
-            raise ValueError(f"update_row cannot set {name}")
-        assignments.append(f"{quote(str(field.column))} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    primary_key = model._meta.pk
-    assert primary_key is not None
-    params.append(primary_key.get_db_prep_value(pk, connection))
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
-        f"WHERE {quote(str(primary_key.column))} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
-
-
-def insert_row[M: Model](instance: M, *, unless_conflict: bool = False) -> M | None:
-    """Deprecated: `instance.save(force_insert=True)` (or `Model.objects.create(...)`); with
-    `unless_conflict`, the same inside `transaction.atomic()` catching `IntegrityError`.
-
-    Insert a new instance as `save()` would (field defaults and `auto_now_add` included), in
-    one statement that returns its primary key, without building a query. No signals are sent
-    (Circlewise connects none). For hot paths; `Model.objects.create()` everywhere else.
-
-    With `unless_conflict`, a row that would break a unique constraint is not inserted (`ON
-    CONFLICT DO NOTHING`) and None is returned: the caller learns it without an error, and so
-    without the savepoint an error inside a transaction would need."""
-    model = type(instance)
-    if not perf.enabled():
-        return _insert_through_orm(instance, unless_conflict=unless_conflict)
-    connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_columns_from_insert:  # pragma: no cover
-        raise NotImplementedError("insert_row needs INSERT ... RETURNING")
-    quote = connection.ops.quote_name
-    primary_key = model._meta.pk
-    assert primary_key is not None
-    fields = [
-        f
-        for f in model._meta.local_concrete_fields
-        if not (f.primary_key and getattr(instance, f.attname) is None)
-    ]
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(str(f.column)) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"{'ON CONFLICT DO NOTHING ' if unless_conflict else ''}"
-        f"RETURNING {quote(str(primary_key.column))}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    instance.pk = row[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return instance
-
-
-def _insert_through_orm[M: Model](instance: M, *, unless_conflict: bool) -> M | None:
-    if not unless_conflict:
-        instance.save(force_insert=True)
-        return instance
-    try:
-        with transaction.atomic(using=router.db_for_write(type(instance))):
-            instance.save(force_insert=True)
-    except IntegrityError:
-        return None
-    return instance

@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import ngettext
 
 from circlewise.circles.models import Circle, CircleMembership
-from circlewise.core.prepared import PreparedRows
 
 from ..models import (
     ConsentResponse,
@@ -35,16 +34,6 @@ def _unanswered(round_: ConsentRound, circle_id: int | None = None) -> Any:
     return round_.roster.filter(
         required=True, left_circle_at__isnull=True, answered_at__isnull=True
     ).filter(~Exists(answered), Exists(still_member))
-
-
-# Asked after every answer, under the lock: compiled once (the samples are ids no row has).
-_anyone_unanswered = PreparedRows(
-    lambda round_id, circle_id: _unanswered(ConsentRound(pk=round_id), circle_id).values_list("pk")[
-        :1
-    ],
-    -7_100_001,
-    -7_100_002,
-)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,7 +15,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, CircleMembership, Role
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
-from circlewise.core.prepared import Prepared, insert_row, update_row
+from circlewise.core.perf.prepared import Prepared
 
 from .. import permissions
 from ..models import (
@@ -45,7 +45,7 @@ from .backlog import _close_items, close_item
 from .helping import extend_mandate
 from .policies import _apply_consented_settings
 from .proposals import Action, _require_in_force
-from .quorum import _anyone_unanswered, _unanswered, quorum_of, waiting_for
+from .quorum import _unanswered, quorum_of, waiting_for
 from .records import _participation, build_record
 
 
@@ -203,7 +203,7 @@ def member_left_circle(circle: Circle, user: User, actor: User) -> None:
                 _close(proposal, round_, actor=None)
 
 
-# The answer's own reads, under the proposal's lock: compiled once (circlewise.core.prepared).
+# The answer's own reads, under the proposal's lock: compiled once (circlewise.core.perf.prepared).
 _locked_proposal = Prepared(
     Proposal, lambda pk: Proposal.objects.select_for_update().filter(pk=pk), 1
 )
@@ -296,16 +296,17 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
     now = timezone.now()
     response = None
     if entry.answered_at is None:
-        response = insert_row(
-            ConsentResponse(
-                round=round_, user=user, answer=answer, reason=reason,
-                after_round_closed=late, created_at=now,
-            ),
-            unless_conflict=True,
-        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                response = ConsentResponse.objects.create(
+                    round=round_, user=user, answer=answer, reason=reason,
+                    after_round_closed=late, created_at=now,
+                )  # fmt: skip
+        except IntegrityError:
+            response = None
     if response is None:
         raise ServiceError(_("You have already answered in this round."), status=409)
-    update_row(RosterEntry, entry.pk, answered_at=now)
+    RosterEntry.objects.filter(pk=entry.pk).update(answered_at=now)
     objection = None
     if answer == ConsentResponse.Answer.OBJECTION:
         objection = Objection.objects.create(
@@ -326,7 +327,7 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         if objection is not None:
             _reopen_after_lazy_objection(proposal, round_, objection, user)
         return response
-    if not _anyone_unanswered.rows(round_.pk, circle.pk):
+    if not _unanswered(round_, circle.pk).exists():
         # The last answer closes the round; the answerer does not: the circle's round closes.
         _close(proposal, round_, actor=None)
     return response

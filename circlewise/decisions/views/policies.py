@@ -28,7 +28,7 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
-from circlewise.core.pages import shared_body_page, whole_page
+from circlewise.core.perf.pages import shared_body_page, whole_page
 from circlewise.core.views import attempt, person
 
 from .. import permissions, selectors, services

@@ -26,7 +26,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle
 from circlewise.circles.services import add_months
 from circlewise.core import cache
-from circlewise.core.pages import whole_page
+from circlewise.core.perf.pages import whole_page
 from circlewise.core.views import attempt, person
 
 from .. import permissions, services
