@@ -62,7 +62,7 @@ def _receiving(circle: Circle) -> Circle | None:
 @transaction.atomic
 def _end_circle(pk: int, now: dt.datetime, today: dt.date) -> int:
     circle = (
-        Circle.objects.select_for_update()
+        Circle.objects.select_for_update(of=("self",))
         .select_related("organisation", "parent")
         .filter(pk=pk, ended_at__isnull=True, archived_at__isnull=True, ends_on__lt=today)
         .first()
@@ -107,7 +107,7 @@ def _end_circle(pk: int, now: dt.datetime, today: dt.date) -> int:
 
 def _open_items(circle: Circle) -> list[BacklogItem]:
     return list(
-        BacklogItem.objects.select_for_update()
+        BacklogItem.objects.select_for_update(of=("self",))
         .open()
         .filter(circle=circle)
         .select_related("circle__organisation")
@@ -117,7 +117,7 @@ def _open_items(circle: Circle) -> list[BacklogItem]:
 
 def _open_proposals(circle: Circle) -> list[Proposal]:
     return list(
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .filter(circle=circle, state__in=HANDED_BACK_STATES)
         .select_related("circle__organisation", "author")
         .order_by("created_at", "pk")
@@ -204,7 +204,7 @@ def extend_mandate(proposal: Proposal, decision: Decision) -> None:
     if proposal.extends_circle_id is None or proposal.extends_until is None:
         return
     circle = (
-        Circle.objects.select_for_update()
+        Circle.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .get(pk=proposal.extends_circle_id)
     )
