@@ -150,11 +150,19 @@ def organisation_feed(
         qs = qs.exclude(verb__in=HIDDEN_VERBS)
     if hidden_private_ids:
         qs = qs.filter(Q(circle_id__isnull=True) | ~Q(circle_id__in=hidden_private_ids))
-    return qs.select_related("actor", "circle", "organisation").order_by("-sequence")
+    # The organisation is prefetched, not joined: with the join SQLite reads the one-row
+    # organisation table first and sorts the whole ledger to return a page of it.
+    return (
+        qs.select_related("actor", "circle").prefetch_related("organisation").order_by("-sequence")
+    )
 
 
 def circle_feed(circle_id: int) -> Any:
     qs = LedgerEvent.objects.filter(circle_id=circle_id)
     if HIDDEN_VERBS:
         qs = qs.exclude(verb__in=HIDDEN_VERBS)
-    return qs.select_related("actor", "circle", "organisation").order_by("-sequence")
+    # The organisation is prefetched, not joined: with the join SQLite reads the one-row
+    # organisation table first and sorts the whole ledger to return a page of it.
+    return (
+        qs.select_related("actor", "circle").prefetch_related("organisation").order_by("-sequence")
+    )

@@ -154,7 +154,7 @@ def close_backlog_item(
 
 def lock_item(item: BacklogItem) -> BacklogItem:
     return (
-        BacklogItem.objects.select_for_update()
+        BacklogItem.objects.select_for_update(of=("self",))
         .select_related("circle__organisation", "owner", "raised_by")
         .get(pk=item.pk)
     )
