@@ -3,7 +3,8 @@
 Only for `bench.mixed`: granian serves `bench.counted_wsgi:application` instead of
 `config.wsgi:application`. Every whole page (`core.pages.whole_page`) is read through
 `core.cache.value` under a key of its own ("cw:fragment:..."); a page is a miss when that value
-has to be computed. Each worker process writes its counts to `COUNTS_DIR/<pid>.json` twice a
+has to be computed. Shared fragments (`core.cache.fragment`: a page's body, the same for every
+viewer with the same rights) are counted apart. Each worker process writes its counts to `COUNTS_DIR/<pid>.json` twice a
 second, where the benchmark sums them. Nothing else differs from the production application.
 """
 
@@ -21,7 +22,7 @@ from circlewise.core import cache
 from config.wsgi import application  # noqa: F401 - served by granian
 
 COUNTS_DIR = Path(os.environ.get("BENCH_COUNTS_DIR", "var/bench/counts"))
-_counts = {"pages": 0, "rendered": 0}
+_counts = {"pages": 0, "rendered": 0, "fragments": 0, "fragments_rendered": 0}
 _lock = threading.Lock()
 _value = cache.value
 
@@ -40,7 +41,22 @@ def _counted_value(name: str, *, version: int | str, compute: Callable[[], Any],
     return _value(name, version=version, compute=rendered, **kw)
 
 
+_fragment = cache.fragment
+
+
+def _counted_fragment(name: str, *, render: Callable[[], str], **kw: Any) -> Any:
+    def rendered() -> str:
+        with _lock:
+            _counts["fragments_rendered"] += 1
+        return render()
+
+    with _lock:
+        _counts["fragments"] += 1
+    return _fragment(name, render=rendered, **kw)
+
+
 cache.value = _counted_value  # type: ignore[assignment]
+cache.fragment = _counted_fragment  # type: ignore[assignment]
 
 
 def _write_counts() -> None:

@@ -233,7 +233,7 @@ def load_process(
 
 
 def read_counts() -> dict[str, int]:
-    total = {"pages": 0, "rendered": 0}
+    total = {"pages": 0, "rendered": 0, "fragments": 0, "fragments_rendered": 0}
     for path in COUNTS_DIR.glob("*.json"):
         with contextlib.suppress(OSError, ValueError):
             for k, v in json.loads(path.read_text()).items():
@@ -289,8 +289,7 @@ def mixed(args: argparse.Namespace) -> dict[str, Any]:
 
     connection.close()
     SERVERS["granian-counted"] = [
-        "bench.counted_wsgi:application" if part == "config.wsgi:application" else part
-        for part in SERVERS["granian-wsgi"]
+        args.app if part == "config.wsgi:application" else part for part in SERVERS["granian-wsgi"]
     ]
     shutil.rmtree(COUNTS_DIR, ignore_errors=True)
     ns = argparse.Namespace(threads=2, connections=32, warmup=2)
@@ -335,6 +334,8 @@ def mixed(args: argparse.Namespace) -> dict[str, Any]:
     pages = counts_after["pages"] - counts_before["pages"]
     rendered = counts_after["rendered"] - counts_before["rendered"]
     hits = max(0, pages - rendered)
+    fragments = counts_after["fragments"] - counts_before["fragments"]
+    fragments_rendered = counts_after["fragments_rendered"] - counts_before["fragments_rendered"]
     rps = requests / args.duration
     p99 = percentile(latencies, 0.99)
     result = {
@@ -343,6 +344,7 @@ def mixed(args: argparse.Namespace) -> dict[str, Any]:
         "p99": p99,
         "max": latencies[-1] if latencies else 0.0,
         "hit_rate": 100 * hits / requests if requests else 0.0,
+        "fragment_hit_rate": 100 * (1 - fragments_rendered / fragments) if fragments else 0.0,
         "share": 100 * rps / ceiling if ceiling else 0.0,
         "ceiling": ceiling,
         "statuses": data["statuses"],
@@ -370,6 +372,11 @@ def main() -> None:
     parser.add_argument("--ceiling-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--app",
+        default="bench.counted_wsgi:application",
+        help="the WSGI application granian serves (it must count pages as bench.counted_wsgi does)",
+    )
     args = parser.parse_args()
     r = mixed(args)
     run.RESULTS.mkdir(parents=True, exist_ok=True)
@@ -387,7 +394,8 @@ def main() -> None:
     log(
         f"  {r['people']} people, 4 pages each in rotation, {args.connections} connections, "
         f"{args.duration} s after {args.warmup} s; p50 {r['p50']:.1f} ms, max {r['max']:.0f} ms; "
-        f"statuses {r['statuses']}; ceiling {r['ceiling']:.0f} req/s; "
+        f"statuses {r['statuses']}; shared bodies from the cache {r['fragment_hit_rate']:.0f}%; "
+        f"ceiling {r['ceiling']:.0f} req/s; "
         f"{r['writes_per_second']:.1f} writes/s (p99 {r['write_p99']:.0f} ms"
         + (f", errors {r['write_errors']}" if r["write_errors"] else "")
         + f"); workers' RSS {r['rss_mb']['start']:.0f} -> {r['rss_mb']['end']:.0f} MB "

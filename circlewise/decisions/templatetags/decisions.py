@@ -15,7 +15,7 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -26,10 +26,13 @@ register = template.Library()
 
 
 def _when(moment: Any) -> str:
-    """`{{ moment|date:"j M, H:i" }}`: in the viewer's time zone."""
+    """`{{ moment|date:"j M, H:i" }}` in the viewer's time zone, written out as Django's date
+    format writes it ("j": the day, "M": the month's three letters, title-cased), without
+    parsing the format again for every row."""
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return str(conditional_escape(date_format(moment, "j M, H:i")))
+    month = str(MONTHS_3[moment.month]).title()
+    return f"{moment.day} {conditional_escape(month)}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
