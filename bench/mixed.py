@@ -261,19 +261,21 @@ def fresh_copy() -> None:
 
 
 def rotation_for(meta: dict[str, Any], people: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every person's four pages, in four rounds through everyone: in each round person j asks
+    for their page (j + round) mod 4, so that any stretch of the load mixes the four kinds of page
+    evenly, and one person's requests come a round apart, as from someone reading."""
     org = meta["org"]
-    pages = []
-    for cookie, circle in people:
-        pages += [
-            (f"/o/{org}/", cookie),
-            (f"/o/{org}/c/{circle}/", cookie),
-            (f"/o/{org}/proposals/{meta['consent_proposal_id']}/", cookie),
-            (f"/o/{org}/decisions/{meta['decision_id']}/", cookie),
-        ]
-    # Each person's four pages in turn, the people interleaved: one person's requests come some
-    # time apart, as from someone reading.
-    step = 4
-    return [pages[i] for k in range(step) for i in range(k, len(pages), step)]
+    rotation = []
+    for turn in range(4):
+        for j, (cookie, circle) in enumerate(people):
+            pages = (
+                f"/o/{org}/",
+                f"/o/{org}/c/{circle}/",
+                f"/o/{org}/proposals/{meta['consent_proposal_id']}/",
+                f"/o/{org}/decisions/{meta['decision_id']}/",
+            )
+            rotation.append((pages[(j + turn) % 4], cookie))
+    return rotation
 
 
 def mixed(args: argparse.Namespace) -> dict[str, Any]:
