@@ -27,7 +27,7 @@ help:
 	@echo "make check-deploy      Django's deployment checks under production settings"
 	@echo "make check-migrations  fail if a model change has no migration"
 	@echo "make worker            the background task worker and the scheduler of periodic tasks"
-	@echo "make bench             load benchmarks, then the memory soak (bench-quick: a smaller run)"
+	@echo "make bench             load benchmarks, cold pages, the mixed load, then the memory soak (bench-quick: smaller)"
 	@echo "make soak              one worker serving new content for 5 minutes: its memory (soak-quick: 1 minute)"
 	@echo "make messages          extract translatable strings into locale/"
 	@echo "make clean             remove .venv, .tools and var/ (the demo database too)"
@@ -98,6 +98,8 @@ worker-check: .venv/.synced
 
 bench: .venv/.synced
 	$(VENV)/python -m bench.run --size full
+	$(VENV)/python -m bench.cold --size full
+	$(VENV)/python -m bench.mixed --size full
 	$(VENV)/python -m bench.soak
 
 soak: .venv/.synced
@@ -108,6 +110,8 @@ soak-quick: .venv/.synced
 
 bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
+	$(VENV)/python -m bench.cold --size quick --repeat 15
+	$(VENV)/python -m bench.mixed --size quick --duration 10 --warmup 3 --ceiling-seconds 5
 
 messages: .venv/.synced
 	$(MANAGE) makemessages -l en --ignore .venv --ignore .tools
