@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from circlewise.accounts.models import User
 from circlewise.core import cache, export, feed
@@ -33,7 +33,7 @@ from circlewise.core.bidi import isolate
 from circlewise.core.inputs import whole_number
 from circlewise.core.ledger import verify_organisation
 from circlewise.core.models import LedgerEvent
-from circlewise.core.perf.pages import ledger_etag, shared_body_page
+from circlewise.core.perf.pages import shared_body_page
 from circlewise.core.perf.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
 from circlewise.core.views import person
@@ -189,7 +189,6 @@ def person_detail(request: HttpRequest, org: str, user_id: int) -> HttpResponse:
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def circle_list(request: HttpRequest, org: str) -> HttpResponse:
     """The structure as a nested list: the equivalent of the chart, for every reader."""
     organisation = _organisation(request, org)
@@ -261,7 +260,6 @@ def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) 
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def org_chart(request: HttpRequest, org: str) -> HttpResponse:
     """Circles drawn as circles, packed inside their parents, each a link."""
     organisation = _organisation(request, org)
@@ -345,7 +343,6 @@ def _short(text: str, limit: int = 140) -> str:
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def terms(request: HttpRequest, org: str) -> HttpResponse:
     """Terms that have expired or end soon, and circle roles nobody holds, in visible circles."""
     organisation = _organisation(request, org)
@@ -400,7 +397,6 @@ def _circles_of(events: list[LedgerEvent]) -> dict[int, Circle]:
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def org_feed(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
     user = request.user
@@ -430,7 +426,6 @@ def _circle_events(organisation: Organisation, circle: Circle) -> Any:
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def circle_feed(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     organisation = _organisation(request, org)
     the_circle = permissions.get_cached_circle_for(request.user, organisation, circle)
@@ -502,7 +497,6 @@ def feed_export(request: HttpRequest, org: str) -> StreamingHttpResponse:
 
 
 @login_required
-@condition(etag_func=ledger_etag)
 def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     """What this circle is, who is in it, who holds its roles and until when."""
     organisation = _organisation(request, org)

@@ -1,23 +1,19 @@
-"""Whole pages kept in the cache per viewer, on the organisation's ledger version, and their ETags.
+"""Whole pages kept in the cache per viewer, on the organisation's ledger version.
 
 Shared by the pages that cache what they render (circlewise.circles.views.browse,
 circlewise.decisions.views.browse): see docs/performance.md, "Caching on the ledger version".
-`ledger_etag` gives such a page an ETag from the same inputs, for
-`django.views.decorators.http.condition`: a revisit at the same version costs a 304.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from circlewise.core import cache, context_processors
 from circlewise.core.perf.csrf import get_token
@@ -127,50 +123,3 @@ def shared_body_page(
         version=version,
         vary=vary,
     )
-
-
-def ledger_etag(request: HttpRequest, org: str, circle: str | None = None, **_: Any) -> str | None:
-    """A weak ETag for a page cached on its organisation's ledger version (`whole_page`), or None
-    where the page is not conditional: `@condition(etag_func=ledger_etag)` under `login_required`.
-
-    It names everything the cached page varies by: the organisation's version, the viewer (and
-    their navigation version, for the organisation switcher and the unread count), the path with
-    its query, the language, time zone and date, the people version, the code, and the viewer's
-    CSRF secret (a page sent again must hold a token that still works). Whatever else a page
-    varies by (may they edit? which private circles do they see?) moves with the ledger. The
-    permission check runs first, as in the view: what is 404 to someone has no ETag for them.
-    Weak, because each response masks the CSRF token anew: the same page, not the same bytes.
-    """
-    from circlewise.circles import permissions
-
-    user = request.user
-    secret = request.META.get("CSRF_COOKIE")
-    if (
-        request.method not in ("GET", "HEAD")
-        or not user.is_authenticated
-        or not secret
-        or len(get_messages(request))
-    ):
-        return None
-    try:
-        organisation = permissions.get_organisation_for(user, org)
-        if circle is not None:
-            permissions.get_cached_circle_for(user, organisation, circle)
-    except Http404:
-        return None
-    joined = user.date_joined.timestamp() if user.date_joined else 0
-    parts = (
-        cache.code_version(),
-        cache.organisation_version(organisation),
-        user.pk,
-        joined,
-        cache.nav_version(user.pk),
-        cache.people_version(),
-        request.get_full_path(),
-        translation.get_language() or "",
-        timezone.get_current_timezone_name(),
-        timezone.localdate().isoformat(),
-        secret,
-    )
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return f'W/"{digest}"'
