@@ -16,7 +16,7 @@ entry points neither warm up nor freeze the collector.
 - `sqlite`: the SQLite backend converting each statement's placeholders once;
 - `sessions`: the session engines reading the session through `Prepared`, decoding once;
 - `csrf`: the CSRF token masked from one read of the random source;
-- `pages`: whole pages cached per viewer on the ledger version, and their ETags;
+- `pages`: whole pages cached per viewer on the ledger version;
 - `cache_backend`: Django's in-memory cache bounded by bytes;
 - `memory`, `startup`: what a server process does before its first request.
 """
