@@ -41,6 +41,17 @@ class World:
     deactivated: User  # a member of Willow and Garden whose account is deactivated
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_on_request() -> None:
+    """WhiteNoise lists every static file (the finders', some 140) each time a middleware chain
+    is built, that is on every test client's first request: a tenth of a typical test. No test
+    asks the test client for a static file (the browser tests have a server of their own), so
+    it looks files up when asked instead, as it does in development."""
+    from django.conf import settings
+
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Every test starts with an empty cache: with REDIS_URL set the cache outlives a test run,
@@ -161,6 +172,26 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             if not Organisation.objects.filter(pk=_WORLD_PKS["org"]).exists():
                 _commit_world()
     return result
+
+
+# The exhaustive sweeps, each minutes of CPU: `make test` runs them, `make test-quick` leaves them
+# out (`-m "not slow"`). Marked here, by name, so that the tests themselves stay as they are.
+SLOW = {
+    "tests/decisions/test_process_properties.py::test_consent_process_properties",
+    "tests/test_permission_matrix.py::"
+    "test_every_route_answers_every_persona_as_the_permission_table_says",
+    "tests/test_private_canary.py::test_no_text_of_a_private_circle_reaches_anyone_outside_it",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: an exhaustive sweep, left out of make test-quick")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
