@@ -12,6 +12,7 @@ right after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,11 +143,54 @@ def _load_world() -> World:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """The test databases, with the world committed in them (once per test process)."""
     _blocker[:] = [django_db_blocker]
     with django_db_blocker.unblock():
         _commit_world()
+    yield
+    close_layer()
+
+
+# A layer of test data over the world that a run of tests shares (the `kitchen` of
+# tests/decisions): built in a transaction opened before the first such test's own, kept open
+# while the next tests ask for it too, and rolled back before any test that does not.
+_layer: dict[str, Any] = {}
+
+
+def open_layer(name: str, build: Callable[[], Any]) -> None:
+    """Open the layer `name` (built by `build`, whose answer `layer_value` gives) unless it is
+    open already; only outside any transaction, that is before the test's own."""
+    if _layer.get("name") == name or not _blocker:
+        return
+    close_layer()
+    with _blocker[0].unblock():
+        if transaction.get_connection().in_atomic_block:
+            return
+        block = transaction.atomic()
+        block.__enter__()
+        _layer.update(name=name, block=block, value=build())
+
+
+def layer_value(name: str) -> Any:
+    """What the open layer's build gave, or None when `name` is not the open layer."""
+    return _layer["value"] if _layer.get("name") == name else None
+
+
+def close_layer() -> None:
+    if not _layer:
+        return
+    block = _layer["block"]
+    _layer.clear()
+    with _blocker[0].unblock():
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _layer and (_layer["name"] not in item.fixturenames or _flushes_database(item)):
+        close_layer()
 
 
 @pytest.fixture
