@@ -14,12 +14,13 @@ export UV_PYTHON_DOWNLOADS := never
 VENV := .venv/bin
 MANAGE := $(VENV)/python manage.py
 
-.PHONY: help demo serve test test-pg lint format typecheck check-deploy check-migrations \
+.PHONY: help demo serve test test-quick test-pg lint format typecheck check-deploy check-migrations \
 	worker worker-check bench bench-quick soak soak-quick messages clean
 
 help:
 	@echo "make demo              install, migrate, load the demo organisation, serve http://$(HOST):$(PORT)"
 	@echo "make test              the test suite on SQLite"
+	@echo "make test-quick        the suite without the browser tests and the slow sweeps (a minute or less)"
 	@echo "make test-pg           the test suite on PostgreSQL (DATABASE_URL)"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make format            ruff format and ruff check --fix"
@@ -57,12 +58,23 @@ serve: demo
 # The suite runs in parallel, one test process per core (pytest-xdist; the browser tests stay
 # together in one of them). `make test PARALLEL=` runs it in a single process.
 PARALLEL ?= -n auto --dist loadgroup
+# Every test process imports Django and the test modules afresh: with PYTHONDONTWRITEBYTECODE
+# set (some shells and containers set it) that is compiling them all, 10 s of CPU a process.
+# The tests keep their bytecode under var/pycache instead, beside nothing in the source tree.
+TEST_ENV := CIRCLEWISE_TESTING=1 PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/var/pycache
+# The quick subset leaves out the browser tests and the few exhaustive sweeps marked `slow`
+# (the permission matrix, the private canary, the consent process's properties: see
+# tests/conftest.py), which `make test` runs.
+QUICK := -m "not browser and not slow"
 
 test: .venv/.synced
-	CIRCLEWISE_TESTING=1 $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
+
+test-quick: .venv/.synced
+	$(TEST_ENV) $(VENV)/pytest $(PARALLEL) $(QUICK) $(PYTEST_ARGS)
 
 test-pg: .venv/.synced
-	CIRCLEWISE_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/circlewise} $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/circlewise} $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: .venv/.synced
 	$(VENV)/ruff check .

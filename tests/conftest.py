@@ -2,14 +2,22 @@
 
 An organisation "Willow" with an open circle (Garden) and a private circle (Care), both inside the
 General circle; a second organisation "Elsewhere" whose member is the outsider.
+
+The world is built once per test process, when the test databases are set up, and committed:
+every test runs in a transaction that rolls back to it, and `world` hands each test fresh
+instances read from the database. Tests that ask for no world still find it there. A
+transactional test (PostgreSQL only) empties the database when it ends; the world is built again
+right after it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from circlewise.accounts.models import User
 from circlewise.circles import services
@@ -34,6 +42,17 @@ class World:
     deactivated: User  # a member of Willow and Garden whose account is deactivated
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_on_request() -> None:
+    """WhiteNoise lists every static file (the finders', some 140) each time a middleware chain
+    is built, that is on every test client's first request: a tenth of a typical test. No test
+    asks the test client for a static file (the browser tests have a server of their own), so
+    it looks files up when asked instead, as it does in development."""
+    from django.conf import settings
+
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Every test starts with an empty cache: with REDIS_URL set the cache outlives a test run,
@@ -44,8 +63,7 @@ def _empty_cache() -> None:
     cache.clear()
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def _build_world() -> World:
     admin = f.make_user("Ada Admin", email="ada@example.org")
     org = services.create_organisation(name="Willow Ecovillage", slug="willow", founder=admin)
     other = services.create_organisation(
@@ -84,6 +102,140 @@ def world(db: None) -> World:
         removed,
         deactivated,
     )
+
+
+# The world is built once per test process and committed; every test's transaction rolls back to
+# it. Its primary keys, by field of World; empty until the test databases exist.
+_WORLD_PKS: dict[str, int] = {}
+_ORGS = ("org", "other_org")
+_CIRCLES = ("general", "garden", "care")
+_PEOPLE = tuple(n for n in World.__dataclass_fields__ if n not in _ORGS + _CIRCLES)
+_blocker: list[Any] = []  # pytest-django's database blocker, once the databases are set up
+
+
+def _commit_world() -> None:
+    """Build the world in a transaction of its own and commit it, without running what its
+    changes asked to run after commit (notifications, emails, broadcasts): built inside a test's
+    transaction, as it was before, those never ran either."""
+    with transaction.atomic():
+        world = _build_world()
+        transaction.get_connection().run_on_commit.clear()
+    _WORLD_PKS.clear()
+    _WORLD_PKS.update({name: getattr(world, name).pk for name in World.__dataclass_fields__})
+
+
+def _load_world() -> World:
+    """Fresh instances of the world, read by primary key (three queries): nothing a test does to
+    them in Python reaches the next test. Circles know their organisation and parent, as when
+    they were made."""
+    pks = _WORLD_PKS
+    orgs = Organisation.objects.in_bulk([pks[n] for n in _ORGS])
+    circles = Circle.objects.in_bulk([pks[n] for n in _CIRCLES])
+    people = User.objects.in_bulk([pks[n] for n in _PEOPLE])
+    for circle in circles.values():
+        circle.organisation = orgs[circle.organisation_id]
+        if circle.parent_id is not None:
+            circle.parent = circles[circle.parent_id]
+    found: dict[str, Any] = {n: orgs[pks[n]] for n in _ORGS}
+    found |= {n: circles[pks[n]] for n in _CIRCLES}
+    found |= {n: people[pks[n]] for n in _PEOPLE}
+    return World(**found)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test databases, with the world committed in them (once per test process)."""
+    _blocker[:] = [django_db_blocker]
+    with django_db_blocker.unblock():
+        _commit_world()
+    yield
+    close_layer()
+
+
+# A layer of test data over the world that a run of tests shares (the `kitchen` of
+# tests/decisions): built in a transaction opened before the first such test's own, kept open
+# while the next tests ask for it too, and rolled back before any test that does not.
+_layer: dict[str, Any] = {}
+
+
+def open_layer(name: str, build: Callable[[], Any]) -> None:
+    """Open the layer `name` (built by `build`, whose answer `layer_value` gives) unless it is
+    open already; only outside any transaction, that is before the test's own."""
+    if _layer.get("name") == name or not _blocker:
+        return
+    close_layer()
+    with _blocker[0].unblock():
+        if transaction.get_connection().in_atomic_block:
+            return
+        block = transaction.atomic()
+        block.__enter__()
+        _layer.update(name=name, block=block, value=build())
+
+
+def layer_value(name: str) -> Any:
+    """What the open layer's build gave, or None when `name` is not the open layer."""
+    return _layer["value"] if _layer.get("name") == name else None
+
+
+def close_layer() -> None:
+    if not _layer:
+        return
+    block = _layer["block"]
+    _layer.clear()
+    with _blocker[0].unblock():
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _layer and (_layer["name"] not in item.fixturenames or _flushes_database(item)):
+        close_layer()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return _load_world()
+
+
+def _flushes_database(item: pytest.Item) -> bool:
+    """A transactional test (PostgreSQL only here) empties every table when it ends."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test has emptied the database, the world is built again, so that
+    the tests after it find it as every other test does."""
+    result = yield
+    if _blocker and _WORLD_PKS and _flushes_database(item):
+        with _blocker[0].unblock():
+            if not Organisation.objects.filter(pk=_WORLD_PKS["org"]).exists():
+                _commit_world()
+    return result
+
+
+# The exhaustive sweeps, each minutes of CPU: `make test` runs them, `make test-quick` leaves them
+# out (`-m "not slow"`). Marked here, by name, so that the tests themselves stay as they are.
+SLOW = {
+    "tests/decisions/test_process_properties.py::test_consent_process_properties",
+    "tests/test_permission_matrix.py::"
+    "test_every_route_answers_every_persona_as_the_permission_table_says",
+    "tests/test_private_canary.py::test_no_text_of_a_private_circle_reaches_anyone_outside_it",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: an exhaustive sweep, left out of make test-quick")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
