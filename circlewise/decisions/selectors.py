@@ -708,3 +708,15 @@ def proposal_detail(user: User, proposal: Proposal) -> ProposalDetail:
         rounds=rounds,
         decision=decision,
     )
+
+
+def roster_state(entry: RosterEntry, response: ConsentResponse | None) -> str:
+    """Where one person on a round's roster stands: their answer, or left / absent / waiting.
+    The one rule behind the page's roster and the API's."""
+    if response is not None:
+        return str(response.answer)
+    if entry.left_circle_at is not None:
+        return "left"
+    if entry.absent:
+        return "absent"
+    return "waiting"

@@ -126,14 +126,7 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for entry in entries:
         response = answers.get(entry.user_id)
-        if response is not None:
-            state = response.answer
-        elif entry.left_circle_at is not None:
-            state = "left"
-        elif entry.absent:
-            state = "absent"
-        else:
-            state = "waiting"
+        state = selectors.roster_state(entry, response)
         rows.append(
             {
                 "user": entry.user,

@@ -100,14 +100,7 @@ def roster_rows(
     rows = []
     for entry in entries:
         response = by_user.get(entry.user_id)
-        if response is not None:
-            state = response.answer
-        elif entry.left_circle_at is not None:
-            state = "left"
-        elif entry.absent:
-            state = "absent"
-        else:
-            state = "waiting"
+        state = selectors.roster_state(entry, response)
         css, icon, label = ANSWER_LOOK[state]
         objection = getattr(response, "objection_pk", None) if response else None
         rows.append(
