@@ -1,4 +1,5 @@
-"""Links that leave the site (in emails, in API answers): the address people reach it at.
+"""Links: paths within the site remembered per process, and the address people reach it at
+(for links that leave the site: emails, API answers).
 
 `SITE_URL`, when it is set, names that address (production sets it: behind a proxy the request may
 not say how people reached the site). Otherwise a link is made from the request that caused it:
@@ -11,6 +12,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
+
+from circlewise.core.lru import BytesLRU, text_size
 
 
 def absolute_url(path: str, request: HttpRequest | None) -> str:
@@ -24,3 +28,22 @@ def absolute_url(path: str, request: HttpRequest | None) -> str:
             "worker, a command) has no other way to know it."
         )
     return request.build_absolute_uri(path)
+
+
+# Paths by (script prefix, URL name, arguments), so that a page listing thousands of people or
+# circles calls `reverse()` once per distinct link, not once per row per request. Bounded by bytes
+# like every in-process cache (`core.lru`); a path depends only on its key while the URL
+# configuration is loaded, and changing that restarts the process.
+_paths: BytesLRU[tuple[str, str, tuple[str | int, ...]], str] = BytesLRU(
+    4 * 1024 * 1024, lambda key, value: text_size(value, *map(str, key[2])) + 64
+)
+
+
+def path_to(viewname: str, *args: str | int) -> str:
+    """`reverse(viewname, args=args)`, remembered: the same path, at a dictionary lookup's cost."""
+    key = (get_script_prefix(), viewname, args)
+    found = _paths.get(key)
+    if found is None:
+        found = reverse(viewname, args=list(args))
+        _paths.put(key, found)
+    return found
