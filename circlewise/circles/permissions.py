@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -34,6 +34,12 @@ from .models import (
     Role,
     RoleAssignment,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from circlewise.accounts.models import User
+    from circlewise.core.types import Viewer
 
 LINK_ROLES = (Role.Kind.LEADER, Role.Kind.FACILITATOR)
 
@@ -66,7 +72,8 @@ _current_circle_membership = Prepared(
 )
 
 
-def _is_person(user: Any) -> bool:
+def is_person(user: Viewer | None) -> TypeIs[User]:
+    """A signed-in, active person (not an anonymous visitor, not a deactivated account)."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -87,7 +94,7 @@ class RuleCache:
 _rule_caches: dict[int, RuleCache] = {}
 
 
-def rule_cache(user: Any) -> RuleCache:
+def rule_cache(user: Viewer) -> RuleCache:
     """The rules' cache for this user object (one per object: a fresh copy of the same person,
     as a new request loads, reads afresh)."""
     key = id(user)
@@ -98,9 +105,9 @@ def rule_cache(user: Any) -> RuleCache:
     return cache
 
 
-def org_membership(user: Any, organisation: Organisation) -> OrgMembership | None:
+def org_membership(user: Viewer, organisation: Organisation) -> OrgMembership | None:
     """The person's current membership, cached for the request (`rule_cache`)."""
-    if not _is_person(user):
+    if not is_person(user):
         return None
     cache = rule_cache(user).org_memberships
     if organisation.pk not in cache:
@@ -114,10 +121,10 @@ def is_current_member(circle_id: int, user_id: int) -> bool:
     return _current_circle_membership.first(circle_id, user_id) is not None
 
 
-def is_circle_member(user: Any, circle: Circle) -> bool:
+def is_circle_member(user: Viewer, circle: Circle) -> bool:
     """Whether the person is a current member of this circle: from the circles already loaded
     for the request, or one lookup by primary keys."""
-    if not _is_person(user):
+    if not is_person(user):
         return False
     rules = rule_cache(user)
     loaded = rules.circle_ids
@@ -129,9 +136,9 @@ def is_circle_member(user: Any, circle: Circle) -> bool:
     return cache[circle.pk]
 
 
-def circle_ids_of(user: Any, organisation: Organisation) -> set[int]:
+def circle_ids_of(user: Viewer, organisation: Organisation) -> set[int]:
     """Circles the person is a current member of, cached for the request."""
-    if not _is_person(user):
+    if not is_person(user):
         return set()
     cache = rule_cache(user).circle_ids
     if organisation.pk not in cache:
@@ -143,9 +150,9 @@ def circle_ids_of(user: Any, organisation: Organisation) -> set[int]:
     return cache[organisation.pk]
 
 
-def steward_circle_ids(user: Any, organisation: Organisation) -> set[int]:
+def steward_circle_ids(user: Viewer, organisation: Organisation) -> set[int]:
     """Circles where the person currently holds the leader or facilitator role."""
-    if not _is_person(user):
+    if not is_person(user):
         return set()
     cache = rule_cache(user).steward_ids
     if organisation.pk not in cache:
@@ -160,36 +167,36 @@ def steward_circle_ids(user: Any, organisation: Organisation) -> set[int]:
 # Organisations -----------------------------------------------------------------------------
 
 
-def can_view_organisation(user: Any, organisation: Organisation) -> bool:
+def can_view_organisation(user: Viewer, organisation: Organisation) -> bool:
     return org_membership(user, organisation) is not None
 
 
-def can_admin_organisation(user: Any, organisation: Organisation) -> bool:
+def can_admin_organisation(user: Viewer, organisation: Organisation) -> bool:
     membership = org_membership(user, organisation)
     return membership is not None and membership.is_admin
 
 
-def can_create_circle(user: Any, organisation: Organisation, parent: Circle | None) -> bool:
+def can_create_circle(user: Viewer, organisation: Organisation, parent: Circle | None) -> bool:
     if can_admin_organisation(user, organisation):
         return True
     return parent is not None and parent.pk in steward_circle_ids(user, organisation)
 
 
-def can_view_person(user: Any, organisation: Organisation, person: Any) -> bool:
+def can_view_person(user: Viewer, organisation: Organisation, person: Any) -> bool:
     return can_view_organisation(user, organisation) and (
         OrgMembership.objects.filter(organisation=organisation, user=person).exists()
     )
 
 
-def can_invite(user: Any, organisation: Organisation) -> bool:
+def can_invite(user: Viewer, organisation: Organisation) -> bool:
     return can_admin_organisation(user, organisation)
 
 
-def can_manage_invitation(user: Any, invitation: Invitation) -> bool:
+def can_manage_invitation(user: Viewer, invitation: Invitation) -> bool:
     return can_admin_organisation(user, invitation.organisation)
 
 
-def can_verify_ledger(user: Any, organisation: Organisation) -> bool:
+def can_verify_ledger(user: Viewer, organisation: Organisation) -> bool:
     return can_admin_organisation(user, organisation)
 
 
@@ -201,7 +208,7 @@ def _sees(circle: Circle, in_organisation: bool, in_circle: Callable[[], bool]) 
     return in_organisation and (not circle.is_private or in_circle())
 
 
-def can_view_circle(user: Any, circle: Circle) -> bool:
+def can_view_circle(user: Viewer, circle: Circle) -> bool:
     return _sees(
         circle,
         can_view_organisation(user, circle.organisation),
@@ -209,16 +216,16 @@ def can_view_circle(user: Any, circle: Circle) -> bool:
     )
 
 
-def can_view_circle_now(user: Any, circle: Circle) -> bool:
+def can_view_circle_now(user: Viewer, circle: Circle) -> bool:
     """can_view_circle read afresh, not from what a request has loaded: for services, which
     decide inside their own transaction."""
-    if not _is_person(user):
+    if not is_person(user):
         return False
     in_organisation = _current_org_membership.first(circle.organisation_id, user.pk) is not None
     return _sees(circle, in_organisation, lambda: is_current_member(circle.pk, user.pk))
 
 
-def can_edit_circle(user: Any, circle: Circle) -> bool:
+def can_edit_circle(user: Viewer, circle: Circle) -> bool:
     """Org admins, and the leader or facilitator of the circle or of its parent."""
     if not can_view_circle(user, circle) or circle.is_archived:
         return False
@@ -228,7 +235,7 @@ def can_edit_circle(user: Any, circle: Circle) -> bool:
     return circle.pk in stewards or (circle.parent_id is not None and circle.parent_id in stewards)
 
 
-def can_archive_circle(user: Any, circle: Circle) -> bool:
+def can_archive_circle(user: Viewer, circle: Circle) -> bool:
     if not can_view_circle(user, circle) or circle.is_archived:
         return False
     if can_admin_organisation(user, circle.organisation):
@@ -256,7 +263,7 @@ def refuse_if_ended(circle: Circle) -> None:
         raise ServiceError(refusal, status=409)
 
 
-def can_propose_extension(user: Any, circle: Circle) -> bool:
+def can_propose_extension(user: Viewer, circle: Circle) -> bool:
     """Extending a helping circle's mandate is its parent circle's consent decision: a member of
     the parent (still working) may propose it there."""
     parent = circle.parent
@@ -271,30 +278,30 @@ def can_propose_extension(user: Any, circle: Circle) -> bool:
     )
 
 
-def can_manage_members(user: Any, circle: Circle) -> bool:
+def can_manage_members(user: Viewer, circle: Circle) -> bool:
     return can_edit_circle(user, circle)
 
 
-def can_manage_roles(user: Any, circle: Circle) -> bool:
+def can_manage_roles(user: Viewer, circle: Circle) -> bool:
     return can_edit_circle(user, circle)
 
 
-def can_view_role(user: Any, role: Role) -> bool:
+def can_view_role(user: Viewer, role: Role) -> bool:
     return can_view_circle(user, role.circle)
 
 
-def can_assign_role(user: Any, role: Role) -> bool:
+def can_assign_role(user: Viewer, role: Role) -> bool:
     return can_edit_circle(user, role.circle)
 
 
-def can_end_assignment(user: Any, assignment: RoleAssignment) -> bool:
+def can_end_assignment(user: Viewer, assignment: RoleAssignment) -> bool:
     return can_edit_circle(user, assignment.role.circle)
 
 
 # Fetch and authorise in one call -----------------------------------------------------------
 
 
-def _standing(user: Any, organisation: Organisation) -> tuple[set[int], set[int], set[int]]:
+def _standing(user: User, organisation: Organisation) -> tuple[set[int], set[int], set[int]]:
     """In one query: the circles the person is a member of, which of those are private, and the
     circles where they hold the leader or facilitator role (as circle_ids_of and
     steward_circle_ids read them: archived circles too)."""
@@ -322,13 +329,13 @@ def _standing(user: Any, organisation: Organisation) -> tuple[set[int], set[int]
     return circles, private, stewards
 
 
-def prime_permissions(user: Any, organisation: Organisation) -> None:
+def prime_permissions(user: Viewer, organisation: Organisation) -> None:
     """Load a person's standing in an organisation (membership, circles, stewardships) from the
     cache, keyed on the organisation's ledger version: every change to any of them appends to that
     ledger. The checks above then decide from exact data without a query each; they still run on
     every request. A deactivated account is refused before any of this is read (`_is_person`).
     """
-    if not _is_person(user):
+    if not is_person(user):
         return
 
     def load() -> tuple[OrgMembership | None, set[int], set[int], set[int]]:
@@ -375,14 +382,14 @@ def private_circle_ids(organisation: Organisation) -> frozenset[int]:
 # told how many, never which.
 
 
-def hidden_circle_ids(user: Any, organisation: Organisation) -> frozenset[int]:
+def hidden_circle_ids(user: Viewer, organisation: Organisation) -> frozenset[int]:
     """The circles of an organisation (archived too) that this member of it may not see: the
     private ones they are not in."""
     return frozenset(private_circle_ids(organisation) - circle_ids_of(user, organisation))
 
 
 def visible_only[T](
-    user: Any,
+    user: Viewer,
     organisation: Organisation,
     items: Iterable[T],
     circle_id: Callable[[T], int] | None = None,
@@ -406,14 +413,14 @@ def visible_only[T](
     return [item for item in items if circle_id(item) not in hidden]
 
 
-def shown_circle(user: Any, circle: Circle | None) -> Circle | None:
+def shown_circle(user: Viewer, circle: Circle | None) -> Circle | None:
     """The circle, if the person may see it: for a mention of a circle on something they see."""
     return circle if circle is not None and can_view_circle(user, circle) else None
 
 
-def seen_private_ids(user: Any, organisation: Organisation) -> tuple[int, ...]:
+def seen_private_ids(user: Viewer, organisation: Organisation) -> tuple[int, ...]:
     """The private circles this person sees (is a member of), sorted: part of a cache key."""
-    if not _is_person(user):
+    if not is_person(user):
         return ()
     primed = rule_cache(user).private_ids
     if organisation.pk in primed:
@@ -427,7 +434,9 @@ _organisation_by_slug = Prepared(
 )
 
 
-def get_organisation_for(user: Any, slug: str, *, need: OrganisationNeed = "view") -> Organisation:
+def get_organisation_for(
+    user: Viewer, slug: str, *, need: OrganisationNeed = "view"
+) -> Organisation:
     organisation = _organisation_by_slug.first(slug)
     if organisation is not None:
         prime_permissions(user, organisation)
@@ -439,7 +448,7 @@ def get_organisation_for(user: Any, slug: str, *, need: OrganisationNeed = "view
 
 
 def get_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
+    user: Viewer, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     circle = (
         Circle.objects.select_related("organisation", "parent")
@@ -450,7 +459,7 @@ def get_circle_for(
 
 
 def get_cached_circle_for(
-    user: Any, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
+    user: Viewer, organisation: Organisation, slug: str, *, need: CircleNeed = "view"
 ) -> Circle:
     """get_circle_for, with the circle row (and its parent) from the cache on the organisation's
     ledger version. The check itself runs on every request. For pages that only read."""
@@ -473,12 +482,12 @@ def get_cached_circle_for(
     return _authorise_circle(user, circle, need)
 
 
-def get_circle_by_id_for(user: Any, circle_id: int, *, need: CircleNeed = "view") -> Circle:
+def get_circle_by_id_for(user: Viewer, circle_id: int, *, need: CircleNeed = "view") -> Circle:
     circle = Circle.objects.select_related("organisation", "parent").filter(pk=circle_id).first()
     return _authorise_circle(user, circle, need)
 
 
-def _authorise_circle(user: Any, circle: Circle | None, need: CircleNeed) -> Circle:
+def _authorise_circle(user: Viewer, circle: Circle | None, need: CircleNeed) -> Circle:
     if circle is None or not can_view_circle(user, circle):
         raise Http404
     checks: dict[CircleNeed, Callable[[Any, Circle], bool]] = {
@@ -493,7 +502,7 @@ def _authorise_circle(user: Any, circle: Circle | None, need: CircleNeed) -> Cir
     return circle
 
 
-def get_role_for(user: Any, role_id: int, *, need: RoleNeed = "view") -> Role:
+def get_role_for(user: Viewer, role_id: int, *, need: RoleNeed = "view") -> Role:
     role = (
         Role.objects.select_related("circle__organisation", "circle__parent")
         .filter(pk=role_id)
@@ -507,7 +516,7 @@ def get_role_for(user: Any, role_id: int, *, need: RoleNeed = "view") -> Role:
 
 
 def get_assignment_for(
-    user: Any, assignment_id: int, *, need: AssignmentNeed = "view"
+    user: Viewer, assignment_id: int, *, need: AssignmentNeed = "view"
 ) -> RoleAssignment:
     assignment = (
         RoleAssignment.objects.select_related("role__circle__organisation", "holder")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
+from circlewise.core.api_auth import viewer_of
 from circlewise.core.inputs import Text
 
 from .models import Circle, CircleMembership, Organisation, Role, RoleAssignment
@@ -56,7 +57,7 @@ class OrganisationOut(Schema):
     @staticmethod
     def resolve_is_admin(obj: Organisation, context: Any) -> bool:
         request = context["request"] if context else None
-        return can_admin_organisation(getattr(request, "auth", None), obj)
+        return can_admin_organisation(viewer_of(request), obj)
 
 
 class OrganisationPatchIn(PatchIn):

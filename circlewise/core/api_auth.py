@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,9 @@ from ninja.utils import check_csrf
 from circlewise.accounts.backends import user_by_pk
 from circlewise.accounts.models import PersonalAccessToken, User, hash_token
 from circlewise.core.perf.prepared import Prepared
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # last_used_at is written at most this often per token, so reads do not turn into writes.
@@ -101,8 +105,8 @@ class SessionAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user: Any = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_active:
+        user = getattr(request, "user", None)
+        if not isinstance(user, User) or not user.is_active:
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise HttpError(
@@ -112,8 +116,13 @@ class SessionAuth(APIKeyCookie):
                     "X-CSRFToken header, or use a personal access token."
                 ),
             )
-        assert isinstance(user, User)
         return user
+
+
+def viewer_of(request: HttpRequest | None) -> Viewer:
+    """Whom an answer is for: the authenticated person, or an anonymous visitor."""
+    user = getattr(request, "auth", None)
+    return user if isinstance(user, User) else AnonymousUser()
 
 
 def auth_user(request: HttpRequest) -> User:

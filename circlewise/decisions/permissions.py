@@ -8,7 +8,7 @@ circle's current members; stepping the process along is for its facilitator or l
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -32,6 +32,9 @@ from .models import (
     RosterEntry,
 )
 
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
+
 # Reads the rules need (the services use them too) ---------------------------------------------
 
 
@@ -51,17 +54,17 @@ def role_holder_ids(circle: Circle, *kinds: str) -> list[int]:
 # Rules the services check, read afresh inside their transaction -------------------------------
 
 
-def is_member_now(user: Any, circle: Circle) -> bool:
+def is_member_now(user: Viewer, circle: Circle) -> bool:
     """Whether the person is a current member of the circle, read afresh."""
-    return circle_permissions.is_current_member(circle.pk, user.pk)
+    return user.pk is not None and circle_permissions.is_current_member(circle.pk, user.pk)
 
 
-def can_steer_circle(user: Any, circle: Circle) -> bool:
+def can_steer_circle(user: Viewer, circle: Circle) -> bool:
     """Facilitator or leader of the circle: they step the process along."""
     return user.pk in role_holder_ids(circle, Role.Kind.FACILITATOR, Role.Kind.LEADER)
 
 
-def is_synthesiser(user: Any, proposal: Proposal) -> bool:
+def is_synthesiser(user: Viewer, proposal: Proposal) -> bool:
     """Who takes up amendments and writes new versions: those who steer the circle, and the
     author where the circle leaves synthesis to authors."""
     if can_steer_circle(user, proposal.circle):
@@ -70,7 +73,7 @@ def is_synthesiser(user: Any, proposal: Proposal) -> bool:
     return mode == CircleDecisionSettings.Synthesis.AUTHOR and proposal.author_id == user.pk
 
 
-def require_member(user: Any, circle: Circle, message: str | None = None) -> None:
+def require_member(user: Viewer, circle: Circle, message: str | None = None) -> None:
     if not is_member_now(user, circle):
         raise ServiceError(
             message
@@ -80,35 +83,35 @@ def require_member(user: Any, circle: Circle, message: str | None = None) -> Non
         )
 
 
-def require_steer(user: Any, proposal: Proposal) -> None:
+def require_steer(user: Viewer, proposal: Proposal) -> None:
     if not can_steer_circle(user, proposal.circle):
         raise ServiceError(
             _("Only the circle's facilitator or leader can move the process along."), status=403
         )
 
 
-def require_author(user: Any, proposal: Proposal, message: str) -> None:
+def require_author(user: Viewer, proposal: Proposal, message: str) -> None:
     """Editing and presenting a draft are its author's (`message` says which)."""
     if proposal.author_id != user.pk:
         raise ServiceError(message, status=403)
 
 
-def require_answer_question(user: Any, proposal: Proposal) -> None:
+def require_answer_question(user: Viewer, proposal: Proposal) -> None:
     if user.pk != proposal.author_id and not can_steer_circle(user, proposal.circle):
         raise ServiceError(_("The author answers clarifying questions."), status=403)
 
 
-def require_take_up_amendment(user: Any, proposal: Proposal) -> None:
+def require_take_up_amendment(user: Viewer, proposal: Proposal) -> None:
     if not is_synthesiser(user, proposal):
         raise ServiceError(_("Only the person who synthesises can take up amendments."), status=403)
 
 
-def require_revise(user: Any, proposal: Proposal) -> None:
+def require_revise(user: Viewer, proposal: Proposal) -> None:
     if not is_synthesiser(user, proposal):
         raise ServiceError(_("Only the person who synthesises can make a new version."), status=403)
 
 
-def require_answer_round(user: Any, circle: Circle, entry: RosterEntry | None) -> RosterEntry:
+def require_answer_round(user: Viewer, circle: Circle, entry: RosterEntry | None) -> RosterEntry:
     """Those asked in a round (its roster, fixed when it opened) answer while still members:
     their roster entry (`entry`, None if they are not on it) is returned."""
     if entry is None:
@@ -123,18 +126,18 @@ def require_answer_round(user: Any, circle: Circle, entry: RosterEntry | None) -
     return entry
 
 
-def require_state_back(user: Any, objection: Objection) -> None:
+def require_state_back(user: Viewer, objection: Objection) -> None:
     """Someone other than the objector says it back (being a member is `require_member`)."""
     if user.pk == objection.objector_id:
         raise ServiceError(_("Someone else states your objection back to you."), status=403)
 
 
-def require_confirm_heard(user: Any, objection: Objection) -> None:
+def require_confirm_heard(user: Viewer, objection: Objection) -> None:
     if user.pk != objection.objector_id:
         raise ServiceError(_("Only the objector confirms they were understood."), status=403)
 
 
-def require_withdraw_objection(user: Any, objection: Objection) -> None:
+def require_withdraw_objection(user: Viewer, objection: Objection) -> None:
     """Only the objector withdraws their objection: nobody, the facilitator included, clears it."""
     if user.pk != objection.objector_id:
         raise ServiceError(_("Only the person who objected can withdraw an objection."), status=403)
@@ -143,28 +146,28 @@ def require_withdraw_objection(user: Any, objection: Objection) -> None:
 # Rules the pages and the API read -------------------------------------------------------------
 
 
-def can_view_proposal(user: Any, proposal: Proposal) -> bool:
+def can_view_proposal(user: Viewer, proposal: Proposal) -> bool:
     if not circle_permissions.can_view_circle(user, proposal.circle):
         return False
     return not proposal.is_draft or proposal.author_id == user.pk
 
 
-def can_take_part(user: Any, proposal: Proposal) -> bool:
+def can_take_part(user: Viewer, proposal: Proposal) -> bool:
     """Ask, react, answer and discuss: the circle's current members."""
     return can_view_proposal(user, proposal) and circle_permissions.is_circle_member(
         user, proposal.circle
     )
 
 
-def can_steer(user: Any, proposal: Proposal) -> bool:
+def can_steer(user: Viewer, proposal: Proposal) -> bool:
     return can_take_part(user, proposal) and can_steer_circle(user, proposal.circle)
 
 
-def can_synthesise(user: Any, proposal: Proposal) -> bool:
+def can_synthesise(user: Viewer, proposal: Proposal) -> bool:
     return can_take_part(user, proposal) and is_synthesiser(user, proposal)
 
 
-def can_edit_draft(user: Any, proposal: Proposal) -> bool:
+def can_edit_draft(user: Viewer, proposal: Proposal) -> bool:
     return (
         proposal.is_draft
         and proposal.author_id == getattr(user, "pk", None)
@@ -172,7 +175,7 @@ def can_edit_draft(user: Any, proposal: Proposal) -> bool:
     )
 
 
-def can_propose(user: Any, circle: Circle) -> bool:
+def can_propose(user: Viewer, circle: Circle) -> bool:
     return (
         circle_permissions.can_view_circle(user, circle)
         and not circle.is_archived
@@ -181,7 +184,7 @@ def can_propose(user: Any, circle: Circle) -> bool:
     )
 
 
-def can_raise_item(user: Any, circle: Circle) -> bool:
+def can_raise_item(user: Viewer, circle: Circle) -> bool:
     """Members add to their backlog; members of other circles raise topics with it."""
     return (
         circle_permissions.can_view_circle(user, circle)
@@ -196,7 +199,7 @@ ended_refusal = circle_permissions.ended_refusal
 refuse_if_ended = circle_permissions.refuse_if_ended
 
 
-def extendable_circles(user: Any, circle: Circle) -> QuerySet[Circle]:
+def extendable_circles(user: Viewer, circle: Circle) -> QuerySet[Circle]:
     """The helping circles inside `circle` whose mandate a proposal there may extend: those the
     person may see (a private one only to its members)."""
     return (
@@ -207,27 +210,27 @@ def extendable_circles(user: Any, circle: Circle) -> QuerySet[Circle]:
     )
 
 
-def can_view_decision(user: Any, decision: Decision) -> bool:
+def can_view_decision(user: Viewer, decision: Decision) -> bool:
     return circle_permissions.can_view_circle(user, decision.circle)
 
 
-def can_view_policy(user: Any, policy: Policy) -> bool:
+def can_view_policy(user: Viewer, policy: Policy) -> bool:
     return circle_permissions.can_view_circle(user, policy.circle)
 
 
-def can_review_policy(user: Any, policy: Policy) -> bool:
+def can_review_policy(user: Viewer, policy: Policy) -> bool:
     return can_view_policy(user, policy) and circle_permissions.is_circle_member(
         user, policy.circle
     )
 
 
-def can_close_item(user: Any, item: BacklogItem) -> bool:
+def can_close_item(user: Viewer, item: BacklogItem) -> bool:
     return circle_permissions.can_view_circle(
         user, item.circle
     ) and circle_permissions.is_circle_member(user, item.circle)
 
 
-def can_drop_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
+def can_drop_item(user: Viewer, item: BacklogItem, *, now: bool = False) -> bool:
     """Dropping an item is for the person it belongs to (its owner, or who raised it when nobody
     owns it) and for the circle's facilitator and secretary, who keep the backlog: each a current
     member of the circle. Another member asks one of them, so no topic disappears on a whim.
@@ -237,7 +240,7 @@ def can_drop_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
     return _drops(user, item, keeps=_keeps_backlog(user, item.circle))
 
 
-def can_reopen_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
+def can_reopen_item(user: Viewer, item: BacklogItem, *, now: bool = False) -> bool:
     """Undoing a closing by hand: those who may drop the item, and the member who closed it
     (a "done" clicked by mistake is undone by the one who clicked it)."""
     if not _in_backlog_circle(user, item.circle, now=now):
@@ -247,7 +250,7 @@ def can_reopen_item(user: Any, item: BacklogItem, *, now: bool = False) -> bool:
 
 
 def backlog_rights(
-    user: Any, circle: Circle, items: Iterable[BacklogItem]
+    user: Viewer, circle: Circle, items: Iterable[BacklogItem]
 ) -> tuple[set[int], set[int]]:
     """The ids of the circle's items this person may drop, and may reopen: `can_drop_item` and
     `can_reopen_item` for a whole list, with the circle's roles read once."""
@@ -264,27 +267,29 @@ def backlog_rights(
     return drop, reopen
 
 
-def _in_backlog_circle(user: Any, circle: Circle, *, now: bool = False) -> bool:
+def _in_backlog_circle(user: Viewer, circle: Circle, *, now: bool = False) -> bool:
     if now:
-        return circle_permissions.can_view_circle_now(user, circle) and (
-            circle_permissions.is_current_member(circle.pk, user.pk)
+        return (
+            circle_permissions.can_view_circle_now(user, circle)
+            and user.pk is not None
+            and circle_permissions.is_current_member(circle.pk, user.pk)
         )
     return circle_permissions.can_view_circle(user, circle) and (
         circle_permissions.is_circle_member(user, circle)
     )
 
 
-def _keeps_backlog(user: Any, circle: Circle) -> bool:
+def _keeps_backlog(user: Viewer, circle: Circle) -> bool:
     kinds = (Role.Kind.FACILITATOR, Role.Kind.SECRETARY)
     return user.pk in role_holder_ids(circle, *kinds)
 
 
-def _drops(user: Any, item: BacklogItem, *, keeps: bool) -> bool:
+def _drops(user: Viewer, item: BacklogItem, *, keeps: bool) -> bool:
     belongs_to = item.owner_id if item.owner_id is not None else item.raised_by_id
     return keeps or (belongs_to is not None and belongs_to == user.pk)
 
 
-def require_drop_item(user: Any, item: BacklogItem) -> None:
+def require_drop_item(user: Viewer, item: BacklogItem) -> None:
     """The services' own check, so that no way in (page, API, an old form) drops without it."""
     if not can_drop_item(user, item, now=True):
         raise ServiceError(
@@ -296,7 +301,7 @@ def require_drop_item(user: Any, item: BacklogItem) -> None:
         )
 
 
-def require_reopen_item(user: Any, item: BacklogItem) -> None:
+def require_reopen_item(user: Viewer, item: BacklogItem) -> None:
     if not can_reopen_item(user, item, now=True):
         raise ServiceError(
             _(
@@ -307,11 +312,11 @@ def require_reopen_item(user: Any, item: BacklogItem) -> None:
         )
 
 
-def can_change_settings(user: Any, circle: Circle) -> bool:
+def can_change_settings(user: Viewer, circle: Circle) -> bool:
     return circle_permissions.can_edit_circle(user, circle)
 
 
-def hand_over_circles(user: Any, organisation: Organisation) -> QuerySet[Circle]:
+def hand_over_circles(user: Viewer, organisation: Organisation) -> QuerySet[Circle]:
     """The helping circles this person may offer to hand a proposal to: the active ones they may
     see (the service refuses any other)."""
     return (
@@ -338,7 +343,7 @@ NEEDS: dict[ProposalNeed, Callable[[Any, Proposal], bool]] = {
 }
 
 
-def get_proposal_for(user: Any, proposal_id: int, *, need: ProposalNeed = "view") -> Proposal:
+def get_proposal_for(user: Viewer, proposal_id: int, *, need: ProposalNeed = "view") -> Proposal:
     proposal = (
         Proposal.objects.select_related("circle__organisation", "circle__parent", "author")
         .filter(pk=proposal_id)
@@ -350,7 +355,7 @@ def get_proposal_for(user: Any, proposal_id: int, *, need: ProposalNeed = "view"
     return proposal
 
 
-def _authorise(user: Any, proposal: Proposal, need: ProposalNeed) -> None:
+def _authorise(user: Viewer, proposal: Proposal, need: ProposalNeed) -> None:
     if not can_view_proposal(user, proposal):
         raise Http404
     if not NEEDS[need](user, proposal):
@@ -364,7 +369,7 @@ _circle_by_pk = Prepared(Circle, lambda pk: Circle.objects.filter(pk=pk), 1)
 _organisation_by_pk = Prepared(Organisation, lambda pk: Organisation.objects.filter(pk=pk), 1)
 
 
-def get_round_for(user: Any, round_id: int, *, need: ProposalNeed = "view") -> ConsentRound:
+def get_round_for(user: Viewer, round_id: int, *, need: ProposalNeed = "view") -> ConsentRound:
     """The round, with its proposal, the proposal's circle and the circle's organisation, as
     authorised (the same checks as `get_proposal_for`). Read by primary key, one row each: the
     proposal's author and the circle's parent are read only if asked for."""
@@ -383,7 +388,7 @@ def get_round_for(user: Any, round_id: int, *, need: ProposalNeed = "view") -> C
     return round_
 
 
-def get_objection_for(user: Any, objection_id: int, *, need: ProposalNeed = "view") -> Objection:
+def get_objection_for(user: Viewer, objection_id: int, *, need: ProposalNeed = "view") -> Objection:
     objection = (
         Objection.objects.select_related("proposal__circle__organisation")
         .filter(pk=objection_id)
@@ -396,7 +401,7 @@ def get_objection_for(user: Any, objection_id: int, *, need: ProposalNeed = "vie
 
 
 def get_contribution_for(
-    user: Any, contribution_id: int, *, need: ProposalNeed = "view"
+    user: Viewer, contribution_id: int, *, need: ProposalNeed = "view"
 ) -> Contribution:
     contribution = (
         Contribution.objects.select_related("proposal").filter(pk=contribution_id).first()
@@ -407,7 +412,7 @@ def get_contribution_for(
     return contribution
 
 
-def get_decision_for(user: Any, decision_id: int) -> Decision:
+def get_decision_for(user: Viewer, decision_id: int) -> Decision:
     decision = (
         Decision.objects.select_related("circle__organisation", "proposal", "version", "policy")
         .filter(pk=decision_id)
@@ -418,7 +423,7 @@ def get_decision_for(user: Any, decision_id: int) -> Decision:
     return decision
 
 
-def get_policy_for(user: Any, policy_id: int, *, need: PolicyNeed = "view") -> Policy:
+def get_policy_for(user: Viewer, policy_id: int, *, need: PolicyNeed = "view") -> Policy:
     policy = Policy.objects.select_related("circle__organisation").filter(pk=policy_id).first()
     if policy is None or not can_view_policy(user, policy):
         raise Http404
@@ -434,7 +439,7 @@ ITEM_NEEDS: dict[ItemNeed, Callable[[Any, BacklogItem], bool]] = {
 }
 
 
-def get_item_for(user: Any, item_id: int, *, need: ItemNeed = "view") -> BacklogItem:
+def get_item_for(user: Viewer, item_id: int, *, need: ItemNeed = "view") -> BacklogItem:
     item = (
         BacklogItem.objects.select_related("circle__organisation", "owner", "raised_by")
         .filter(pk=item_id)

@@ -7,7 +7,7 @@ the event (not after they left the private circle it happened in).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
@@ -16,13 +16,16 @@ from circlewise.core.models import LedgerEvent
 
 from .models import Notification
 
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
-def can_view_notification(user: Any, notification: Notification) -> bool:
+
+def can_view_notification(user: Viewer, notification: Notification) -> bool:
     """Only the recipient sees, follows or marks a notification."""
     return bool(user is not None and user.is_authenticated and notification.recipient_id == user.pk)
 
 
-def get_notification_for(user: Any, notification_id: int) -> Notification:
+def get_notification_for(user: Viewer, notification_id: int) -> Notification:
     """The person's own notification, with what its sentence reads; anyone else's is missing."""
     notification = (
         Notification.objects.select_related(
@@ -36,7 +39,7 @@ def get_notification_for(user: Any, notification_id: int) -> Notification:
     return notification
 
 
-def can_see_event(user: Any, event: LedgerEvent) -> bool:
+def can_see_event(user: Viewer, event: LedgerEvent) -> bool:
     """Whether the person may still read what happened: an event in a circle they can no longer
     see (a private circle they have left) keeps its place in their list, not its text."""
     return event.circle is None or can_view_circle(user, event.circle)

@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Schema
 
 from circlewise.core.api import EventOut
+from circlewise.core.api_auth import viewer_of
 from circlewise.core.models import LedgerEvent
 
 from .models import Notification
@@ -17,12 +18,12 @@ class NotificationEventOut(EventOut):
     @staticmethod
     def resolve_sentence(obj: LedgerEvent, context: Any = None) -> str:
         request = context["request"] if context else None
-        return sentence_for(getattr(request, "auth", None), obj)
+        return sentence_for(viewer_of(request), obj)
 
     @staticmethod
     def resolve_url(obj: LedgerEvent, context: Any = None) -> str:
         request = context["request"] if context else None
-        return said_to(getattr(request, "auth", None), obj).url
+        return said_to(viewer_of(request), obj).url
 
 
 class NotificationOut(Schema):

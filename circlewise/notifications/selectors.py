@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
@@ -13,8 +13,11 @@ from circlewise.core.models import LedgerEvent
 from .models import Notification, NotificationQuerySet
 from .permissions import can_see_event
 
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
-def notifications_of(user: Any) -> NotificationQuerySet:
+
+def notifications_of(user: Viewer) -> NotificationQuerySet:
     """The person's own notifications, with what their sentences read, newest first: nobody
     else's is ever in the list."""
     return (
@@ -24,11 +27,11 @@ def notifications_of(user: Any) -> NotificationQuerySet:
     )
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Viewer) -> int:
     return Notification.objects.unread().filter(recipient_id=user.pk).count()
 
 
-def said_to(user: Any, event: LedgerEvent) -> Sentence:
+def said_to(user: Viewer, event: LedgerEvent) -> Sentence:
     """The event's sentence and where it leads, for this person: nothing of a private circle
     they are not in (and no way there)."""
     if not can_see_event(user, event):
@@ -36,6 +39,6 @@ def said_to(user: Any, event: LedgerEvent) -> Sentence:
     return sentence(event)
 
 
-def sentence_for(user: Any, event: LedgerEvent) -> str:
+def sentence_for(user: Viewer, event: LedgerEvent) -> str:
     """The same in plain text, for the API."""
     return said_to(user, event).text
