@@ -95,60 +95,69 @@ def export_lines(
     if scope == WHOLE_CHAIN:
         header["head"] = head["ledger_head"]
     yield canonical_json(header) + "\n"
-    columns: Iterable[tuple[Any, ...]]
+    org_id = organisation.pk
+    for row in _rows(organisation, scope=scope, viewer=viewer, up_to=up_to):
+        yield canonical_json(_line(org_id, row)) + "\n"
+
+
+def _rows(
+    organisation: Organisation, *, scope: str, viewer: User | None, up_to: int
+) -> Iterable[tuple[Any, ...]]:
+    """The events up to `up_to` in sequence order, as `_COLUMNS` and whether the reader may
+    read the event (False: it is sealed)."""
     if scope == MEMBER_VIEW:
         assert viewer is not None
         events = _visible_to(viewer, organisation).select_related(None)
-        columns = (
+        return (
             (*row, True)
             for row in events.filter(sequence__lte=up_to)
             .order_by("sequence")
             .values_list(*_COLUMNS)
             .iterator(chunk_size=ROWS_PER_QUERY)
         )
-    elif viewer is None:
-        events = LedgerEvent.objects.filter(organisation_id=organisation.pk, sequence__lte=up_to)
-        columns = (
+    all_events = LedgerEvent.objects.filter(organisation_id=organisation.pk, sequence__lte=up_to)
+    if viewer is None:
+        return (
             (*row, True)
-            for row in events.order_by("sequence")
+            for row in all_events.order_by("sequence")
             .values_list(*_COLUMNS)
             .iterator(chunk_size=ROWS_PER_QUERY)
         )
-    else:
-        # Whether each event is in the viewer's feed, asked of the feed's own query.
-        visible = _visible_to(viewer, organisation).order_by().filter(pk=OuterRef("pk"))
-        events = LedgerEvent.objects.filter(organisation_id=organisation.pk, sequence__lte=up_to)
-        columns = (
-            events.annotate(is_open=Exists(visible))
-            .order_by("sequence")
-            .values_list(*_COLUMNS, "is_open")
-            .iterator(chunk_size=ROWS_PER_QUERY)
-        )
-    org_id = organisation.pk
-    for seq, at, actor, verb, otype, oid, circle, payload, prev, digest, is_open in columns:
-        if is_open:
-            line = {
-                "organisation": org_id,
-                "sequence": seq,
-                "occurred_at": format_time(at),
-                "actor": actor,
-                "verb": verb,
-                "object_type": otype,
-                "object_id": oid,
-                "circle": circle,
-                "payload": payload,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        else:
-            line = {
-                "organisation": org_id,
-                "sequence": seq,
-                "prev_hash": prev,
-                "hash": digest,
-                "sealed": True,
-            }
-        yield canonical_json(line) + "\n"
+    # Whether each event is in the viewer's feed, asked of the feed's own query.
+    visible = _visible_to(viewer, organisation).order_by().filter(pk=OuterRef("pk"))
+    return (
+        all_events.annotate(is_open=Exists(visible))
+        .order_by("sequence")
+        .values_list(*_COLUMNS, "is_open")
+        .iterator(chunk_size=ROWS_PER_QUERY)
+    )
+
+
+def _line(org_id: int, row: tuple[Any, ...]) -> dict[str, Any]:
+    """One event's line: every field when the reader may read it, else only its place in the
+    chain (sequence and hashes) and `sealed`."""
+    seq, at, actor, verb, otype, oid, circle, payload, prev, digest, is_open = row
+    if not is_open:
+        return {
+            "organisation": org_id,
+            "sequence": seq,
+            "prev_hash": prev,
+            "hash": digest,
+            "sealed": True,
+        }
+    return {
+        "organisation": org_id,
+        "sequence": seq,
+        "occurred_at": format_time(at),
+        "actor": actor,
+        "verb": verb,
+        "object_type": otype,
+        "object_id": oid,
+        "circle": circle,
+        "payload": payload,
+        "prev_hash": prev,
+        "hash": digest,
+    }
 
 
 def _chunks(lines: Iterable[str]) -> Iterator[bytes]:

@@ -47,8 +47,6 @@ def append(
     `occurred_at` (now, by default) lets a service give the event the time it also wrote on the
     object itself, so that the ledger alone reproduces it.
     """
-    from circlewise.circles.models import Circle, Organisation
-
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("ledger.append must run inside transaction.atomic")
@@ -90,28 +88,38 @@ def append(
         prev_hash=prev_hash,
         hash=digest,
     )
-    # Every change in Circlewise makes these three writes.
+    _store(event, organisation, circle)
+    _notify_after_commit(event, sorted({uid for uid in notify if uid != actor_id}))
+    return event
+
+
+def _store(event: LedgerEvent, organisation: Organisation, circle: Circle | None) -> None:
+    """Every change in Circlewise makes these three writes: the event, the organisation's head
+    and (for a circle's event) the circle's last sequence, then the objects given are updated."""
+    from circlewise.circles.models import Circle, Organisation
+
     event.save(force_insert=True)
     Organisation.objects.filter(pk=organisation.pk).update(
-        ledger_sequence=sequence, ledger_head=digest
+        ledger_sequence=event.sequence, ledger_head=event.hash
     )
-    if circle_id is not None:
-        # A circle's last sequence is the cache key for everything rendered from it.
-        Circle.objects.filter(pk=circle_id).update(ledger_sequence=sequence)
-    organisation.ledger_sequence = sequence
-    organisation.ledger_head = digest
     if circle is not None:
-        circle.ledger_sequence = sequence
-    recipients = sorted({uid for uid in notify if uid != actor_id})
-    if recipients:
-        from circlewise.notifications.services import deliver_after_commit
+        # A circle's last sequence is the cache key for everything rendered from it.
+        Circle.objects.filter(pk=circle.pk).update(ledger_sequence=event.sequence)
+        circle.ledger_sequence = event.sequence
+    organisation.ledger_sequence = event.sequence
+    organisation.ledger_head = event.hash
 
-        # The change is saved once this commits: whatever happens in the delivery after that is
-        # logged and retried (deliver_after_commit), never the answer to the person who made it.
-        transaction.on_commit(
-            lambda: deliver_after_commit(event_id=event.pk, recipient_ids=recipients), robust=True
-        )
-    return event
+
+def _notify_after_commit(event: LedgerEvent, recipients: list[int]) -> None:
+    if not recipients:
+        return
+    from circlewise.notifications.services import deliver_after_commit
+
+    # The change is saved once this commits: whatever happens in the delivery after that is
+    # logged and retried (deliver_after_commit), never the answer to the person who made it.
+    transaction.on_commit(
+        lambda: deliver_after_commit(event_id=event.pk, recipient_ids=recipients), robust=True
+    )
 
 
 @dataclass(frozen=True)
