@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Value
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -302,30 +302,34 @@ def can_end_assignment(user: Viewer, assignment: RoleAssignment) -> bool:
 
 
 def _standing(user: User, organisation: Organisation) -> tuple[set[int], set[int], set[int]]:
-    """In one query: the circles the person is a member of, which of those are private, and the
-    circles where they hold the leader or facilitator role (as circle_ids_of and
-    steward_circle_ids read them: archived circles too)."""
-    member = CircleMembership.objects.current().filter(circle_id=OuterRef("pk"), user=user)
-    steward = RoleAssignment.objects.current().filter(
-        role__circle_id=OuterRef("pk"), role__kind__in=LINK_ROLES, holder=user
+    """The circles the person is a member of, which of those are private, and the circles where
+    they hold the leader or facilitator role (as circle_ids_of and steward_circle_ids read them:
+    archived circles too). One query from the person's own rows, by their indexes (asking each of
+    the organisation's circles instead cost 5 ms at 400 circles)."""
+    memberships = (
+        CircleMembership.objects.current()
+        .filter(user=user, circle__organisation=organisation)
+        .annotate(steward=Value(False, output_field=BooleanField()))
+        .values_list("circle_id", "circle__visibility", "steward")
+        .order_by()
     )
-    rows = (
-        Circle.objects.filter(organisation=organisation)
-        .annotate(is_member=Exists(member), is_steward=Exists(steward))
-        .filter(Q(is_member=True) | Q(is_steward=True))
-        .values_list("pk", "visibility", "is_member", "is_steward")
+    stewardships = (
+        RoleAssignment.objects.current()
+        .filter(holder=user, role__kind__in=LINK_ROLES, role__circle__organisation=organisation)
+        .annotate(steward=Value(True, output_field=BooleanField()))
+        .values_list("role__circle_id", "role__circle__visibility", "steward")
         .order_by()
     )
     circles: set[int] = set()
     private: set[int] = set()
     stewards: set[int] = set()
-    for pk, visibility, is_member, is_steward in rows:
-        if is_member:
-            circles.add(pk)
-            if visibility == Circle.Visibility.PRIVATE:
-                private.add(pk)
-        if is_steward:
+    for pk, visibility, steward in memberships.union(stewardships, all=True):
+        if steward:
             stewards.add(pk)
+            continue
+        circles.add(pk)
+        if visibility == Circle.Visibility.PRIVATE:
+            private.add(pk)
     return circles, private, stewards
 
 

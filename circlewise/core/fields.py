@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.expressions import Combinable
 
 from .errors import ServiceError
 from .inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT, length_problem, text_problem
@@ -26,8 +25,8 @@ from .inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT, length_problem, text_proble
 __all__ = ["PROPOSAL_TEXT_LIMIT", "TEXT_LIMIT", "CharField", "TextField"]
 
 if TYPE_CHECKING:  # Django's fields are generic only to the type checker
-    _Char = models.CharField[str | int | Combinable, str]
-    _Text = models.TextField[str | Combinable, str]
+    _Char = models.CharField[Any, str]
+    _Text = models.TextField[Any, str]
 else:
     _Char, _Text = models.CharField, models.TextField
 
