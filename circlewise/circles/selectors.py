@@ -10,7 +10,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -552,3 +552,73 @@ def vacant_circle_roles(organisation: Organisation, circle_ids: set[int]) -> lis
 
 def status_of(assignment: RoleAssignment, today: dt.date) -> TermStatus:
     return assignment.status(today)
+
+
+class TermRow(NamedTuple):
+    """A current term as its row shows it: the role, its circle, the holder, the end."""
+
+    role_id: int
+    role_name: str
+    circle_id: int
+    circle_slug: str
+    circle_name: str
+    holder_id: int
+    holder_name: str
+    holder_email: str
+    holder_pronouns: str
+    term_end: dt.date
+    ended_on: dt.date | None = None  # read by the term badge; a current term has not ended
+
+
+def attention_rows(
+    organisation: Organisation, circle_ids: Collection[int], today: dt.date
+) -> list[TermRow]:
+    """Terms in these circles that have expired or end soon, soonest first, as rows: one query
+    (the circles filtered in SQL, only the columns a row shows)."""
+    rows = (
+        RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS)
+        .filter(
+            role__circle__organisation=organisation,
+            role__circle_id__in=list(circle_ids),
+            role__circle__archived_at__isnull=True,
+            role__archived_at__isnull=True,
+        )
+        .order_by("term_end", "role__circle__name")
+        .values_list(
+            "role_id",
+            "role__name",
+            "role__circle_id",
+            "role__circle__slug",
+            "role__circle__name",
+            "holder_id",
+            "holder__name",
+            "holder__email",
+            "holder__pronouns",
+            "term_end",
+        )
+    )
+    return [TermRow(*row) for row in rows]
+
+
+class MemberRow(NamedTuple):
+    """A circle's member as the circle page lists them, with the roles they hold there."""
+
+    user_id: int
+    name: str
+    email: str
+    pronouns: str
+    role_names: list[str]
+
+
+def member_rows(circle: Circle, role_names: dict[int, list[str]]) -> list[MemberRow]:
+    """The circle's current members by name, as rows: one query."""
+    rows = (
+        CircleMembership.objects.current()
+        .filter(circle=circle)
+        .order_by("user__name")
+        .values_list("user_id", "user__name", "user__email", "user__pronouns")
+    )
+    return [
+        MemberRow(pk, name, email, pronouns, role_names.get(pk, []))
+        for pk, name, email, pronouns in rows
+    ]

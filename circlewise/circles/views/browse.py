@@ -88,7 +88,9 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
     today = timezone.localdate()
     mine = permissions.circle_ids_of(user, organisation)
     my_circles = list(
-        Circle.objects.filter(pk__in=mine, archived_at__isnull=True).select_related("parent")
+        Circle.objects.filter(pk__in=mine, archived_at__isnull=True).only(
+            "id", "slug", "name", "visibility", "aim"
+        )
     )
     my_roles = list(
         RoleAssignment.objects.current()
@@ -98,11 +100,22 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
             role__circle__archived_at__isnull=True,
         )
         .select_related("role__circle")
+        .only(
+            "id",
+            "role_id",
+            "term_end",
+            "ended_on",
+            "role__id",
+            "role__name",
+            "role__circle__id",
+            "role__circle__slug",
+            "role__circle__name",
+        )
         .order_by("term_end")
     )
-    due = _Links(organisation).add_to(selectors.attention_assignments(organisation, mine, today))
+    due = selectors.attention_rows(organisation, mine, today)
     hidden = selectors.hidden_private_ids(user, organisation)
-    recent = list(feed.organisation_feed(organisation.pk, set(), hidden)[:RECENT_EVENTS])
+    recent = _events(feed.organisation_feed(organisation.pk, set(), hidden), organisation)
     return render(
         request,
         "circles/org_home.html",
@@ -113,12 +126,29 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
             "my_roles": my_roles,
             "my_roles_due": [a for a in my_roles if a.term_end <= _limit(today)],
             "due": due,
-            "due_groups": _attention_groups(due, today),
             "recent": recent,
             "is_admin": permissions.can_admin_organisation(user, organisation),
             "can_create_circle": permissions.can_create_circle(user, organisation, None),
         },
     )
+
+
+def _events(
+    events: Any, organisation: Organisation, limit: int = RECENT_EVENTS
+) -> list[LedgerEvent]:
+    """The first `limit` of these events with what their rows show: the actor's and the circle's
+    names, the organisation already loaded (not prefetched again)."""
+    rows = list(
+        events.prefetch_related(None).only(
+            "id", "organisation_id", "sequence", "occurred_at", "actor_id", "verb",
+            "object_type", "object_id", "circle_id", "payload",
+            "actor__id", "actor__name", "actor__email",
+            "circle__id", "circle__name", "circle__slug",
+        )[:limit]
+    )  # fmt: skip
+    for event in rows:
+        event.organisation = organisation
+    return rows
 
 
 def _limit(today: dt.date) -> dt.date:
