@@ -86,12 +86,16 @@ def event_rows(
         '<span class="avatar avatar-small avatar-empty" aria-hidden="true">'
         f"{icon('activity')}</span>"
     )
+    days: dict[dt.date, str] = {}  # "j M Y, H:i" and "c" as the `date` filter writes them
     for event in events:
         said = sentence(event)
         text = (
             f'<a href="{conditional_escape(said.url)}">{said.html}</a>' if said.url else said.html
         )
         when = _local(event.occurred_at)
+        day = days.get(when.date())
+        if day is None:
+            day = days[when.date()] = date_format(when, "j M Y")
         who = empty
         by = ""
         actor = event.actor
@@ -107,8 +111,8 @@ def event_rows(
             where = f' · <a href="{href}">{bdi(circle.name)}</a>'
         out.append(
             f'<li>{who}<div><p>{text}</p><p class="feed-meta">'
-            f'<time datetime="{conditional_escape(date_format(when, "c"))}">'
-            f"{conditional_escape(date_format(when, 'j M Y, H:i'))}</time>{by}{where}</p></div></li>\n"
+            f'<time datetime="{when.isoformat()}">'
+            f"{conditional_escape(day)}, {when.hour:02d}:{when.minute:02d}</time>{by}{where}</p></div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
 

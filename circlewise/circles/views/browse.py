@@ -412,18 +412,13 @@ class FeedPage:
     is_first: bool
 
 
-def _page(request: HttpRequest, events: Any) -> FeedPage:
+def _page(request: HttpRequest, events: Any, organisation: Organisation) -> FeedPage:
     before = whole_number(request.GET.get("before")) or 0
     if before > 0:
         events = events.filter(sequence__lt=before)
-    rows = list(events[: FEED_PAGE_SIZE + 1])
+    rows = _events(events, organisation, FEED_PAGE_SIZE + 1)
     older = rows[FEED_PAGE_SIZE - 1].sequence if len(rows) > FEED_PAGE_SIZE else None
     return FeedPage(rows[:FEED_PAGE_SIZE], older, before <= 0)
-
-
-def _circles_of(events: list[LedgerEvent]) -> dict[int, Circle]:
-    ids = {e.circle_id for e in events if e.circle_id is not None}
-    return {c.pk: c for c in Circle.objects.filter(pk__in=ids).only("id", "name", "slug")}
 
 
 @login_required
@@ -433,11 +428,9 @@ def org_feed(request: HttpRequest, org: str) -> HttpResponse:
     hidden = set(permissions.hidden_circle_ids(user, organisation))
 
     def context() -> dict[str, Any]:
-        page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden))
-        circles = _circles_of(page.events)
-        for event in page.events:
-            event.circle_obj = circles.get(event.circle_id or 0)  # type: ignore[attr-defined]
-        return {"organisation": organisation, "page": page, "circle": None}
+        page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden), organisation)
+        # Each event names the circle it happened in (loaded with it).
+        return {"organisation": organisation, "page": page, "circle": None, "show_circle": True}
 
     return _whole_page(
         request,
@@ -461,7 +454,7 @@ def circle_feed(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = permissions.get_cached_circle_for(request.user, organisation, circle)
 
     def context() -> dict[str, Any]:
-        page = _page(request, _circle_events(organisation, the_circle))
+        page = _page(request, _circle_events(organisation, the_circle), organisation)
         return {"organisation": organisation, "page": page, "circle": the_circle}
 
     # The circle is visible to this viewer (checked above), and so is all of its history.
