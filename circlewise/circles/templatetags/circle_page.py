@@ -20,7 +20,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from circlewise.circles.selectors import MemberRow, TermRow
+from circlewise.circles.selectors import MemberRow, RoleRow, TermRow
 from circlewise.core.feed import sentence
 from circlewise.core.links import path_to
 from circlewise.core.templatetags.circlewise import (
@@ -135,3 +135,89 @@ def member_list(rows: Iterable[MemberRow], organisation_slug: str) -> SafeString
             f'<a href="{href}">{bdi(m.name)}</a>{detail}</span></li>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+def _role_notes() -> dict[str, tuple[str, str]]:
+    """What each circle role is for: (the abbreviation's title, its words)."""
+    return {
+        "leader": (
+            _("Chosen by the parent circle: the top-down link. A full member of both circles."),
+            _("top-down link"),
+        ),
+        "delegate": (
+            _(
+                "Chosen by this circle: the bottom-up link, its voice in the parent circle. "
+                "Never the same person as the leader."
+            ),
+            _("bottom-up link"),
+        ),
+        "facilitator": (_("Runs the meetings so that every voice is heard."), _("runs meetings")),
+        "secretary": (
+            _("Keeps minutes and records; tracks terms and reviews that fall due."),
+            _("keeps records"),
+        ),
+    }
+
+
+@register.simple_tag
+def role_rows(
+    roles: Iterable[RoleRow],
+    organisation_slug: str,
+    circle_slug: str,
+    today: dt.date,
+    can_manage_roles: bool = False,
+) -> SafeString:
+    """`{% role_rows roles organisation.slug circle.slug today can_manage_roles %}`: a circle's
+    roles as `<li>` rows (what the role is for, who holds it until when, the button to select
+    or fill it), as circles/includes/role_row.html renders them."""
+    notes = _role_notes()
+    out = []
+    for role in roles:
+        href = conditional_escape(
+            path_to("circles:role_detail", organisation_slug, circle_slug, role.role_id)
+        )
+        note = ""
+        if role.kind in notes:
+            title, words = notes[role.kind]
+            note = (
+                f' <abbr class="small muted" title="{conditional_escape(title)}">'
+                f"{conditional_escape(words)}</abbr>"
+            )
+        if role.current:
+            held = "".join(
+                f"\n    {_holder(a, organisation_slug, today)}\n    " for a in role.current
+            )
+            holders = f"\n    {held}\n    "
+        else:
+            nobody = conditional_escape(_("Nobody holds this role."))
+            holders = (
+                '\n    <div class="role-holder"><span class="avatar avatar-empty" '
+                f'aria-hidden="true">?</span><span class="muted">{nobody}</span>'
+                f"{term_badge(None)}</div>\n    "
+            )
+        manage = ""
+        if can_manage_roles:
+            assign = conditional_escape(
+                path_to("circles:role_assign", organisation_slug, circle_slug, role.role_id)
+            )
+            verb = conditional_escape(_("Select") if role.current else _("Fill"))
+            manage = (
+                f'<a class="button button-small" href="{assign}">{verb}'
+                f'<span class="visually-hidden"> {bdi(role.name)}</span></a>'
+            )
+        out.append(
+            '<li class="list-row">\n  <div class="list-row-main">\n'
+            f'    <div class="role-name"><a href="{href}">{bdi(role.name)}</a>{note}</div>\n'
+            f"    {holders}\n  </div>\n  {manage}\n</li>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+def _holder(a: TermRow, organisation_slug: str, today: dt.date) -> str:
+    href = conditional_escape(path_to("circles:person_detail", organisation_slug, a.holder_id))
+    until = _("until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
+    return (
+        f'<div class="role-holder">{avatar_of(a.holder_id, a.holder_name, a.holder_email, "small")}'
+        f'<a href="{href}">{bdi(a.holder_name)}</a><span class="small muted">{until}</span>'
+        f"{term_badge(a, today)}</div>"
+    )

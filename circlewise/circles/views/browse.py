@@ -597,43 +597,23 @@ def _circle_body(
 ) -> dict[str, Any]:
     """The reads of the circle page's body: run only when it is rendered."""
     today = timezone.localdate()
-    members = list(
-        CircleMembership.objects.current()
-        .filter(circle=the_circle)
-        .select_related("user")
-        .only(
-            "id",
-            "started_on",
-            "circle_id",
-            "user__id",
-            "user__name",
-            "user__email",
-            "user__pronouns",
-        )
-        .order_by("user__name")
-    )
-    roles = selectors.circle_roles(the_circle)
+    roles = selectors.circle_role_rows(the_circle)
     role_names: dict[int, list[str]] = {}
-    assignments: list[RoleAssignment] = []
+    terms: list[selectors.TermRow] = []
     for role in roles:
-        for a in role.current:  # type: ignore[attr-defined]
-            a.role = role
-            assignments.append(a)
+        for a in role.current:
+            terms.append(a)
             role_names.setdefault(a.holder_id, []).append(isolate(role.name))
-    for m in members:
-        m.role_names = role_names.get(m.user_id, [])  # type: ignore[attr-defined]
     hidden = {the_circle.parent_id} if parent_hidden and the_circle.parent_id else set()
     problems = selectors.link_problems(organisation, [the_circle], hidden=hidden)
     return {
         "today": today,
-        "members": members,
-        # One reverse() for the whole list: a circle may have thousands of members.
-        "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
+        "members": selectors.member_rows(the_circle, role_names),
         "circle_roles": [r for r in roles if r.is_circle_role],
         "custom_roles": [r for r in roles if not r.is_circle_role],
         "warnings": [selectors.describe_problem(p) for p in problems.get(the_circle.pk, [])],
-        "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
-        "recent": list(_circle_events(organisation, the_circle)[:RECENT_EVENTS]),
+        "due": selectors.needs_attention(terms, today),
+        "recent": _events(_circle_events(organisation, the_circle), organisation),
     }
 
 
