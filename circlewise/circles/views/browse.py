@@ -548,7 +548,9 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         f"sub-circles:{the_circle.pk}",
         version=version,
         compute=lambda: list(
-            Circle.objects.filter(parent_id=the_circle.pk, archived_at__isnull=True)
+            Circle.objects.filter(parent_id=the_circle.pk, archived_at__isnull=True).only(
+                "id", "organisation_id", "parent_id", "name", "slug", "visibility", "aim"
+            )
         ),
     )
     seen_private = tuple(sorted(c.pk for c in children if c.is_private and c.pk in mine))
