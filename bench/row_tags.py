@@ -14,6 +14,7 @@ import argparse
 import statistics
 import sys
 import time
+from types import SimpleNamespace
 
 from bench.run import ROOT, configure_environment
 
@@ -32,10 +33,11 @@ def main() -> None:
     import test_row_tags as rows_test
     from django.template import Context, Template
     from django.test import RequestFactory
+    from django.urls import reverse
 
     from bench import generate
     from circlewise.accounts.models import User
-    from circlewise.circles.models import Circle, Organisation
+    from circlewise.circles.models import Circle, CircleMembership, Organisation
     from circlewise.circles.views import browse
     from circlewise.decisions.models import Proposal
     from circlewise.decisions.views import browse as decisions_browse
@@ -49,6 +51,17 @@ def main() -> None:
     circle = Circle.objects.get(organisation=org, slug=meta["big_circle"])
     viewer = User.objects.get(pk=meta["viewer_id"])
     body = browse._circle_body(org, circle, parent_hidden=False)
+    # The page now lists its members as rows (`{% member_list %}`); `{% member_rows %}` and the
+    # loop it replaced take the model instances they were measured with.
+    roles_of = {m.user_id: m.role_names for m in body["members"]}
+    members = [
+        SimpleNamespace(user=m.user, user_id=m.user_id, role_names=roles_of.get(m.user_id, []))
+        for m in CircleMembership.objects.current()
+        .filter(circle=circle)
+        .select_related("user")
+        .order_by("user__name")
+    ]
+    person_base = reverse("circles:person_detail", args=[org.slug, 0])[:-2]
     request = RequestFactory().get("/")
     request.user = viewer
     proposal = Proposal.objects.select_related("circle__organisation").get(
@@ -57,9 +70,9 @@ def main() -> None:
     page = decisions_browse.proposal_context(request, proposal)
     info = page["round_info"]
     cases = {
-        f"circle members ({len(body['members'])})": (
+        f"circle members ({len(members)})": (
             members_test.LOOP, members_test.TAG,
-            {"members": body["members"], "person_base": body["person_base"]},
+            {"members": members, "person_base": person_base},
         ),
         f"consent roster ({len(info['rows'])})": (
             rows_test.ROSTER_LOOP, rows_test.ROSTER_TAG,

@@ -36,6 +36,14 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+def initials_of(name: str, email: str) -> str:
+    """The first letter of each of the first two words of the name, else of the address (marks
+    such as U+202E are skipped): for pages that list people as rows, not instances."""
+    words = (name or email).replace(".", " ").split()
+    letters = [next((ch for ch in w if ch.isalnum()), "") for w in words]
+    return "".join(ch for ch in letters if ch)[:2].upper() or "?"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with an email address; shown by chosen name and pronouns."""
 
@@ -65,10 +73,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def initials(self) -> str:
-        # The first letter of each of the first two words (marks such as U+202E are skipped).
-        words = (self.name or self.email).replace(".", " ").split()
-        letters = [next((ch for ch in w if ch.isalnum()), "") for w in words]
-        return "".join(ch for ch in letters if ch)[:2].upper() or "?"
+        return initials_of(self.name, self.email)
 
     @property
     def avatar_hue(self) -> int:

@@ -10,10 +10,10 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -123,26 +123,6 @@ def nesting(tree: list[TreeItem]) -> list[tuple[TreeItem, bool, int]]:
 
 
 # One circle --------------------------------------------------------------------------------
-
-
-def circle_roles(circle: Circle) -> list[Role]:
-    """The circle's active roles, circle roles first, each with `current` (its current
-    assignments, holders loaded): two queries."""
-    roles: list[Role] = list(
-        Role.objects.filter(circle=circle, archived_at__isnull=True).prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=RoleAssignment.objects.current()
-                .select_related("holder")
-                .order_by("term_start"),
-                to_attr="current",
-            )
-        )
-    )
-    for role in roles:
-        role.circle = circle  # already loaded: templates reach it through role.circle
-    roles.sort(key=lambda r: (r.sort_key, r.name.lower()))
-    return roles
 
 
 # The double link --------------------------------------------------------------------------
@@ -505,7 +485,7 @@ def describe_break(brk: LinkBreak, *, hidden: Collection[int] = ()) -> str:
     }
 
 
-def needs_attention(assignments: list[RoleAssignment], today: dt.date) -> list[RoleAssignment]:
+def needs_attention(assignments: list[TermRow], today: dt.date) -> list[TermRow]:
     """Current terms that have expired or end within the warning window, soonest first."""
     limit = today + dt.timedelta(days=settings.TERM_WARNING_DAYS)
     return sorted(
@@ -552,3 +532,127 @@ def vacant_circle_roles(organisation: Organisation, circle_ids: set[int]) -> lis
 
 def status_of(assignment: RoleAssignment, today: dt.date) -> TermStatus:
     return assignment.status(today)
+
+
+class TermRow(NamedTuple):
+    """A current term as its row shows it: the role, its circle, the holder, the end."""
+
+    role_id: int
+    role_name: str
+    circle_id: int
+    circle_slug: str
+    circle_name: str
+    holder_id: int
+    holder_name: str
+    holder_email: str
+    holder_pronouns: str
+    term_end: dt.date
+    ended_on: dt.date | None = None  # read by the term badge; a current term has not ended
+
+
+def attention_rows(
+    organisation: Organisation, circle_ids: Collection[int], today: dt.date
+) -> list[TermRow]:
+    """Terms in these circles that have expired or end soon, soonest first, as rows: one query
+    (the circles filtered in SQL, only the columns a row shows)."""
+    rows = (
+        RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS)
+        .filter(
+            role__circle__organisation=organisation,
+            role__circle_id__in=list(circle_ids),
+            role__circle__archived_at__isnull=True,
+            role__archived_at__isnull=True,
+        )
+        .order_by("term_end", "role__circle__name")
+        .values_list(
+            "role_id",
+            "role__name",
+            "role__circle_id",
+            "role__circle__slug",
+            "role__circle__name",
+            "holder_id",
+            "holder__name",
+            "holder__email",
+            "holder__pronouns",
+            "term_end",
+        )
+    )
+    return [TermRow(*row) for row in rows]
+
+
+class MemberRow(NamedTuple):
+    """A circle's member as the circle page lists them, with the roles they hold there."""
+
+    user_id: int
+    name: str
+    email: str
+    pronouns: str
+    role_names: list[str]
+
+
+def member_rows(circle: Circle, role_names: dict[int, list[str]]) -> list[MemberRow]:
+    """The circle's current members by name, as rows: one query."""
+    rows = (
+        CircleMembership.objects.current()
+        .filter(circle=circle)
+        .order_by("user__name")
+        .values_list("user_id", "user__name", "user__email", "user__pronouns")
+    )
+    return [
+        MemberRow(pk, name, email, pronouns, role_names.get(pk, []))
+        for pk, name, email, pronouns in rows
+    ]
+
+
+class RoleRow(NamedTuple):
+    """An active role of a circle as its page lists it, with its current terms."""
+
+    role_id: int
+    kind: str
+    name: str
+    current: list[TermRow]
+
+    @property
+    def is_circle_role(self) -> bool:
+        return self.kind != Role.Kind.CUSTOM
+
+
+def circle_role_rows(circle: Circle) -> list[RoleRow]:
+    """The circle's active roles, circle roles first, each with its current
+    terms by start: two queries, rows rather than instances."""
+    roles = list(
+        Role.objects.filter(circle=circle, archived_at__isnull=True)
+        .order_by("kind", "name")  # the model's order within one circle, without a join
+        .values_list("id", "kind", "name")
+    )
+    terms: dict[int, list[TermRow]] = defaultdict(list)
+    rows = (
+        RoleAssignment.objects.current()
+        .filter(role_id__in=[pk for pk, _kind, _name in roles])
+        .order_by("term_start")
+        .values_list(
+            "role_id", "holder_id", "holder__name", "holder__email", "holder__pronouns", "term_end"
+        )
+    )
+    names = {pk: name for pk, _kind, name in roles}
+    for role_id, holder_id, name, email, pronouns, term_end in rows:
+        terms[role_id].append(
+            TermRow(
+                role_id,
+                names[role_id],
+                circle.pk,
+                circle.slug,
+                circle.name,
+                holder_id,
+                name,
+                email,
+                pronouns,
+                term_end,
+            )
+        )
+    order = [k.value for k in Role.CIRCLE_ROLES]
+    found = [RoleRow(pk, kind, name, terms.get(pk, [])) for pk, kind, name in roles]
+    found.sort(
+        key=lambda r: (order.index(r.kind) if r.kind in order else len(order), r.name.lower())
+    )
+    return found

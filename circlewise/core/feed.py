@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html, strip_tags
+from django.utils.html import conditional_escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .links import path_to
 from .models import LedgerEvent
 
 
@@ -44,7 +44,7 @@ Describer = Callable[[LedgerEvent], Sentence]
 
 def bdi(value: Any) -> SafeString:
     """A name or title in a sentence: escaped, and isolated from the text around it."""
-    return format_html("<bdi>{}</bdi>", value)
+    return mark_safe(f"<bdi>{conditional_escape(value)}</bdi>")  # noqa: S308 - escaped
 
 
 def say(template: str | Promise, url: str = "", **values: Any) -> Sentence:
@@ -78,13 +78,13 @@ def is_self(event: LedgerEvent, user_key: str = "user") -> bool:
 
 
 def org_url(event: LedgerEvent, name: str, *args: Any) -> str:
-    return reverse(name, args=[event.organisation.slug, *args])
+    return path_to(name, event.organisation.slug, *args)
 
 
 def circle_url(event: LedgerEvent, name: str, *args: Any) -> str:
     if event.circle is None:
         return org_url(event, "circles:org_home")
-    return reverse(name, args=[event.organisation.slug, event.circle.slug, *args])
+    return path_to(name, event.organisation.slug, event.circle.slug, *args)
 
 
 def person_url(event: LedgerEvent, key: str = "user") -> str:

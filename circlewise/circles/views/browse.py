@@ -88,7 +88,9 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
     today = timezone.localdate()
     mine = permissions.circle_ids_of(user, organisation)
     my_circles = list(
-        Circle.objects.filter(pk__in=mine, archived_at__isnull=True).select_related("parent")
+        Circle.objects.filter(pk__in=mine, archived_at__isnull=True).only(
+            "id", "slug", "name", "visibility", "aim"
+        )
     )
     my_roles = list(
         RoleAssignment.objects.current()
@@ -98,11 +100,22 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
             role__circle__archived_at__isnull=True,
         )
         .select_related("role__circle")
+        .only(
+            "id",
+            "role_id",
+            "term_end",
+            "ended_on",
+            "role__id",
+            "role__name",
+            "role__circle__id",
+            "role__circle__slug",
+            "role__circle__name",
+        )
         .order_by("term_end")
     )
-    due = _Links(organisation).add_to(selectors.attention_assignments(organisation, mine, today))
+    due = selectors.attention_rows(organisation, mine, today)
     hidden = selectors.hidden_private_ids(user, organisation)
-    recent = list(feed.organisation_feed(organisation.pk, set(), hidden)[:RECENT_EVENTS])
+    recent = _events(feed.organisation_feed(organisation.pk, set(), hidden), organisation)
     return render(
         request,
         "circles/org_home.html",
@@ -113,12 +126,29 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
             "my_roles": my_roles,
             "my_roles_due": [a for a in my_roles if a.term_end <= _limit(today)],
             "due": due,
-            "due_groups": _attention_groups(due, today),
             "recent": recent,
             "is_admin": permissions.can_admin_organisation(user, organisation),
             "can_create_circle": permissions.can_create_circle(user, organisation, None),
         },
     )
+
+
+def _events(
+    events: Any, organisation: Organisation, limit: int = RECENT_EVENTS
+) -> list[LedgerEvent]:
+    """The first `limit` of these events with what their rows show: the actor's and the circle's
+    names, the organisation already loaded (not prefetched again)."""
+    rows = list(
+        events.prefetch_related(None).only(
+            "id", "organisation_id", "sequence", "occurred_at", "actor_id", "verb",
+            "object_type", "object_id", "circle_id", "payload",
+            "actor__id", "actor__name", "actor__email",
+            "circle__id", "circle__name", "circle__slug",
+        )[:limit]
+    )  # fmt: skip
+    for event in rows:
+        event.organisation = organisation
+    return rows
 
 
 def _limit(today: dt.date) -> dt.date:
@@ -382,18 +412,13 @@ class FeedPage:
     is_first: bool
 
 
-def _page(request: HttpRequest, events: Any) -> FeedPage:
+def _page(request: HttpRequest, events: Any, organisation: Organisation) -> FeedPage:
     before = whole_number(request.GET.get("before")) or 0
     if before > 0:
         events = events.filter(sequence__lt=before)
-    rows = list(events[: FEED_PAGE_SIZE + 1])
+    rows = _events(events, organisation, FEED_PAGE_SIZE + 1)
     older = rows[FEED_PAGE_SIZE - 1].sequence if len(rows) > FEED_PAGE_SIZE else None
     return FeedPage(rows[:FEED_PAGE_SIZE], older, before <= 0)
-
-
-def _circles_of(events: list[LedgerEvent]) -> dict[int, Circle]:
-    ids = {e.circle_id for e in events if e.circle_id is not None}
-    return {c.pk: c for c in Circle.objects.filter(pk__in=ids).only("id", "name", "slug")}
 
 
 @login_required
@@ -403,11 +428,9 @@ def org_feed(request: HttpRequest, org: str) -> HttpResponse:
     hidden = set(permissions.hidden_circle_ids(user, organisation))
 
     def context() -> dict[str, Any]:
-        page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden))
-        circles = _circles_of(page.events)
-        for event in page.events:
-            event.circle_obj = circles.get(event.circle_id or 0)  # type: ignore[attr-defined]
-        return {"organisation": organisation, "page": page, "circle": None}
+        page = _page(request, feed.organisation_feed(organisation.pk, set(), hidden), organisation)
+        # Each event names the circle it happened in (loaded with it).
+        return {"organisation": organisation, "page": page, "circle": None, "show_circle": True}
 
     return _whole_page(
         request,
@@ -431,7 +454,7 @@ def circle_feed(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     the_circle = permissions.get_cached_circle_for(request.user, organisation, circle)
 
     def context() -> dict[str, Any]:
-        page = _page(request, _circle_events(organisation, the_circle))
+        page = _page(request, _circle_events(organisation, the_circle), organisation)
         return {"organisation": organisation, "page": page, "circle": the_circle}
 
     # The circle is visible to this viewer (checked above), and so is all of its history.
@@ -525,7 +548,9 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         f"sub-circles:{the_circle.pk}",
         version=version,
         compute=lambda: list(
-            Circle.objects.filter(parent_id=the_circle.pk, archived_at__isnull=True)
+            Circle.objects.filter(parent_id=the_circle.pk, archived_at__isnull=True).only(
+                "id", "organisation_id", "parent_id", "name", "slug", "visibility", "aim"
+            )
         ),
     )
     seen_private = tuple(sorted(c.pk for c in children if c.is_private and c.pk in mine))
@@ -574,43 +599,23 @@ def _circle_body(
 ) -> dict[str, Any]:
     """The reads of the circle page's body: run only when it is rendered."""
     today = timezone.localdate()
-    members = list(
-        CircleMembership.objects.current()
-        .filter(circle=the_circle)
-        .select_related("user")
-        .only(
-            "id",
-            "started_on",
-            "circle_id",
-            "user__id",
-            "user__name",
-            "user__email",
-            "user__pronouns",
-        )
-        .order_by("user__name")
-    )
-    roles = selectors.circle_roles(the_circle)
+    roles = selectors.circle_role_rows(the_circle)
     role_names: dict[int, list[str]] = {}
-    assignments: list[RoleAssignment] = []
+    terms: list[selectors.TermRow] = []
     for role in roles:
-        for a in role.current:  # type: ignore[attr-defined]
-            a.role = role
-            assignments.append(a)
+        for a in role.current:
+            terms.append(a)
             role_names.setdefault(a.holder_id, []).append(isolate(role.name))
-    for m in members:
-        m.role_names = role_names.get(m.user_id, [])  # type: ignore[attr-defined]
     hidden = {the_circle.parent_id} if parent_hidden and the_circle.parent_id else set()
     problems = selectors.link_problems(organisation, [the_circle], hidden=hidden)
     return {
         "today": today,
-        "members": members,
-        # One reverse() for the whole list: a circle may have thousands of members.
-        "person_base": reverse("circles:person_detail", args=[organisation.slug, 0])[:-2],
+        "members": selectors.member_rows(the_circle, role_names),
         "circle_roles": [r for r in roles if r.is_circle_role],
         "custom_roles": [r for r in roles if not r.is_circle_role],
         "warnings": [selectors.describe_problem(p) for p in problems.get(the_circle.pk, [])],
-        "due": _Links(organisation).add_to(selectors.needs_attention(assignments, today)),
-        "recent": list(_circle_events(organisation, the_circle)[:RECENT_EVENTS]),
+        "due": selectors.needs_attention(terms, today),
+        "recent": _events(_circle_events(organisation, the_circle), organisation),
     }
 
 

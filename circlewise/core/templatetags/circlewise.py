@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from circlewise.accounts.models import initials_of
 from circlewise.core import bidi
 from circlewise.core.feed import Sentence
 from circlewise.core.feed import describe as describe_event
@@ -102,6 +103,15 @@ def avatar(user: Any, size: str = "") -> SafeString:
     )
 
 
+def avatar_of(user_id: int, name: str, email: str, size: str = "") -> str:
+    """What `{% avatar user size %}` renders, from a person's row instead of an instance."""
+    size_class = f" avatar-{conditional_escape(size)}" if size else ""
+    return (
+        f'<span class="avatar {hue_class_for(int(user_id) * 47)}{size_class}" aria-hidden="true">'
+        f"{conditional_escape(initials_of(name, email))}</span>"
+    )
+
+
 @register.simple_tag
 def member_rows(members: Iterable[Any], person_base: str) -> SafeString:
     """`{% member_rows members person_base %}`: a circle's members as `<li>` rows (avatar, name
@@ -133,6 +143,13 @@ def circle_dot(circle: Any) -> SafeString:
     """`{% circle_dot circle %}`: the circle's colour as a small dot beside its name."""
     return mark_safe(  # noqa: S308 - built from an integer
         f'<span class="circle-dot {hue_class_for(circle.hue)}" aria-hidden="true"></span>'
+    )
+
+
+def circle_dot_of(circle_id: int) -> str:
+    """What `{% circle_dot circle %}` renders, from the circle's id (its hue is derived from it)."""
+    return (
+        f'<span class="circle-dot {hue_class_for(int(circle_id) * 137)}" aria-hidden="true"></span>'
     )
 
 

@@ -1,0 +1,223 @@
+"""Row tags of the organisation's home, the circle page and the feeds: `{% load circle_page %}`.
+
+Each renders a whole list in one tag, with the markup of the includes and loops it replaces
+(circles/includes/term_row.html, circles/includes/event.html, `{% member_rows %}`): those pages
+are rendered afresh after every change in the organisation, and a tag per row costs more than
+the row. Every variable part is escaped; every word is translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from circlewise.circles.selectors import MemberRow, RoleRow, TermRow
+from circlewise.core.feed import sentence
+from circlewise.core.links import path_to
+from circlewise.core.templatetags.circlewise import (
+    avatar_of,
+    bdi,
+    circle_dot_of,
+    icon,
+    term_badge,
+)
+
+register = template.Library()
+
+
+def _local(when: dt.datetime) -> dt.datetime:
+    """In the viewer's time zone, as the `date` filter shows a time."""
+    return timezone.localtime(when) if settings.USE_TZ and timezone.is_aware(when) else when
+
+
+@register.simple_tag
+def term_rows(
+    rows: Iterable[TermRow], organisation_slug: str, today: dt.date, show_circle: bool = False
+) -> SafeString:
+    """`{% term_rows due organisation.slug today True %}`: terms as `<li>` rows (the holder, the
+    role and, with `show_circle`, its circle; the term's end and status)."""
+    out = []
+    for a in rows:
+        circle = ""
+        if show_circle:
+            circle_href = conditional_escape(
+                path_to("circles:circle_detail", organisation_slug, a.circle_slug)
+            )
+            circle = (
+                f' <span class="muted">·</span> <a class="circle-link" href="{circle_href}">'
+                f"{circle_dot_of(a.circle_id)}{bdi(a.circle_name)}</a>"
+            )
+        role_href = path_to("circles:role_detail", organisation_slug, a.circle_slug, a.role_id)
+        person_href = path_to("circles:person_detail", organisation_slug, a.holder_id)
+        pronouns = f" ({conditional_escape(a.holder_pronouns)})" if a.holder_pronouns else ""
+        until = _("term until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
+        out.append(
+            f'<li class="list-row">\n'
+            f"  {avatar_of(a.holder_id, a.holder_name, a.holder_email)}\n"
+            f'  <div class="list-row-main">\n'
+            f'    <div class="list-row-title"><a href="{conditional_escape(role_href)}">'
+            f"{bdi(a.role_name)}</a>{circle}</div>\n"
+            f'    <div class="small muted"><a href="{conditional_escape(person_href)}">'
+            f"{bdi(a.holder_name)}</a>{pronouns} · {until}</div>\n"
+            f"  </div>\n"
+            f"  {term_badge(a, today)}\n"
+            f"</li>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+@register.simple_tag
+def event_rows(
+    events: Iterable[Any], organisation_slug: str, show_circle: bool = False
+) -> SafeString:
+    """`{% event_rows events organisation.slug %}`: ledger events as `<li>` rows (who, the
+    sentence linked to what it is about, when; with `show_circle`, the circle it happened in)."""
+    out = []
+    empty = (
+        '<span class="avatar avatar-small avatar-empty" aria-hidden="true">'
+        f"{icon('activity')}</span>"
+    )
+    days: dict[dt.date, str] = {}  # "j M Y, H:i" and "c" as the `date` filter writes them
+    for event in events:
+        said = sentence(event)
+        text = (
+            f'<a href="{conditional_escape(said.url)}">{said.html}</a>' if said.url else said.html
+        )
+        when = _local(event.occurred_at)
+        day = days.get(when.date())
+        if day is None:
+            day = days[when.date()] = date_format(when, "j M Y")
+        who = empty
+        by = ""
+        actor = event.actor
+        if actor:
+            who = avatar_of(actor.pk, actor.name, actor.email, "small")
+            by = f" · {bdi(actor.name)}"
+        where = ""
+        circle = event.circle if show_circle else None
+        if circle:
+            href = conditional_escape(
+                path_to("circles:circle_detail", organisation_slug, circle.slug)
+            )
+            where = f' · <a href="{href}">{bdi(circle.name)}</a>'
+        out.append(
+            f'<li>{who}<div><p>{text}</p><p class="feed-meta">'
+            f'<time datetime="{when.isoformat()}">'
+            f"{conditional_escape(day)}, {when.hour:02d}:{when.minute:02d}</time>{by}{where}</p></div></li>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+@register.simple_tag
+def member_list(rows: Iterable[MemberRow], organisation_slug: str) -> SafeString:
+    """`{% member_list members organisation.slug %}`: a circle's members as `<li>` rows, as
+    `{% member_rows %}` renders them (avatar, name linked to the person, pronouns, roles held)."""
+    out = []
+    for m in rows:
+        pronouns = conditional_escape(m.pronouns or "")
+        detail = ""
+        if pronouns or m.role_names:
+            between = " · " if pronouns and m.role_names else ""
+            held = ", ".join(conditional_escape(r) for r in m.role_names)
+            detail = f'<span class="pronouns">{pronouns}{between}{held}</span>'
+        href = conditional_escape(path_to("circles:person_detail", organisation_slug, m.user_id))
+        out.append(
+            f'<li>{avatar_of(m.user_id, m.name, m.email)}<span class="person-name">'
+            f'<a href="{href}">{bdi(m.name)}</a>{detail}</span></li>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+def _role_notes() -> dict[str, tuple[str, str]]:
+    """What each circle role is for: (the abbreviation's title, its words)."""
+    return {
+        "leader": (
+            _("Chosen by the parent circle: the top-down link. A full member of both circles."),
+            _("top-down link"),
+        ),
+        "delegate": (
+            _(
+                "Chosen by this circle: the bottom-up link, its voice in the parent circle. "
+                "Never the same person as the leader."
+            ),
+            _("bottom-up link"),
+        ),
+        "facilitator": (_("Runs the meetings so that every voice is heard."), _("runs meetings")),
+        "secretary": (
+            _("Keeps minutes and records; tracks terms and reviews that fall due."),
+            _("keeps records"),
+        ),
+    }
+
+
+@register.simple_tag
+def role_rows(
+    roles: Iterable[RoleRow],
+    organisation_slug: str,
+    circle_slug: str,
+    today: dt.date,
+    can_manage_roles: bool = False,
+) -> SafeString:
+    """`{% role_rows roles organisation.slug circle.slug today can_manage_roles %}`: a circle's
+    roles as `<li>` rows (what the role is for, who holds it until when, the button to select
+    or fill it), as circles/includes/role_row.html renders them."""
+    notes = _role_notes()
+    out = []
+    for role in roles:
+        href = conditional_escape(
+            path_to("circles:role_detail", organisation_slug, circle_slug, role.role_id)
+        )
+        note = ""
+        if role.kind in notes:
+            title, words = notes[role.kind]
+            note = (
+                f' <abbr class="small muted" title="{conditional_escape(title)}">'
+                f"{conditional_escape(words)}</abbr>"
+            )
+        if role.current:
+            held = "".join(
+                f"\n    {_holder(a, organisation_slug, today)}\n    " for a in role.current
+            )
+            holders = f"\n    {held}\n    "
+        else:
+            nobody = conditional_escape(_("Nobody holds this role."))
+            holders = (
+                '\n    <div class="role-holder"><span class="avatar avatar-empty" '
+                f'aria-hidden="true">?</span><span class="muted">{nobody}</span>'
+                f"{term_badge(None)}</div>\n    "
+            )
+        manage = ""
+        if can_manage_roles:
+            assign = conditional_escape(
+                path_to("circles:role_assign", organisation_slug, circle_slug, role.role_id)
+            )
+            verb = conditional_escape(_("Select") if role.current else _("Fill"))
+            manage = (
+                f'<a class="button button-small" href="{assign}">{verb}'
+                f'<span class="visually-hidden"> {bdi(role.name)}</span></a>'
+            )
+        out.append(
+            '<li class="list-row">\n  <div class="list-row-main">\n'
+            f'    <div class="role-name"><a href="{href}">{bdi(role.name)}</a>{note}</div>\n'
+            f"    {holders}\n  </div>\n  {manage}\n</li>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+def _holder(a: TermRow, organisation_slug: str, today: dt.date) -> str:
+    href = conditional_escape(path_to("circles:person_detail", organisation_slug, a.holder_id))
+    until = _("until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
+    return (
+        f'<div class="role-holder">{avatar_of(a.holder_id, a.holder_name, a.holder_email, "small")}'
+        f'<a href="{href}">{bdi(a.holder_name)}</a><span class="small muted">{until}</span>'
+        f"{term_badge(a, today)}</div>"
+    )
