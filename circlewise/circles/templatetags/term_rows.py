@@ -70,11 +70,14 @@ def _term(row: TermRow, today: dt.date) -> tuple[str, str]:
 def term_rows(rows: Iterable[TermRow], today: dt.date, org: str) -> SafeString:
     """`{% term_rows terms today organisation.slug %}`: terms as `<li>` rows (the holder's face,
     the role and its circle linked, the holder linked, the term's end and its badge)."""
+    names: dict[str, str] = {}  # roles' names: most are Leader, Delegate, Facilitator, Secretary
     circles: dict[int, str] = {}
     people: dict[int, tuple[str, str]] = {}
     ends: dict[tuple[dt.date, dt.date | None], tuple[str, str]] = {}
     out = []
     for row in rows:
+        if row.role_name not in names:
+            names[row.role_name] = bdi(row.role_name)
         if row.circle_id not in circles:
             circles[row.circle_id] = _circle_link(org, row)
         if row.holder_id not in people:
@@ -82,18 +85,15 @@ def term_rows(rows: Iterable[TermRow], today: dt.date, org: str) -> SafeString:
         end = (row.term_end, row.ended_on)
         if end not in ends:
             ends[end] = _term(row, today)
-        circle, (face, person), (until, badge) = (
-            circles[row.circle_id],
-            people[row.holder_id],
-            ends[end],
-        )
+        face, person = people[row.holder_id]
+        until, badge = ends[end]
         role_href = conditional_escape(
             path_to("circles:role_detail", org, row.circle_slug, row.role_id)
         )
         out.append(
             f'<li class="list-row">\n  {face}\n  <div class="list-row-main">\n'
-            f'    <div class="list-row-title"><a href="{role_href}">{bdi(row.role_name)}</a>'
-            f"{circle}</div>\n"
+            f'    <div class="list-row-title"><a href="{role_href}">{names[row.role_name]}</a>'
+            f"{circles[row.circle_id]}</div>\n"
             f'    <div class="small muted">{person} · {until}</div>\n'
             f"  </div>\n  {badge}\n</li>\n"
         )
