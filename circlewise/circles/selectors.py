@@ -555,11 +555,7 @@ _TERM_ROW_FIELDS = (
 
 
 def attention_term_rows(
-    organisation: Organisation,
-    hidden: Collection[int],
-    today: dt.date,
-    start: int = 0,
-    stop: int | None = None,
+    organisation: Organisation, hidden: Collection[int], today: dt.date
 ) -> list[TermRow]:
     """Terms that have expired or end soon in the organisation's active circles but the hidden
     ones, in the order of `attention_assignments`: one query."""
@@ -571,7 +567,7 @@ def attention_term_rows(
     if hidden:
         rows = rows.exclude(role__circle_id__in=hidden)
     ordered = rows.order_by("term_end", "role__circle__name").values_list(*_TERM_ROW_FIELDS)
-    return [TermRow._make(row) for row in ordered[start:stop]]
+    return [TermRow._make(row) for row in ordered]
 
 
 class VacantRole(NamedTuple):

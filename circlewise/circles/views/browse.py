@@ -43,7 +43,6 @@ from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role
 
 FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
-TERMS_PAGE_SIZE = 50  # PROPOSAL: terms per page
 
 
 def _organisation(
@@ -348,27 +347,20 @@ def terms(request: HttpRequest, org: str) -> HttpResponse:
     """Terms that have expired or end soon, and circle roles nobody holds, in visible circles."""
     organisation = _organisation(request, org)
     user = request.user
-    number = max(whole_number(request.GET.get("page")) or 1, 1)
 
     def context() -> dict[str, Any]:
         today = timezone.localdate()
         # The private circles the viewer is not in: what `vary` says, as the rows leave out.
         hidden = permissions.hidden_circle_ids(user, organisation)
-        start = (number - 1) * TERMS_PAGE_SIZE
-        due = selectors.attention_term_rows(
-            organisation, hidden, today, start, start + TERMS_PAGE_SIZE + 1
-        )
-        shown = due[:TERMS_PAGE_SIZE]
+        due = selectors.attention_term_rows(organisation, hidden, today)
         return {
             "organisation": organisation,
             "today": today,
             "groups": {
-                "expired": [t for t in shown if t.term_end < today],
-                "ending": [t for t in shown if t.term_end >= today],
+                "expired": [t for t in due if t.term_end < today],
+                "ending": [t for t in due if t.term_end >= today],
             },
-            "number": number,
-            "later": number + 1 if len(due) > TERMS_PAGE_SIZE else None,
-            "vacant": selectors.vacant_circle_roles(organisation, hidden) if number == 1 else [],
+            "vacant": selectors.vacant_circle_roles(organisation, hidden),
             "warning_days": settings.TERM_WARNING_DAYS,
         }
 
@@ -378,11 +370,7 @@ def terms(request: HttpRequest, org: str) -> HttpResponse:
         "circles/terms.html",
         organisation,
         name="terms",
-        vary=(
-            permissions.seen_private_ids(user, organisation),
-            settings.TERM_WARNING_DAYS,
-            number,
-        ),
+        vary=(permissions.seen_private_ids(user, organisation), settings.TERM_WARNING_DAYS),
         context=context,
     )
 
