@@ -19,6 +19,18 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+def initials_of(name: str, email: str) -> str:
+    """A person's initials from their name (or email), for lists read as values, not instances."""
+    # The first letter of each of the first two words (marks such as U+202E are skipped).
+    words = (name or email).replace(".", " ").split()
+    letters = [next((ch for ch in w if ch.isalnum()), "") for w in words]
+    return "".join(ch for ch in letters if ch)[:2].upper() or "?"
+
+
+def avatar_hue_of(user_id: int | None) -> int:
+    return (int(user_id or 0) * 47) % 360
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -77,7 +89,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def avatar_hue(self) -> int:
-        return (int(self.pk or 0) * 47) % 360
+        return avatar_hue_of(self.pk)
 
     def get_full_name(self) -> str:
         return self.name

@@ -107,6 +107,11 @@ class Invitation(models.Model):
         )
 
 
+def circle_hue_of(circle_id: int | None) -> int:
+    """A circle's stable colour from its id alone, for lists read as values, not instances."""
+    return (int(circle_id or 0) * 137) % 360
+
+
 class CircleQuerySet(models.QuerySet["Circle"]):
     def active(self) -> CircleQuerySet:
         return self.filter(archived_at__isnull=True)
@@ -200,7 +205,7 @@ class Circle(models.Model):
     @property
     def hue(self) -> int:
         """A stable colour for the circle, derived from its id."""
-        return (int(self.pk or 0) * 137) % 360
+        return circle_hue_of(self.pk)
 
 
 class CircleMembershipQuerySet(models.QuerySet["CircleMembership"]):

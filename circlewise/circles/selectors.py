@@ -512,8 +512,57 @@ def attention_assignments(
     return [a for a in rows if a.role.circle_id in circle_ids]
 
 
-def vacant_circle_roles(organisation: Organisation, circle_ids: set[int]) -> list[Role]:
-    """Circle roles (leader, delegate, facilitator, secretary) nobody holds: one query."""
+class TermRow(NamedTuple):
+    """A term as the terms page lists it: values, not model instances (hundreds per page)."""
+
+    role_id: int
+    role_name: str
+    circle_id: int
+    circle_slug: str
+    circle_name: str
+    holder_id: int
+    holder_name: str
+    holder_email: str
+    holder_pronouns: str
+    term_end: dt.date
+    ended_on: dt.date | None
+
+
+_TERM_ROW_FIELDS = (
+    "role_id", "role__name", "role__circle_id", "role__circle__slug", "role__circle__name",
+    "holder_id", "holder__name", "holder__email", "holder__pronouns", "term_end", "ended_on",
+)  # fmt: skip
+
+
+def attention_term_rows(
+    organisation: Organisation, hidden: Collection[int], today: dt.date
+) -> list[TermRow]:
+    """Terms that have expired or end soon in the organisation's active circles but the hidden
+    ones, in the order of `attention_assignments`: one query."""
+    rows = RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS).filter(
+        role__circle__organisation=organisation,
+        role__circle__archived_at__isnull=True,
+        role__archived_at__isnull=True,
+    )
+    if hidden:
+        rows = rows.exclude(role__circle_id__in=hidden)
+    ordered = rows.order_by("term_end", "role__circle__name").values_list(*_TERM_ROW_FIELDS)
+    return [TermRow._make(row) for row in ordered]
+
+
+class VacantRole(NamedTuple):
+    """A circle role nobody holds, as the terms page lists it."""
+
+    role_id: int
+    role_name: str
+    circle_id: int
+    circle_slug: str
+    circle_name: str
+
+
+def vacant_circle_roles(organisation: Organisation, hidden: Collection[int]) -> list[VacantRole]:
+    """Circle roles (leader, delegate, facilitator, secretary) nobody holds, in the
+    organisation's active circles but the hidden ones: one query."""
     rows = (
         Role.objects.filter(
             circle__organisation=organisation,
@@ -521,13 +570,18 @@ def vacant_circle_roles(organisation: Organisation, circle_ids: set[int]) -> lis
             archived_at__isnull=True,
         )
         .exclude(kind=Role.Kind.CUSTOM)
-        .filter(~Exists(RoleAssignment.objects.current().filter(role=OuterRef("pk"))))
+        # The roles held now, read once (NOT IN), rather than looked up for each role (NOT
+        # EXISTS): 4.6 to 3.3 ms at full size.
+        .exclude(pk__in=RoleAssignment.objects.current().values("role_id"))
         # A circle at the top links to nobody: its leader and delegate are optional.
         .filter(~Q(circle__parent__isnull=True, kind__in=LINK_KINDS))
-        .select_related("circle")
-        .order_by("circle__name", "kind")
     )
-    return [r for r in rows if r.circle_id in circle_ids]
+    if hidden:
+        rows = rows.exclude(circle_id__in=hidden)
+    ordered = rows.order_by("circle__name", "kind").values_list(
+        "pk", "name", "circle_id", "circle__slug", "circle__name"
+    )
+    return [VacantRole._make(row) for row in ordered]
 
 
 def status_of(assignment: RoleAssignment, today: dt.date) -> TermStatus:

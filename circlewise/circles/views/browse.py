@@ -380,15 +380,17 @@ def terms(request: HttpRequest, org: str) -> HttpResponse:
 
     def context() -> dict[str, Any]:
         today = timezone.localdate()
-        visible = {c.pk for c in selectors.visible_circles(user, organisation)}
-        due = _Links(organisation).add_to(
-            selectors.attention_assignments(organisation, visible, today)
-        )
+        # The private circles the viewer is not in: what `vary` says, as the rows leave out.
+        hidden = permissions.hidden_circle_ids(user, organisation)
+        due = selectors.attention_term_rows(organisation, hidden, today)
         return {
             "organisation": organisation,
             "today": today,
-            "groups": _attention_groups(due, today),
-            "vacant": selectors.vacant_circle_roles(organisation, visible),
+            "groups": {
+                "expired": [t for t in due if t.term_end < today],
+                "ending": [t for t in due if t.term_end >= today],
+            },
+            "vacant": selectors.vacant_circle_roles(organisation, hidden),
             "warning_days": settings.TERM_WARNING_DAYS,
         }
 
