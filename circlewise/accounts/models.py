@@ -48,14 +48,6 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-def initials_of(name: str, email: str) -> str:
-    """The first letter of each of the first two words of the name, else of the address (marks
-    such as U+202E are skipped): for pages that list people as rows, not instances."""
-    words = (name or email).replace(".", " ").split()
-    letters = [next((ch for ch in w if ch.isalnum()), "") for w in words]
-    return "".join(ch for ch in letters if ch)[:2].upper() or "?"
-
-
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with an email address; shown by chosen name and pronouns."""
 

@@ -513,7 +513,8 @@ def attention_assignments(
 
 
 class TermRow(NamedTuple):
-    """A term as the terms page lists it: values, not model instances (hundreds per page)."""
+    """A term as a list shows it (the terms page, the home, the circle page): values, not model
+    instances (hundreds per page)."""
 
     role_id: int
     role_name: str
@@ -525,7 +526,7 @@ class TermRow(NamedTuple):
     holder_email: str
     holder_pronouns: str
     term_end: dt.date
-    ended_on: dt.date | None
+    ended_on: dt.date | None = None  # read by the term badge; a current term has not ended
 
 
 _TERM_ROW_FIELDS = (
@@ -588,22 +589,6 @@ def status_of(assignment: RoleAssignment, today: dt.date) -> TermStatus:
     return assignment.status(today)
 
 
-class TermRow(NamedTuple):
-    """A current term as its row shows it: the role, its circle, the holder, the end."""
-
-    role_id: int
-    role_name: str
-    circle_id: int
-    circle_slug: str
-    circle_name: str
-    holder_id: int
-    holder_name: str
-    holder_email: str
-    holder_pronouns: str
-    term_end: dt.date
-    ended_on: dt.date | None = None  # read by the term badge; a current term has not ended
-
-
 def attention_rows(
     organisation: Organisation, circle_ids: Collection[int], today: dt.date
 ) -> list[TermRow]:
@@ -618,20 +603,9 @@ def attention_rows(
             role__archived_at__isnull=True,
         )
         .order_by("term_end", "role__circle__name")
-        .values_list(
-            "role_id",
-            "role__name",
-            "role__circle_id",
-            "role__circle__slug",
-            "role__circle__name",
-            "holder_id",
-            "holder__name",
-            "holder__email",
-            "holder__pronouns",
-            "term_end",
-        )
+        .values_list(*_TERM_ROW_FIELDS)
     )
-    return [TermRow(*row) for row in rows]
+    return [TermRow._make(row) for row in rows]
 
 
 class MemberRow(NamedTuple):

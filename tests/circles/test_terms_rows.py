@@ -1,5 +1,5 @@
-"""The terms page's rows (`{% term_rows %}`, `{% vacant_rows %}`): the markup of the include and
-the loop they replaced, from values, with what people wrote escaped and isolated."""
+"""The terms page's rows (`{% term_rows %}`, `{% vacant_rows %}` of `{% load circle_page %}`): the markup
+of the include and the loop they replaced, from values, with what people wrote escaped and isolated."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from circlewise.circles import permissions, selectors
 from circlewise.circles.models import Role
-from circlewise.circles.templatetags.term_rows import term_rows, vacant_rows
+from circlewise.circles.templatetags.circle_page import term_rows, vacant_rows
 
 from .. import factories as f
 
@@ -82,7 +82,7 @@ def test_term_rows_match_the_include_they_replace(world):
     # then they are the same terms, in the same order, with the same markup
     assert [(r.role_id, r.holder_id) for r in rows] == [(a.role_id, a.holder_id) for a in due]
     assert len(rows) == 2
-    assert term_rows(rows, today, org.slug) == expected
+    assert term_rows(rows, org.slug, today, True) == expected
 
 
 def test_vacant_rows_match_the_loop_they_replace(world):

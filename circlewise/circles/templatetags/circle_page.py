@@ -1,4 +1,5 @@
-"""Row tags of the organisation's home, the circle page and the feeds: `{% load circle_page %}`.
+"""Row tags of the circles' pages (the organisation's home, the circle page, the feeds, the terms
+page): `{% load circle_page %}`.
 
 Each renders a whole list in one tag, with the markup of the includes and loops it replaces
 (circles/includes/term_row.html, circles/includes/event.html, `{% member_rows %}`): those pages
@@ -20,7 +21,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from circlewise.circles.selectors import MemberRow, RoleRow, TermRow
+from circlewise.circles.selectors import MemberRow, RoleRow, TermRow, VacantRole
 from circlewise.core.feed import sentence
 from circlewise.core.links import path_to
 from circlewise.core.templatetags.circlewise import (
@@ -39,38 +40,83 @@ def _local(when: dt.datetime) -> dt.datetime:
     return timezone.localtime(when) if settings.USE_TZ and timezone.is_aware(when) else when
 
 
+def _circle_link(organisation_slug: str, row: TermRow) -> str:
+    href = conditional_escape(path_to("circles:circle_detail", organisation_slug, row.circle_slug))
+    return (
+        f' <span class="muted">·</span> <a class="circle-link" href="{href}">'
+        f"{circle_dot_of(row.circle_id)}{bdi(row.circle_name)}</a>"
+    )
+
+
+def _holder_of(organisation_slug: str, row: TermRow) -> tuple[str, str]:
+    """The holder's face, and their name linked to their page with their pronouns."""
+    href = conditional_escape(path_to("circles:person_detail", organisation_slug, row.holder_id))
+    pronouns = f" ({conditional_escape(row.holder_pronouns)})" if row.holder_pronouns else ""
+    return (
+        avatar_of(row.holder_id, row.holder_name, row.holder_email),
+        f'<a href="{href}">{bdi(row.holder_name)}</a>{pronouns}',
+    )
+
+
+def _term_end(row: TermRow, today: dt.date) -> tuple[str, str]:
+    """The end of the term in words, and its badge."""
+    end = conditional_escape(date_format(row.term_end, "j M Y"))
+    return _("term until %(end)s") % {"end": end}, term_badge(row, today)
+
+
 @register.simple_tag
 def term_rows(
     rows: Iterable[TermRow], organisation_slug: str, today: dt.date, show_circle: bool = False
 ) -> SafeString:
-    """`{% term_rows due organisation.slug today True %}`: terms as `<li>` rows (the holder, the
-    role and, with `show_circle`, its circle; the term's end and status)."""
+    """`{% term_rows due organisation.slug today True %}`: terms as `<li>` rows (the holder's
+    face, the role and, with `show_circle`, its circle linked; the holder linked, the term's end
+    and its badge). Each role name, circle, person and end is made once per list, however many
+    rows share it: the terms page lists hundreds."""
+    names: dict[str, str] = {}  # most roles are Leader, Delegate, Facilitator or Secretary
+    circles: dict[int, str] = {}
+    people: dict[int, tuple[str, str]] = {}
+    ends: dict[tuple[dt.date, dt.date | None], tuple[str, str]] = {}
     out = []
-    for a in rows:
-        circle = ""
-        if show_circle:
-            circle_href = conditional_escape(
-                path_to("circles:circle_detail", organisation_slug, a.circle_slug)
-            )
-            circle = (
-                f' <span class="muted">·</span> <a class="circle-link" href="{circle_href}">'
-                f"{circle_dot_of(a.circle_id)}{bdi(a.circle_name)}</a>"
-            )
-        role_href = path_to("circles:role_detail", organisation_slug, a.circle_slug, a.role_id)
-        person_href = path_to("circles:person_detail", organisation_slug, a.holder_id)
-        pronouns = f" ({conditional_escape(a.holder_pronouns)})" if a.holder_pronouns else ""
-        until = _("term until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
+    for row in rows:
+        if row.role_name not in names:
+            names[row.role_name] = bdi(row.role_name)
+        if show_circle and row.circle_id not in circles:
+            circles[row.circle_id] = _circle_link(organisation_slug, row)
+        if row.holder_id not in people:
+            people[row.holder_id] = _holder_of(organisation_slug, row)
+        end = (row.term_end, row.ended_on)
+        if end not in ends:
+            ends[end] = _term_end(row, today)
+        face, person = people[row.holder_id]
+        until, badge = ends[end]
+        role_href = conditional_escape(
+            path_to("circles:role_detail", organisation_slug, row.circle_slug, row.role_id)
+        )
         out.append(
-            f'<li class="list-row">\n'
-            f"  {avatar_of(a.holder_id, a.holder_name, a.holder_email)}\n"
-            f'  <div class="list-row-main">\n'
-            f'    <div class="list-row-title"><a href="{conditional_escape(role_href)}">'
-            f"{bdi(a.role_name)}</a>{circle}</div>\n"
-            f'    <div class="small muted"><a href="{conditional_escape(person_href)}">'
-            f"{bdi(a.holder_name)}</a>{pronouns} · {until}</div>\n"
-            f"  </div>\n"
-            f"  {term_badge(a, today)}\n"
-            f"</li>\n"
+            f'<li class="list-row">\n  {face}\n  <div class="list-row-main">\n'
+            f'    <div class="list-row-title"><a href="{role_href}">{names[row.role_name]}</a>'
+            f"{circles.get(row.circle_id, '')}</div>\n"
+            f'    <div class="small muted">{person} · {until}</div>\n'
+            f"  </div>\n  {badge}\n</li>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
+
+
+@register.simple_tag
+def vacant_rows(roles: Iterable[VacantRole], organisation_slug: str) -> SafeString:
+    """`{% vacant_rows vacant organisation.slug %}`: circle roles nobody holds as `<li>` rows
+    (the circle's dot, the role linked, the circle's name, a "vacant" badge)."""
+    vacant = term_badge(None)
+    out = []
+    for role in roles:
+        href = conditional_escape(
+            path_to("circles:role_detail", organisation_slug, role.circle_slug, role.role_id)
+        )
+        out.append(
+            f'<li class="list-row">{circle_dot_of(role.circle_id)}'
+            f'<div class="list-row-main"><div class="list-row-title"><a href="{href}">'
+            f'{bdi(role.role_name)}</a></div><div class="small muted">{bdi(role.circle_name)}'
+            f"</div></div>{vacant}</li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
 

@@ -51,32 +51,6 @@ def _organisation(
     return permissions.get_organisation_for(request.user, slug, need=need)
 
 
-class _Links:
-    """Page links built by string replacement: one reverse() per page, not one per row."""
-
-    def __init__(self, organisation: Organisation) -> None:
-        slug = organisation.slug
-        self.circle = reverse("circles:circle_detail", args=[slug, "__c__"])
-        self.role = reverse("circles:role_detail", args=[slug, "__c__", 987654321])
-        self.person = reverse("circles:person_detail", args=[slug, 987654321])
-
-    def add_to(self, assignments: list[RoleAssignment]) -> list[RoleAssignment]:
-        for a in assignments:
-            circle_slug = a.role.circle.slug
-            a.circle_href = self.circle.replace("__c__", circle_slug)  # type: ignore[attr-defined]
-            a.role_href = self.role.replace("__c__", circle_slug).replace(  # type: ignore[attr-defined]
-                "987654321", str(a.role_id)
-            )
-            a.person_href = self.person.replace("987654321", str(a.holder_id))  # type: ignore[attr-defined]
-        return assignments
-
-
-def _attention_groups(assignments: list[RoleAssignment], today: dt.date) -> dict[str, Any]:
-    expired = [a for a in assignments if a.term_end < today]
-    ending = [a for a in assignments if a.term_end >= today]
-    return {"expired": expired, "ending": ending}
-
-
 # The organisation --------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from circlewise.accounts.models import initials_of
+from circlewise.accounts.models import avatar_hue_of, initials_of
+from circlewise.circles.models import circle_hue_of
 from circlewise.core import bidi
 from circlewise.core.feed import Sentence
 from circlewise.core.feed import describe as describe_event
@@ -107,7 +108,7 @@ def avatar_of(user_id: int, name: str, email: str, size: str = "") -> str:
     """What `{% avatar user size %}` renders, from a person's row instead of an instance."""
     size_class = f" avatar-{conditional_escape(size)}" if size else ""
     return (
-        f'<span class="avatar {hue_class_for(int(user_id) * 47)}{size_class}" aria-hidden="true">'
+        f'<span class="avatar {hue_class_for(avatar_hue_of(user_id))}{size_class}" aria-hidden="true">'
         f"{conditional_escape(initials_of(name, email))}</span>"
     )
 
@@ -148,9 +149,7 @@ def circle_dot(circle: Any) -> SafeString:
 
 def circle_dot_of(circle_id: int) -> str:
     """What `{% circle_dot circle %}` renders, from the circle's id (its hue is derived from it)."""
-    return (
-        f'<span class="circle-dot {hue_class_for(int(circle_id) * 137)}" aria-hidden="true"></span>'
-    )
+    return f'<span class="circle-dot {hue_class_for(circle_hue_of(circle_id))}" aria-hidden="true"></span>'
 
 
 def term_text(assignment: Any, today: dt.date | None = None) -> tuple[str, str, str]:
