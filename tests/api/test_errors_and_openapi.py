@@ -74,3 +74,20 @@ def test_docs_page_loads_its_assets_from_this_site(client):
     assert finders.find("ninja/swagger-ui-bundle.js")
     assert finders.find("ninja/swagger-ui-init.js")
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_schema_is_made_once_and_is_what_ninja_makes(client):
+    from ninja.openapi.schema import get_schema
+
+    from circlewise.api import api
+
+    # when the schema is asked for twice
+    first = client.get("/api/v1/openapi.json").json()
+    again = client.get("/api/v1/openapi.json").json()
+    # then it is the same schema, made once, and it is the one ninja makes from the routers
+    assert first == again
+    assert api.get_openapi_schema(path_prefix="/api/v1/") is api.get_openapi_schema(
+        path_prefix="/api/v1/"
+    )
+    assert first == json.loads(json.dumps(get_schema(api=api, path_prefix="/api/v1/")))
+    assert "/api/v1/organisations" in first["paths"]
