@@ -52,6 +52,14 @@ def circle_tree_rows(rows: Iterable[TreeRow]) -> SafeString:
     leader, delegate = conditional_escape(_("Leader")), conditional_escape(_("Delegate"))
     vacant = f"<strong>{conditional_escape(_('vacant'))}</strong>"
     ended_on = _("ended on %(date)s")
+    # Colours, kinds and member counts repeat from row to row: each escaped once.
+    escaped: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        if text not in escaped:
+            escaped[text] = conditional_escape(text)
+        return escaped[text]
+
     out = []
     for row in rows:
         links = ""
@@ -66,13 +74,13 @@ def circle_tree_rows(rows: Iterable[TreeRow]) -> SafeString:
             ended = f' <span class="badge badge-ended">{ended_on % {"date": date}}</span>'
         out.append(
             f'<li><div class="tree-item"><a href="{conditional_escape(row.href)}">'
-            f'<span class="circle-dot {conditional_escape(row.hue)}" aria-hidden="true"></span>'
+            f'<span class="circle-dot {once(row.hue)}" aria-hidden="true"></span>'
             f"{bdi(row.name)}</a> "
-            f'<span class="small muted">{conditional_escape(row.kind)}</span>'
+            f'<span class="small muted">{once(row.kind)}</span>'
             f"{private if row.is_private else ''}{ended}{yours if row.is_mine else ''}"
             f"{broken if row.broken else ''}"
             f'<p class="tree-aim">{conditional_escape(row.aim)}</p>'
-            f'<p class="tree-links">{conditional_escape(row.members)}{links}</p>'
+            f'<p class="tree-links">{once(row.members)}{links}</p>'
             + (f'<p class="tree-broken">{conditional_escape(row.broken)}</p>' if row.broken else "")
             + "</div>"
             + ("<ul>" if row.opens else "</li>" + "</ul></li>" * row.closes)
