@@ -10,7 +10,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -29,6 +29,9 @@ from .models import (
     TermStatus,
 )
 from .permissions import hidden_circle_ids, visible_only
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
 LINK_KINDS = (Role.Kind.LEADER, Role.Kind.DELEGATE)
 
@@ -87,7 +90,7 @@ class Structure:
     parents: dict[int, int | None]
 
 
-def structure_of(user: Any, organisation: Organisation) -> Structure:
+def structure_of(user: Viewer, organisation: Organisation) -> Structure:
     """The organisation's circles for the chart and the list, with their member counts: one
     query. Circles the person may not see are left out by the visibility rule
     (permissions.visible_only), and only their parent links are kept, to nest what is shown."""
