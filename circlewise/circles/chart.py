@@ -334,15 +334,15 @@ def draw(
         if disc.depth not in opacities:
             opacities[disc.depth] = f"{min(0.12 + 0.05 * disc.depth, 0.3):.2f}"
         item = Drawn(
-            disc.id,
-            hrefs[disc.id],
-            labels[disc.id],
-            f"{disc.x:.1f}",
-            f"{disc.y:.1f}",
-            f"{disc.r:.1f}",
-            f"hsl({hue} 55% 50%)",
-            f"hsl({hue} 45% 38%)",
-            opacities[disc.depth],
+            id=disc.id,
+            href=hrefs[disc.id],
+            label=labels[disc.id],
+            cx=f"{disc.x:.1f}",
+            cy=f"{disc.y:.1f}",
+            r=f"{disc.r:.1f}",
+            fill=f"hsl({hue} 55% 50%)",
+            stroke=f"hsl({hue} 45% 38%)",
+            opacity=opacities[disc.depth],
         )
         _name_text(item, disc, names[disc.id], fonts)
         parent = parent_of.get(disc.id)
