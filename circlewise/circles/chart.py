@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from circlewise.core.bidi import isolate
@@ -96,20 +96,25 @@ def _score(node: _Link) -> float:
 
 def _enclose(circles: Sequence[_Work]) -> tuple[float, float, float]:
     """A circle enclosing all the given ones: near-minimal, and always enclosing."""
-    cx = sum(c.x for c in circles) / len(circles)
-    cy = sum(c.y for c in circles) / len(circles)
+    items = [(c.x, c.y, c.r) for c in circles]
+    cx = sum([x for x, _y, _r in items]) / len(items)
+    cy = sum([y for _x, y, _r in items]) / len(items)
+    hypot = math.hypot
     # Move the centre towards the farthest circle a few times (Badoiu-Clarkson), then measure.
+    # A plain loop over tuples: this runs 40 times per parent circle, for every chart drawn.
     for step in range(1, 40):
-        far = max(circles, key=lambda c: math.hypot(c.x - cx, c.y - cy) + c.r)
-        dist = math.hypot(far.x - cx, far.y - cy)
+        reach, fx, fy = -1.0, 0.0, 0.0
+        for x, y, r in items:
+            d = hypot(x - cx, y - cy) + r
+            if d > reach:  # the first of the farthest
+                reach, fx, fy = d, x, y
+        dist = hypot(fx - cx, fy - cy)
         if dist < EPSILON:
             break
-        reach = dist + far.r
-        move = reach / (step + 1) * 0.5
-        cx += (far.x - cx) / dist * min(move, dist)
-        cy += (far.y - cy) / dist * min(move, dist)
-    r = max(math.hypot(c.x - cx, c.y - cy) + c.r for c in circles)
-    return cx, cy, r
+        move = min(reach / (step + 1) * 0.5, dist)
+        cx += (fx - cx) / dist * move
+        cy += (fy - cy) / dist * move
+    return cx, cy, max([hypot(x - cx, y - cy) + r for x, y, r in items])
 
 
 def pack_siblings(circles: list[_Work]) -> float:
@@ -287,10 +292,6 @@ class Drawn:
     css: str = "c-disc"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.1f}"
-
-
 def _fit(name: str, width: float, font_size: float) -> str:
     """The name, shortened with an ellipsis to fit `width` (about 0.56 em per character)."""
     max_chars = int(width / (font_size * 0.56))
@@ -319,9 +320,10 @@ def draw(
     """
     box = bounds(discs.values())
     size = max(box[2], box[3])
-    min_font, max_font = size / 95, size / 48
+    fonts = (size / 95, size / 48)
     out: list[Drawn] = []
     parent_of = {kid: d for d in discs.values() for kid in d.children}
+    opacities: dict[int, str] = {}
     order: list[int] = sorted(
         (d.id for d in discs.values() if d.depth == 0), key=lambda i: -discs[i].r
     )
@@ -329,61 +331,69 @@ def draw(
     while stack:
         disc = discs[stack.pop()]
         hue = hues.get(disc.id, 170)
+        if disc.depth not in opacities:
+            opacities[disc.depth] = f"{min(0.12 + 0.05 * disc.depth, 0.3):.2f}"
         item = Drawn(
             id=disc.id,
             href=hrefs[disc.id],
             label=labels[disc.id],
-            cx=_fmt(disc.x),
-            cy=_fmt(disc.y),
-            r=_fmt(disc.r),
+            cx=f"{disc.x:.1f}",
+            cy=f"{disc.y:.1f}",
+            r=f"{disc.r:.1f}",
             fill=f"hsl({hue} 55% 50%)",
             stroke=f"hsl({hue} 45% 38%)",
-            opacity=f"{min(0.12 + 0.05 * disc.depth, 0.3):.2f}",
+            opacity=opacities[disc.depth],
         )
-        name = names[disc.id]
-        if disc.children:
-            font = min(max(disc.r * 0.12, min_font), max_font)
-            dy = disc.r - font * 1.5
-            half_chord = math.sqrt(max(disc.r * disc.r - dy * dy, 0.0))
-            text = _fit(name, 2 * half_chord * 0.85, font)
-            text_y = disc.y - dy + font * 0.35
-        else:
-            # Shrink the name to fit the circle when it can stay readable; else shorten it.
-            fitting = 2 * disc.r * 0.85 / (max(len(name), 1) * 0.56)
-            font = min(max(min(disc.r * 0.3, fitting), min_font), max_font)
-            text = _fit(name, 2 * disc.r * 0.85, font)
-            text_y = disc.y + font * 0.35
-        if text:
-            item.text, item.font_size, item.halo = text, _fmt(font), _fmt(font * 0.22)
-            item.text_x, item.text_y = _fmt(disc.x), _fmt(text_y)
+        _name_text(item, disc, names[disc.id], fonts)
         parent = parent_of.get(disc.id)
         if parent is not None and disc.id in links:
-            item.links = _link_marks(disc, parent, links[disc.id], size)
+            angle = _facing(disc, parent)
+            item.links = _link_marks(disc, parent, links[disc.id], size, angle)
             if not all(links[disc.id]):
-                item.badge = _badge(disc, parent, size)
+                item.badge = _badge(disc, size, angle)
         out.append(item)
         stack.extend(sorted(disc.children, key=lambda i: -discs[i].r)[::-1])
     return out, box
 
 
+def _name_text(item: Drawn, disc: Disc, name: str, fonts: tuple[float, float]) -> None:
+    """Where the circle's visible name goes: at the top of a parent, in the middle of a leaf."""
+    min_font, max_font = fonts
+    if disc.children:
+        font = min(max(disc.r * 0.12, min_font), max_font)
+        dy = disc.r - font * 1.5
+        half_chord = math.sqrt(max(disc.r * disc.r - dy * dy, 0.0))
+        text = _fit(name, 2 * half_chord * 0.85, font)
+        text_y = disc.y - dy + font * 0.35
+    else:
+        # Shrink the name to fit the circle when it can stay readable; else shorten it.
+        fitting = 2 * disc.r * 0.85 / (max(len(name), 1) * 0.56)
+        font = min(max(min(disc.r * 0.3, fitting), min_font), max_font)
+        text = _fit(name, 2 * disc.r * 0.85, font)
+        text_y = disc.y + font * 0.35
+    if text:
+        item.text, item.font_size, item.halo = text, f"{font:.1f}", f"{font * 0.22:.1f}"
+        item.text_x, item.text_y = item.cx, f"{text_y:.1f}"
+
+
 def _link_marks(
-    disc: Disc, parent: Disc, held: tuple[bool, bool], size: float
+    disc: Disc, parent: Disc, held: tuple[bool, bool], size: float, angle: float
 ) -> list[dict[str, str]]:
+    """The leader's and the delegate's dots on the rim, facing the parent (`angle`)."""
     dist = math.hypot(disc.x - parent.x, disc.y - parent.y)
-    # Face the nearest point of the parent's rim; a centred child faces up.
-    angle = _facing(disc, parent)
     gap = parent.r - dist - disc.r
     reach = max(min(gap, disc.r * 0.25, size / 90), size / 250)
-    dot = min(max(disc.r * 0.06, size / 400), size / 140)
+    dot = f"{min(max(disc.r * 0.06, size / 400), size / 140):.1f}"
+    out_x, out_y = reach * math.cos(angle), reach * math.sin(angle)
     marks = []
     for spread, is_held, css in ((-0.22, held[0], "c-leader"), (0.22, held[1], "c-delegate")):
         a = angle + spread
         x1, y1 = disc.x + disc.r * math.cos(a), disc.y + disc.r * math.sin(a)
-        x2, y2 = x1 + reach * math.cos(angle), y1 + reach * math.sin(angle)
         marks.append(
             {
-                "x1": _fmt(x1), "y1": _fmt(y1), "x2": _fmt(x2), "y2": _fmt(y2),
-                "r": _fmt(dot), "css": css if is_held else "c-missing",
+                "x1": f"{x1:.1f}", "y1": f"{y1:.1f}",
+                "x2": f"{x1 + out_x:.1f}", "y2": f"{y1 + out_y:.1f}",
+                "r": dot, "css": css if is_held else "c-missing",
                 "line": "c-link" if is_held else "c-link c-broken",
             }
         )  # fmt: skip
@@ -396,21 +406,23 @@ def _facing(disc: Disc, parent: Disc) -> float:
     return math.atan2(dy, dx) if math.hypot(dx, dy) > EPSILON else -math.pi / 2
 
 
-def _badge(disc: Disc, parent: Disc, size: float) -> dict[str, str]:
-    """A small "!" on the rim between the two link dots: the link is broken."""
-    angle = _facing(disc, parent)
+def _badge(disc: Disc, size: float, angle: float) -> dict[str, str]:
+    """A small "!" on the rim between the two link dots (at `angle`): the link is broken."""
     r = min(max(disc.r * 0.1, size / 220), size / 90)
     x, y = disc.x + disc.r * math.cos(angle), disc.y + disc.r * math.sin(angle)
     return {
-        "cx": _fmt(x), "cy": _fmt(y), "r": _fmt(r),
-        "ty": _fmt(y + r * 0.5), "font": _fmt(r * 1.5),
+        "cx": f"{x:.1f}", "cy": f"{y:.1f}", "r": f"{r:.1f}",
+        "ty": f"{y + r * 0.5:.1f}", "font": f"{r * 1.5:.1f}",
     }  # fmt: skip
 
 
 def svg(
     drawn: list[Drawn], box: tuple[float, float, float, float], *, css_class: str, labelledby: str
 ) -> SafeString:
-    """The whole chart as SVG markup, built here: a template loop is slow for 400 circles."""
+    """The whole chart as SVG markup, built here: a template loop is slow for 400 circles.
+
+    Texts and attributes are escaped with the standard library's `html.escape`, which is what
+    Django's `escape` calls, without its check for lazy strings (four per circle)."""
     pad = max(box[2], box[3]) * 0.02
     view = f"{box[0] - pad:.1f} {box[1] - pad:.1f} {box[2] + 2 * pad:.1f} {box[3] + 2 * pad:.1f}"
     parts = [

@@ -10,17 +10,28 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circlewise.core.bidi import isolate
 
-from .models import Circle, CircleMembership, Organisation, Role, RoleAssignment, TermStatus
+from .models import (
+    Circle,
+    CircleMembership,
+    Organisation,
+    Role,
+    RoleAssignment,
+    RoleAssignmentQuerySet,
+    TermStatus,
+)
 from .permissions import hidden_circle_ids, visible_only
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
 LINK_KINDS = (Role.Kind.LEADER, Role.Kind.DELEGATE)
 
@@ -39,39 +50,89 @@ def hidden_private_ids(user: Any, organisation: Organisation) -> set[int]:
     return set(hidden_circle_ids(user, organisation))
 
 
-def member_counts(organisation: Organisation) -> dict[int, int]:
-    """Current members per circle: one aggregate query."""
-    rows = (
+class CircleRow(NamedTuple):
+    """What the chart and the list show of a circle: a row, not a model instance."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    slug: str
+    kind: str
+    aim: str
+    visibility: str
+    ends_on: dt.date | None
+    ended_at: dt.datetime | None
+    members: int  # current members
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Circle.Visibility.PRIVATE
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def hue(self) -> int:
+        return (self.pk * 137) % 360  # as Circle.hue
+
+
+@dataclass
+class Structure:
+    """The circles a person sees (active ones, by name), and the parent of every circle of the
+    organisation (archived and hidden ones too): how the chart and the list nest them."""
+
+    circles: list[CircleRow]
+    parents: dict[int, int | None]
+
+
+def structure_of(user: Viewer, organisation: Organisation) -> Structure:
+    """The organisation's circles for the chart and the list, with their member counts: one
+    query. Circles the person may not see are left out by the visibility rule
+    (permissions.visible_only), and only their parent links are kept, to nest what is shown."""
+    # COUNT as a plain function, not the Count aggregate: no GROUP BY, and a row (0) for a
+    # circle without members. Counted by the index of current memberships.
+    members = (
         CircleMembership.objects.current()
-        .filter(circle__organisation=organisation)
-        .values("circle_id")
-        .annotate(n=Count("id"))
+        .filter(circle_id=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func("pk", function="COUNT", output_field=IntegerField()))
+        .values("n")
     )
-    return {row["circle_id"]: row["n"] for row in rows}
+    rows = (
+        Circle.objects.filter(organisation=organisation)
+        .annotate(members=Subquery(members))
+        .order_by("name", "pk")
+        .values_list(*CircleRow._fields, "archived_at")
+    )
+    parents: dict[int, int | None] = {}
+    active: list[CircleRow] = []
+    for row in rows:
+        parents[row[0]] = row[1]
+        if row[10] is None:
+            active.append(CircleRow._make(row[:10]))
+    return Structure(visible_only(user, organisation, active), parents)
 
 
 @dataclass
 class TreeItem:
-    circle: Circle
+    circle: CircleRow
     children: list[TreeItem] = field(default_factory=list)
     depth: int = 0
 
 
-def circle_tree(circles: list[Circle]) -> list[TreeItem]:
+def circle_tree(structure: Structure) -> list[TreeItem]:
     """Nest circles under their parents. A circle whose parent is hidden or archived hangs
     under its nearest visible ancestor, or at the top."""
-    by_id = {c.pk: TreeItem(c) for c in circles}
-    parent_of = {c.pk: c.parent_id for c in circles}
+    by_id = {c.pk: TreeItem(c) for c in structure.circles}
+    all_parents = structure.parents
     roots: list[TreeItem] = []
-    all_parents: dict[int, int | None] = {}
-    if any(c.parent_id is not None and c.parent_id not in by_id for c in circles):
-        # One more query, only when something is hidden: the full parent map of the organisation.
-        org_id = circles[0].organisation_id
-        all_parents = dict(
-            Circle.objects.filter(organisation_id=org_id).values_list("id", "parent_id")
-        )
-    for c in circles:
-        parent = parent_of[c.pk]
+    for c in structure.circles:
+        parent = c.parent_id
         guard = 0
         while parent is not None and parent not in by_id and guard < 1000:
             parent = all_parents.get(parent)
@@ -81,9 +142,10 @@ def circle_tree(circles: list[Circle]) -> list[TreeItem]:
         else:
             roots.append(by_id[c.pk])
 
+    order = {Circle.Kind.MISSION.value: 0, Circle.Kind.GENERAL.value: 1}
+
     def sort_key(item: TreeItem) -> tuple[int, str]:
-        order = {Circle.Kind.MISSION: 0, Circle.Kind.GENERAL: 1}
-        return (order.get(Circle.Kind(item.circle.kind), 2), item.circle.name.lower())
+        return (order.get(item.circle.kind, 2), item.circle.name.lower())
 
     stack = [(r, 0) for r in roots]
     while stack:
@@ -170,22 +232,15 @@ def _parent_names(circles: list[Circle], hidden: Collection[int]) -> dict[int, s
     loaded with its circle), else one query for the rest."""
     names = {c.pk: c.name for c in circles}
     for c in circles:
-        parent = c._state.fields_cache.get("parent")
-        if parent is not None:
-            names[parent.pk] = parent.name
+        if c.parent_id is not None and Circle.parent.is_cached(c):
+            assert c.parent is not None
+            names[c.parent.pk] = c.parent.name
     missing = {
         c.parent_id for c in circles if c.parent_id is not None and c.parent_id not in names
     } - set(hidden)
     if missing:
         names.update(Circle.objects.filter(pk__in=missing).values_list("pk", "name"))
     return {pk: name for pk, name in names.items() if pk not in hidden}
-
-
-def unseen_parents(circles: Iterable[Circle]) -> set[int]:
-    """For a list of every circle a reader may see: the parents not in it (private ones they
-    are not in), whose names and members the reader is not told."""
-    items = list(circles)
-    return {c.parent_id for c in items if c.parent_id is not None} - {c.pk for c in items}
 
 
 @dataclass
@@ -203,30 +258,60 @@ def links_of(
     that has a parent: one query however many circles (two when a parent is neither given nor
     loaded).
 
-    `hidden` are circles the reader may not see (permissions.hidden_circle_ids, or
-    unseen_parents): such a parent is not named, and who is in it is not told, so a holder
-    missing from it is not reported (as everywhere, only the leader and the delegate being one
-    person is).
+    `hidden` are circles the reader may not see (permissions.hidden_circle_ids): such a parent
+    is not named, and who is in it is not told, so a holder missing from it is not reported (as
+    everywhere, only the leader and the delegate being one person is).
     """
     items = list(circles)
     if not items:
         return Links({}, {})
-    parent_names = _parent_names(items, hidden)
+    rows = _link_rows(
+        RoleAssignment.objects.filter(
+            role__circle__organisation=organisation, role__circle_id__in=[c.pk for c in items]
+        )
+    )
+    parents = [(c.pk, c.parent_id) for c in items]
+    return _links(parents, rows, _parent_names(items, hidden), hidden)
+
+
+def structure_links(organisation: Organisation, structure: Structure) -> Links:
+    """links_of for every circle a person sees (`structure_of`): the same rule and words, by one
+    query on the organisation's active circles. A parent not among them is private to others
+    or archived: it is not named, and who is in it is not told."""
+    shown = {c.pk: c.name for c in structure.circles}
+    parents = [(c.pk, c.parent_id) for c in structure.circles]
+    hidden = {parent for _pk, parent in parents if parent is not None} - shown.keys()
+    rows = _link_rows(
+        RoleAssignment.objects.filter(
+            role__circle__organisation=organisation, role__circle__archived_at__isnull=True
+        )
+    )
+    # Rows of circles the person may not see are dropped here, never read.
+    return _links(parents, [r for r in rows if r[0] in shown], shown, hidden)
+
+
+def _link_rows(assignments: RoleAssignmentQuerySet) -> list[tuple[int, str, int, str, bool]]:
+    """(circle, leader or delegate, holder id, holder's name, whether the holder is a member of
+    the circle's parent) of the current link-role terms among `assignments`, oldest first."""
     in_parent = CircleMembership.objects.current().filter(
         circle_id=OuterRef("role__circle__parent_id"), user_id=OuterRef("holder_id")
     )
-    rows = (
-        RoleAssignment.objects.current()
-        .filter(
-            role__circle__organisation=organisation,
-            role__circle_id__in=[c.pk for c in items],
-            role__kind__in=LINK_KINDS,
-            role__archived_at__isnull=True,
-        )
+    return list(
+        assignments.current()
+        .filter(role__kind__in=LINK_KINDS, role__archived_at__isnull=True)
         .annotate(in_parent=Exists(in_parent))
         .order_by("term_start", "pk")
         .values_list("role__circle_id", "role__kind", "holder_id", "holder__name", "in_parent")
     )
+
+
+def _links(
+    circles: Iterable[tuple[int, int | None]],
+    rows: Iterable[tuple[int, str, int, str, bool]],
+    parent_names: dict[int, str],
+    hidden: Collection[int],
+) -> Links:
+    """Links from `_link_rows`, for these (circle, parent) pairs."""
     holders: dict[int, dict[str, list[tuple[int, str, bool]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -235,15 +320,14 @@ def links_of(
         holders[circle_id][kind].append((holder_id, name, bool(is_in_parent)))
         names[circle_id][kind] = name  # the latest term's holder
     problems: dict[int, list[LinkProblem]] = {}
-    for c in items:
-        parent_id = c.parent_id
+    for pk, parent_id in circles:
         if parent_id is None:  # a circle at the top links to nobody
             continue
         found = _problems_of(
-            c.pk, parent_id, parent_names.get(parent_id, ""), holders.get(c.pk, {}), hidden
+            pk, parent_id, parent_names.get(parent_id, ""), holders.get(pk, {}), hidden
         )
         if found:
-            problems[c.pk] = found
+            problems[pk] = found
     return Links(dict(names), problems)
 
 
@@ -305,38 +389,45 @@ def describe_problem(problem: LinkProblem) -> str:
     }
 
 
-def short_problem(problem: LinkProblem) -> str:
-    """The problem in a few words, for the chart and the list."""
-    name, parent = isolate(problem.person_name), isolate(problem.parent_name)
-    if problem.kind == Problem.NO_LEADER:
-        return _("no leader")
-    if problem.kind == Problem.NO_DELEGATE:
-        return _("no delegate")
-    if problem.kind == Problem.SAME_PERSON:
-        return _("%(name)s is both leader and delegate") % {"name": name}
-    if problem.role_kind == Role.Kind.LEADER:
-        return _("the leader, %(name)s, is not a member of %(parent)s") % {
+class LinkWords:
+    """The words of the chart's and the list's short link sentences, translated once for a page
+    of many circles: "The link to Finance is broken: no delegate." """
+
+    def __init__(self) -> None:
+        self.no_leader = _("no leader")
+        self.no_delegate = _("no delegate")
+        self.same_person = _("%(name)s is both leader and delegate")
+        self.leader_outside = _("the leader, %(name)s, is not a member of %(parent)s")
+        self.delegate_outside = _("the delegate, %(name)s, is not a member of %(parent)s")
+        self.broken_named = _("The link to %(parent)s is broken: %(problems)s.")
+        self.broken_unnamed = _("The link to its parent circle is broken: %(problems)s.")
+
+    def short(self, problem: LinkProblem) -> str:
+        """The problem in a few words."""
+        if problem.kind == Problem.NO_LEADER:
+            return self.no_leader
+        if problem.kind == Problem.NO_DELEGATE:
+            return self.no_delegate
+        name = isolate(problem.person_name)
+        if problem.kind == Problem.SAME_PERSON:
+            return self.same_person % {"name": name}
+        is_leader = problem.role_kind == Role.Kind.LEADER
+        return (self.leader_outside if is_leader else self.delegate_outside) % {
             "name": name,
-            "parent": parent,
+            "parent": isolate(problem.parent_name),
         }
-    return _("the delegate, %(name)s, is not a member of %(parent)s") % {
-        "name": name,
-        "parent": parent,
-    }
 
-
-def broken_link_sentence(problems: list[LinkProblem]) -> str:
-    """ "The link to Finance is broken: no delegate." for the chart's and the list's reader; ""
-    when the link holds."""
-    if not problems:
-        return ""
-    what = "; ".join(short_problem(p) for p in problems)
-    if problems[0].parent_name:
-        return _("The link to %(parent)s is broken: %(problems)s.") % {
-            "parent": isolate(problems[0].parent_name),
-            "problems": what,
-        }
-    return _("The link to its parent circle is broken: %(problems)s.") % {"problems": what}
+    def broken(self, problems: list[LinkProblem]) -> str:
+        """The sentence for the reader; "" when the link holds."""
+        if not problems:
+            return ""
+        what = "; ".join(self.short(p) for p in problems)
+        if problems[0].parent_name:
+            return self.broken_named % {
+                "parent": isolate(problems[0].parent_name),
+                "problems": what,
+            }
+        return self.broken_unnamed % {"problems": what}
 
 
 # What a removal breaks ------------------------------------------------------------------------

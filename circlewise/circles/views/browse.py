@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from circlewise.core import cache, export, feed
 from circlewise.core.bidi import isolate
 from circlewise.core.inputs import whole_number
 from circlewise.core.ledger import verify_organisation
+from circlewise.core.links import path_to
 from circlewise.core.models import LedgerEvent
 from circlewise.core.perf.pages import shared_body_page
 from circlewise.core.perf.pages import whole_page as _whole_page
@@ -40,6 +40,7 @@ from circlewise.core.views import person
 
 from .. import chart, permissions, selectors
 from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role, RoleAssignment
+from ..templatetags.structure import TreeRow
 
 FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
@@ -218,49 +219,49 @@ def circle_list(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
-def _ended_on(circle: Circle) -> str:
+def _ended_on(circle: selectors.CircleRow) -> str:
     """The last day of an ended helping circle's mandate; "" while the circle works."""
-    if not circle.has_ended:
+    if circle.ended_at is None:
         return ""
-    ended = circle.ends_on or circle.ended_at.date()  # type: ignore[union-attr]
-    return date_format(ended, "j M Y")
+    return date_format(circle.ends_on or circle.ended_at.date(), "j M Y")
 
 
 def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
-    circles = selectors.visible_circles(user, organisation)
-    links_now = selectors.links_of(organisation, circles, hidden=selectors.unseen_parents(circles))
+    structure = selectors.structure_of(user, organisation)
+    links_now = selectors.structure_links(organisation, structure)
     holders, problems = links_now.holders, links_now.problems
-    counts = selectors.member_counts(organisation)
-    base = reverse("circles:circle_detail", args=[organisation.slug, "__slug__"])
-    rows = []
+    words = selectors.LinkWords()
     kinds = {k.value: str(k.label) for k in Circle.Kind}
-    # One flat loop in the template (no recursive include), with the words prepared here: the
-    # list of a 400-circle organisation renders in a few dozen milliseconds.
-    for item, opens, closes in selectors.nesting(selectors.circle_tree(circles)):
+    counted: dict[int, str] = {}  # "12 members", once per number
+    rows = []
+    # Rendered by one tag ({% circle_tree_rows %}), with the words prepared here.
+    for item, opens, closes in selectors.nesting(selectors.circle_tree(structure)):
         c = item.circle
-        links = holders.get(c.pk, {})
-        members = counts.get(c.pk, 0)
-        rows.append(
-            {
-                "name": c.name,
-                "href": base.replace("__slug__", c.slug),
-                "hue": hue_class_for(c.hue),
-                "kind": kinds.get(c.kind, c.kind),
-                "aim": _short(c.aim, 160),
-                "is_private": c.is_private,
-                "ended": _ended_on(c),
-                "has_parent": c.parent_id is not None,
-                "leader": links.get(Role.Kind.LEADER, ""),
-                "delegate": links.get(Role.Kind.DELEGATE, ""),
-                "broken": selectors.broken_link_sentence(problems.get(c.pk, [])),
-                "members": ngettext("%(count)d member", "%(count)d members", members)
-                % {"count": members},
-                "is_mine": c.pk in mine,
-                "opens": opens,
-                "closes": range(closes),
+        links = holders.get(c.id, {})
+        if c.members not in counted:
+            counted[c.members] = ngettext("%(count)d member", "%(count)d members", c.members) % {
+                "count": c.members
             }
+        rows.append(
+            TreeRow(
+                name=c.name,
+                href=path_to("circles:circle_detail", organisation.slug, c.slug),
+                hue=hue_class_for(c.hue),
+                kind=kinds.get(c.kind, c.kind),
+                aim=_short(c.aim, 160),
+                is_private=c.is_private,
+                ended=_ended_on(c),
+                has_parent=c.parent_id is not None,
+                leader=links.get(Role.Kind.LEADER, ""),
+                delegate=links.get(Role.Kind.DELEGATE, ""),
+                broken=words.broken(problems.get(c.id, [])),
+                members=counted[c.members],
+                is_mine=c.id in mine,
+                opens=opens,
+                closes=closes,
+            )
         )
-    return {"rows": rows, "circle_count": len(circles)}
+    return {"rows": rows, "circle_count": len(structure.circles)}
 
 
 @login_required
@@ -280,52 +281,35 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
-    circles = selectors.visible_circles(user, organisation)
-    links_now = selectors.links_of(organisation, circles, hidden=selectors.unseen_parents(circles))
-    holders, problems = links_now.holders, links_now.problems
-    counts = selectors.member_counts(organisation)
-    tree = selectors.flatten(selectors.circle_tree(circles))
+    structure = selectors.structure_of(user, organisation)
+    circles = structure.circles
+    links_now = selectors.structure_links(organisation, structure)
+    tree = selectors.flatten(selectors.circle_tree(structure))
     # Parents as the list shows them: a circle whose parent is hidden hangs under the nearest
     # visible ancestor.
-    parent_in_tree = {child.circle.pk: item.circle.pk for item in tree for child in item.children}
+    parent_in_tree = {child.circle.id: item.circle.id for item in tree for child in item.children}
     nodes = [
-        chart.ChartNode(i.circle.pk, parent_in_tree.get(i.circle.pk), counts.get(i.circle.pk, 0))
+        chart.ChartNode(i.circle.id, parent_in_tree.get(i.circle.id), i.circle.members)
         for i in tree
     ]
-    base = reverse("circles:circle_detail", args=[organisation.slug, "__slug__"])
-    labels: dict[int, str] = {}
     links: dict[int, tuple[bool, bool]] = {}
-    no_leader, no_delegate = _("No leader."), _("No delegate.")
     for c in circles:
-        h = holders.get(c.pk, {})
-        leader, delegate = h.get(Role.Kind.LEADER), h.get(Role.Kind.DELEGATE)
-        broken = problems.get(c.pk, [])
-        ended = _ended_on(c)
-        labels[c.pk] = " ".join(
-            [
-                isolate(c.name) + ".",
-                *([_("Ended on %(date)s.") % {"date": ended}] if ended else []),
-                _("Aim: %(aim)s") % {"aim": _short(c.aim)},
-                _("Leader: %(name)s.") % {"name": isolate(leader)} if leader else no_leader,
-                _("Delegate: %(name)s.") % {"name": isolate(delegate)} if delegate else no_delegate,
-                *([selectors.broken_link_sentence(broken)] if broken else []),
-            ]
-        )
-        if parent_in_tree.get(c.pk) is not None:
+        if parent_in_tree.get(c.id) is not None:
+            broken = links_now.problems.get(c.id, [])
             # Each side of the link holds when no problem breaks it (the same rule as the page).
-            links[c.pk] = (
+            links[c.id] = (
                 not any(p.breaks(Role.Kind.LEADER) for p in broken),
                 not any(p.breaks(Role.Kind.DELEGATE) for p in broken),
             )
     drawn, box = chart.draw(
         chart.pack(nodes),
-        names={c.pk: c.name for c in circles},
-        hues={c.pk: c.hue for c in circles},
-        hrefs={c.pk: base.replace("__slug__", c.slug) for c in circles},
-        labels=labels,
+        names={c.id: c.name for c in circles},
+        hues={c.id: c.hue for c in circles},
+        hrefs={c.id: path_to("circles:circle_detail", organisation.slug, c.slug) for c in circles},
+        labels=_chart_labels(circles, links_now),
         links=links,
     )
-    ended_ids = {c.pk for c in circles if c.has_ended}
+    ended_ids = {c.id for c in circles if c.has_ended}
     for d in drawn:
         if d.id in ended_ids:
             d.css = "c-disc c-ended"  # drawn muted: its work went to its parent
@@ -339,6 +323,31 @@ def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
         "is_large": len(circles) > 40,
         "circle_count": len(circles),
     }
+
+
+def _chart_labels(circles: list[selectors.CircleRow], links: selectors.Links) -> dict[int, str]:
+    """Each circle's accessible name: its name, aim, leader, delegate and what breaks its link."""
+    words = selectors.LinkWords()
+    ended_on, aim = _("Ended on %(date)s."), _("Aim: %(aim)s")
+    leader_is, delegate_is = _("Leader: %(name)s."), _("Delegate: %(name)s.")
+    no_leader, no_delegate = _("No leader."), _("No delegate.")
+    labels: dict[int, str] = {}
+    for c in circles:
+        h = links.holders.get(c.id, {})
+        leader, delegate = h.get(Role.Kind.LEADER), h.get(Role.Kind.DELEGATE)
+        broken = links.problems.get(c.id)
+        ended = _ended_on(c)
+        labels[c.id] = " ".join(
+            [
+                isolate(c.name) + ".",
+                *([ended_on % {"date": ended}] if ended else []),
+                aim % {"aim": _short(c.aim)},
+                leader_is % {"name": isolate(leader)} if leader else no_leader,
+                delegate_is % {"name": isolate(delegate)} if delegate else no_delegate,
+                *([words.broken(broken)] if broken else []),
+            ]
+        )
+    return labels
 
 
 def _short(text: str, limit: int = 140) -> str:
