@@ -13,13 +13,13 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from circlewise.core.links import path_to
 from circlewise.core.templatetags.circlewise import _icon, avatar, bdi
 
 register = template.Library()
@@ -54,7 +54,7 @@ def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
     if row.reason:
         thread = ""
         if row.objection_id:
-            href = reverse("decisions:objection_detail", args=[org_slug, row.objection_id])
+            href = path_to("decisions:objection_detail", org_slug, row.objection_id)
             thread = (
                 f' <a href="{conditional_escape(href)}">{conditional_escape(_("Its thread"))}</a>'
             )
