@@ -1,5 +1,5 @@
-"""Rows of the proposal page built in one tag each: the consent round's roster, the people still
-to answer, and the quick reactions.
+"""Rows of the decision pages built in one tag each: the proposal page's consent roster, the
+people still to answer and the quick reactions; the policy register's policies and circles.
 
 A round lists everyone in the circle (a hundred people in the benchmark's assembly), and the page
 is rendered afresh after every answer: one tag per list, not a dozen lookups and filters per
@@ -8,6 +8,7 @@ person. Each renders exactly what the loop it replaced rendered (tests/decisions
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,12 +16,14 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from circlewise.core.bidi import isolate
 from circlewise.core.links import path_to
-from circlewise.core.templatetags.circlewise import _icon, avatar, bdi
+from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_dot
 
 register = template.Library()
 
@@ -99,3 +102,50 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
             f"</div>{said}</div></li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
+
+
+def _day(moment: Any) -> str:
+    """`{{ moment|date:"j M Y" }}`: in the viewer's time zone, as the filter writes it."""
+    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return conditional_escape(date_format(moment, "j M Y"))
+
+
+def _policy_when(policy: Any) -> str:
+    if policy.retired_at:
+        return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
+    if policy.superseded_by_id:
+        return conditional_escape(_("replaced by a newer policy"))
+    if policy.review_on:
+        return _("review by %(date)s") % {"date": _day(policy.review_on)}
+    return conditional_escape(_("no review date"))
+
+
+@register.simple_tag
+def policy_rows(rows: Iterable[Any], organisation: Any) -> SafeString:
+    """`{% policy_rows policies organisation %}`: the register's policies as list rows (the
+    circle's dot and name, the title linked, when it is reviewed or how it ended, its status)."""
+    parts = []
+    for row in rows:
+        href = conditional_escape(path_to("decisions:policy_detail", organisation.slug, row.pk))
+        parts.append(
+            f'<li class="list-row">{circle_dot(row.circle)}<div class="list-row-main">'
+            f'<div class="list-row-title"><a href="{href}">{bdi(row.title)}</a></div>'
+            f'<div class="small muted">{bdi(row.circle.name)} · {_policy_when(row)}</div></div>'
+            f'<span class="badge badge-{conditional_escape(row.status_css)}">'
+            f"{_icon(row.status_icon)}{conditional_escape(row.status_label)}</span></li>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
+
+
+@register.simple_tag
+def circle_options(circles: Iterable[Any], chosen: Any) -> SafeString:
+    """`{% circle_options circles chosen_circle %}`: a `<option>` for each circle, by its slug,
+    the chosen one selected."""
+    chosen_pk = getattr(chosen, "pk", None)
+    html = "".join(
+        f'<option value="{conditional_escape(c.slug)}"'
+        f"{' selected' if c.pk == chosen_pk else ''}>{conditional_escape(isolate(c.name))}</option>"
+        for c in circles
+    )
+    return mark_safe(html)  # noqa: S308 - every variable part is escaped
