@@ -28,14 +28,18 @@ from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_d
 register = template.Library()
 
 
-def _when(moment: Any) -> str:
-    """`{{ moment|date:"j M, H:i" }}` in the viewer's time zone, written out as Django's date
-    format writes it ("j": the day, "M": the month's three letters, title-cased), without
-    parsing the format again for every row."""
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    month = str(MONTHS_3[moment.month]).title()
-    return f"{moment.day} {conditional_escape(month)}, {moment.hour:02d}:{moment.minute:02d}"
+def _local(moment: Any) -> Any:
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+def _when(moment: Any, *, year: bool = False) -> str:
+    """`{{ moment|date:"j M, H:i" }}` (or with `year`, `"j M Y, H:i"`) in the viewer's time
+    zone, written out as Django's date format writes it ("j": the day, "M": the month's three
+    letters, title-cased, "Y": four digits), without parsing the format again for every row."""
+    moment = _local(moment)
+    month = conditional_escape(str(MONTHS_3[moment.month]).title())
+    day = f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
+    return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
@@ -104,20 +108,20 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
 
 
-def _day(moment: Any) -> str:
-    """`{{ moment|date:"j M Y" }}`: in the viewer's time zone, as the filter writes it."""
+def _stamp(moment: Any, fmt: str) -> str:
+    """`{{ moment|date:fmt }}`: in the viewer's time zone, as the filter writes it."""
     if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return conditional_escape(date_format(moment, "j M Y"))
+    return conditional_escape(date_format(moment, fmt))
 
 
 def _policy_when(policy: Any) -> str:
     if policy.retired_at:
-        return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
+        return _("retired on %(date)s") % {"date": _stamp(policy.retired_at, "j M Y")}
     if policy.superseded_by_id:
         return conditional_escape(_("replaced by a newer policy"))
     if policy.review_on:
-        return _("review by %(date)s") % {"date": _day(policy.review_on)}
+        return _("review by %(date)s") % {"date": _stamp(policy.review_on, "j M Y")}
     return conditional_escape(_("no review date"))
 
 
@@ -149,3 +153,40 @@ def circle_options(circles: Iterable[Any], chosen: Any) -> SafeString:
         for c in circles
     )
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
+
+
+def _record_row(row: dict[str, Any]) -> str:
+    person, at, left_at = row["person"], row["at"], row["left_at"]
+    when = ""
+    if at:
+        when = (
+            f'<span class="pronouns"><time datetime="{_local(at).isoformat()}">'
+            f"{_when(at, year=True)}</time></span>"
+        )
+    elif left_at:
+        # The attribute is empty, as the template's blocktranslate rendered it (a filter inside
+        # blocktranslate is not applied): same msgid, same output.
+        left = _("left on <time datetime=\"%(row.left_at|date:'c')s\">%(date)s</time>")
+        values = {"row.left_at|date:'c'": "", "date": _when(left_at, year=True)}
+        when = f'<span class="pronouns">{left % values}</span>'
+    parts = [
+        '<li class="list-row roster-row"><span class="person list-row-main">',
+        avatar(person, "small"),
+        f'<span class="person-name"><span>{bdi(person.name if person else "")}</span>{when}</span></span>',
+        f'<span class="badge badge-{conditional_escape(row["css"])}">{_icon(row["icon"])}'
+        f"{bdi(row['label'])}</span>",
+    ]
+    if left_at and row["state"] != "left":
+        stands = _("Left the circle on %(date)s, after answering: the answer stands.")
+        parts.append(f'<p class="small muted">{stands % {"date": _when(left_at, year=True)}}</p>')
+    if row["reason"]:
+        parts.append(f'<p class="roster-reason">{conditional_escape(row["reason"])}</p>')
+    parts.append("</li>")
+    return "".join(parts)
+
+
+@register.simple_tag
+def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
+    """`{% record_roster rows %}`: everyone the decision record names, with their answer (or
+    what kept them from one), its time and reason."""
+    return mark_safe("".join(_record_row(row) for row in rows))  # noqa: S308 - escaped
