@@ -42,18 +42,26 @@ def _when(moment: Any, *, year: bool = False) -> str:
     return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
 
 
-def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
-    you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
+def _badge(css: str, icon: str, label: Any) -> str:
+    return f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}{bdi(label)}</span>'
+
+
+def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str) -> str:
+    """One person's row; `you` is the marker for the viewer's own row (else ""), `badges` the
+    answers' badges made so far in this list."""
+    look = (row.css, row.icon, str(row.label))
+    badge = badges.get(look)
+    if badge is None:
+        badge = badges[look] = _badge(*look)
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
         avatar(row.user, "small"),
         f'<span class="person-name"><span>{bdi(row.user.name)}',
-        you if row.user.pk == viewer_id else "",
+        you,
         "</span>",
         f'<span class="pronouns">{_when(row.at)}</span>' if row.at else "",
         "</span></span>",
-        f'<span class="badge badge-{conditional_escape(row.css)}">{_icon(row.icon)}'
-        f"{bdi(row.label)}</span>",
+        badge,
     ]
     if row.left_at and row.state != "left":
         left = _("left the circle %(date)s; the answer stands") % {"date": _when(row.left_at)}
@@ -75,7 +83,12 @@ def roster_rows(rows: Iterable[Any], viewer: Any, organisation: Any) -> SafeStri
     """`{% roster_rows round_info.rows user organisation %}`: everyone in the round, with their
     answer (or what keeps them from one), its time and reason."""
     viewer_id = getattr(viewer, "pk", None)
-    html = "".join(_roster_row(row, viewer_id, organisation.slug) for row in rows)
+    you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
+    badges: dict[tuple[str, str, str], str] = {}
+    html = "".join(
+        _roster_row(row, you if row.user.pk == viewer_id else "", badges, organisation.slug)
+        for row in rows
+    )
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 

@@ -329,7 +329,8 @@ def proposal_context(
         "answer_error_for": answer_error_for,
         "error": error,
         "members": members,
-        "has_helping": bool(forms["round_open"].fields["handed_to"].queryset.exists()),
+        # Asked only where the page offers to hand the proposal over (a query).
+        "has_helping": forms["round_open"].fields["handed_to"].queryset.exists,
         "has_parent": circle.parent_id is not None,
         # Circles this page mentions, named only to those who may see them.
         "parent_shown": _shown(user, organisation, circle.parent),
@@ -545,9 +546,12 @@ def _viewable_proposal(
     version = cache.organisation_version(organisation)
 
     def load() -> tuple[Proposal | None, dt.datetime | None]:
-        found = Proposal.objects.filter(
-            pk=proposal_id, circle__organisation_id=organisation.pk
-        ).first()
+        # Its circle (with the parent) and its author, whom the page names, in the same query.
+        found = (
+            Proposal.objects.select_related("author", "circle__parent")
+            .filter(pk=proposal_id, circle__organisation_id=organisation.pk)
+            .first()
+        )
         return found, _lazy_until(found) if found is not None else None
 
     proposal, lazy_until = cache.value(
@@ -555,7 +559,7 @@ def _viewable_proposal(
     )
     if proposal is None:
         raise Http404
-    proposal.circle = _cached_circle(organisation, proposal.circle_id)
+    proposal.circle.organisation = organisation  # the one this request read
     if not permissions.can_view_proposal(request.user, proposal):
         raise Http404
     return proposal, lazy_until
