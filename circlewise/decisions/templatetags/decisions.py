@@ -16,7 +16,6 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -29,30 +28,41 @@ register = template.Library()
 
 
 def _local(moment: Any) -> Any:
-    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+        return timezone.localtime(moment)
+    return moment
+
+
+def _day(moment: Any, *, year: bool = True) -> str:
+    """`{{ moment|date:"j M Y" }}` (without `year`, `"j M"`) in the viewer's time zone, written
+    out as Django's date format writes it ("j": the day, "M": the month's three letters,
+    title-cased, "Y": four digits), without parsing the format again for every row."""
+    moment = _local(moment)
+    month = conditional_escape(str(MONTHS_3[moment.month]).title())
+    return f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
 
 
 def _when(moment: Any, *, year: bool = False) -> str:
-    """`{{ moment|date:"j M, H:i" }}` (or with `year`, `"j M Y, H:i"`) in the viewer's time
-    zone, written out as Django's date format writes it ("j": the day, "M": the month's three
-    letters, title-cased, "Y": four digits), without parsing the format again for every row."""
+    """`{{ moment|date:"j M, H:i" }}` (with `year`, `"j M Y, H:i"`), as `_day` writes it."""
     moment = _local(moment)
-    month = conditional_escape(str(MONTHS_3[moment.month]).title())
-    day = f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
-    return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
+    return f"{_day(moment, year=year)}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def _badge(css: str, icon: str, label: Any) -> str:
     return f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}{bdi(label)}</span>'
 
 
-def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str) -> str:
-    """One person's row; `you` is the marker for the viewer's own row (else ""), `badges` the
-    answers' badges made so far in this list."""
-    look = (row.css, row.icon, str(row.label))
+def _badge_in(badges: dict[tuple[str, str, str], str], css: str, icon: str, label: Any) -> str:
+    """An answer's badge, made once per list (`badges`: those made so far)."""
+    look = (css, icon, str(label))
     badge = badges.get(look)
     if badge is None:
         badge = badges[look] = _badge(*look)
+    return badge
+
+
+def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str) -> str:
+    """One person's row; `you` is the marker for the viewer's own row (else "")."""
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
         avatar(row.user, "small"),
@@ -61,7 +71,7 @@ def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org
         "</span>",
         f'<span class="pronouns">{_when(row.at)}</span>' if row.at else "",
         "</span></span>",
-        badge,
+        _badge_in(badges, row.css, row.icon, row.label),
     ]
     if row.left_at and row.state != "left":
         left = _("left the circle %(date)s; the answer stands") % {"date": _when(row.left_at)}
@@ -121,20 +131,13 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
 
 
-def _stamp(moment: Any, fmt: str) -> str:
-    """`{{ moment|date:fmt }}`: in the viewer's time zone, as the filter writes it."""
-    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return conditional_escape(date_format(moment, fmt))
-
-
 def _policy_when(policy: Any) -> str:
     if policy.retired_at:
-        return _("retired on %(date)s") % {"date": _stamp(policy.retired_at, "j M Y")}
+        return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
     if policy.superseded_by_id:
         return conditional_escape(_("replaced by a newer policy"))
     if policy.review_on:
-        return _("review by %(date)s") % {"date": _stamp(policy.review_on, "j M Y")}
+        return _("review by %(date)s") % {"date": _day(policy.review_on)}
     return conditional_escape(_("no review date"))
 
 
@@ -143,14 +146,22 @@ def policy_rows(rows: Iterable[Any], organisation: Any) -> SafeString:
     """`{% policy_rows policies organisation %}`: the register's policies as list rows (the
     circle's dot and name, the title linked, when it is reviewed or how it ended, its status)."""
     parts = []
+    badges: dict[tuple[str, str, str], str] = {}
     for row in rows:
         href = conditional_escape(path_to("decisions:policy_detail", organisation.slug, row.pk))
+        look = (row.status_css, row.status_icon, row.status_label)
+        badge = badges.get(look)
+        if badge is None:
+            css, icon, label = look
+            badge = badges[look] = (
+                f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}'
+                f"{conditional_escape(label)}</span>"
+            )
         parts.append(
             f'<li class="list-row">{circle_dot(row.circle)}<div class="list-row-main">'
             f'<div class="list-row-title"><a href="{href}">{bdi(row.title)}</a></div>'
             f'<div class="small muted">{bdi(row.circle.name)} · {_policy_when(row)}</div></div>'
-            f'<span class="badge badge-{conditional_escape(row.status_css)}">'
-            f"{_icon(row.status_icon)}{conditional_escape(row.status_label)}</span></li>"
+            f"{badge}</li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
 
@@ -168,7 +179,7 @@ def circle_options(circles: Iterable[Any], chosen: Any) -> SafeString:
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 
-def _record_row(row: dict[str, Any]) -> str:
+def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) -> str:
     person, at, left_at = row["person"], row["at"], row["left_at"]
     when = ""
     if at:
@@ -186,8 +197,7 @@ def _record_row(row: dict[str, Any]) -> str:
         '<li class="list-row roster-row"><span class="person list-row-main">',
         avatar(person, "small"),
         f'<span class="person-name"><span>{bdi(person.name if person else "")}</span>{when}</span></span>',
-        f'<span class="badge badge-{conditional_escape(row["css"])}">{_icon(row["icon"])}'
-        f"{bdi(row['label'])}</span>",
+        _badge_in(badges, row["css"], row["icon"], row["label"]),
     ]
     if left_at and row["state"] != "left":
         stands = _("Left the circle on %(date)s, after answering: the answer stands.")
@@ -202,4 +212,5 @@ def _record_row(row: dict[str, Any]) -> str:
 def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
     """`{% record_roster rows %}`: everyone the decision record names, with their answer (or
     what kept them from one), its time and reason."""
-    return mark_safe("".join(_record_row(row) for row in rows))  # noqa: S308 - escaped
+    badges: dict[tuple[str, str, str], str] = {}
+    return mark_safe("".join(_record_row(row, badges) for row in rows))  # noqa: S308 - escaped
