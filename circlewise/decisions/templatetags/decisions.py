@@ -26,6 +26,20 @@ from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_d
 
 register = template.Library()
 
+# A person's small avatar and name in <bdi>, by their id: the proposal page names the same people
+# in its roster, its list of those still to answer and its reactions, so each is made once per
+# rendering of the page (the page's context holds the dict; without it, once per row).
+Faces = dict[int, tuple[str, str]]
+
+
+def _face(person: Any, faces: Faces | None) -> tuple[str, str]:
+    found = faces.get(person.pk) if faces is not None else None
+    if found is None:
+        found = (avatar(person, "small"), bdi(person.name))
+        if faces is not None and person.pk is not None:
+            faces[person.pk] = found
+    return found
+
 
 def _local(moment: Any) -> Any:
     if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
@@ -61,12 +75,15 @@ def _badge_in(badges: dict[tuple[str, str, str], str], css: str, icon: str, labe
     return badge
 
 
-def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str) -> str:
+def _roster_row(
+    row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str, faces: Faces | None
+) -> str:
     """One person's row; `you` is the marker for the viewer's own row (else "")."""
+    face, name = _face(row.user, faces)
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
-        avatar(row.user, "small"),
-        f'<span class="person-name"><span>{bdi(row.user.name)}',
+        face,
+        f'<span class="person-name"><span>{name}',
         you,
         "</span>",
         f'<span class="pronouns">{_when(row.at)}</span>' if row.at else "",
@@ -89,30 +106,32 @@ def _roster_row(row: Any, you: str, badges: dict[tuple[str, str, str], str], org
 
 
 @register.simple_tag
-def roster_rows(rows: Iterable[Any], viewer: Any, organisation: Any) -> SafeString:
-    """`{% roster_rows round_info.rows user organisation %}`: everyone in the round, with their
+def roster_rows(
+    rows: Iterable[Any], viewer: Any, organisation: Any, faces: Faces | None = None
+) -> SafeString:
+    """`{% roster_rows round_info.rows user organisation faces %}`: everyone in the round, with their
     answer (or what keeps them from one), its time and reason."""
     viewer_id = getattr(viewer, "pk", None)
     you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
     badges: dict[tuple[str, str, str], str] = {}
     html = "".join(
-        _roster_row(row, you if row.user.pk == viewer_id else "", badges, organisation.slug)
+        _roster_row(row, you if row.user.pk == viewer_id else "", badges, organisation.slug, faces)
         for row in rows
     )
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 
 @register.simple_tag
-def waiting_names(people: Iterable[Any]) -> SafeString:
-    """`{% waiting_names round_info.waiting %}`: who has not answered yet, as list items."""
-    html = "".join(f'<li class="person">{avatar(u, "small")}{bdi(u.name)}</li>' for u in people)
+def waiting_names(people: Iterable[Any], faces: Faces | None = None) -> SafeString:
+    """`{% waiting_names round_info.waiting faces %}`: who has not answered yet, as list items."""
+    html = "".join(f'<li class="person">{"".join(_face(u, faces))}</li>' for u in people)
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 
 @register.simple_tag
-def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
-    """`{% reaction_rows reaction_rows %}`: each member's quick reaction, or that they passed or
-    have not reacted yet."""
+def reaction_rows(rows: Iterable[tuple[Any, Any]], faces: Faces | None = None) -> SafeString:
+    """`{% reaction_rows reaction_rows faces %}`: each member's quick reaction, or that they
+    passed or have not reacted yet."""
     not_yet = f'<span class="badge badge-neutral">{_icon("clock")}{conditional_escape(_("not yet"))}</span>'
     passed = f'<span class="badge badge-neutral">{_icon("minus")}{conditional_escape(_("passed"))}</span>'
     parts = []
@@ -123,9 +142,10 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
             said = passed
         else:
             said = f"<p>{linebreaksbr(r.text, autoescape=True)}</p>"
+        face, name = _face(person, faces)
         parts.append(
-            f'<li class="list-row contribution">{avatar(person, "small")}'
-            f'<div class="list-row-main"><div class="small"><strong>{bdi(person.name)}</strong>'
+            f'<li class="list-row contribution">{face}'
+            f'<div class="list-row-main"><div class="small"><strong>{name}</strong>'
             f"</div>{said}</div></li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped

@@ -329,6 +329,7 @@ def proposal_context(
         "answer_error_for": answer_error_for,
         "error": error,
         "members": members,
+        "faces": {},  # the row tags' avatars and names, made once per rendering
         # Asked only where the page offers to hand the proposal over (a query).
         "has_helping": forms["round_open"].fields["handed_to"].queryset.exists,
         "has_parent": circle.parent_id is not None,
