@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -710,7 +710,17 @@ def proposal_detail(user: User, proposal: Proposal) -> ProposalDetail:
     )
 
 
-def roster_state(entry: RosterEntry, response: ConsentResponse | None) -> str:
+class RosterPlace(Protocol):
+    """What roster_state reads of a roster entry: a RosterEntry, or a row of its values."""
+
+    @property
+    def left_circle_at(self) -> dt.datetime | None: ...
+
+    @property
+    def absent(self) -> bool: ...
+
+
+def roster_state(entry: RosterPlace, response: ConsentResponse | None) -> str:
     """Where one person on a round's roster stands: their answer, or left / absent / waiting.
     The one rule behind the page's roster and the API's."""
     if response is not None:

@@ -1,5 +1,5 @@
-"""Rows of the proposal page built in one tag each: the consent round's roster, the people still
-to answer, and the quick reactions.
+"""Rows of the decision pages built in one tag each: the proposal page's consent roster, the
+people still to answer and the quick reactions; the policy register's policies and circles.
 
 A round lists everyone in the circle (a hundred people in the benchmark's assembly), and the page
 is rendered afresh after every answer: one tag per list, not a dozen lookups and filters per
@@ -8,45 +8,87 @@ person. Each renders exactly what the loop it replaced rendered (tests/decisions
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from circlewise.core.templatetags.circlewise import _icon, avatar, bdi
+from circlewise.core.bidi import isolate
+from circlewise.core.links import path_to
+from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_dot
 
 register = template.Library()
 
-
-def _when(moment: Any) -> str:
-    """`{{ moment|date:"j M, H:i" }}` in the viewer's time zone, written out as Django's date
-    format writes it ("j": the day, "M": the month's three letters, title-cased), without
-    parsing the format again for every row."""
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    month = str(MONTHS_3[moment.month]).title()
-    return f"{moment.day} {conditional_escape(month)}, {moment.hour:02d}:{moment.minute:02d}"
+# A person's small avatar and name in <bdi>, by their id: the proposal page names the same people
+# in its roster, its list of those still to answer and its reactions, so each is made once per
+# rendering of the page (the page's context holds the dict; without it, once per row).
+Faces = dict[int, tuple[str, str]]
 
 
-def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
-    you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
+def _face(person: Any, faces: Faces | None) -> tuple[str, str]:
+    found = faces.get(person.pk) if faces is not None else None
+    if found is None:
+        found = (avatar(person, "small"), bdi(person.name))
+        if faces is not None and person.pk is not None:
+            faces[person.pk] = found
+    return found
+
+
+def _local(moment: Any) -> Any:
+    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+        return timezone.localtime(moment)
+    return moment
+
+
+def _day(moment: Any, *, year: bool = True) -> str:
+    """`{{ moment|date:"j M Y" }}` (without `year`, `"j M"`) in the viewer's time zone, written
+    out as Django's date format writes it ("j": the day, "M": the month's three letters,
+    title-cased, "Y": four digits), without parsing the format again for every row."""
+    moment = _local(moment)
+    month = conditional_escape(str(MONTHS_3[moment.month]).title())
+    return f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
+
+
+def _when(moment: Any, *, year: bool = False) -> str:
+    """`{{ moment|date:"j M, H:i" }}` (with `year`, `"j M Y, H:i"`), as `_day` writes it."""
+    moment = _local(moment)
+    return f"{_day(moment, year=year)}, {moment.hour:02d}:{moment.minute:02d}"
+
+
+def _badge(css: str, icon: str, label: Any) -> str:
+    return f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}{bdi(label)}</span>'
+
+
+def _badge_in(badges: dict[tuple[str, str, str], str], css: str, icon: str, label: Any) -> str:
+    """An answer's badge, made once per list (`badges`: those made so far)."""
+    look = (css, icon, str(label))
+    badge = badges.get(look)
+    if badge is None:
+        badge = badges[look] = _badge(*look)
+    return badge
+
+
+def _roster_row(
+    row: Any, you: str, badges: dict[tuple[str, str, str], str], org_slug: str, faces: Faces | None
+) -> str:
+    """One person's row; `you` is the marker for the viewer's own row (else "")."""
+    face, name = _face(row.user, faces)
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
-        avatar(row.user, "small"),
-        f'<span class="person-name"><span>{bdi(row.user.name)}',
-        you if row.user.pk == viewer_id else "",
+        face,
+        f'<span class="person-name"><span>{name}',
+        you,
         "</span>",
         f'<span class="pronouns">{_when(row.at)}</span>' if row.at else "",
         "</span></span>",
-        f'<span class="badge badge-{conditional_escape(row.css)}">{_icon(row.icon)}'
-        f"{bdi(row.label)}</span>",
+        _badge_in(badges, row.css, row.icon, row.label),
     ]
     if row.left_at and row.state != "left":
         left = _("left the circle %(date)s; the answer stands") % {"date": _when(row.left_at)}
@@ -54,7 +96,7 @@ def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
     if row.reason:
         thread = ""
         if row.objection_id:
-            href = reverse("decisions:objection_detail", args=[org_slug, row.objection_id])
+            href = path_to("decisions:objection_detail", org_slug, row.objection_id)
             thread = (
                 f' <a href="{conditional_escape(href)}">{conditional_escape(_("Its thread"))}</a>'
             )
@@ -64,25 +106,32 @@ def _roster_row(row: Any, viewer_id: int | None, org_slug: str) -> str:
 
 
 @register.simple_tag
-def roster_rows(rows: Iterable[Any], viewer: Any, organisation: Any) -> SafeString:
-    """`{% roster_rows round_info.rows user organisation %}`: everyone in the round, with their
+def roster_rows(
+    rows: Iterable[Any], viewer: Any, organisation: Any, faces: Faces | None = None
+) -> SafeString:
+    """`{% roster_rows round_info.rows user organisation faces %}`: everyone in the round, with their
     answer (or what keeps them from one), its time and reason."""
     viewer_id = getattr(viewer, "pk", None)
-    html = "".join(_roster_row(row, viewer_id, organisation.slug) for row in rows)
+    you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
+    badges: dict[tuple[str, str, str], str] = {}
+    html = "".join(
+        _roster_row(row, you if row.user.pk == viewer_id else "", badges, organisation.slug, faces)
+        for row in rows
+    )
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 
 @register.simple_tag
-def waiting_names(people: Iterable[Any]) -> SafeString:
-    """`{% waiting_names round_info.waiting %}`: who has not answered yet, as list items."""
-    html = "".join(f'<li class="person">{avatar(u, "small")}{bdi(u.name)}</li>' for u in people)
+def waiting_names(people: Iterable[Any], faces: Faces | None = None) -> SafeString:
+    """`{% waiting_names round_info.waiting faces %}`: who has not answered yet, as list items."""
+    html = "".join(f'<li class="person">{"".join(_face(u, faces))}</li>' for u in people)
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
 
 
 @register.simple_tag
-def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
-    """`{% reaction_rows reaction_rows %}`: each member's quick reaction, or that they passed or
-    have not reacted yet."""
+def reaction_rows(rows: Iterable[tuple[Any, Any]], faces: Faces | None = None) -> SafeString:
+    """`{% reaction_rows reaction_rows faces %}`: each member's quick reaction, or that they
+    passed or have not reacted yet."""
     not_yet = f'<span class="badge badge-neutral">{_icon("clock")}{conditional_escape(_("not yet"))}</span>'
     passed = f'<span class="badge badge-neutral">{_icon("minus")}{conditional_escape(_("passed"))}</span>'
     parts = []
@@ -93,9 +142,95 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]]) -> SafeString:
             said = passed
         else:
             said = f"<p>{linebreaksbr(r.text, autoescape=True)}</p>"
+        face, name = _face(person, faces)
         parts.append(
-            f'<li class="list-row contribution">{avatar(person, "small")}'
-            f'<div class="list-row-main"><div class="small"><strong>{bdi(person.name)}</strong>'
+            f'<li class="list-row contribution">{face}'
+            f'<div class="list-row-main"><div class="small"><strong>{name}</strong>'
             f"</div>{said}</div></li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
+
+
+def _policy_when(policy: Any) -> str:
+    if policy.retired_at:
+        return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
+    if policy.superseded_by_id:
+        return conditional_escape(_("replaced by a newer policy"))
+    if policy.review_on:
+        return _("review by %(date)s") % {"date": _day(policy.review_on)}
+    return conditional_escape(_("no review date"))
+
+
+@register.simple_tag
+def policy_rows(rows: Iterable[Any], organisation: Any) -> SafeString:
+    """`{% policy_rows policies organisation %}`: the register's policies as list rows (the
+    circle's dot and name, the title linked, when it is reviewed or how it ended, its status)."""
+    parts = []
+    badges: dict[tuple[str, str, str], str] = {}
+    for row in rows:
+        href = conditional_escape(path_to("decisions:policy_detail", organisation.slug, row.pk))
+        look = (row.status_css, row.status_icon, row.status_label)
+        badge = badges.get(look)
+        if badge is None:
+            css, icon, label = look
+            badge = badges[look] = (
+                f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}'
+                f"{conditional_escape(label)}</span>"
+            )
+        parts.append(
+            f'<li class="list-row">{circle_dot(row.circle)}<div class="list-row-main">'
+            f'<div class="list-row-title"><a href="{href}">{bdi(row.title)}</a></div>'
+            f'<div class="small muted">{bdi(row.circle.name)} · {_policy_when(row)}</div></div>'
+            f"{badge}</li>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped
+
+
+@register.simple_tag
+def circle_options(circles: Iterable[Any], chosen: Any) -> SafeString:
+    """`{% circle_options circles chosen_circle %}`: a `<option>` for each circle, by its slug,
+    the chosen one selected."""
+    chosen_pk = getattr(chosen, "pk", None)
+    html = "".join(
+        f'<option value="{conditional_escape(c.slug)}"'
+        f"{' selected' if c.pk == chosen_pk else ''}>{conditional_escape(isolate(c.name))}</option>"
+        for c in circles
+    )
+    return mark_safe(html)  # noqa: S308 - every variable part is escaped
+
+
+def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) -> str:
+    person, at, left_at = row["person"], row["at"], row["left_at"]
+    when = ""
+    if at:
+        when = (
+            f'<span class="pronouns"><time datetime="{_local(at).isoformat()}">'
+            f"{_when(at, year=True)}</time></span>"
+        )
+    elif left_at:
+        # The attribute is empty, as the template's blocktranslate rendered it (a filter inside
+        # blocktranslate is not applied): same msgid, same output.
+        left = _("left on <time datetime=\"%(row.left_at|date:'c')s\">%(date)s</time>")
+        values = {"row.left_at|date:'c'": "", "date": _when(left_at, year=True)}
+        when = f'<span class="pronouns">{left % values}</span>'
+    parts = [
+        '<li class="list-row roster-row"><span class="person list-row-main">',
+        avatar(person, "small"),
+        f'<span class="person-name"><span>{bdi(person.name if person else "")}</span>{when}</span></span>',
+        _badge_in(badges, row["css"], row["icon"], row["label"]),
+    ]
+    if left_at and row["state"] != "left":
+        stands = _("Left the circle on %(date)s, after answering: the answer stands.")
+        parts.append(f'<p class="small muted">{stands % {"date": _when(left_at, year=True)}}</p>')
+    if row["reason"]:
+        parts.append(f'<p class="roster-reason">{conditional_escape(row["reason"])}</p>')
+    parts.append("</li>")
+    return "".join(parts)
+
+
+@register.simple_tag
+def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
+    """`{% record_roster rows %}`: everyone the decision record names, with their answer (or
+    what kept them from one), its time and reason."""
+    badges: dict[tuple[str, str, str], str] = {}
+    return mark_safe("".join(_record_row(row, badges) for row in rows))  # noqa: S308 - escaped

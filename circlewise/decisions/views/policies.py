@@ -11,7 +11,7 @@ concerns, with the service's status; nothing changes. Forms work without JavaScr
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -42,7 +42,7 @@ from ..models import (
     Proposal,
     ProposalVersion,
 )
-from ._common import ANSWER_LOOK, _organisation, check_org, decorate_policy
+from ._common import ANSWER_LOOK, POLICY_LOOK, _organisation, check_org, decorate_policy
 from .proposal_page import _cached_circle, version_changes
 
 # Decisions ---------------------------------------------------------------------------------
@@ -228,33 +228,61 @@ def policy_register(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
+class CircleChoice(NamedTuple):
+    pk: int
+    name: str
+    slug: str
+
+
+class PolicyRow(NamedTuple):
+    """One policy of the register, with its status as the register shows it."""
+
+    pk: int
+    title: str
+    circle: Circle
+    retired_at: dt.datetime | None
+    superseded_by_id: int | None
+    review_on: dt.date | None
+    status_css: str
+    status_icon: str
+    status_label: str
+
+
+def _policy_row(policy: Policy, today: dt.date) -> PolicyRow:
+    status = policy.status(today)
+    css, icon = POLICY_LOOK[status]
+    return PolicyRow(
+        policy.pk, policy.title, policy.circle, policy.retired_at, policy.superseded_by_id,
+        policy.review_on, css, icon, str(status.label),
+    )  # fmt: skip
+
+
 def _register_context(
     user: Any, organisation: Organisation, circle_slug: str, status: str
 ) -> dict[str, Any]:
     """The reads of the register: run only when it is rendered. What it shows depends on the
     viewer only through the private circles they see (`seen_private`, in the key)."""
     today = timezone.localdate()
-    circles = circle_permissions.visible_only(
-        user,
-        organisation,
-        Circle.objects.filter(organisation=organisation)
-        .order_by("name")
-        .only("id", "name", "slug", "visibility", "organisation_id", "archived_at"),
-    )
-    visible = {c.pk for c in circles}
-    policies = Policy.objects.filter(circle_id__in=visible).select_related("circle")
+    visible = Circle.objects.visible_to(user, organisation)
+    circles = [
+        CircleChoice(*values)
+        for values in visible.order_by("name").values_list("pk", "name", "slug")
+    ]
+    policies = Policy.objects.filter(circle_id__in=visible.values("pk"))
     chosen_circle = next((c for c in circles if c.slug == circle_slug), None)
     if chosen_circle is not None:
-        policies = policies.filter(circle=chosen_circle)
+        policies = policies.filter(circle_id=chosen_circle.pk)
     status_q = selectors.policy_status_filter(status, today)
     if status_q is not None:
         policies = policies.filter(status_q)
     else:
         status = ""
-    rows = [decorate_policy(p, today) for p in policies.order_by("title", "pk")]
+    shown = policies.select_related("circle").only(
+        "id", "title", "retired_at", "superseded_by_id", "review_on", "circle__id", "circle__name"
+    )
     return {
         "organisation": organisation,
-        "policies": rows,
+        "policies": [_policy_row(p, today) for p in shown.order_by("title", "pk")],
         "circles": circles,
         "chosen_circle": chosen_circle,
         "status": status,

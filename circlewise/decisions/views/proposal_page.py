@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms as django_forms
 from django.db.models import OuterRef, Subquery
@@ -30,6 +30,7 @@ from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
 from circlewise.core import cache
+from circlewise.core.links import path_to
 from circlewise.core.views import Attempt
 
 from .. import permissions, selectors, services
@@ -93,8 +94,17 @@ class RosterRow:
     left_at: dt.datetime | None = None
 
 
+class Entry(NamedTuple):
+    """One place on a round's roster, as its values (the person is one of the page's rows)."""
+
+    user_id: int
+    required: bool
+    left_circle_at: dt.datetime | None
+    absent: bool
+
+
 def roster_rows(
-    round_: ConsentRound, entries: Sequence[RosterEntry], responses: Sequence[ConsentResponse]
+    entries: Sequence[Entry], responses: Sequence[ConsentResponse], people: dict[int, User]
 ) -> list[RosterRow]:
     by_user = {r.user_id: r for r in responses}
     rows = []
@@ -105,7 +115,7 @@ def roster_rows(
         objection = getattr(response, "objection_pk", None) if response else None
         rows.append(
             RosterRow(
-                user=entry.user,
+                user=people[entry.user_id],
                 state=state,
                 css=css,
                 icon=icon,
@@ -121,13 +131,27 @@ def roster_rows(
     return rows
 
 
-def _load_round(round_: ConsentRound, member_ids: set[int]) -> dict[str, Any]:
-    entries = list(
-        RosterEntry.objects.filter(round=round_)
-        .select_related("user")
-        .only("id", "round_id", "user_id", "required", "left_circle_at", "absent",
-              "user__id", "user__name", "user__email", "user__pronouns")
-    )  # fmt: skip
+PERSON_FIELDS = ("id", "name", "email", "pronouns")  # what the page shows of a person
+
+
+def _roster_people(entries: Sequence[Entry], members: dict[int, User]) -> dict[int, User]:
+    """The people on the roster: the circle's members already loaded, and (in one query) anyone
+    who has left the circle since the round opened."""
+    missing = {e.user_id for e in entries if e.user_id not in members}
+    people = dict(members)
+    if missing:
+        people.update((u.pk, u) for u in User.objects.filter(pk__in=missing).only(*PERSON_FIELDS))
+    return people
+
+
+def _load_round(round_: ConsentRound, members: dict[int, User]) -> dict[str, Any]:
+    entries = [
+        Entry(*values)
+        for values in RosterEntry.objects.filter(round=round_).values_list(
+            "user_id", "required", "left_circle_at", "absent"
+        )
+    ]
+    people = _roster_people(entries, members)
     responses = list(
         ConsentResponse.objects.filter(round=round_).annotate(
             objection_pk=Subquery(
@@ -135,10 +159,10 @@ def _load_round(round_: ConsentRound, member_ids: set[int]) -> dict[str, Any]:
             )
         )
     )
-    rows = roster_rows(round_, entries, responses)
+    rows = roster_rows(entries, responses, people)
     answered = {r.user_id for r in responses}
     waiting = [
-        e.user for e in entries if e.required and e.user_id not in answered
+        people[e.user_id] for e in entries if e.required and e.user_id not in answered
     ]  # the same rule as services.waiting_for, on rows already loaded
     waiting.sort(key=lambda u: u.name.lower())
     # "2 of 5 answered" and the quorum count those asked less anyone who left without answering.
@@ -146,7 +170,7 @@ def _load_round(round_: ConsentRound, member_ids: set[int]) -> dict[str, Any]:
         round_.quorum_percent,
         ((e.user_id, e.left_circle_at) for e in entries),
         {r.user_id for r in responses if not r.after_round_closed},
-        member_ids if round_.is_open else None,
+        set(members) if round_.is_open else None,
     )
     return {
         "round": round_,
@@ -234,19 +258,11 @@ def _need_for(ctx: dict[str, Any], user: User) -> Need:
         need.action, need.href = _("Close the round"), "#close-round"
     elif step.kind in OBJECTION_LABELS and step.target is not None:
         need.action = str(OBJECTION_LABELS[step.kind])
-        need.href = _with_id(ctx["urls"]["objection_base"], step.target)
+        need.href = path_to("decisions:objection_detail", ctx["organisation"].slug, step.target)
     return need
 
 
-ID = 987654321  # a placeholder id: one reverse() per page, replaced for each row
-
-
-def _with_id(url: str, pk: int) -> str:
-    return url.replace(str(ID), str(pk))
-
-
 def _urls(proposal: Proposal) -> dict[str, str]:
-
     org = proposal.circle.organisation.slug
     pid = proposal.pk
     names = [
@@ -254,11 +270,8 @@ def _urls(proposal: Proposal) -> dict[str, str]:
         "question_ask", "reaction_add", "amendment_suggest", "proposal_advance",
         "proposal_revise", "round_open",
     ]  # fmt: skip
-    urls = {n: reverse(f"decisions:{n}", args=[org, pid]) for n in names}
+    urls = {n: path_to(f"decisions:{n}", org, pid) for n in names}
     urls["advance"] = urls["proposal_advance"]
-    urls["answer_base"] = reverse("decisions:question_answer", args=[org, pid, ID])
-    urls["resolve_base"] = reverse("decisions:amendment_resolve", args=[org, pid, ID])
-    urls["objection_base"] = reverse("decisions:objection_detail", args=[org, ID])
     urls["round_answer"] = ""
     urls["round_close"] = ""
     return urls
@@ -280,18 +293,13 @@ def proposal_context(
     organisation = circle.organisation
     found = selectors.proposal_detail(user, proposal)
     decorate_proposals([proposal])
-    members = list(circle_members(circle).only("id", "name", "email", "pronouns"))
-    reaction_by = {r.author_id: r for r in found.reactions}
-    reaction_rows = [(m, reaction_by.get(m.pk)) for m in members]
-    reaction_rows += [
-        (r.author, r) for r in found.reactions if r.author_id not in {m.pk for m in members}
-    ]
+    members = list(circle_members(circle).only(*PERSON_FIELDS))
     urls = _urls(proposal)
     rounds = _round_context(user, proposal, found, members, urls)
     decision = found.decision
     decision_url = ""
     if decision is not None:
-        decision_url = reverse("decisions:decision_detail", args=[organisation.slug, decision.pk])
+        decision_url = path_to("decisions:decision_detail", organisation.slug, decision.pk)
     forms = _page_forms(user, proposal, found, bound)
     answer_error_for = None
     if "answer" in bound:
@@ -310,21 +318,7 @@ def proposal_context(
         "can_steer": found.can_steer,
         "can_synthesise": found.can_synthesise,
         "settings": found.settings,
-        "questions": found.questions,
-        "my_question": any(
-            q.author_id == user.pk and q.version_number == proposal.version_number
-            for q in found.questions
-        ),
-        "reactions": found.reactions,
-        "reaction_rows": reaction_rows,
-        "my_reaction": reaction_by.get(user.pk),
-        "amendments": found.amendments,
-        "open_amendments": [
-            a for a in found.amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
-        ],
-        "objections": found.objections,
-        "standing": found.standing,
-        "blocking": [o for o in found.standing if o.version_number == proposal.version_number],
+        **_contributions(user, proposal, found, members),
         "rounds": found.rounds,
         **rounds,
         "late_answer": None,
@@ -335,7 +329,9 @@ def proposal_context(
         "answer_error_for": answer_error_for,
         "error": error,
         "members": members,
-        "has_helping": bool(forms["round_open"].fields["handed_to"].queryset.exists()),
+        "faces": {},  # the row tags' avatars and names, made once per rendering
+        # Asked only where the page offers to hand the proposal over (a query).
+        "has_helping": forms["round_open"].fields["handed_to"].queryset.exists,
         "has_parent": circle.parent_id is not None,
         # Circles this page mentions, named only to those who may see them.
         "parent_shown": _shown(user, organisation, circle.parent),
@@ -349,6 +345,36 @@ def proposal_context(
     }
     ctx["need"] = _need_for(ctx, user)
     return ctx
+
+
+def _contributions(
+    user: User, proposal: Proposal, found: selectors.ProposalDetail, members: list[User]
+) -> dict[str, Any]:
+    """What people said: the questions, the quick reactions (a row for each member, then anyone
+    else who reacted), the amendments and the objections."""
+    reaction_by = {r.author_id: r for r in found.reactions}
+    member_ids = {m.pk for m in members}
+    reaction_rows: list[tuple[User, Contribution | None]] = [
+        (m, reaction_by.get(m.pk)) for m in members
+    ]
+    reaction_rows += [(r.author, r) for r in found.reactions if r.author_id not in member_ids]
+    current = proposal.version_number
+    return {
+        "questions": found.questions,
+        "my_question": any(
+            q.author_id == user.pk and q.version_number == current for q in found.questions
+        ),
+        "reactions": found.reactions,
+        "reaction_rows": reaction_rows,
+        "my_reaction": reaction_by.get(user.pk),
+        "amendments": found.amendments,
+        "open_amendments": [
+            a for a in found.amendments if a.amendment_status == Contribution.AmendmentStatus.OPEN
+        ],
+        "objections": found.objections,
+        "standing": found.standing,
+        "blocking": [o for o in found.standing if o.version_number == current],
+    }
 
 
 def _round_context(
@@ -373,16 +399,12 @@ def _round_context(
     )
     if shown_round is None and rounds and (proposal.state == State.OBJECTIONS or late_window):
         shown_round = rounds[-1]
-    member_ids = {m.pk for m in members}
-    round_info = _load_round(shown_round, member_ids) if shown_round is not None else None
+    by_id = {m.pk: m for m in members}
+    round_info = _load_round(shown_round, by_id) if shown_round is not None else None
     if shown_round is not None:
-        urls["round_answer"] = reverse(
-            "decisions:round_answer", args=[organisation.slug, shown_round.pk]
-        )
+        urls["round_answer"] = path_to("decisions:round_answer", organisation.slug, shown_round.pk)
     if open_round is not None:
-        urls["round_close"] = reverse(
-            "decisions:round_close", args=[organisation.slug, open_round.pk]
-        )
+        urls["round_close"] = path_to("decisions:round_close", organisation.slug, open_round.pk)
     my_answer = None
     joined_late: list[User] = []
     if round_info is not None:
@@ -525,9 +547,12 @@ def _viewable_proposal(
     version = cache.organisation_version(organisation)
 
     def load() -> tuple[Proposal | None, dt.datetime | None]:
-        found = Proposal.objects.filter(
-            pk=proposal_id, circle__organisation_id=organisation.pk
-        ).first()
+        # Its circle (with the parent) and its author, whom the page names, in the same query.
+        found = (
+            Proposal.objects.select_related("author", "circle__parent")
+            .filter(pk=proposal_id, circle__organisation_id=organisation.pk)
+            .first()
+        )
         return found, _lazy_until(found) if found is not None else None
 
     proposal, lazy_until = cache.value(
@@ -535,7 +560,7 @@ def _viewable_proposal(
     )
     if proposal is None:
         raise Http404
-    proposal.circle = _cached_circle(organisation, proposal.circle_id)
+    proposal.circle.organisation = organisation  # the one this request read
     if not permissions.can_view_proposal(request.user, proposal):
         raise Http404
     return proposal, lazy_until
