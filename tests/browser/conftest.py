@@ -70,14 +70,16 @@ def _unavailable(reason: str) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The browser tests run last: while Playwright's sync API is alive it runs an event loop in
-    # this thread, and Django refuses ORM calls from the other tests inside one. In a parallel
-    # run (pytest-xdist, --dist loadgroup) they are one group, so one process serves the demo and
-    # drives the browser, and being last in the order they are handed out last.
+    # The browser tests run first, together: while Playwright's sync API is alive it runs an
+    # event loop in this thread, and Django refuses ORM calls from the other tests inside one.
+    # Its fixtures are the package's, so they end (the browser closed, Playwright stopped, the
+    # demo server stopped) after the last browser test, and the process goes on with the rest.
+    # In a parallel run (pytest-xdist, --dist loadgroup) they are one group, handed out first: one
+    # process drives the browser while the others take the rest of the suite.
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -157,7 +159,7 @@ def _read_demo(url: str, db_path: Path) -> Demo:
     return demo
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site() -> Iterator[Demo]:
     """A server with the demo organisation, for the whole browser run."""
     with tempfile.TemporaryDirectory(prefix="circlewise-browser-") as tmp:
@@ -232,7 +234,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 # The browser ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
@@ -250,7 +252,7 @@ def browser() -> Iterator[Any]:
         playwright.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe_source() -> str:
     candidates = [os.environ.get("AXE_PATH", ""), str(BASE_DIR / "var" / "axe" / "axe.min.js")]
     for candidate in candidates:
@@ -272,7 +274,7 @@ def sign_in(page: Any, site: Demo, local: str, password: str = PASSWORD) -> None
     page.wait_for_load_state()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _signed_in_states(
     browser: Any, site: Demo, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:

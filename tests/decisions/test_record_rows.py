@@ -20,8 +20,9 @@ RECORD_LOOP = (
     '{% avatar row.person "small" %}<span class="person-name"><span>{{ row.person.name|bdi }}'
     '</span>{% if row.at %}<span class="pronouns"><time datetime="{{ row.at|date:\'c\' }}">'
     '{{ row.at|date:"j M Y, H:i" }}</time></span>{% elif row.left_at %}<span class="pronouns">'
-    '{% blocktranslate with date=row.left_at|date:"j M Y, H:i" %}left on <time datetime="'
-    "{{ row.left_at|date:'c' }}\">{{ date }}</time>{% endblocktranslate %}</span>{% endif %}"
+    '{% blocktranslate with date=row.left_at|date:"j M Y, H:i" datetime=row.left_at|date:"c" %}'
+    'left on <time datetime="{{ datetime }}">{{ date }}</time>{% endblocktranslate %}</span>'
+    "{% endif %}"
     '</span></span><span class="badge badge-{{ row.css }}">{% icon row.icon %}'
     '{{ row.label|bdi }}</span>{% if row.left_at and row.state != "left" %}'
     '<p class="small muted">{% blocktranslate with date=row.left_at|date:"j M Y, H:i" %}'
@@ -66,6 +67,7 @@ def test_the_record_roster_tag_renders_what_the_loop_did(zone: str) -> None:
     assert rendered == expected
     assert "Ada &lt;b&gt;&amp;" in rendered and "&lt;the aim&gt; &amp; more" in rendered
     assert "left on <time" in rendered and "the answer stands" in rendered
+    assert 'datetime=""' not in rendered  # the time a person left is machine-readable too
 
 
 def test_the_record_page_lists_each_person_escaped_with_their_answer(client, kitchen, world):

@@ -208,10 +208,8 @@ def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) ->
             f"{_when(at, year=True)}</time></span>"
         )
     elif left_at:
-        # The attribute is empty, as the template's blocktranslate rendered it (a filter inside
-        # blocktranslate is not applied): same msgid, same output.
-        left = _("left on <time datetime=\"%(row.left_at|date:'c')s\">%(date)s</time>")
-        values = {"row.left_at|date:'c'": "", "date": _when(left_at, year=True)}
+        left = _('left on <time datetime="%(datetime)s">%(date)s</time>')
+        values = {"datetime": _local(left_at).isoformat(), "date": _when(left_at, year=True)}
         when = f'<span class="pronouns">{left % values}</span>'
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
