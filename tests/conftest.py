@@ -230,12 +230,23 @@ SLOW = {
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: an exhaustive sweep, left out of make test-quick")
+    # pytest-xdist's own marker, known also when the suite runs without it (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): tests one process runs together")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.split("[")[0] in SLOW:
             item.add_marker(pytest.mark.slow)
+    # The browser tests first (one group: tests/browser/conftest.py), then the long sweeps, then
+    # the rest in their order: a parallel run hands the longest work out first, so no process is
+    # left with a long test at the end while the others wait.
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is None,
+            item.get_closest_marker("slow") is None,
+        )
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

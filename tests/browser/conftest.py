@@ -68,18 +68,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The browser tests run first, together: while Playwright's sync API is alive it runs an
-    # event loop in this thread, and Django refuses ORM calls from the other tests inside one.
-    # Its fixtures are the package's, so they end (the browser closed, Playwright stopped, the
-    # demo server stopped) after the last browser test, and the process goes on with the rest.
-    # In a parallel run (pytest-xdist, --dist loadgroup) they are one group, handed out first: one
-    # process drives the browser while the others take the rest of the suite.
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # The browser tests run first (tests/conftest.py sorts them so), together in one process:
+    # while Playwright's sync API is alive it runs an event loop in this thread, and Django
+    # refuses ORM calls from other tests inside one. Its fixtures are the package's, so they end
+    # (the browser closed, Playwright and the demo server stopped) after the last browser test,
+    # and the process goes on with the rest. In a parallel run (pytest-xdist, --dist loadgroup)
+    # they are one group, marked as each is collected (before xdist reads the groups), and
+    # handed out first: one process drives the browser while the others take the rest.
+    if item.get_closest_marker("browser") is not None:
+        item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True)
