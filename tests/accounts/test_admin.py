@@ -20,6 +20,7 @@ from circlewise.circles.models import (
     RoleAssignment,
 )
 from circlewise.core.models import LedgerEvent
+from circlewise.decisions.models import BacklogItem, ConsentRound, Decision, Policy, Proposal
 from circlewise.notifications.models import Notification
 from tests import factories as f
 from tests.conftest import World
@@ -35,6 +36,11 @@ READ_ONLY_MODELS = [
     RoleAssignment,
     Notification,
     PersonalAccessToken,
+    Proposal,
+    ConsentRound,
+    Decision,
+    Policy,
+    BacklogItem,
 ]
 
 
@@ -89,6 +95,11 @@ def test_ledger_pages_open_but_refuse_changes(
         "accounts_user",
         "accounts_personalaccesstoken",
         "notifications_notification",
+        "decisions_proposal",
+        "decisions_consentround",
+        "decisions_decision",
+        "decisions_policy",
+        "decisions_backlogitem",
     ],
 )
 def test_admin_lists_open_for_staff(
