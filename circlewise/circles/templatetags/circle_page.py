@@ -17,7 +17,6 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from circlewise.core.templatetags.circlewise import (
     avatar_of,
     bdi,
     circle_dot_of,
+    esc,
     icon,
     term_badge,
 )
@@ -41,7 +41,7 @@ def _local(when: dt.datetime) -> dt.datetime:
 
 
 def _circle_link(organisation_slug: str, row: TermRow) -> str:
-    href = conditional_escape(path_to("circles:circle_detail", organisation_slug, row.circle_slug))
+    href = esc(path_to("circles:circle_detail", organisation_slug, row.circle_slug))
     return (
         f' <span class="muted">·</span> <a class="circle-link" href="{href}">'
         f"{circle_dot_of(row.circle_id)}{bdi(row.circle_name)}</a>"
@@ -50,8 +50,8 @@ def _circle_link(organisation_slug: str, row: TermRow) -> str:
 
 def _holder_of(organisation_slug: str, row: TermRow) -> tuple[str, str]:
     """The holder's face, and their name linked to their page with their pronouns."""
-    href = conditional_escape(path_to("circles:person_detail", organisation_slug, row.holder_id))
-    pronouns = f" ({conditional_escape(row.holder_pronouns)})" if row.holder_pronouns else ""
+    href = esc(path_to("circles:person_detail", organisation_slug, row.holder_id))
+    pronouns = f" ({esc(row.holder_pronouns)})" if row.holder_pronouns else ""
     return (
         avatar_of(row.holder_id, row.holder_name, row.holder_email),
         f'<a href="{href}">{bdi(row.holder_name)}</a>{pronouns}',
@@ -60,7 +60,7 @@ def _holder_of(organisation_slug: str, row: TermRow) -> tuple[str, str]:
 
 def _term_end(row: TermRow, today: dt.date) -> tuple[str, str]:
     """The end of the term in words, and its badge."""
-    end = conditional_escape(date_format(row.term_end, "j M Y"))
+    end = esc(date_format(row.term_end, "j M Y"))
     return _("term until %(end)s") % {"end": end}, term_badge(row, today)
 
 
@@ -89,7 +89,7 @@ def term_rows(
             ends[end] = _term_end(row, today)
         face, person = people[row.holder_id]
         until, badge = ends[end]
-        role_href = conditional_escape(
+        role_href = esc(
             path_to("circles:role_detail", organisation_slug, row.circle_slug, row.role_id)
         )
         out.append(
@@ -109,7 +109,7 @@ def vacant_rows(roles: Iterable[VacantRole], organisation_slug: str) -> SafeStri
     vacant = term_badge(None)
     out = []
     for role in roles:
-        href = conditional_escape(
+        href = esc(
             path_to("circles:role_detail", organisation_slug, role.circle_slug, role.role_id)
         )
         out.append(
@@ -135,9 +135,7 @@ def event_rows(
     days: dict[dt.date, str] = {}  # "j M Y, H:i" and "c" as the `date` filter writes them
     for event in events:
         said = sentence(event)
-        text = (
-            f'<a href="{conditional_escape(said.url)}">{said.html}</a>' if said.url else said.html
-        )
+        text = f'<a href="{esc(said.url)}">{said.html}</a>' if said.url else said.html
         when = _local(event.occurred_at)
         day = days.get(when.date())
         if day is None:
@@ -151,14 +149,12 @@ def event_rows(
         where = ""
         circle = event.circle if show_circle else None
         if circle:
-            href = conditional_escape(
-                path_to("circles:circle_detail", organisation_slug, circle.slug)
-            )
+            href = esc(path_to("circles:circle_detail", organisation_slug, circle.slug))
             where = f' · <a href="{href}">{bdi(circle.name)}</a>'
         out.append(
             f'<li>{who}<div><p>{text}</p><p class="feed-meta">'
             f'<time datetime="{when.isoformat()}">'
-            f"{conditional_escape(day)}, {when.hour:02d}:{when.minute:02d}</time>{by}{where}</p></div></li>\n"
+            f"{esc(day)}, {when.hour:02d}:{when.minute:02d}</time>{by}{where}</p></div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
 
@@ -169,13 +165,13 @@ def member_list(rows: Iterable[MemberRow], organisation_slug: str) -> SafeString
     `{% member_rows %}` renders them (avatar, name linked to the person, pronouns, roles held)."""
     out = []
     for m in rows:
-        pronouns = conditional_escape(m.pronouns or "")
+        pronouns = esc(m.pronouns or "")
         detail = ""
         if pronouns or m.role_names:
             between = " · " if pronouns and m.role_names else ""
-            held = ", ".join(conditional_escape(r) for r in m.role_names)
+            held = ", ".join(esc(r) for r in m.role_names)
             detail = f'<span class="pronouns">{pronouns}{between}{held}</span>'
-        href = conditional_escape(path_to("circles:person_detail", organisation_slug, m.user_id))
+        href = esc(path_to("circles:person_detail", organisation_slug, m.user_id))
         out.append(
             f'<li>{avatar_of(m.user_id, m.name, m.email)}<span class="person-name">'
             f'<a href="{href}">{bdi(m.name)}</a>{detail}</span></li>'
@@ -219,23 +215,18 @@ def role_rows(
     notes = _role_notes()
     out = []
     for role in roles:
-        href = conditional_escape(
-            path_to("circles:role_detail", organisation_slug, circle_slug, role.role_id)
-        )
+        href = esc(path_to("circles:role_detail", organisation_slug, circle_slug, role.role_id))
         note = ""
         if role.kind in notes:
             title, words = notes[role.kind]
-            note = (
-                f' <abbr class="small muted" title="{conditional_escape(title)}">'
-                f"{conditional_escape(words)}</abbr>"
-            )
+            note = f' <abbr class="small muted" title="{esc(title)}">{esc(words)}</abbr>'
         if role.current:
             held = "".join(
                 f"\n    {_holder(a, organisation_slug, today)}\n    " for a in role.current
             )
             holders = f"\n    {held}\n    "
         else:
-            nobody = conditional_escape(_("Nobody holds this role."))
+            nobody = esc(_("Nobody holds this role."))
             holders = (
                 '\n    <div class="role-holder"><span class="avatar avatar-empty" '
                 f'aria-hidden="true">?</span><span class="muted">{nobody}</span>'
@@ -243,10 +234,10 @@ def role_rows(
             )
         manage = ""
         if can_manage_roles:
-            assign = conditional_escape(
+            assign = esc(
                 path_to("circles:role_assign", organisation_slug, circle_slug, role.role_id)
             )
-            verb = conditional_escape(_("Select") if role.current else _("Fill"))
+            verb = esc(_("Select") if role.current else _("Fill"))
             manage = (
                 f'<a class="button button-small" href="{assign}">{verb}'
                 f'<span class="visually-hidden"> {bdi(role.name)}</span></a>'
@@ -260,7 +251,7 @@ def role_rows(
 
 
 def _holder(a: TermRow, organisation_slug: str, today: dt.date) -> str:
-    href = conditional_escape(path_to("circles:person_detail", organisation_slug, a.holder_id))
+    href = esc(path_to("circles:person_detail", organisation_slug, a.holder_id))
     until = _("until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
     return (
         f'<div class="role-holder">{avatar_of(a.holder_id, a.holder_name, a.holder_email, "small")}'

@@ -10,11 +10,10 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from circlewise.core.templatetags.circlewise import bdi, icon
+from circlewise.core.templatetags.circlewise import bdi, esc, icon
 
 register = template.Library()
 
@@ -44,20 +43,18 @@ def circle_tree_rows(rows: Iterable[TreeRow]) -> SafeString:
     """`{% circle_tree_rows rows %}`: the circles as nested `<li>` rows, parents before their
     sub-circles: name, kind, badges (private, ended, yours, link broken), aim, members, and the
     leader and delegate linking it to its parent."""
-    private = f' <span class="badge badge-neutral">{icon("lock")}{conditional_escape(_("private"))}</span>'
-    yours = (
-        f' <span class="badge badge-current">{icon("check")}{conditional_escape(_("yours"))}</span>'
-    )
-    broken = f' <span class="badge badge-expired">{icon("alert")}{conditional_escape(_("link broken"))}</span>'
-    leader, delegate = conditional_escape(_("Leader")), conditional_escape(_("Delegate"))
-    vacant = f"<strong>{conditional_escape(_('vacant'))}</strong>"
+    private = f' <span class="badge badge-neutral">{icon("lock")}{esc(_("private"))}</span>'
+    yours = f' <span class="badge badge-current">{icon("check")}{esc(_("yours"))}</span>'
+    broken = f' <span class="badge badge-expired">{icon("alert")}{esc(_("link broken"))}</span>'
+    leader, delegate = esc(_("Leader")), esc(_("Delegate"))
+    vacant = f"<strong>{esc(_('vacant'))}</strong>"
     ended_on = _("ended on %(date)s")
     # Colours, kinds and member counts repeat from row to row: each escaped once.
     escaped: dict[str, str] = {}
 
     def once(text: str) -> str:
         if text not in escaped:
-            escaped[text] = conditional_escape(text)
+            escaped[text] = esc(text)
         return escaped[text]
 
     out = []
@@ -70,18 +67,18 @@ def circle_tree_rows(rows: Iterable[TreeRow]) -> SafeString:
             )
         ended = ""
         if row.ended:
-            date = conditional_escape(row.ended)
+            date = esc(row.ended)
             ended = f' <span class="badge badge-ended">{ended_on % {"date": date}}</span>'
         out.append(
-            f'<li><div class="tree-item"><a href="{conditional_escape(row.href)}">'
+            f'<li><div class="tree-item"><a href="{esc(row.href)}">'
             f'<span class="circle-dot {once(row.hue)}" aria-hidden="true"></span>'
             f"{bdi(row.name)}</a> "
             f'<span class="small muted">{once(row.kind)}</span>'
             f"{private if row.is_private else ''}{ended}{yours if row.is_mine else ''}"
             f"{broken if row.broken else ''}"
-            f'<p class="tree-aim">{conditional_escape(row.aim)}</p>'
+            f'<p class="tree-aim">{esc(row.aim)}</p>'
             f'<p class="tree-links">{once(row.members)}{links}</p>'
-            + (f'<p class="tree-broken">{conditional_escape(row.broken)}</p>' if row.broken else "")
+            + (f'<p class="tree-broken">{esc(row.broken)}</p>' if row.broken else "")
             + "</div>"
             + ("<ul>" if row.opens else "</li>" + "</ul></li>" * row.closes)
             + "\n    "

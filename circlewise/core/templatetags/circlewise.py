@@ -7,6 +7,7 @@ run once per person or role on pages that list thousands of them.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -29,6 +30,16 @@ from circlewise.core.feed import sentence as sentence_of
 from circlewise.core.markdown import render_markdown
 
 register = template.Library()
+
+
+def esc(value: Any) -> str:
+    """`conditional_escape(value)` for the row tags: the same text, without Django's lazy-string
+    wrapper on every call when the value is a plain `str` (a list of hundreds of rows escapes
+    thousands of names and links)."""
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
+
 
 # Icons drawn on a 24 by 24 grid with a 2 px stroke; decorative (the text beside them carries
 # the meaning), so they are hidden from screen readers.
@@ -97,19 +108,19 @@ def avatar(user: Any, size: str = "") -> SafeString:
     """`{% avatar user %}` or `{% avatar user "large" %}`: initials on a stable colour."""
     if user is None:
         return mark_safe('<span class="avatar avatar-empty" aria-hidden="true">?</span>')
-    size_class = f" avatar-{conditional_escape(size)}" if size else ""
+    size_class = f" avatar-{esc(size)}" if size else ""
     return mark_safe(  # noqa: S308 - every variable part is escaped
         f'<span class="avatar {hue_class_for(user.avatar_hue)}{size_class}" aria-hidden="true">'
-        f"{conditional_escape(user.initials)}</span>"
+        f"{esc(user.initials)}</span>"
     )
 
 
 def avatar_of(user_id: int, name: str, email: str, size: str = "") -> str:
     """What `{% avatar user size %}` renders, from a person's row instead of an instance."""
-    size_class = f" avatar-{conditional_escape(size)}" if size else ""
+    size_class = f" avatar-{esc(size)}" if size else ""
     return (
         f'<span class="avatar {hue_class_for(avatar_hue_of(user_id))}{size_class}" aria-hidden="true">'
-        f"{conditional_escape(initials_of(name, email))}</span>"
+        f"{esc(initials_of(name, email))}</span>"
     )
 
 
@@ -121,16 +132,16 @@ def member_rows(members: Iterable[Any], person_base: str) -> SafeString:
     One tag for the whole list, not a dozen lookups and filters per member: a circle may have
     hundreds of members, and the page is rendered afresh after every change.
     """
-    base = conditional_escape(person_base)
+    base = esc(person_base)
     rows = []
     for m in members:
         user = m.user
-        pronouns = conditional_escape(user.pronouns or "")
+        pronouns = esc(user.pronouns or "")
         roles = getattr(m, "role_names", None) or []
         detail = ""
         if pronouns or roles:
             between = " · " if pronouns and roles else ""
-            held = ", ".join(conditional_escape(r) for r in roles)
+            held = ", ".join(esc(r) for r in roles)
             detail = f'<span class="pronouns">{pronouns}{between}{held}</span>'
         rows.append(
             f'<li>{avatar(user)}<span class="person-name"><a href="{base}{int(m.user_id)}/">'
@@ -189,11 +200,11 @@ def term_text(assignment: Any, today: dt.date | None = None) -> tuple[str, str, 
 def term_badge(assignment: Any, today: dt.date | None = None) -> SafeString:
     """`{% term_badge assignment %}`: the term's status in words, with an icon and a colour."""
     if assignment is None:
-        vacant = conditional_escape(_("vacant"))
+        vacant = esc(_("vacant"))
         return mark_safe(f'<span class="badge badge-vacant">{_icon("minus")}{vacant}</span>')  # noqa: S308
     status, icon_name, words = term_text(assignment, today)
     return mark_safe(  # noqa: S308 - every variable part is escaped
-        f'<span class="badge badge-{status}">{_icon(icon_name)}{conditional_escape(words)}</span>'
+        f'<span class="badge badge-{status}">{_icon(icon_name)}{esc(words)}</span>'
     )
 
 
@@ -268,7 +279,7 @@ def bdi(value: Any) -> SafeString:
     """`{{ circle.name|bdi }}`: the name in `<bdi>`, for the page's text (see core/bidi.py)."""
     if value in (None, ""):
         return mark_safe("")
-    return mark_safe(f"<bdi>{conditional_escape(value)}</bdi>")  # noqa: S308 - escaped
+    return mark_safe(f"<bdi>{esc(value)}</bdi>")  # noqa: S308 - escaped
 
 
 @register.filter

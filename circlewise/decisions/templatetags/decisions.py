@@ -16,13 +16,12 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from circlewise.core.bidi import isolate
 from circlewise.core.links import path_to
-from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_dot
+from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_dot, esc
 
 register = template.Library()
 
@@ -52,7 +51,7 @@ def _day(moment: Any, *, year: bool = True) -> str:
     out as Django's date format writes it ("j": the day, "M": the month's three letters,
     title-cased, "Y": four digits), without parsing the format again for every row."""
     moment = _local(moment)
-    month = conditional_escape(str(MONTHS_3[moment.month]).title())
+    month = esc(str(MONTHS_3[moment.month]).title())
     return f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
 
 
@@ -63,7 +62,7 @@ def _when(moment: Any, *, year: bool = False) -> str:
 
 
 def _badge(css: str, icon: str, label: Any) -> str:
-    return f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}{bdi(label)}</span>'
+    return f'<span class="badge badge-{esc(css)}">{_icon(icon)}{bdi(label)}</span>'
 
 
 def _badge_in(badges: dict[tuple[str, str, str], str], css: str, icon: str, label: Any) -> str:
@@ -97,10 +96,8 @@ def _roster_row(
         thread = ""
         if row.objection_id:
             href = path_to("decisions:objection_detail", org_slug, row.objection_id)
-            thread = (
-                f' <a href="{conditional_escape(href)}">{conditional_escape(_("Its thread"))}</a>'
-            )
-        parts.append(f'<p class="roster-reason">{conditional_escape(row.reason)}{thread}</p>')
+            thread = f' <a href="{esc(href)}">{esc(_("Its thread"))}</a>'
+        parts.append(f'<p class="roster-reason">{esc(row.reason)}{thread}</p>')
     parts.append("</li>")
     return "".join(parts)
 
@@ -112,7 +109,7 @@ def roster_rows(
     """`{% roster_rows round_info.rows user organisation faces %}`: everyone in the round, with their
     answer (or what keeps them from one), its time and reason."""
     viewer_id = getattr(viewer, "pk", None)
-    you = f' <span class="muted">({conditional_escape(_("you"))})</span>'
+    you = f' <span class="muted">({esc(_("you"))})</span>'
     badges: dict[tuple[str, str, str], str] = {}
     html = "".join(
         _roster_row(row, you if row.user.pk == viewer_id else "", badges, organisation.slug, faces)
@@ -132,8 +129,8 @@ def waiting_names(people: Iterable[Any], faces: Faces | None = None) -> SafeStri
 def reaction_rows(rows: Iterable[tuple[Any, Any]], faces: Faces | None = None) -> SafeString:
     """`{% reaction_rows reaction_rows faces %}`: each member's quick reaction, or that they
     passed or have not reacted yet."""
-    not_yet = f'<span class="badge badge-neutral">{_icon("clock")}{conditional_escape(_("not yet"))}</span>'
-    passed = f'<span class="badge badge-neutral">{_icon("minus")}{conditional_escape(_("passed"))}</span>'
+    not_yet = f'<span class="badge badge-neutral">{_icon("clock")}{esc(_("not yet"))}</span>'
+    passed = f'<span class="badge badge-neutral">{_icon("minus")}{esc(_("passed"))}</span>'
     parts = []
     for person, r in rows:
         if r is None:
@@ -155,10 +152,10 @@ def _policy_when(policy: Any) -> str:
     if policy.retired_at:
         return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
     if policy.superseded_by_id:
-        return conditional_escape(_("replaced by a newer policy"))
+        return esc(_("replaced by a newer policy"))
     if policy.review_on:
         return _("review by %(date)s") % {"date": _day(policy.review_on)}
-    return conditional_escape(_("no review date"))
+    return esc(_("no review date"))
 
 
 @register.simple_tag
@@ -168,14 +165,13 @@ def policy_rows(rows: Iterable[Any], organisation: Any) -> SafeString:
     parts = []
     badges: dict[tuple[str, str, str], str] = {}
     for row in rows:
-        href = conditional_escape(path_to("decisions:policy_detail", organisation.slug, row.pk))
+        href = esc(path_to("decisions:policy_detail", organisation.slug, row.pk))
         look = (row.status_css, row.status_icon, row.status_label)
         badge = badges.get(look)
         if badge is None:
             css, icon, label = look
             badge = badges[look] = (
-                f'<span class="badge badge-{conditional_escape(css)}">{_icon(icon)}'
-                f"{conditional_escape(label)}</span>"
+                f'<span class="badge badge-{esc(css)}">{_icon(icon)}{esc(label)}</span>'
             )
         parts.append(
             f'<li class="list-row">{circle_dot(row.circle)}<div class="list-row-main">'
@@ -192,8 +188,8 @@ def circle_options(circles: Iterable[Any], chosen: Any) -> SafeString:
     the chosen one selected."""
     chosen_pk = getattr(chosen, "pk", None)
     html = "".join(
-        f'<option value="{conditional_escape(c.slug)}"'
-        f"{' selected' if c.pk == chosen_pk else ''}>{conditional_escape(isolate(c.name))}</option>"
+        f'<option value="{esc(c.slug)}"'
+        f"{' selected' if c.pk == chosen_pk else ''}>{esc(isolate(c.name))}</option>"
         for c in circles
     )
     return mark_safe(html)  # noqa: S308 - every variable part is escaped
@@ -221,7 +217,7 @@ def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) ->
         stands = _("Left the circle on %(date)s, after answering: the answer stands.")
         parts.append(f'<p class="small muted">{stands % {"date": _when(left_at, year=True)}}</p>')
     if row["reason"]:
-        parts.append(f'<p class="roster-reason">{conditional_escape(row["reason"])}</p>')
+        parts.append(f'<p class="roster-reason">{esc(row["reason"])}</p>')
     parts.append("</li>")
     return "".join(parts)
 
