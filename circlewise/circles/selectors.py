@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 LINK_KINDS = (Role.Kind.LEADER, Role.Kind.DELEGATE)
 
 
-def visible_circles(user: Any, organisation: Organisation) -> list[Circle]:
+def visible_circles(user: Viewer, organisation: Organisation) -> list[Circle]:
     """Active circles of the organisation the person may see, by name: one query."""
     circles = Circle.objects.filter(organisation=organisation, archived_at__isnull=True).only(
         "id", "organisation_id", "parent_id", "name", "slug", "kind", "aim", "visibility",
@@ -45,7 +45,7 @@ def visible_circles(user: Any, organisation: Organisation) -> list[Circle]:
     return visible_only(user, organisation, circles)
 
 
-def hidden_private_ids(user: Any, organisation: Organisation) -> set[int]:
+def hidden_private_ids(user: Viewer, organisation: Organisation) -> set[int]:
     """Private circles (archived too) the person is not in: their events stay hidden."""
     return set(hidden_circle_ids(user, organisation))
 
@@ -511,7 +511,7 @@ def links_broken_by(
 
 
 def link_break_sentences(
-    viewer: Any,
+    viewer: Viewer,
     organisation: Organisation,
     person: Any,
     *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -41,6 +41,9 @@ from circlewise.core.views import person
 from .. import chart, permissions, selectors
 from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role, RoleAssignment
 from ..templatetags.structure import TreeRow
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
 FEED_PAGE_SIZE = 30
 RECENT_EVENTS = 6
@@ -226,7 +229,9 @@ def _ended_on(circle: selectors.CircleRow) -> str:
     return date_format(circle.ends_on or circle.ended_at.date(), "j M Y")
 
 
-def _circle_list_context(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
+def _circle_list_context(
+    user: Viewer, organisation: Organisation, mine: set[int]
+) -> dict[str, Any]:
     structure = selectors.structure_of(user, organisation)
     links_now = selectors.structure_links(organisation, structure)
     holders, problems = links_now.holders, links_now.problems
@@ -280,7 +285,7 @@ def org_chart(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
-def _chart_context(user: Any, organisation: Organisation) -> dict[str, Any]:
+def _chart_context(user: Viewer, organisation: Organisation) -> dict[str, Any]:
     structure = selectors.structure_of(user, organisation)
     circles = structure.circles
     links_now = selectors.structure_links(organisation, structure)

@@ -11,7 +11,7 @@ concerns, with the service's status; nothing changes. Forms work without JavaScr
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -44,6 +44,9 @@ from ..models import (
 )
 from ._common import ANSWER_LOOK, POLICY_LOOK, _organisation, check_org, decorate_policy
 from .proposal_page import _cached_circle, version_changes
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
 
 # Decisions ---------------------------------------------------------------------------------
 
@@ -258,7 +261,7 @@ def _policy_row(policy: Policy, today: dt.date) -> PolicyRow:
 
 
 def _register_context(
-    user: Any, organisation: Organisation, circle_slug: str, status: str
+    user: Viewer, organisation: Organisation, circle_slug: str, status: str
 ) -> dict[str, Any]:
     """The reads of the register: run only when it is rendered. What it shows depends on the
     viewer only through the private circles they see (`seen_private`, in the key)."""
