@@ -6,7 +6,7 @@ with a ServiceError, which the views show beside the field it names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -31,6 +31,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _textarea(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
+
+
+def _choose(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's field `name`, a model choice whose rows the form narrows."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
 class PersonChoiceField(forms.ModelChoiceField[User]):
@@ -158,10 +163,10 @@ class ProposalForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         if policies is not None:
-            self.fields["amends"].queryset = policies  # type: ignore[attr-defined]
+            _choose(self, "amends").queryset = policies
         # Offered only in a circle with helping circles of its own (and never when editing).
         if helping is not None and helping.exists():
-            self.fields["extends_circle"].queryset = helping  # type: ignore[attr-defined]
+            _choose(self, "extends_circle").queryset = helping
         else:
             del self.fields["extends_circle"], self.fields["extends_until"]
 
@@ -232,7 +237,7 @@ class RoundOpenForm(forms.Form):
     def __init__(self, *args: Any, helping: QuerySet[Circle] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if helping is not None:
-            self.fields["handed_to"].queryset = helping  # type: ignore[attr-defined]
+            _choose(self, "handed_to").queryset = helping
 
 
 class RoundAnswerForm(forms.Form):
@@ -257,7 +262,7 @@ class RoundAnswerForm(forms.Form):
     def __init__(self, *args: Any, allow_concerns: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not allow_concerns:
-            self.fields["answer"].choices = [  # type: ignore[attr-defined]
+            cast(forms.ChoiceField, self.fields["answer"]).choices = [
                 c for c in ConsentResponse.Answer.choices if c[0] != ConsentResponse.Answer.CONCERN
             ]
 
@@ -298,7 +303,7 @@ class ReviseForm(ProposalForm):
         del self.fields["policy_action"]
         del self.fields["quorum_percent"]
         if members is not None:
-            self.fields["measure_owner"].queryset = members  # type: ignore[attr-defined]
+            _choose(self, "measure_owner").queryset = members
         self.objection_fields = []
         for objection in objections:
             name = f"integrates_{objection.pk}"
@@ -366,7 +371,7 @@ class BacklogItemForm(forms.Form):
         if members is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = members  # type: ignore[attr-defined]
+            _choose(self, "owner").queryset = members
 
 
 class DropItemForm(forms.Form):
