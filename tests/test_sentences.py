@@ -23,6 +23,7 @@ from django.utils import timezone
 import circlewise
 from circlewise.circles import services as circles
 from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
+from circlewise.circles.templatetags.circle_page import event_rows
 from circlewise.core import feed
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services as decisions
@@ -408,7 +409,7 @@ def test_every_event_names_its_object_and_true_actor_and_leads_to_the_object(sto
         if event.verb in feed.HIDDEN_VERBS or event.circle_id in hidden:
             continue
         # and the feed shows it as a link to the object
-        row = render_to_string("circles/includes/event.html", {"event": event, "organisation": org})
+        row = event_rows([event], org.slug)
         assert said.html in row and f'href="{url}"' in row, where
         # and so does its notification: it says the same, and opening it leads to the object
         notifications.deliver(event_id=event.pk, recipient_ids=[admin.pk])

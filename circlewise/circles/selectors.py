@@ -585,24 +585,6 @@ def needs_attention(assignments: list[TermRow], today: dt.date) -> list[TermRow]
     )
 
 
-def attention_assignments(
-    organisation: Organisation, circle_ids: set[int], today: dt.date
-) -> list[RoleAssignment]:
-    """Terms in these circles that have expired or end soon, with role, circle and holder: one
-    query."""
-    rows = (
-        RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS)
-        .filter(
-            role__circle__organisation=organisation,
-            role__circle__archived_at__isnull=True,
-            role__archived_at__isnull=True,
-        )
-        .select_related("role__circle", "holder")
-        .order_by("term_end", "role__circle__name")
-    )
-    return [a for a in rows if a.role.circle_id in circle_ids]
-
-
 class TermRow(NamedTuple):
     """A term as a list shows it (the terms page, the home, the circle page): values, not model
     instances (hundreds per page)."""
@@ -630,7 +612,7 @@ def attention_term_rows(
     organisation: Organisation, hidden: Collection[int], today: dt.date
 ) -> list[TermRow]:
     """Terms that have expired or end soon in the organisation's active circles but the hidden
-    ones, in the order of `attention_assignments`: one query."""
+    ones, soonest first: one query."""
     rows = RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS).filter(
         role__circle__organisation=organisation,
         role__circle__archived_at__isnull=True,

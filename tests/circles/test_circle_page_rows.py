@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.circles import selectors, services
-from circlewise.circles.models import CircleMembership, RoleAssignment
+from circlewise.circles.models import RoleAssignment
 from circlewise.circles.views import browse
 from circlewise.core import feed
 
 from .. import factories as f
+from . import replaced
 
 ODD = "Zoë <b>&</b> Co"
 ESCAPED = "<bdi>Zoë &lt;b&gt;&amp;&lt;/b&gt; Co</bdi>"
@@ -90,10 +91,7 @@ def test_term_and_role_rows_match_the_includes_they_replace(world):
         a.circle_href = reverse("circles:circle_detail", args=["willow", "garden"])
         a.role_href = reverse("circles:role_detail", args=["willow", "garden", a.role_id])
         a.person_href = reverse("circles:person_detail", args=["willow", a.holder_id])
-    loop = (
-        "{% for a in due %}"
-        '{% include "circles/includes/term_row.html" with show_circle=True %}{% endfor %}'
-    )
+    loop = replaced.loop("term_row", "due", "a", with_="show_circle=True")
     rows = selectors.attention_rows(world.org, {world.garden.pk}, today)
     assert rows
     expected = _render(loop, due=[a for a in due if a.term_end <= rows[-1].term_end], **context)
@@ -104,7 +102,7 @@ def test_term_and_role_rows_match_the_includes_they_replace(world):
         r.current.sort(key=lambda a: a.term_start)
     roles.sort(key=lambda r: (r.sort_key, r.name.lower()))
     for manage in (True, False):
-        loop = '{% for role in roles %}{% include "circles/includes/role_row.html" %}{% endfor %}'
+        loop = replaced.loop("role_row", "roles", "role")
         expected = _render(loop, roles=roles, can_manage_roles=manage, **context)
         tag = "{% role_rows roles 'willow' 'garden' today manage %}"
         rendered = _render(
@@ -119,28 +117,8 @@ def test_event_rows_match_the_include_they_replace(world):
     events = list(feed.organisation_feed(world.org.pk, set(), set())[:30])
     for e in events:
         e.circle_obj = e.circle
-    loop = (
-        "{% for event in events %}"
-        '{% include "circles/includes/event.html" with show_circle=True %}{% endfor %}'
-    )
+    loop = replaced.loop("event", "events", "event", with_="show_circle=True")
     expected = _render(loop, events=events, organisation=world.org)
     rows = browse._events(feed.organisation_feed(world.org.pk, set(), set()), world.org, 30)
     assert _render("{% event_rows rows 'willow' True %}", rows=rows) == expected
     assert ESCAPED in expected
-
-
-def test_member_list_matches_member_rows(world):
-    _odd_member(world)
-    members = list(
-        CircleMembership.objects.current()
-        .filter(circle=world.garden)
-        .select_related("user")
-        .order_by("user__name")
-    )
-    names = {world.facilitator.pk: ["\u2068Facilitator\u2069"]}
-    for m in members:
-        m.role_names = names.get(m.user_id, [])
-    base = reverse("circles:person_detail", args=["willow", 0])[:-2]
-    expected = _render("{% member_rows members base %}", members=members, base=base)
-    rows = selectors.member_rows(world.garden, names)
-    assert _render("{% member_list rows 'willow' %}", rows=rows) == expected

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.circles import permissions, selectors
-from circlewise.circles.models import Role
+from circlewise.circles.models import Role, RoleAssignment
 from circlewise.circles.templatetags.circle_page import term_rows, vacant_rows
 
 from .. import factories as f
+from . import replaced
 
 # What the page rendered per term and per vacant role before the tags (circles/terms.html).
-TERM_LOOP = (
-    '{% for a in due %}{% include "circles/includes/term_row.html" with show_circle=True %}'
-    "{% endfor %}"
-)
+TERM_LOOP = replaced.loop("term_row", "due", "a", with_="show_circle=True")
 VACANT_LOOP = (
     "{% load circlewise %}{% for role in vacant %}"
     '<li class="list-row">{% circle_dot role.circle %}<div class="list-row-main">'
@@ -60,6 +59,22 @@ def _terms_in_a_lab(world, today):
     return lab, ada, bo
 
 
+def _assignments_needing_attention(organisation, circle_ids, today):
+    """The terms the page listed before its rows were values: model instances, filtered by
+    circle afterwards."""
+    rows = (
+        RoleAssignment.objects.needing_attention(today, settings.TERM_WARNING_DAYS)
+        .filter(
+            role__circle__organisation=organisation,
+            role__circle__archived_at__isnull=True,
+            role__archived_at__isnull=True,
+        )
+        .select_related("role__circle", "holder")
+        .order_by("term_end", "role__circle__name")
+    )
+    return [a for a in rows if a.role.circle_id in circle_ids]
+
+
 def _with_links(assignments, org):
     for a in assignments:
         a.circle_href = reverse("circles:circle_detail", args=[org, a.role.circle.slug])
@@ -77,7 +92,7 @@ def test_term_rows_match_the_include_they_replace(world):
     hidden = permissions.hidden_circle_ids(world.member, org)
     # when the rows are rendered by the tag, and by the include per assignment
     rows = selectors.attention_term_rows(org, hidden, today)
-    due = _with_links(selectors.attention_assignments(org, visible, today), org.slug)
+    due = _with_links(_assignments_needing_attention(org, visible, today), org.slug)
     expected = Template(TERM_LOOP).render(Context({"due": due, "today": today}))
     # then they are the same terms, in the same order, with the same markup
     assert [(r.role_id, r.holder_id) for r in rows] == [(a.role_id, a.holder_id) for a in due]

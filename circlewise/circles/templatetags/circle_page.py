@@ -2,7 +2,8 @@
 page): `{% load circle_page %}`.
 
 Each renders a whole list in one tag, with the markup of the includes and loops it replaces
-(circles/includes/term_row.html, circles/includes/event.html, `{% member_rows %}`): those pages
+(the term, role and event includes and the member rows, kept in tests/circles/replaced/ and
+tests/core/test_member_rows.py to check the tags against): those pages
 are rendered afresh after every change in the organisation, and a tag per row costs more than
 the row. Every variable part is escaped; every word is translated.
 """
@@ -162,7 +163,7 @@ def event_rows(
 @register.simple_tag
 def member_list(rows: Iterable[MemberRow], organisation_slug: str) -> SafeString:
     """`{% member_list members organisation.slug %}`: a circle's members as `<li>` rows, as
-    `{% member_rows %}` renders them (avatar, name linked to the person, pronouns, roles held)."""
+    the loop it replaced rendered them (avatar, name linked to the person, pronouns, roles held)."""
     out = []
     for m in rows:
         pronouns = esc(m.pronouns or "")

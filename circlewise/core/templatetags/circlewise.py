@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -122,32 +121,6 @@ def avatar_of(user_id: int, name: str, email: str, size: str = "") -> str:
         f'<span class="avatar {hue_class_for(avatar_hue_of(user_id))}{size_class}" aria-hidden="true">'
         f"{esc(initials_of(name, email))}</span>"
     )
-
-
-@register.simple_tag
-def member_rows(members: Iterable[Any], person_base: str) -> SafeString:
-    """`{% member_rows members person_base %}`: a circle's members as `<li>` rows (avatar, name
-    linked to `person_base` + id, pronouns and the roles they hold here, in `role_names`).
-
-    One tag for the whole list, not a dozen lookups and filters per member: a circle may have
-    hundreds of members, and the page is rendered afresh after every change.
-    """
-    base = esc(person_base)
-    rows = []
-    for m in members:
-        user = m.user
-        pronouns = esc(user.pronouns or "")
-        roles = getattr(m, "role_names", None) or []
-        detail = ""
-        if pronouns or roles:
-            between = " · " if pronouns and roles else ""
-            held = ", ".join(esc(r) for r in roles)
-            detail = f'<span class="pronouns">{pronouns}{between}{held}</span>'
-        rows.append(
-            f'<li>{avatar(user)}<span class="person-name"><a href="{base}{int(m.user_id)}/">'
-            f"{bdi(user.name)}</a>{detail}</span></li>"
-        )
-    return mark_safe("".join(rows))  # noqa: S308 - every variable part is escaped
 
 
 @register.simple_tag
