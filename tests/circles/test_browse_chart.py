@@ -94,6 +94,8 @@ def test_the_chart_page_links_every_circle_and_names_its_leader(client, world):
     assert "Leader: \u2068Fay Facilitator\u2069." in html
     assert "No delegate." in html
     assert reverse("circles:circle_list", args=[world.org.slug]) in html
+    # and the legend has no entry for ended circles where none has ended
+    assert "legend-leader" in html and "legend-ended" not in html
 
 
 def test_the_chart_leaves_out_archived_circles(client, world):

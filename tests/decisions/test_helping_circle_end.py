@@ -384,6 +384,8 @@ def test_the_circle_page_chart_and_list_show_it_as_ended(client, ended):
     chart = client.get(reverse("circles:org_chart", args=["willow"])).content.decode()
     assert f'aria-label="{FSI}Paths{PDI}. Ended on {date}.' in chart
     assert chart.count("c-disc c-ended") == 1
+    # and the chart's legend says what the muted, dashed circle means
+    assert "legend-ended" in chart and "whose mandate has ended" in chart
     listed = client.get(reverse("circles:circle_list", args=["willow"])).content.decode()
     assert f"ended on {date}" in listed and listed.count("ended on") == 1
 

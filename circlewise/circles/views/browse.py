@@ -327,6 +327,7 @@ def _chart_context(user: Viewer, organisation: Organisation) -> dict[str, Any]:
         ),
         "is_large": len(circles) > 40,
         "circle_count": len(circles),
+        "has_ended": bool(ended_ids),
     }
 
 
