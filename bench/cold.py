@@ -53,6 +53,25 @@ def clear_caches() -> None:
     fragments._local.clear()
 
 
+def open_generated(size: str) -> dict[str, Any]:
+    """Django set up in this process on the organisation `bench.run` generated at `size` (with the
+    production settings of `bench.run`, the test client's host allowed): its description."""
+    configure_environment(size)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from bench import generate
+
+    meta = generate.existing(generate.SIZES[size])
+    if not meta:
+        raise SystemExit(f"no {size} organisation: run `python -m bench.run --size {size}` first")
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    return meta
+
+
 def signed_in_client(meta: dict[str, Any], user_id: int | None = None) -> Any:
     from django.conf import settings
     from django.test import Client
@@ -113,21 +132,7 @@ def main() -> None:
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
     args = parser.parse_args()
 
-    configure_environment(args.size)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    from bench import generate
-
-    meta = generate.existing(generate.SIZES[args.size])
-    if not meta:
-        raise SystemExit(
-            f"no {args.size} organisation: run `python -m bench.run --size {args.size}`"
-        )
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    meta = open_generated(args.size)
     pages = product_pages(meta)
     if args.pages:
         wanted = {p.strip() for p in args.pages.split(",")}

@@ -13,10 +13,9 @@ import argparse
 import cProfile
 import io
 import pstats
-import sys
 import time
 
-from bench.run import ROOT, configure_environment
+from bench.cold import open_generated, signed_in_client
 
 
 def main() -> None:
@@ -34,29 +33,11 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true", help="print every query's SQL")
     args = parser.parse_args()
 
-    configure_environment(args.size)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
+    meta = open_generated(args.size)
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils.crypto import get_random_string
 
-    from bench import generate
-    from circlewise.accounts.models import User
-
-    meta = generate.existing(generate.SIZES[args.size])
-    if not meta:
-        raise SystemExit(
-            f"no {args.size} organisation: run `python -m bench.run --size {args.size}` first"
-        )
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    client = Client(headers={"X-Forwarded-Proto": "https"})
-    client.force_login(User.objects.get(pk=meta["viewer_id"]))
-    client.cookies[settings.CSRF_COOKIE_NAME] = get_random_string(32)  # as a browser would have
+    client = signed_in_client(meta)
 
     if args.time:
         import statistics

@@ -27,6 +27,7 @@ from .models import (
     RoleAssignment,
     RoleAssignmentQuerySet,
     TermStatus,
+    circle_hue_of,
 )
 from .permissions import hidden_circle_ids, visible_only
 
@@ -78,7 +79,7 @@ class CircleRow(NamedTuple):
 
     @property
     def hue(self) -> int:
-        return (self.pk * 137) % 360  # as Circle.hue
+        return circle_hue_of(self.pk)
 
 
 @dataclass

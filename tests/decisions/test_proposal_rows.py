@@ -13,6 +13,8 @@ from circlewise.accounts.models import User
 from circlewise.decisions import services
 from circlewise.decisions.models import Objection
 
+from .test_pages_steps import in_consent
+
 TAGS = (
     "{% load decisions %}{% roster_rows rows user organisation FACES %}|"
     "{% waiting_names people FACES %}|{% reaction_rows reactions FACES %}"
@@ -51,12 +53,7 @@ def test_the_round_names_each_person_escaped_with_their_answer_and_thread(client
     k = kitchen
     k.others[0].name = "Bo <b>&"
     k.others[0].save()
-    proposal = services.create_proposal(
-        circle=k.circle, author=k.author, title="Compost rota", driver="Scraps pile up.",
-        text="A week each.",
-    )  # fmt: skip
-    services.present(proposal=proposal, actor=k.author)
-    round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
+    proposal, round_ = in_consent(k)
     services.respond(round_=round_, user=k.others[0], answer="objection", reason="Too <long>")
     services.respond(round_=round_, user=k.others[1], answer="consent")
     objection = Objection.objects.get(proposal=proposal)

@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from circlewise.accounts.models import User
 from circlewise.decisions import services
 
+from .test_pages_steps import in_consent
+
 RECORD_LOOP = (
     "{% load i18n circlewise %}{% for row in rows %}"
     '<li class="list-row roster-row"><span class="person list-row-main">'
@@ -75,12 +77,7 @@ def test_the_record_page_lists_each_person_escaped_with_their_answer(client, kit
     k = kitchen
     k.others[0].name = "Bo <b>&"
     k.others[0].save()
-    proposal = services.create_proposal(
-        circle=k.circle, author=k.author, title="Compost rota", driver="Scraps pile up.",
-        text="A week each.",
-    )  # fmt: skip
-    services.present(proposal=proposal, actor=k.author)
-    round_ = services.open_consent_round(proposal=proposal, actor=k.facilitator)
+    proposal, round_ = in_consent(k)
     services.respond(round_=round_, user=k.others[0], answer="consent", reason="Rain <days>")
     for person in [k.facilitator, k.author, *k.others[1:]]:
         services.respond(round_=round_, user=person, answer="consent")

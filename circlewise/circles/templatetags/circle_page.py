@@ -15,9 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.conf import settings
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,17 +25,15 @@ from circlewise.core.templatetags.circlewise import (
     avatar_of,
     bdi,
     circle_dot_of,
+    day_text,
     esc,
     icon,
+    local_moment,
     term_badge,
+    when_text,
 )
 
 register = template.Library()
-
-
-def _local(when: dt.datetime) -> dt.datetime:
-    """In the viewer's time zone, as the `date` filter shows a time."""
-    return timezone.localtime(when) if settings.USE_TZ and timezone.is_aware(when) else when
 
 
 def _circle_link(organisation_slug: str, row: TermRow) -> str:
@@ -61,7 +56,7 @@ def _holder_of(organisation_slug: str, row: TermRow) -> tuple[str, str]:
 
 def _term_end(row: TermRow, today: dt.date) -> tuple[str, str]:
     """The end of the term in words, and its badge."""
-    end = esc(date_format(row.term_end, "j M Y"))
+    end = day_text(row.term_end)
     return _("term until %(end)s") % {"end": end}, term_badge(row, today)
 
 
@@ -133,14 +128,10 @@ def event_rows(
         '<span class="avatar avatar-small avatar-empty" aria-hidden="true">'
         f"{icon('activity')}</span>"
     )
-    days: dict[dt.date, str] = {}  # "j M Y, H:i" and "c" as the `date` filter writes them
     for event in events:
         said = sentence(event)
         text = f'<a href="{esc(said.url)}">{said.html}</a>' if said.url else said.html
-        when = _local(event.occurred_at)
-        day = days.get(when.date())
-        if day is None:
-            day = days[when.date()] = date_format(when, "j M Y")
+        when = local_moment(event.occurred_at)
         who = empty
         by = ""
         actor = event.actor
@@ -155,7 +146,7 @@ def event_rows(
         out.append(
             f'<li>{who}<div><p>{text}</p><p class="feed-meta">'
             f'<time datetime="{when.isoformat()}">'
-            f"{esc(day)}, {when.hour:02d}:{when.minute:02d}</time>{by}{where}</p></div></li>\n"
+            f"{when_text(when, year=True)}</time>{by}{where}</p></div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every variable part is escaped
 
@@ -253,7 +244,7 @@ def role_rows(
 
 def _holder(a: TermRow, organisation_slug: str, today: dt.date) -> str:
     href = esc(path_to("circles:person_detail", organisation_slug, a.holder_id))
-    until = _("until %(end)s") % {"end": date_format(a.term_end, "j M Y")}
+    until = _("until %(end)s") % {"end": day_text(a.term_end)}
     return (
         f'<div class="role-holder">{avatar_of(a.holder_id, a.holder_name, a.holder_email, "small")}'
         f'<a href="{href}">{bdi(a.holder_name)}</a><span class="small muted">{until}</span>'

@@ -14,6 +14,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -134,6 +135,28 @@ def circle_dot(circle: Any) -> SafeString:
 def circle_dot_of(circle_id: int) -> str:
     """What `{% circle_dot circle %}` renders, from the circle's id (its hue is derived from it)."""
     return f'<span class="circle-dot {hue_class_for(circle_hue_of(circle_id))}" aria-hidden="true"></span>'
+
+
+def local_moment(moment: Any) -> Any:
+    """A time in the viewer's time zone, as the `date` filter shows it (other values as they are)."""
+    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+        return timezone.localtime(moment)
+    return moment
+
+
+def day_text(moment: Any, *, year: bool = True) -> str:
+    """`{{ moment|date:"j M Y" }}` (without `year`, `"j M"`) in the viewer's time zone, written
+    out as Django's date format writes it ("j": the day, "M": the month's three letters,
+    title-cased, "Y": four digits), without parsing the format again for every row."""
+    moment = local_moment(moment)
+    month = esc(str(MONTHS_3[moment.month]).title())
+    return f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
+
+
+def when_text(moment: Any, *, year: bool = False) -> str:
+    """`{{ moment|date:"j M, H:i" }}` (with `year`, `"j M Y, H:i"`), as `day_text` writes it."""
+    moment = local_moment(moment)
+    return f"{day_text(moment, year=year)}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def term_text(assignment: Any, today: dt.date | None = None) -> tuple[str, str, str]:

@@ -8,20 +8,26 @@ person. Each renders exactly what the loop it replaced rendered (tests/decisions
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from circlewise.core.bidi import isolate
 from circlewise.core.links import path_to
-from circlewise.core.templatetags.circlewise import _icon, avatar, bdi, circle_dot, esc
+from circlewise.core.templatetags.circlewise import (
+    _icon,
+    avatar,
+    bdi,
+    circle_dot,
+    day_text,
+    esc,
+    local_moment,
+    when_text,
+)
 
 register = template.Library()
 
@@ -38,27 +44,6 @@ def _face(person: Any, faces: Faces | None) -> tuple[str, str]:
         if faces is not None and person.pk is not None:
             faces[person.pk] = found
     return found
-
-
-def _local(moment: Any) -> Any:
-    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
-        return timezone.localtime(moment)
-    return moment
-
-
-def _day(moment: Any, *, year: bool = True) -> str:
-    """`{{ moment|date:"j M Y" }}` (without `year`, `"j M"`) in the viewer's time zone, written
-    out as Django's date format writes it ("j": the day, "M": the month's three letters,
-    title-cased, "Y": four digits), without parsing the format again for every row."""
-    moment = _local(moment)
-    month = esc(str(MONTHS_3[moment.month]).title())
-    return f"{moment.day} {month} {moment.year:04d}" if year else f"{moment.day} {month}"
-
-
-def _when(moment: Any, *, year: bool = False) -> str:
-    """`{{ moment|date:"j M, H:i" }}` (with `year`, `"j M Y, H:i"`), as `_day` writes it."""
-    moment = _local(moment)
-    return f"{_day(moment, year=year)}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def _badge(css: str, icon: str, label: Any) -> str:
@@ -85,12 +70,12 @@ def _roster_row(
         f'<span class="person-name"><span>{name}',
         you,
         "</span>",
-        f'<span class="pronouns">{_when(row.at)}</span>' if row.at else "",
+        f'<span class="pronouns">{when_text(row.at)}</span>' if row.at else "",
         "</span></span>",
         _badge_in(badges, row.css, row.icon, row.label),
     ]
     if row.left_at and row.state != "left":
-        left = _("left the circle %(date)s; the answer stands") % {"date": _when(row.left_at)}
+        left = _("left the circle %(date)s; the answer stands") % {"date": when_text(row.left_at)}
         parts.append(f'<span class="small muted">{left}</span>')
     if row.reason:
         thread = ""
@@ -150,11 +135,11 @@ def reaction_rows(rows: Iterable[tuple[Any, Any]], faces: Faces | None = None) -
 
 def _policy_when(policy: Any) -> str:
     if policy.retired_at:
-        return _("retired on %(date)s") % {"date": _day(policy.retired_at)}
+        return _("retired on %(date)s") % {"date": day_text(policy.retired_at)}
     if policy.superseded_by_id:
         return esc(_("replaced by a newer policy"))
     if policy.review_on:
-        return _("review by %(date)s") % {"date": _day(policy.review_on)}
+        return _("review by %(date)s") % {"date": day_text(policy.review_on)}
     return esc(_("no review date"))
 
 
@@ -200,12 +185,15 @@ def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) ->
     when = ""
     if at:
         when = (
-            f'<span class="pronouns"><time datetime="{_local(at).isoformat()}">'
-            f"{_when(at, year=True)}</time></span>"
+            f'<span class="pronouns"><time datetime="{local_moment(at).isoformat()}">'
+            f"{when_text(at, year=True)}</time></span>"
         )
     elif left_at:
         left = _('left on <time datetime="%(datetime)s">%(date)s</time>')
-        values = {"datetime": _local(left_at).isoformat(), "date": _when(left_at, year=True)}
+        values = {
+            "datetime": local_moment(left_at).isoformat(),
+            "date": when_text(left_at, year=True),
+        }
         when = f'<span class="pronouns">{left % values}</span>'
     parts = [
         '<li class="list-row roster-row"><span class="person list-row-main">',
@@ -215,7 +203,9 @@ def _record_row(row: dict[str, Any], badges: dict[tuple[str, str, str], str]) ->
     ]
     if left_at and row["state"] != "left":
         stands = _("Left the circle on %(date)s, after answering: the answer stands.")
-        parts.append(f'<p class="small muted">{stands % {"date": _when(left_at, year=True)}}</p>')
+        parts.append(
+            f'<p class="small muted">{stands % {"date": when_text(left_at, year=True)}}</p>'
+        )
     if row["reason"]:
         parts.append(f'<p class="roster-reason">{esc(row["reason"])}</p>')
     parts.append("</li>")
