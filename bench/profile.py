@@ -14,8 +14,9 @@ import cProfile
 import io
 import pstats
 import time
+from typing import Any
 
-from bench.cold import open_generated, signed_in_client
+from bench.cold import clear_caches, open_generated, signed_in_client
 
 
 def main() -> None:
@@ -31,6 +32,9 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--queries", action="store_true", help="print every query's SQL")
+    parser.add_argument(
+        "--cold", action="store_true", help="clear the caches before each request (bench.cold)"
+    )
     args = parser.parse_args()
 
     meta = open_generated(args.size)
@@ -38,21 +42,27 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     client = signed_in_client(meta)
+    get = client.get
+    if args.cold:
+
+        def get(path: str) -> Any:
+            clear_caches()
+            return client.get(path)
 
     if args.time:
         import statistics
 
         for path in args.path:
-            client.get(path)
+            get(path)
         samples: dict[str, list[float]] = {p: [] for p in args.path}
         for _ in range(args.repeat):
             for path in args.path:  # interleaved, so that other work on the machine hits all alike
                 started = time.perf_counter()
-                client.get(path)
+                get(path)
                 samples[path].append(time.perf_counter() - started)
         for path, times in samples.items():
             with CaptureQueriesContext(connection) as queries:
-                client.get(path)
+                get(path)
             print(
                 f"{statistics.median(times) * 1000:8.2f} ms median, {min(times) * 1000:8.2f} ms best, "
                 f"{len(queries.captured_queries):3d} queries  {path}"
@@ -61,7 +71,7 @@ def main() -> None:
     args.path = args.path[0]
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = client.get(args.path)
+        response = get(args.path)
         first = time.perf_counter() - started
     print(
         f"HTTP {response.status_code}, {len(response.content)} bytes, first request {first * 1000:.1f} ms"
@@ -73,12 +83,12 @@ def main() -> None:
             print(f"  {float(q['time']) * 1000:7.2f} ms  {q['sql'][:300]}")
 
     for _ in range(3):
-        client.get(args.path)
+        get(args.path)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for _ in range(args.repeat):
-        client.get(args.path)
+        get(args.path)
     profiler.disable()
     each = (time.perf_counter() - started) / args.repeat
     print(f"{each * 1000:.2f} ms per request over {args.repeat} (profiled: slower than served)\n")
