@@ -218,6 +218,10 @@ TASKS = {
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
 # When the reminders go out (cron syntax, in TIME_ZONE): hourly, at seven minutes past.
 REMINDERS_SCHEDULE = os.environ.get("REMINDERS_SCHEDULE", "7 * * * *")
+# Every few minutes: remind before an asynchronous step's end, ask the facilitator once it passed.
+STEPS_SCHEDULE = os.environ.get("STEPS_SCHEDULE", "*/5 * * * *")
+# How long before a step's end those who have not acted yet are reminded, once.
+STEP_REMINDER_HOURS = int(os.environ.get("STEP_REMINDER_HOURS", "24"))
 # Finished task results older than this are pruned daily.
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "30"))
 

@@ -54,6 +54,11 @@ class CircleDecisionSettings(models.Model):
     lazy_consent_hours = models.PositiveSmallIntegerField(
         _("hours absentees have to object"), default=48
     )
+    # How long each asynchronous step lasts when it starts, unless whoever starts it gives an end;
+    # the facilitator can change the end of a step while it runs (services.deadlines).
+    clarifying_days = models.PositiveSmallIntegerField(_("days for clarifying questions"), default=3)
+    reactions_days = models.PositiveSmallIntegerField(_("days for reactions"), default=3)
+    consent_days = models.PositiveSmallIntegerField(_("days for a consent round"), default=5)
     # Changed only by the circle's consent: a proposal carries the new value (Proposal.quorum_percent)
     # and the decision applies it; update_settings refuses it.
     quorum_percent = models.PositiveSmallIntegerField(
@@ -150,6 +155,10 @@ class Proposal(models.Model):
     )  # fmt: skip
     extends_until = models.DateField(_("new end date"), null=True, blank=True)
     step_ends_at = models.DateTimeField(null=True, blank=True)
+    # Set once per step window by services.deadlines: those who had not acted were reminded; the
+    # window passed and the facilitator was asked to move on. Cleared when the window changes.
+    step_reminded_at = models.DateTimeField(null=True, blank=True)
+    step_overdue_at = models.DateTimeField(null=True, blank=True)
     handed_to = models.ForeignKey(
         Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -20,3 +20,12 @@ from . import services
 def send_reminders() -> int:
     services.end_expired_helping_circles()
     return services.send_reminders()
+
+
+# Every five minutes by default (STEPS_SCHEDULE): remind before an asynchronous step ends, and ask
+# the facilitator once its window has passed; each once per window (services.deadlines).
+@periodic(settings.STEPS_SCHEDULE)
+@task()
+def keep_steps_moving() -> int:
+    reminded, overdue = services.keep_steps_moving()
+    return reminded + overdue

@@ -35,6 +35,14 @@ from .backlog import (
     require_open_item,
     term_ended,
 )
+from .deadlines import (
+    change_step_end,
+    default_end,
+    is_overdue,
+    keep_steps_moving,
+    not_yet_acted,
+    set_step_end,
+)
 from .helping import (
     HANDED_BACK_STATES,
     check_extension,
@@ -98,6 +106,12 @@ from .rounds import (
 )
 
 __all__ = [
+    "set_step_end",
+    "not_yet_acted",
+    "keep_steps_moving",
+    "is_overdue",
+    "default_end",
+    "change_step_end",
     "CONSENTED_SETTINGS",
     "DRAFT_FIELDS",
     "HANDED_BACK_STATES",

@@ -29,6 +29,7 @@ from circlewise.core.errors import ServiceError
 from ..models import BacklogItem, ConsentRound, Decision, Proposal
 from ._common import _append, _public_name, current_member_ids
 from .backlog import close_item
+from .deadlines import set_step_end
 
 State = Proposal.State
 # Presented proposals that are not decided, dropped, handed over or escalated: still the circle's
@@ -161,8 +162,7 @@ def _hand_proposal(
     proposal.state = State.HANDED_BACK
     proposal.handed_to = receiving
     proposal.closed_at = now
-    proposal.step_ends_at = None
-    proposal.save(update_fields=["state", "handed_to", "closed_at", "step_ends_at"])
+    proposal.save(update_fields=["state", "handed_to", "closed_at", *set_step_end(proposal, None)])
     for item in BacklogItem.objects.open().filter(proposal=proposal, circle=ended):
         close_item(item, None, BacklogItem.Status.DONE, resolution="handed_back")
     new = _new_item(

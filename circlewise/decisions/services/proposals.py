@@ -27,6 +27,7 @@ from ..models import (
     Proposal,
     ProposalVersion,
 )
+from .deadlines import default_end, set_step_end
 from ._common import (
     CONSENTED_SETTINGS,
     State,
@@ -227,8 +228,10 @@ def present(
     proposal.state = State.CLARIFYING
     proposal.mode = mode
     proposal.presented_at = timezone.now()
-    proposal.step_ends_at = clarifying_until
-    proposal.save(update_fields=["state", "mode", "presented_at", "step_ends_at"])
+    clarifying_until = clarifying_until or default_end(proposal, State.CLARIFYING)
+    proposal.save(
+        update_fields=["state", "mode", "presented_at", *set_step_end(proposal, clarifying_until)]
+    )
     version = proposal.current_version
     BacklogItem.objects.create(
         circle=proposal.circle, topic=version.title, source=BacklogItem.Source.PROPOSAL,
@@ -376,8 +379,8 @@ def advance(*, proposal: Proposal, actor: User, until: dt.datetime | None = None
         raise ServiceError(_("The window must end in the future."), field="until")
     before = proposal.state
     proposal.state = NEXT_STEP[State(proposal.state)]
-    proposal.step_ends_at = until
-    proposal.save(update_fields=["state", "step_ends_at"])
+    until = until or default_end(proposal, proposal.state)
+    proposal.save(update_fields=["state", *set_step_end(proposal, until)])
     _append(
         proposal, actor, "proposal.step_changed",
         {"from": before, "to": proposal.state,

@@ -30,6 +30,7 @@ from ..models import (
     ProposalVersion,
     RosterEntry,
 )
+from .deadlines import default_end, set_step_end
 from ._common import (
     State,
     _append,
@@ -73,6 +74,7 @@ def open_consent_round(
     if not members:
         raise ServiceError(_("The circle has no members to ask."), status=409)
     circle_settings = settings_for(proposal.circle)
+    closes_at = closes_at or default_end(proposal, State.CONSENT)
     lazy = (
         proposal.mode == Proposal.Mode.LIVE
         and circle_settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY
@@ -84,8 +86,7 @@ def open_consent_round(
     )  # fmt: skip
     RosterEntry.objects.bulk_create(RosterEntry(round=round_, user_id=uid) for uid in members)
     proposal.state = State.CONSENT
-    proposal.step_ends_at = closes_at
-    proposal.save(update_fields=["state", "step_ends_at"])
+    proposal.save(update_fields=["state", *set_step_end(proposal, closes_at)])
     _append(
         proposal, actor, "consent.round_opened",
         {"round": round_.pk, "version": proposal.version_number, "subject": subject,
@@ -426,8 +427,7 @@ def _close(proposal: Proposal, round_: ConsentRound, *, actor: User | None) -> N
         proposal.state = (
             State.OBJECTIONS if round_.subject == ConsentRound.Subject.PROPOSAL else State.SYNTHESIS
         )
-        proposal.step_ends_at = None
-        proposal.save(update_fields=["state", "step_ends_at"])
+        proposal.save(update_fields=["state", *set_step_end(proposal, None)])
         return
     if round_.subject == ConsentRound.Subject.PROPOSAL:
         _decide(proposal, round_)
@@ -499,8 +499,7 @@ def _decide(proposal: Proposal, round_: ConsentRound) -> Decision:
     decision.save(update_fields=["record", "ledger_hash", "ledger_sequence"])
     proposal.state = State.DECIDED
     proposal.closed_at = now
-    proposal.step_ends_at = None
-    proposal.save(update_fields=["state", "closed_at", "step_ends_at"])
+    proposal.save(update_fields=["state", "closed_at", *set_step_end(proposal, None)])
     _close_items(proposal, actor)
     # A new version of a policy settles any review item that was waiting on it; so does
     # replacing or retiring it.
@@ -549,7 +548,7 @@ def _exit(proposal: Proposal, round_: ConsentRound) -> None:
     }[ConsentRound.Subject(round_.subject)]
     proposal.state = target
     proposal.closed_at = timezone.now()
-    proposal.step_ends_at = None
+    step_fields = set_step_end(proposal, None)
     receiving: Circle | None = None
     if target == State.HANDED_OVER:
         receiving = round_.handed_to
@@ -557,7 +556,7 @@ def _exit(proposal: Proposal, round_: ConsentRound) -> None:
     elif target == State.ESCALATED:
         receiving = proposal.circle.parent
         proposal.handed_to = receiving
-    proposal.save(update_fields=["state", "closed_at", "step_ends_at", "handed_to"])
+    proposal.save(update_fields=["state", "closed_at", "handed_to", *step_fields])
     if target != State.POSTPONED:
         _close_items(proposal, actor)
     version = proposal.current_version
