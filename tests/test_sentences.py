@@ -167,6 +167,11 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     decisions.present(proposal=ladder, actor=ari)
     decisions.open_consent_round(proposal=ladder, actor=fay)
     circles.end_membership(circle=orchard, user=dara, actor=admin)
+    # Its end moved by the facilitator, then a reminder before it and the overdue step after it.
+    ends = timezone.now() + dt.timedelta(days=7)
+    decisions.change_step_end(proposal=ladder, actor=fay, ends_at=ends, reason="Harvest week.")
+    decisions.keep_steps_moving(now=ends - dt.timedelta(hours=1))
+    decisions.keep_steps_moving(now=ends + dt.timedelta(hours=1))
 
     # A lazy consent closed early in a meeting, reopened by the absentee's objection.
     decisions.update_settings(circle=orchard, actor=fay, absentee_policy="lazy")
@@ -344,6 +349,9 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "proposal.amendment_resolved": _proposal_of,
     "proposal.step_changed": _proposal_of,
     "proposal.revised": _proposal_of,
+    "proposal.step_end_changed": _proposal_of,
+    "proposal.step_reminder": _proposal_of,
+    "proposal.step_overdue": _proposal_of,
     "consent.round_opened": _proposal_of,
     "consent.answered": _proposal_of,
     "consent.round_closed": _proposal_of,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, strip_tags
@@ -101,6 +102,19 @@ def a_date(value: str | None) -> str:
         return date_format(dt.date.fromisoformat(value[:10]), "j M Y")
     except ValueError:
         return value
+
+
+def a_moment(value: str | None) -> str:
+    """An ISO date and time from a payload, in the reader's time zone."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return date_format(timezone.localtime(moment), "j M Y, H:i")
 
 
 # Every app's sentences, by verb: each app keeps its own in its feed.py and registers them when it

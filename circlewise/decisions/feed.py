@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as N_
 from django.utils.translation import ngettext
@@ -19,6 +19,7 @@ from circlewise.core.feed import (
     Describer,
     Sentence,
     a_date,
+    a_moment,
     actor,
     bdi,
     circle_name,
@@ -92,6 +93,43 @@ def _step_changed(event: LedgerEvent) -> Sentence:
         "synthesis": _("%(actor)s moved “%(title)s” on to synthesis."),
     }.get(event.payload.get("to", ""), _("%(actor)s moved “%(title)s” on to its next step."))
     return _on_proposal(template)(event)
+
+
+# The step whose window an event is about, as the sentences below name it.
+_STEP_NAMES = {
+    "clarifying": N_("clarifying questions on “%(title)s”"),
+    "reacting": N_("reactions to “%(title)s”"),
+    "consent": N_("the consent round on “%(title)s”"),
+}
+
+
+def _step(event: LedgerEvent) -> SafeString:
+    name = _STEP_NAMES.get(event.payload.get("state", ""), N_("the current step of “%(title)s”"))
+    return mark_safe(conditional_escape(str(name)) % {"title": _title(event)})  # noqa: S308
+
+
+def _step_reminder(event: LedgerEvent) -> Sentence:
+    template = {
+        "clarifying": _("Circlewise reminds %(circle)s: clarifying questions on “%(title)s” close "
+                        "on %(time)s."),
+        "reacting": _("Circlewise reminds %(circle)s: reactions to “%(title)s” close on %(time)s."),
+    }.get(event.payload.get("state", ""),
+          _("Circlewise reminds %(circle)s: the consent round on “%(title)s” closes on %(time)s."))  # fmt: skip
+    return say(template, _proposal_url(event), circle=circle_name(event), title=_title(event),
+               time=a_moment(event.payload.get("ends_at")))  # fmt: skip
+
+
+def _step_overdue(event: LedgerEvent) -> Sentence:
+    return say(_("The time for %(step)s in %(circle)s ended on %(time)s: the facilitator is asked "
+                 "to move on, give it more time or close it."),
+               _proposal_url(event), step=_step(event), circle=circle_name(event),
+               time=a_moment(event.payload.get("ends_at")))  # fmt: skip
+
+
+def _step_end_changed(event: LedgerEvent) -> Sentence:
+    return say(_("%(actor)s moved the end of %(step)s to %(time)s: %(reason)s"),
+               _proposal_url(event), actor=actor(event), step=_step(event),
+               time=a_moment(event.payload.get("to")), reason=event.payload.get("reason", ""))  # fmt: skip
 
 
 def _revised(event: LedgerEvent) -> Sentence:
@@ -350,6 +388,9 @@ DESCRIBERS: dict[str, Describer] = {
     "proposal.amendment_resolved": _amendment_resolved,
     "proposal.step_changed": _step_changed,
     "proposal.revised": _revised,
+    "proposal.step_reminder": _step_reminder,
+    "proposal.step_overdue": _step_overdue,
+    "proposal.step_end_changed": _step_end_changed,
     "consent.round_opened": _round_opened,
     "consent.answered": _answered,
     "consent.round_closed": _closed,

@@ -216,6 +216,22 @@ class RoundCloseForm(forms.Form):
     )
 
 
+class StepEndForm(forms.Form):
+    """The facilitator changes when the current step ends, and says why (the circle is told)."""
+
+    ends_at = forms.DateTimeField(
+        label=_("New end"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In your time zone."),
+    )
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=500,
+        widget=_textarea(2),
+        help_text=_("For example: several members are away this week."),
+    )
+
+
 class ResolveForm(forms.Form):
     accept = forms.TypedChoiceField(
         choices=[("yes", _("Take it up")), ("no", _("Not take it up"))],
@@ -415,4 +431,22 @@ class SettingsForm(forms.Form):
         min_value=1,
         max_value=336,
         help_text=_("With lazy consent: how long after a meeting absentees may still object."),
+    )
+    clarifying_days = forms.IntegerField(
+        label=_("Days for clarifying questions"),
+        min_value=1,
+        max_value=30,
+        help_text=_("When a proposal is presented to be taken step by step online."),
+    )
+    reactions_days = forms.IntegerField(
+        label=_("Days for reactions"), min_value=1, max_value=30,
+    )
+    consent_days = forms.IntegerField(
+        label=_("Days for a consent round"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "The day before a step ends, whoever has not taken part yet is reminded; when it "
+            "ends, the facilitator is asked to move on. The facilitator can change the end."
+        ),
     )

@@ -599,6 +599,9 @@ class SettingsOut(Schema):
     allow_concerns: bool
     absentee_policy: Literal["everyone", "lazy"]
     lazy_consent_hours: int
+    clarifying_days: int = Field(description="How long clarifying questions stay open, by default.")
+    reactions_days: int = Field(description="How long reactions stay open, by default.")
+    consent_days: int = Field(description="How long a consent round stays open, by default.")
     quorum_percent: int = Field(
         description="How many of the members asked in a round must answer before it can close "
         "with consent, in percent (rounded up). Changed only by the circle's consent: a proposal "
@@ -613,6 +616,9 @@ class SettingsPatchIn(PatchIn):
     allow_concerns: bool | None = None
     absentee_policy: str | None = Field(None, description="everyone or lazy.")
     lazy_consent_hours: int | None = Field(None, description="1 to 336.")
+    clarifying_days: int | None = Field(None, description="1 to 30.")
+    reactions_days: int | None = Field(None, description="1 to 30.")
+    consent_days: int | None = Field(None, description="1 to 30.")
     quorum_percent: int | None = Field(
         None,
         description="Refused unless unchanged: the quorum changes only by the circle's consent "

@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path(proposal + "advance/", proposals.proposal_advance, name="proposal_advance"),
     path(proposal + "revise/", proposals.proposal_revise, name="proposal_revise"),
+    path(proposal + "step-end/", proposals.step_end_change, name="step_end_change"),
     path(proposal + "rounds/open/", rounds.round_open, name="round_open"),
     path(org + "rounds/<int:round_id>/answer/", rounds.round_answer, name="round_answer"),
     path(org + "rounds/<int:round_id>/close/", rounds.round_close, name="round_close"),

@@ -30,6 +30,9 @@ def _settings_out(user: User, circle: Circle) -> dict[str, Any]:
         "allow_concerns": current.allow_concerns,
         "absentee_policy": current.absentee_policy,
         "lazy_consent_hours": current.lazy_consent_hours,
+        "clarifying_days": current.clarifying_days,
+        "reactions_days": current.reactions_days,
+        "consent_days": current.consent_days,
         "quorum_percent": current.quorum_percent,
         "can_change": permissions.can_change_settings(user, circle),
     }

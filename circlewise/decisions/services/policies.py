@@ -29,7 +29,7 @@ from .proposals import _require_in_force
 def update_settings(*, circle: Circle, actor: User, **fields: Any) -> CircleDecisionSettings:
     allowed = {
         "default_review_months", "synthesis_by", "allow_concerns", "absentee_policy",
-        "lazy_consent_hours",
+        "lazy_consent_hours", "clarifying_days", "reactions_days", "consent_days",
     }  # fmt: skip
     current, _created = CircleDecisionSettings.objects.get_or_create(circle=circle)
     changes = {}
@@ -57,6 +57,9 @@ def update_settings(*, circle: Circle, actor: User, **fields: Any) -> CircleDeci
         raise ServiceError(
             _("Give absentees between 1 hour and 14 days."), field="lazy_consent_hours"
         )
+    for window in ("clarifying_days", "reactions_days", "consent_days"):
+        if window in changes and not 1 <= int(changes[window]) <= 30:
+            raise ServiceError(_("A step lasts between 1 and 30 days."), field=window)
     if (
         "synthesis_by" in changes
         and changes["synthesis_by"] not in CircleDecisionSettings.Synthesis.values

@@ -32,7 +32,7 @@ def decision_settings(request: HttpRequest, org: str, circle: str) -> HttpRespon
         raise PermissionDenied
     current = services.settings_for(the_circle)
     names = ["default_review_months", "synthesis_by", "allow_concerns", "absentee_policy",
-             "lazy_consent_hours"]  # fmt: skip
+             "lazy_consent_hours", "clarifying_days", "reactions_days", "consent_days"]  # fmt: skip
     form = SettingsForm(request.POST or None, initial={n: getattr(current, n) for n in names})
     status = 200
     if request.method == "POST":

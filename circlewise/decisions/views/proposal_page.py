@@ -41,6 +41,7 @@ from ..forms import (
     RoundCloseForm,
     RoundOpenForm,
     TextForm,
+    StepEndForm,
 )
 from ..models import (
     ConsentResponse,
@@ -268,7 +269,7 @@ def _urls(proposal: Proposal) -> dict[str, str]:
     names = [
         "proposal_detail", "proposal_versions", "proposal_edit", "proposal_present",
         "question_ask", "reaction_add", "amendment_suggest", "proposal_advance",
-        "proposal_revise", "round_open",
+        "proposal_revise", "round_open", "step_end_change",
     ]  # fmt: skip
     urls = {n: path_to(f"decisions:{n}", org, pid) for n in names}
     urls["advance"] = urls["proposal_advance"]
@@ -333,6 +334,7 @@ def proposal_context(
         # Asked only where the page offers to hand the proposal over (a query).
         "has_helping": forms["round_open"].fields["handed_to"].queryset.exists,
         "has_parent": circle.parent_id is not None,
+        "step_overdue": services.is_overdue(proposal),
         # Circles this page mentions, named only to those who may see them.
         "parent_shown": _shown(user, organisation, circle.parent),
         "round_target": _shown(
@@ -460,6 +462,13 @@ def _page_forms(
             initial=revise_initial,
             members=circle_members(proposal.circle),
             objections=found.standing,
+        )
+    if found.can_steer and proposal.mode == Proposal.Mode.ASYNC and proposal.state in (
+        State.CLARIFYING, State.REACTING, State.CONSENT
+    ):  # fmt: skip
+        ends = proposal.step_ends_at
+        forms["step_end"] = StepEndForm(
+            initial={"ends_at": timezone.localtime(ends) if ends else None}
         )
     forms.update(bound)
     return forms

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,7 @@ from circlewise.core.views import attempt, person
 
 from .. import permissions, services
 from ..forms import (
+    StepEndForm,
     PresentForm,
     ProposalForm,
     ResolveForm,
@@ -119,7 +121,11 @@ def proposal_detail(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
         lambda: proposal_context(request, proposal),
         name=f"proposal-page:{proposal.pk}",
         version=version,
-        vary=(lazy_until is not None and timezone.now() < lazy_until,),
+        # And whether the current step's window has passed (the page says it is overdue).
+        vary=(
+            lazy_until is not None and timezone.now() < lazy_until,
+            services.is_overdue(proposal),
+        ),
     )
 
 
@@ -463,6 +469,30 @@ def proposal_advance(request: HttpRequest, org: str, proposal_id: int) -> HttpRe
         _("Now at the step: %(step)s.") % {"step": proposal.get_state_display()},
     )
     return _to_proposal(proposal)
+
+
+@login_required
+@require_POST
+def step_end_change(request: HttpRequest, org: str, proposal_id: int) -> HttpResponse:
+    """The facilitator moves the end of the current step, with a reason the circle is told."""
+    proposal = _proposal(request, org, proposal_id)
+    if refused := _not_allowed(request, proposal, "steer"):
+        return refused
+    form = StepEndForm(request.POST)
+    if not form.is_valid():
+        return proposal_page(request, proposal, bound={"step_end": form}, status=400)
+    with attempt(form) as done:
+        proposal = services.change_step_end(
+            proposal=proposal, actor=person(request), ends_at=form.cleaned_data["ends_at"],
+            reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+    if not done.ok:
+        return proposal_page(request, proposal, bound={"step_end": form}, status=done.status)
+    ends = date_format(timezone.localtime(form.cleaned_data["ends_at"]), "j M Y, H:i")
+    messages.success(
+        request, _("This step now ends on %(time)s. The circle is told why.") % {"time": ends}
+    )
+    return _to_proposal(proposal, "about-heading")
 
 
 @login_required
