@@ -311,6 +311,7 @@ DECISION_PAGES: tuple[Route, ...] = (
         "decisions:amendment_resolve", "amendment", POST=STEER, note="synthesis by the facilitator"
     ),
     page("decisions:proposal_advance", "proposal", POST=STEER),
+    page("decisions:step_end_change", "proposal", POST=STEER),
     page(
         "decisions:proposal_revise",
         "proposal",
@@ -348,6 +349,7 @@ DECISION_API: tuple[Route, ...] = (
     api(POST_, f"{V1}/proposals/{{proposal_id}}/amendments", "proposal", IN_CIRCLE),
     api(POST_, f"{V1}/amendments/{{amendment_id}}/resolve", "amendment", STEER),
     api(POST_, f"{V1}/proposals/{{proposal_id}}/advance", "proposal", STEER),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/step-end", "proposal", STEER),
     api(POST_, f"{V1}/proposals/{{proposal_id}}/rounds", "proposal", STEER),
     api(GET_, f"{V1}/rounds/{{round_id}}", "round", PROPOSAL_VISIBLE),
     api(POST_, f"{V1}/rounds/{{round_id}}/answers", "round", IN_CIRCLE),

@@ -168,6 +168,16 @@ class Proposal(models.Model):
 
     objects = ProposalQuerySet.as_manager()
 
+    @property
+    def step_overdue(self) -> bool:
+        """Whether the current step's window (clarifying, reactions, consent round) has passed
+        while the step is still open."""
+        return (
+            self.state in (self.State.CLARIFYING, self.State.REACTING, self.State.CONSENT)
+            and self.step_ends_at is not None
+            and self.step_ends_at <= timezone.now()
+        )
+
     class Meta:
         ordering = ["-created_at"]
 

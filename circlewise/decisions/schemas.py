@@ -63,9 +63,20 @@ class ProposalOut(Schema):
         None, description="With extends_circle_id: the helping circle's new end date."
     )
     step_ends_at: dt.datetime | None = Field(description="When the current step's window ends.")
+    step_overdue: bool = Field(
+        False,
+        description="Whether the current step's window has passed while it is still open: the "
+        "facilitator is asked to move on, give it more time or close it.",
+    )
     created_at: dt.datetime
     presented_at: dt.datetime | None
     closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_step_overdue(obj: Any) -> bool:
+        from .services import is_overdue
+
+        return is_overdue(obj)
 
     @staticmethod
     def resolve_title(obj: Any) -> str:
@@ -346,6 +357,11 @@ class ResolveIn(Schema):
 
 class AdvanceIn(Schema):
     until: dt.datetime | None = Field(None, description="When the next step's window ends.")
+
+
+class StepEndIn(Schema):
+    ends_at: dt.datetime = Field(..., description="When the current step now ends (future).")
+    reason: Text = Field(..., description="Why the end changes; the circle is told.")
 
 
 class IntegrationIn(Schema):

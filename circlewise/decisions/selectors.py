@@ -103,7 +103,7 @@ def policy_status_filter(status: str, today: dt.date) -> Q | None:
 KINDS = (
     "present", "ask_question", "answer_questions", "advance", "react", "resolve_amendments",
     "revise", "open_round", "answer_round", "close_round", "state_back", "confirm_objection",
-    "discuss_objection", "read_decision", "wait", "follow",
+    "discuss_objection", "read_decision", "change_end", "wait", "follow",
 )  # fmt: skip
 
 
@@ -143,6 +143,8 @@ class Situation:
     late_until: dt.datetime | None = None  # set when the viewer, absent, may still answer
     decision_id: int | None = None
     objections: tuple[ObjectionFacts, ...] = ()
+    overdue: bool = False  # the current step's window has passed
+    lazy_policy: bool = False  # the circle's absentees may object afterwards (lazy consent)
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def situation(
     answered: bool = False,
     late_until: dt.datetime | None = None,
     decision_id: int | None = None,
+    lazy_policy: bool = False,
 ) -> Situation:
     """The facts from rows a surface has already read: questions carry their `answers`,
     reactions are those on the current version."""
@@ -203,6 +206,8 @@ def situation(
         answered=answered,
         late_until=late_until,
         decision_id=decision_id,
+        overdue=proposal.step_overdue,
+        lazy_policy=lazy_policy,
         objections=tuple(
             ObjectionFacts(
                 id=o.pk,
@@ -273,6 +278,14 @@ def next_step(s: Situation) -> NextStep:
 
 def _clarifying(s: Situation) -> NextStep:
     is_author = s.viewer_id == s.author_id
+    if s.steer and s.overdue:
+        return NextStep(
+            "advance",
+            _(
+                "The time for clarifying questions has passed. Move on to quick reactions, or "
+                "give the circle more time."
+            ),
+        )
     if is_author and s.unanswered_questions:
         return NextStep(
             "answer_questions",
@@ -316,6 +329,14 @@ def _reacting_or_synthesis(s: Situation, state: State) -> NextStep:
             s.open_amendments[0],
         )
     if state == State.REACTING:
+        if s.steer and s.overdue:
+            return NextStep(
+                "advance",
+                _(
+                    "The time for reactions has passed. Move on to the synthesis, or give the "
+                    "circle more time."
+                ),
+            )
         if s.steer and not s.reacted:
             # As in clarifying, her own reaction is optional and never holds the circle up.
             return NextStep(
@@ -383,6 +404,8 @@ def _consent(s: Situation) -> NextStep:
             ),
             s.round_id,
         )
+    if s.steer and s.overdue and s.waiting_ids:
+        return _consent_overdue(s)
     if not s.waiting_ids:
         return NextStep("wait", _("Everyone has answered."))
     if s.answered:
@@ -396,6 +419,32 @@ def _consent(s: Situation) -> NextStep:
     return NextStep(
         "wait",
         _("The round closes when everyone has answered; see who has not yet in the roster."),
+    )
+
+
+def _consent_overdue(s: Situation) -> NextStep:
+    """The round’s time has passed with answers missing: what the facilitator can do depends on
+    the circle's policy for absent members."""
+    missing = len(s.waiting_ids)
+    if s.lazy_policy and not s.quorum_short:
+        return NextStep(
+            "close_round",
+            _(
+                "The round’s time has passed. You may close it, saying why: those who have not "
+                "answered count as absent and may still object afterwards. Or give it more time."
+            ),
+            s.round_id,
+        )
+    return NextStep(
+        "change_end",
+        ngettext(
+            "The round’s time has passed and %(count)d member has not answered. Give the round "
+            "more time: the circle decides when everyone has answered.",
+            "The round’s time has passed and %(count)d members have not answered. Give the "
+            "round more time: the circle decides when everyone has answered.",
+            missing,
+        )
+        % {"count": missing},
     )
 
 
@@ -542,6 +591,12 @@ class _Facts:
             )
             .values_list("role__circle_id", flat=True)
         )
+        self.lazy_policy = set(
+            CircleDecisionSettings.objects.filter(
+                circle_id__in=circle_ids,
+                absentee_policy=CircleDecisionSettings.Absentees.LAZY,
+            ).values_list("circle_id", flat=True)
+        )
         self.by_author = set(
             CircleDecisionSettings.objects.filter(
                 circle_id__in=circle_ids,
@@ -577,6 +632,7 @@ class _Facts:
             ],
             amendments=[c for c in contributions if c.kind == Contribution.Kind.AMENDMENT],
             objections=self.objections[p.pk],
+            lazy_policy=p.circle_id in self.lazy_policy,
             **round_facts,
         )
 

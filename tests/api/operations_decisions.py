@@ -18,9 +18,12 @@ Access, beyond the levels in operations.py (the permission table's words):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
@@ -271,6 +274,17 @@ DECISION_OPS: tuple[DecisionOp, ...] = (
         "POST",
         "steer",
         lambda w, c: ("POST", f"/proposals/{presented(w, c).pk}/advance", {}),
+        _fay,
+    ),
+    _op(
+        "changeStepEnd",
+        "POST",
+        "steer",
+        lambda w, c: (
+            "POST",
+            f"/proposals/{presented(w, c).pk}/step-end",
+            {"ends_at": (timezone.now() + dt.timedelta(days=9)).isoformat(), "reason": "Away."},
+        ),
         _fay,
     ),
     _op(

@@ -3,13 +3,16 @@ the proposal's page and the API's `my_next_action` name the same kind of step.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from circlewise.accounts.models import User
 from circlewise.decisions import services
 from circlewise.decisions.models import ConsentRound, Objection, Proposal
 
@@ -25,6 +28,25 @@ from .operations_decisions import (
     stated_back,
     synthesis,
 )
+
+
+def _overdue(proposal: Proposal) -> Proposal:
+    """The current step's window passed an hour ago."""
+    Proposal.objects.filter(pk=proposal.pk).update(
+        step_ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _overdue_round(w, *, policy: str) -> Proposal:
+    services.update_settings(circle=w.garden, actor=w.facilitator, absentee_policy=policy)
+    round_ = consent_round(w, w.garden)
+    # everyone answers but one member (with lazy consent; the facilitator alone otherwise)
+    for user_id in services.waiting_for(round_):
+        if user_id == w.facilitator.pk or (policy == "lazy" and user_id != w.circle_member.pk):
+            services.respond(round_=round_, user=User.objects.get(pk=user_id), answer="consent")
+    return _overdue(round_.proposal)
 
 
 def _asked(w) -> Proposal:
@@ -113,6 +135,11 @@ SITUATIONS: list[tuple[str, Callable[[Any], Any], str, str]] = [
      "facilitator", "advance"),
     ("clarifying, the author", lambda w: presented(w, w.garden), "circle_member", "wait"),
     ("clarifying, asked", _asked, "facilitator", "advance"),
+    ("clarifying, overdue", lambda w: _overdue(presented(w, w.garden)), "facilitator", "advance"),
+    ("consent, overdue, waiting for everyone", lambda w: _overdue_round(w, policy="everyone"),
+     "facilitator", "change_end"),
+    ("consent, overdue, lazy consent", lambda w: _overdue_round(w, policy="lazy"),
+     "facilitator", "close_round"),
     ("clarifying, a question waits", _asked, "circle_member", "answer_questions"),
     ("clarifying, outside the circle", lambda w: presented(w, w.garden), "member", "follow"),
     ("reacting, not reacted", lambda w: reacting(w, w.garden), "circle_member", "react"),

@@ -227,11 +227,13 @@ def test_the_facilitator_changes_how_the_circle_decides(client, kitchen, world):
     response = client.post(
         address,
         {"default_review_months": 6, "synthesis_by": "author", "allow_concerns": "on",
-         "absentee_policy": "lazy", "lazy_consent_hours": 24},
+         "absentee_policy": "lazy", "lazy_consent_hours": 24, "clarifying_days": 2,
+         "reactions_days": 4, "consent_days": 7},
     )  # fmt: skip
     assert response.status_code == 302
     settings = CircleDecisionSettings.objects.get(circle=kitchen.circle)
     assert settings.allow_concerns and settings.default_review_months == 6
+    assert (settings.clarifying_days, settings.reactions_days, settings.consent_days) == (2, 4, 7)
     assert last_verb(world.org) == "decisions.settings_changed"
 
 

@@ -20,6 +20,7 @@ from circlewise.core.errors import ServiceError
 
 from .. import permissions, selectors, services
 from ..models import (
+    CircleDecisionSettings,
     ConsentResponse,
     ConsentRound,
     Objection,
@@ -195,6 +196,7 @@ OPERATIONS = {
     "confirm_objection": ("confirmObjection", "/objections/{target}/confirm"),
     "discuss_objection": ("discussObjection", "/objections/{target}/messages"),
     "read_decision": ("getDecision", "/decisions/{target}"),
+    "change_end": ("changeStepEnd", "/proposals/{pid}/step-end"),
 }
 
 
@@ -225,6 +227,7 @@ def _next_action(p: Proposal, user: User, d: dict[str, Any]) -> dict[str, Any]:
             ),
             late_until=d["late_until"],
             decision_id=d["decision_id"],
+            lazy_policy=d["lazy_policy"],
         )
     )  # fmt: skip
     return next_action_out(step, p.pk)
@@ -298,6 +301,7 @@ def _proposal_detail(user: User, proposal: Proposal) -> Proposal:
         "decision_id": found.decision.pk if found.decision is not None else None,
         "late_round_id": late.pk if late is not None else None,
         "late_until": late.lazy_until if late is not None else None,
+        "lazy_policy": found.settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY,
     }
     detail["my_next_action"] = _next_action(proposal, user, detail)
     for key, value in detail.items():

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..schemas import (
     AdvanceIn,
+    StepEndIn,
     ContributionIn,
     ContributionOut,
     PresentIn,
@@ -293,6 +294,21 @@ def advance_proposal(request: HttpRequest, proposal_id: int, payload: AdvanceIn)
     user = auth_user(request)
     proposal = _proposal_to_steer(user, proposal_id, "steer")
     proposal = services.advance(proposal=proposal, actor=user, until=payload.until)
+    return _proposal_detail(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/step-end",
+    response=responses(ProposalDetailOut),
+    operation_id="changeStepEnd",
+    summary="Change when the current step (clarifying, reactions, consent round) ends",
+)
+def change_step_end(request: HttpRequest, proposal_id: int, payload: StepEndIn) -> Proposal:
+    user = auth_user(request)
+    proposal = _proposal_to_steer(user, proposal_id, "steer")
+    proposal = services.change_step_end(
+        proposal=proposal, actor=user, ends_at=payload.ends_at, reason=payload.reason
+    )
     return _proposal_detail(user, proposal)
 
 

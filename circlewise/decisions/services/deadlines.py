@@ -59,13 +59,9 @@ def set_step_end(proposal: Proposal, ends_at: dt.datetime | None) -> list[str]:
     return list(STEP_FIELDS)
 
 
-def is_overdue(proposal: Proposal, now: dt.datetime | None = None) -> bool:
+def is_overdue(proposal: Proposal) -> bool:
     """Whether the current step's window has passed while the step is still open."""
-    return (
-        proposal.state in WINDOWED
-        and proposal.step_ends_at is not None
-        and proposal.step_ends_at <= (now or timezone.now())
-    )
+    return proposal.step_overdue
 
 
 @transaction.atomic

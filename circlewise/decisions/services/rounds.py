@@ -365,6 +365,11 @@ def close_round(*, round_: ConsentRound, actor: User, reason: str = "") -> Conse
         raise ServiceError(_("This consent round has already closed."), status=409)
     _sync_roster(round_, proposal)
     missing = waiting_for(round_)
+    if missing and not round_.lazy and _closes_lazily_at_its_end(proposal):
+        # An asynchronous round whose time has passed, in a circle whose absent members may
+        # object afterwards: it closes as a lazy round does in a meeting.
+        round_.lazy = True
+        round_.save(update_fields=["lazy"])
     if missing and not round_.lazy:
         names = ", ".join(
             User.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True)
@@ -398,6 +403,14 @@ def close_round(*, round_: ConsentRound, actor: User, reason: str = "") -> Conse
         round_.save(update_fields=["lazy_until", "closed_by", "close_reason"])
     _close(proposal, round_, actor=actor)
     return round_
+
+
+def _closes_lazily_at_its_end(proposal: Proposal) -> bool:
+    return (
+        proposal.mode == Proposal.Mode.ASYNC
+        and proposal.step_overdue
+        and settings_for(proposal.circle).absentee_policy == CircleDecisionSettings.Absentees.LAZY
+    )
 
 
 def _close(proposal: Proposal, round_: ConsentRound, *, actor: User | None) -> None:

@@ -44,6 +44,7 @@ from ..forms import (
     StepEndForm,
 )
 from ..models import (
+    CircleDecisionSettings,
     ConsentResponse,
     ConsentRound,
     Contribution,
@@ -196,6 +197,7 @@ NEED_LABELS = {
     "revise": (gettext_lazy("Write a new version"), "#revise"),
     "open_round": (gettext_lazy("Open the consent round"), ""),  # a button in the panel
     "answer_round": (gettext_lazy("Give your answer"), "#answer"),
+    "change_end": (gettext_lazy("Give it more time"), "#step-end"),
 }
 OBJECTION_LABELS = {
     "confirm_objection": gettext_lazy("Check and confirm"),
@@ -228,6 +230,7 @@ def situation_for(ctx: dict[str, Any], user: User) -> selectors.Situation:
         answered=ctx["my_answer"] is not None,
         late_until=late_until,
         decision_id=ctx["decision"].pk if ctx["decision"] is not None else None,
+        lazy_policy=ctx["settings"].absentee_policy == CircleDecisionSettings.Absentees.LAZY,
     )
 
 
@@ -335,6 +338,11 @@ def proposal_context(
         "has_helping": forms["round_open"].fields["handed_to"].queryset.exists,
         "has_parent": circle.parent_id is not None,
         "step_overdue": services.is_overdue(proposal),
+        # An asynchronous round whose time has passed closes as a lazy one does, where the
+        # circle's absent members may object afterwards (services.close_round).
+        "lazy_at_end": proposal.mode == Proposal.Mode.ASYNC
+        and services.is_overdue(proposal)
+        and found.settings.absentee_policy == CircleDecisionSettings.Absentees.LAZY,
         # Circles this page mentions, named only to those who may see them.
         "parent_shown": _shown(user, organisation, circle.parent),
         "round_target": _shown(
