@@ -439,7 +439,9 @@ class SettingsForm(forms.Form):
         help_text=_("When a proposal is presented to be taken step by step online."),
     )
     reactions_days = forms.IntegerField(
-        label=_("Days for reactions"), min_value=1, max_value=30,
+        label=_("Days for reactions"),
+        min_value=1,
+        max_value=30,
     )
     consent_days = forms.IntegerField(
         label=_("Days for a consent round"),

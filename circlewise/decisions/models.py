@@ -56,7 +56,9 @@ class CircleDecisionSettings(models.Model):
     )
     # How long each asynchronous step lasts when it starts, unless whoever starts it gives an end;
     # the facilitator can change the end of a step while it runs (services.deadlines).
-    clarifying_days = models.PositiveSmallIntegerField(_("days for clarifying questions"), default=3)
+    clarifying_days = models.PositiveSmallIntegerField(
+        _("days for clarifying questions"), default=3
+    )
     reactions_days = models.PositiveSmallIntegerField(_("days for reactions"), default=3)
     consent_days = models.PositiveSmallIntegerField(_("days for a consent round"), default=5)
     # Changed only by the circle's consent: a proposal carries the new value (Proposal.quorum_percent)
@@ -168,6 +170,12 @@ class Proposal(models.Model):
 
     objects = ProposalQuerySet.as_manager()
 
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk}"
+
     @property
     def step_overdue(self) -> bool:
         """Whether the current step's window (clarifying, reactions, consent round) has passed
@@ -177,12 +185,6 @@ class Proposal(models.Model):
             and self.step_ends_at is not None
             and self.step_ends_at <= timezone.now()
         )
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"proposal {self.pk}"
 
     @property
     def is_draft(self) -> bool:

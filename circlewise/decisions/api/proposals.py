@@ -25,7 +25,6 @@ from ..models import (
 )
 from ..schemas import (
     AdvanceIn,
-    StepEndIn,
     ContributionIn,
     ContributionOut,
     PresentIn,
@@ -36,6 +35,7 @@ from ..schemas import (
     ProposalState,
     ResolveIn,
     ReviseIn,
+    StepEndIn,
     TextIn,
     VersionOut,
 )

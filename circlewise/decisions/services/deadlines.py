@@ -41,7 +41,9 @@ STEP_FIELDS = ["step_ends_at", "step_reminded_at", "step_overdue_at"]
 LONGEST_WINDOW = dt.timedelta(days=90)
 
 
-def default_end(proposal: Proposal, state: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def default_end(
+    proposal: Proposal, state: str, now: dt.datetime | None = None
+) -> dt.datetime | None:
     """When a step starting now ends by the circle's default: None for a live proposal (the
     meeting sets the pace) and for a step without a window (synthesis, objections)."""
     if proposal.mode != Proposal.Mode.ASYNC or state not in WINDOWED:

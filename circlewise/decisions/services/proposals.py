@@ -27,7 +27,6 @@ from ..models import (
     Proposal,
     ProposalVersion,
 )
-from .deadlines import default_end, set_step_end
 from ._common import (
     CONSENTED_SETTINGS,
     State,
@@ -40,6 +39,7 @@ from ._common import (
     current_member_ids,
     settings_for,
 )
+from .deadlines import default_end, set_step_end
 from .helping import check_extension
 
 

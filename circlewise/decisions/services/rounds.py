@@ -30,7 +30,6 @@ from ..models import (
     ProposalVersion,
     RosterEntry,
 )
-from .deadlines import default_end, set_step_end
 from ._common import (
     State,
     _append,
@@ -43,6 +42,7 @@ from ._common import (
     settings_for,
 )
 from .backlog import _close_items, close_item
+from .deadlines import default_end, set_step_end
 from .helping import extend_mandate
 from .policies import _apply_consented_settings
 from .proposals import Action, _require_in_force

@@ -40,8 +40,8 @@ from ..forms import (
     RoundAnswerForm,
     RoundCloseForm,
     RoundOpenForm,
-    TextForm,
     StepEndForm,
+    TextForm,
 )
 from ..models import (
     CircleDecisionSettings,

@@ -32,11 +32,11 @@ from circlewise.core.views import attempt, person
 
 from .. import permissions, services
 from ..forms import (
-    StepEndForm,
     PresentForm,
     ProposalForm,
     ResolveForm,
     ReviseForm,
+    StepEndForm,
     TextForm,
 )
 from ..models import (
