@@ -474,10 +474,12 @@ def _page_forms(
     if found.can_steer and proposal.mode == Proposal.Mode.ASYNC and proposal.state in (
         State.CLARIFYING, State.REACTING, State.CONSENT
     ):  # fmt: skip
+        # Offered: the end as it stands, or, once it has passed, two days from now on the hour.
         ends = proposal.step_ends_at
-        forms["step_end"] = StepEndForm(
-            initial={"ends_at": timezone.localtime(ends) if ends else None}
-        )
+        now = timezone.now()
+        if ends is None or ends <= now:
+            ends = (now + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        forms["step_end"] = StepEndForm(initial={"ends_at": timezone.localtime(ends)})
     forms.update(bound)
     return forms
 
