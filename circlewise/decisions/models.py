@@ -391,6 +391,12 @@ class RosterEntry(models.Model):
         return f"{self.user_id} in {self.round_id}"
 
 
+class ConsentResponseQuerySet(models.QuerySet["ConsentResponse"]):
+    def current(self) -> ConsentResponseQuerySet:
+        """Each member's answer that counts: not one they changed while the round was open."""
+        return self.filter(replaced_at__isnull=True)
+
+
 class ConsentResponse(models.Model):
     class Answer(models.TextChoices):
         CONSENT = "consent", _("Consent")
@@ -403,12 +409,19 @@ class ConsentResponse(models.Model):
     reason = fields.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     after_round_closed = models.BooleanField(default=False)
+    # Set when the member gave another answer while the round was open: both stay on the record,
+    # the later one counts.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "user"], name="one_answer_per_member_per_round"
+                fields=["round", "user"],
+                condition=Q(replaced_at__isnull=True),
+                name="one_current_answer_per_member_per_round",
             )
         ]
 

@@ -570,8 +570,10 @@ class _Facts:
         ):
             self.entries[e.round_id].append(e)
         self.responses: dict[int, list[ConsentResponse]] = defaultdict(list)
-        for r in ConsentResponse.objects.filter(round_id__in=self.rounds).only(
-            "round_id", "user_id", "after_round_closed"
+        for r in (
+            ConsentResponse.objects.current()
+            .filter(round_id__in=self.rounds)
+            .only("round_id", "user_id", "after_round_closed")
         ):
             self.responses[r.round_id].append(r)
         self.members: dict[int, set[int]] = defaultdict(set)

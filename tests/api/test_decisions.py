@@ -189,22 +189,31 @@ def test_passing_in_a_consent_round_is_refused_in_words(world, api):
     assert "passes" in answer.detail
 
 
-def test_answering_twice_is_a_409(world, api):
+def test_a_member_changes_their_answer_while_the_round_is_open(world, api):
     # given Cy has consented
     round_ = consent_round(world, world.garden)
     first = api.post(f"/rounds/{round_.pk}/answers", {"answer": "consent"}, as_=world.circle_member)
-    # when she answers again
+    # when she answers again, objecting
     again = api.post(
         f"/rounds/{round_.pk}/answers",
-        {"answer": "objection", "reason": "Hm."},
+        {"answer": "objection", "reason": "The path floods."},
         as_=world.circle_member,
     )
-    # then it is refused, and her first answer stands alone
-    assert first.status == 201
-    assert first.body["round_outcome"] == "open"
-    assert again.status == 409
-    assert "already answered" in again.detail
-    assert ConsentResponse.objects.filter(user=world.circle_member).count() == 1
+    # then both are recorded, and the later counts: her objection stands
+    assert first.status == 201 and again.status == 201
+    answers = ConsentResponse.objects.filter(user=world.circle_member).order_by("pk")
+    assert [(a.answer, a.replaced_at is not None) for a in answers] == [
+        ("consent", True), ("objection", False),
+    ]  # fmt: skip
+    assert Objection.objects.get(response=answers[1]).status == "open"
+    # and the same answer once more is refused, changing nothing
+    same = api.post(
+        f"/rounds/{round_.pk}/answers",
+        {"answer": "objection", "reason": "The path floods."},
+        as_=world.circle_member,
+    )
+    assert same.status == 409 and "already answered" in same.detail
+    assert ConsentResponse.objects.filter(user=world.circle_member).count() == 2
 
 
 def test_the_last_answer_decides_and_says_so(world, api):

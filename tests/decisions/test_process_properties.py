@@ -209,8 +209,13 @@ class ConsentProcess(RuleBasedStateMachine):
     @invariant()
     def one_answer_per_member_per_round(self) -> None:
         for round_ in self.proposal.rounds.all():
-            users = list(round_.responses.values_list("user_id", flat=True))
+            # one answer that counts each; those changed while the round was open are kept
+            users = list(round_.responses.current().values_list("user_id", flat=True))
             assert len(users) == len(set(users))
+            changed = set(
+                round_.responses.exclude(replaced_at=None).values_list("user_id", flat=True)
+            )
+            assert changed <= set(users)
             roster = set(round_.roster.values_list("user_id", flat=True))
             # nobody outside the roster fixed at opening ever answers
             assert set(users) <= roster
@@ -235,7 +240,7 @@ class ConsentProcess(RuleBasedStateMachine):
         assert required - absent <= answered
         assert not absent or round_.lazy
         # only answers on the decided version count: none is an objection that still stands
-        for response in round_.responses.filter(answer="objection"):
+        for response in round_.responses.current().filter(answer="objection"):
             assert response.objection.status != Objection.Status.OPEN
         # the quorum held: enough of those asked (less who left without answering) answered
         entries = list(round_.roster.values_list("user_id", "left_circle_at"))

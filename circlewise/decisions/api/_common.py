@@ -115,7 +115,9 @@ def _roster(round_: ConsentRound) -> dict[str, Any]:
     entries = list(RosterEntry.objects.filter(round=round_).select_related("user"))
     answers = {
         r.user_id: r
-        for r in ConsentResponse.objects.filter(round=round_).annotate(
+        for r in ConsentResponse.objects.current()
+        .filter(round=round_)
+        .annotate(
             objection_pk=Subquery(Objection.objects.filter(response=OuterRef("pk")).values("pk"))
         )
     }

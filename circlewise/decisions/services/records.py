@@ -64,7 +64,13 @@ def build_record(proposal: Proposal, decision: Decision) -> dict[str, Any]:
         "answers": [
             {"user": r.user_id, "answer": r.answer, "reason": r.reason,
              "at": r.created_at.isoformat()}
-            for r in round_.responses.order_by("pk")
+            for r in round_.responses.current().order_by("pk")
+        ],
+        # Answers their members changed while the round was open: kept, and not counted.
+        "changed_answers": [
+            {"user": r.user_id, "answer": r.answer, "reason": r.reason,
+             "at": r.created_at.isoformat()}
+            for r in round_.responses.exclude(replaced_at=None).order_by("created_at", "user_id")
         ],
         "objections": [
             {"id": o.pk, "version": o.version_number, "objector": o.objector_id,
@@ -75,7 +81,9 @@ def build_record(proposal: Proposal, decision: Decision) -> dict[str, Any]:
         ],
         "concerns": [
             {"user": r.user_id, "reason": r.reason}
-            for r in round_.responses.filter(answer=ConsentResponse.Answer.CONCERN).order_by("pk")
+            for r in round_.responses.current()
+            .filter(answer=ConsentResponse.Answer.CONCERN)
+            .order_by("pk")
         ],
         # Who took part beyond the answers (absent, left during the round, joined after it
         # opened), the quorum, an early close; and the quorum the decision sets, if it does.
@@ -191,9 +199,14 @@ class _Replay:
 
     def _answered(self, event: Any) -> None:
         p = event.payload
-        self.rounds[p["round"]]["answers"].append(
-            {"user": p["user"], "answer": p["answer"], "reason": p["reason"]}
-        )
+        round_ = self.rounds[p["round"]]
+        if p.get("replaces"):
+            # The member changed their answer: the earlier one is kept apart, with its time.
+            earlier = next(a for a in round_["answers"] if a["user"] == p["user"])
+            round_["answers"].remove(earlier)
+            at = self.answer_times[(p["round"], p["user"])]
+            round_.setdefault("changed", []).append({**earlier, "at": at})
+        round_["answers"].append({"user": p["user"], "answer": p["answer"], "reason": p["reason"]})
         self.answer_times[(p["round"], p["user"])] = event.occurred_at.isoformat()
         if p.get("objection"):
             self.objections[p["objection"]] = {
@@ -246,6 +259,9 @@ def rebuild_record(proposal_id: int, events: Sequence[Any]) -> dict[str, Any]:
         "round": final_round,
         "roster": sorted(r.rounds[final_round]["roster"]),
         "answers": [{**a, "at": r.answer_times[(final_round, a["user"])]} for a in answers],
+        "changed_answers": sorted(
+            r.rounds[final_round].get("changed", []), key=lambda a: (a["at"], a["user"])
+        ),
         "objections": [r.objections[k] for k in sorted(r.objections)],
         "concerns": [
             {"user": a["user"], "reason": a["reason"]}
@@ -263,6 +279,9 @@ def rebuild_record(proposal_id: int, events: Sequence[Any]) -> dict[str, Any]:
         # Records made before decisions said what they do to the policy register.
         for key in ("policy", "policy_action", "policy_target"):
             del rebuilt[key]
+    if "changed_answers" not in record:
+        # Records made before members could change their answer while a round was open.
+        del rebuilt["changed_answers"]
     if "quorum" not in record:
         # Records made before they said who took part beyond the answers.
         for key in _PARTICIPATION_KEYS:

@@ -295,8 +295,15 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
     # The answer keeps the ledger's time, so that the ledger alone reproduces the record. One
     # answer per member per round: the unique constraint decides (a second answer inserts nothing).
     now = timezone.now()
+    # While the round is open a member may change their answer: both stay on the record, the
+    # later counts (_replace_answer). A late answer is given once.
+    earlier = (
+        None
+        if late or entry.answered_at is None
+        else _replace_answer(round_, user, answer, reason, now)
+    )
     response = None
-    if entry.answered_at is None:
+    if entry.answered_at is None or earlier is not None:
         try:
             with transaction.atomic():
                 response = ConsentResponse.objects.create(
@@ -318,7 +325,8 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         proposal, user, "consent.answered",
         {"round": round_.pk, "version": round_.version_number, "user": user.pk,
          "user_name": user.name, "answer": answer, "reason": reason,
-         "objection": objection.pk if objection else None, "late": late},
+         "objection": objection.pk if objection else None, "late": late,
+         **({"replaces": earlier.pk, "changed_from": earlier.answer} if earlier else {})},
         obj=response,
         notify=[proposal.author_id, *role_holder_ids(circle, Role.Kind.FACILITATOR)]
         if objection else [],
@@ -332,6 +340,36 @@ def respond(*, round_: ConsentRound, user: User, answer: str, reason: str = "") 
         # The last answer closes the round; the answerer does not: the circle's round closes.
         _close(proposal, round_, actor=None)
     return response
+
+
+def _replace_answer(
+    round_: ConsentRound, user: User, answer: str, reason: str, now: dt.datetime
+) -> ConsentResponse:
+    """The member's answer in this open round, marked as replaced by the one they give now; an
+    objection it raised is withdrawn (by its own objector, the one who may). Refused when the new
+    answer is the same."""
+    earlier = ConsentResponse.objects.current().filter(round=round_, user=user).first()
+    if earlier is None:  # pragma: no cover - answered_at is set with the answer
+        raise ServiceError(_("You have already answered in this round."), status=409)
+    if earlier.answer == answer and earlier.reason == reason:
+        raise ServiceError(
+            _("You have already answered “%(answer)s” in this round.")
+            % {"answer": earlier.get_answer_display()},
+            status=409,
+        )
+    earlier.replaced_at = now
+    earlier.save(update_fields=["replaced_at"])
+    raised = Objection.objects.filter(response=earlier, status=Objection.Status.OPEN).first()
+    if raised is not None:
+        raised.status = Objection.Status.WITHDRAWN
+        raised.resolved_at = now
+        raised.save(update_fields=["status", "resolved_at"])
+        _append(
+            round_.proposal, user, "objection.withdrawn",
+            {"objection": raised.pk, "by_changed_answer": True},
+            obj=raised, notify=[round_.proposal.author_id],
+        )  # fmt: skip
+    return earlier
 
 
 def _answers_late(round_: ConsentRound, user: User, answer: str, reason: str) -> bool:
@@ -418,7 +456,7 @@ def _close(proposal: Proposal, round_: ConsentRound, *, actor: User | None) -> N
     itself (its last answer, or the last person it waited for leaving the circle). What follows,
     a decision or an exit, is the circle's act by consent: nobody's in the ledger."""
     _sync_roster(round_, proposal)
-    objections = list(round_.responses.filter(answer=ConsentResponse.Answer.OBJECTION))
+    objections = list(round_.responses.current().filter(answer=ConsentResponse.Answer.OBJECTION))
     round_.closed_at = timezone.now()
     members_now = set(current_member_ids(proposal.circle))
     on_roster = set(round_.roster.values_list("user_id", flat=True))

@@ -155,7 +155,9 @@ def _load_round(round_: ConsentRound, members: dict[int, User]) -> dict[str, Any
     ]
     people = _roster_people(entries, members)
     responses = list(
-        ConsentResponse.objects.filter(round=round_).annotate(
+        ConsentResponse.objects.current()
+        .filter(round=round_)
+        .annotate(
             objection_pk=Subquery(
                 Objection.objects.filter(response=OuterRef("pk")).values("pk")[:1]
             )
@@ -428,12 +430,21 @@ def _round_context(
         can_answer = my_row is not None and my_row.state == "waiting"
     elif can_answer:
         can_answer = late_window and my_row is not None and my_row.state == "absent"
+    # While the round is open, an answer may be changed: both are recorded, the later counts.
+    can_change_answer = (
+        found.can_take_part
+        and my_answer is not None
+        and open_round is not None
+        and shown_round is open_round
+        and not my_answer.after_round_closed
+    )
     return {
         "shown_round": shown_round,
         "open_round": open_round,
         "round_info": round_info,
         "my_answer": my_answer,
         "can_answer": can_answer,
+        "can_change_answer": can_change_answer,
         "late_window": late_window,
         "joined_late": joined_late,
     }
