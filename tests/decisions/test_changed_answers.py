@@ -70,6 +70,22 @@ def test_a_changed_answer_counts_and_the_record_keeps_both(kitchen):
     assert services.record_from_ledger(proposal) == record
 
 
+def test_the_decision_record_shows_the_changed_answer(client, kitchen):
+    k = kitchen
+    round_ = _round(k)
+    services.respond(round_=round_, user=k.others[0], answer="objection", reason="Too dark.")
+    services.respond(round_=round_, user=k.others[0], answer="consent")
+    for person in k.everyone:
+        if person != k.others[0]:
+            services.respond(round_=round_, user=person, answer="consent")
+    decision = Proposal.objects.get(pk=round_.proposal_id).decision
+    client.force_login(k.author)
+    page = client.get(reverse("decisions:decision_detail", args=["willow", decision.pk]))
+    text = page.content.decode()
+    assert "Answers changed during the round" in text
+    assert "First objected, on" in text and "Too dark." in text
+
+
 def test_consent_changed_to_an_objection_raises_one(kitchen):
     k = kitchen
     round_ = _round(k)

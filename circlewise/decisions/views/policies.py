@@ -113,6 +113,7 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
     ids |= {a["user"] for a in record.get("answers", [])}
     ids |= {o["objector"] for o in record.get("objections", [])}
     ids |= {c["user"] for c in record.get("concerns", [])}
+    ids |= {c["user"] for c in record.get("changed_answers", [])}
     ids |= set(record.get("absent", [])) | set(record.get("joined_after_opening", []))
     ids |= {e["user"] for e in record.get("left", [])}
     closed_early = record.get("closed_early")
@@ -128,6 +129,11 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
     rows = record_rows(record, people)
     objections = [{**o, "person": people.get(o["objector"])} for o in record.get("objections", [])]
     concerns = [{**c, "person": people.get(c["user"])} for c in record.get("concerns", [])]
+    changed = [
+        {**c, "person": people.get(c["user"]), "label": ANSWER_LOOK[c["answer"]][2],
+         "at": _parse_time(c.get("at"))}
+        for c in record.get("changed_answers", [])
+    ]  # fmt: skip
     measures = [{**m, "person": people.get(m.get("owner"))} for m in version.get("measure_set", [])]
     review_on = record.get("review_on")
     target_id = record.get("policy_target")
@@ -164,6 +170,7 @@ def _decision_context(decision: Decision) -> dict[str, Any]:
         "rows": rows,
         "objections": objections,
         "concerns": concerns,
+        "changed_answers": changed,
         "measures": measures,
         "review_on": dt.date.fromisoformat(review_on) if review_on else None,
     }
