@@ -164,6 +164,13 @@ def _round_opened(event: LedgerEvent) -> Sentence:
 
 def _answered(event: LedgerEvent) -> Sentence:
     answer = event.payload.get("answer")
+    if event.payload.get("replaces"):
+        template = {
+            "objection": _("%(actor)s changed their answer on “%(title)s”: now an objection."),
+            "concern": _("%(actor)s changed their answer on “%(title)s”: now consent with a "
+                         "concern."),
+        }.get(answer, _("%(actor)s changed their answer on “%(title)s”: now consent."))  # fmt: skip
+        return _on_proposal(template)(event)
     if answer == "objection":
         return _on_proposal(_("%(actor)s objected to “%(title)s”."))(event)
     if answer == "concern":

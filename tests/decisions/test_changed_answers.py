@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from circlewise.core import feed
 from circlewise.core.errors import ServiceError
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services
@@ -48,6 +49,8 @@ def test_a_changed_answer_counts_and_the_record_keeps_both(kitchen):
     services.respond(round_=round_, user=objector, answer="objection", reason="Too dark.")
     objection = Objection.objects.get(objector=objector)
     services.respond(round_=round_, user=objector, answer="consent")
+    said = feed.sentence(LedgerEvent.objects.filter(verb="consent.answered").latest("sequence"))
+    assert f"{objector.name} changed their answer on" in said.text and "now consent" in said.text
     objection.refresh_from_db()
     assert objection.status == Objection.Status.WITHDRAWN
     assert LedgerEvent.objects.filter(
