@@ -531,13 +531,29 @@ def needs_me(user: User, circle_ids: Iterable[int]) -> dict[str, Any]:
             objections.append(objection)
         elif step.kind not in NOT_LISTED + OWN_LISTS:
             listed.append(p)
-    items = BacklogItem.objects.open().filter(circle_id__in=ids).select_related("circle")
-    return {
+    # Each thing once: a proposal listed above is not listed again as its backlog item.
+    shown = {r.proposal_id for r in rounds} | {o.proposal_id for o in objections}
+    shown |= {p.pk for p in listed}
+    items = (
+        BacklogItem.objects.open()
+        .filter(circle_id__in=ids)
+        .exclude(proposal_id__in=sorted(shown))
+        .select_related("circle")
+    )
+    found: dict[str, Any] = {
         "rounds": rounds,
         "objections_to_confirm": objections,
         "proposals": listed,
         "backlog": list(items[:50]),
     }
+    found["count"] = needs_count(found)
+    return found
+
+
+def needs_count(found: dict[str, Any]) -> int:
+    """How many things need the person (`needs_me`'s answer): rounds to answer, objections to
+    confirm, proposals with a step to take. The one count every page and the API show."""
+    return len(found["rounds"]) + len(found["objections_to_confirm"]) + len(found["proposals"])
 
 
 class _Facts:

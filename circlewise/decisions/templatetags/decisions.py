@@ -218,3 +218,36 @@ def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
     what kept them from one), its time and reason."""
     badges: dict[tuple[str, str, str], str] = {}
     return mark_safe("".join(_record_row(row, badges) for row in rows))  # noqa: S308 - escaped
+
+
+@register.inclusion_tag("decisions/includes/needs_panel.html", takes_context=True)
+def needs_panel(context: template.Context, organisation: Any, limit: int = 5) -> dict[str, Any]:
+    """The home's "what needs you": the first things the "what needs me" page lists (rounds to
+    answer with their end, objections to confirm, proposals with a step to take), read by the
+    same function, with the same count."""
+    from ..views.needs_me import needs_of
+
+    found = needs_of(context["user"], organisation)
+    items: list[dict[str, Any]] = []
+    for r in found["rounds"]:
+        items.append({"kind": "answer_round", "title": r.title, "circle": r.proposal.circle,
+                      "href": path_to("decisions:proposal_detail", organisation.slug,
+                                      r.proposal_id) + "#answer",
+                      "sentence": _("Consent or object"), "ends_at": r.closes_at,
+                      "overdue": r.proposal.step_overdue})  # fmt: skip
+    for o in found["objections_to_confirm"]:
+        items.append({"kind": "confirm_objection", "title": o.title, "circle": o.proposal.circle,
+                      "href": path_to("decisions:objection_detail", organisation.slug, o.pk),
+                      "sentence": _("Your objection was stated back to you: confirm it"),
+                      "ends_at": None, "overdue": False})  # fmt: skip
+    for p in found["proposals"]:
+        items.append({"kind": p.need.kind, "title": p.title, "circle": p.circle,
+                      "href": p.need.href, "sentence": p.need.sentence,
+                      "ends_at": p.step_ends_at if p.state in ("clarifying", "reacting") else None,
+                      "overdue": p.step_overdue})  # fmt: skip
+    return {
+        "organisation": organisation,
+        "items": items[:limit],
+        "count": found["count"],
+        "more": max(0, found["count"] - limit),
+    }

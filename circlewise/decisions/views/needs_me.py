@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Organisation
 
 from .. import selectors
 from ..models import (
@@ -30,6 +33,25 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
+    found = needs_of(user, organisation)
+    return render(
+        request,
+        "decisions/needs_me.html",
+        {
+            "organisation": organisation,
+            "rounds": found["rounds"],
+            "objections": found["objections_to_confirm"],
+            "proposals": found["proposals"],
+            "backlog": found["backlog"],
+            "nothing": not found["count"],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def needs_of(user: User, organisation: Organisation) -> dict[str, Any]:
+    """selectors.needs_me for a person in an organisation, each thing with its title and (for
+    proposals) the step as the page shows it: what the "what needs me" page and the home show."""
     found = selectors.needs_me(user, circle_permissions.circle_ids_of(user, organisation))
     proposals = found["proposals"]
     ids = {r.proposal_id for r in found["rounds"]} | {p.pk for p in proposals}
@@ -45,21 +67,8 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     for p in proposals:
         p.title = titles.get(p.pk, "")
         p.need = _listed_need(p.next_step, organisation.slug, p.pk)
-    return render(
-        request,
-        "decisions/needs_me.html",
-        {
-            "organisation": organisation,
-            "rounds": found["rounds"],
-            "objections": found["objections_to_confirm"],
-            "proposals": decorate_proposals(proposals),
-            "backlog": found["backlog"],
-            "nothing": not (
-                found["rounds"] or found["objections_to_confirm"] or proposals or found["backlog"]
-            ),
-            "today": timezone.localdate(),
-        },
-    )
+    decorate_proposals(proposals)
+    return found
 
 
 def _listed_need(step: selectors.NextStep, org: str, proposal_id: int) -> Need:
