@@ -30,7 +30,7 @@ help:
 	@echo "make worker            the background task worker and the scheduler of periodic tasks"
 	@echo "make bench             load benchmarks, cold pages, the mixed load, then the memory soak (bench-quick: smaller)"
 	@echo "make soak              one worker serving new content for 5 minutes: its memory (soak-quick: 1 minute)"
-	@echo "make messages          extract translatable strings into locale/"
+	@echo "make messages          update and compile the plain-words catalog in locale/ (needs gettext)"
 	@echo "make clean             remove .venv, .tools and var/ (the demo database too)"
 
 .tools/bin/uv:
@@ -94,6 +94,15 @@ check-deploy: .venv/.synced
 check-migrations: .venv/.synced
 	$(MANAGE) makemigrations --check --dry-run
 
+# The plain-words catalog (core/plainwords.py): new strings are added untranslated, then the ones
+# that use the jargon get their plain words in locale/en_X-plain/LC_MESSAGES/django.po
+# (tests/core/test_plain_words.py says which). Needs GNU gettext: apt-get install gettext.
+messages: .venv/.synced
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext: apt-get install gettext"; exit 1; }
+	$(MANAGE) makemessages -l en_X-plain --no-obsolete --no-location \
+		-i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*" -i ".tools/*"
+	$(MANAGE) compilemessages -l en_X-plain
+
 # The worker runs queued tasks; the scheduler beside it enqueues the periodic ones at their times
 # (docs/decisions/0006-periodic-work.md). When either stops, the other is stopped too.
 worker: .venv/.synced
@@ -124,9 +133,6 @@ bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
 	$(VENV)/python -m bench.cold --size quick --repeat 15
 	$(VENV)/python -m bench.mixed --size quick --duration 10 --warmup 3 --ceiling-seconds 5
-
-messages: .venv/.synced
-	$(MANAGE) makemessages -l en --ignore .venv --ignore .tools
 
 clean:
 	rm -rf .venv .tools var

@@ -178,6 +178,7 @@ PAGES: tuple[Route, ...] = (
     # The organisation
     page("circles:org_home", "org", GET=ORG_MEMBER),
     page("circles:org_about", "org", GET=ORG_MEMBER),
+    page("circles:org_glossary", "org", GET=ORG_MEMBER),
     page("circles:org_edit", "org", GET=ORG_ADMIN, POST=ORG_ADMIN),
     page("circles:org_members", "org", GET=ORG_MEMBER),
     page("circles:invite", "org", POST=ORG_ADMIN, note="the form lives on the members page"),

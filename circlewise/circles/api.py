@@ -168,7 +168,7 @@ def get_organisation(request: HttpRequest, slug: str) -> Organisation:
     "/organisations/{slug}",
     response=responses(OrganisationOut),
     operation_id="updateOrganisation",
-    summary="Change an organisation's name, vision, mission or values (admins)",
+    summary="Change an organisation's name, vision, mission, values or plain words (admins)",
     tags=["organisations"],
 )
 def update_organisation(

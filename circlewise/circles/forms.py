@@ -80,6 +80,16 @@ class OrganisationForm(forms.Form):
         max_length=TEXT_LIMIT,
         help_text=_("How people here want to work together. Markdown is allowed."),
     )
+    plain_words = forms.BooleanField(
+        label=_("Use plain words"),
+        required=False,
+        help_text=_(
+            "Every page and email says what each step is in everyday words instead of the "
+            "sociocratic terms: “why we need this” for the driver, “bringing it together” for "
+            "the synthesis, “decided unless someone objects by …” for lazy consent. Good for "
+            "schools, youth groups and newcomers."
+        ),
+    )
 
 
 class InviteForm(SubmissionForm):

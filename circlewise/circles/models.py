@@ -23,6 +23,9 @@ class Organisation(models.Model):
     vision = fields.TextField(_("vision"), blank=True)
     mission = fields.TextField(_("mission"), blank=True)
     values = fields.TextField(_("values"), blank=True)
+    # Every page and email of the organisation in plain words instead of the sociocratic terms
+    # (core.plainwords): for schools, youth groups and newcomers.
+    plain_words = models.BooleanField(_("plain words"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     # The head of the ledger chain, kept beside the organisation so appends lock one row.
     ledger_sequence = models.PositiveBigIntegerField(default=0)

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from circlewise.core import cache as ledger_cache
+from circlewise.core import plainwords
 from circlewise.core.bidi import isolate
 from circlewise.core.errors import ServiceError
 from circlewise.core.perf.prepared import Prepared
@@ -448,6 +449,8 @@ def get_organisation_for(
         raise Http404
     if need == "admin" and not can_admin_organisation(user, organisation):
         raise PermissionDenied
+    # The words its pages use (core.plainwords): every page of it fetches it here first.
+    plainwords.use_for(organisation)
     return organisation
 
 

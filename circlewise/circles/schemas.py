@@ -51,6 +51,9 @@ class OrganisationOut(Schema):
     vision: str
     mission: str
     values: str
+    plain_words: bool = Field(
+        description="Whether its pages and emails use plain words instead of sociocratic terms."
+    )
     created_at: dt.datetime
     is_admin: bool = Field(description="Whether you are an admin of this organisation.")
 
@@ -65,6 +68,7 @@ class OrganisationPatchIn(PatchIn):
     vision: Text | None = None
     mission: Text | None = None
     values: Text | None = None
+    plain_words: bool | None = None
 
 
 class OrgMemberOut(Schema):

@@ -110,13 +110,19 @@ def create_organisation(
 
 
 @transaction.atomic
-def update_organisation(*, organisation: Organisation, actor: User, **fields: str) -> Organisation:
-    allowed = {"name", "vision", "mission", "values"}
+def update_organisation(
+    *, organisation: Organisation, actor: User, **fields: str | bool
+) -> Organisation:
+    allowed = {"name", "vision", "mission", "values", "plain_words"}
     changes: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in allowed:
             raise ServiceError(_("Unknown field: %(field)s") % {"field": key})
-        value = value.strip()
+        if key == "plain_words":
+            if not isinstance(value, bool):
+                raise ServiceError(_("Choose yes or no."), field=key)
+        else:
+            value = str(value).strip()
         if key == "name" and not value:
             raise ServiceError(_("An organisation needs a name."), field="name")
         if getattr(organisation, key) != value:

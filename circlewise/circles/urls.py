@@ -16,6 +16,7 @@ urlpatterns = [
     # The organisation
     path(org, browse.org_home, name="org_home"),
     path(org + "about/", browse.org_about, name="org_about"),
+    path(org + "glossary/", browse.org_glossary, name="org_glossary"),
     path(org + "edit/", organisation.org_edit, name="org_edit"),
     path(org + "members/", organisation.org_members, name="org_members"),
     path(org + "members/invite/", organisation.invite, name="invite"),

@@ -48,6 +48,28 @@ STEPS = (
     ("decided", gettext_lazy("Decided")),
 )
 
+# What each step is for and what to do in it, in one line: shown under the steps of a proposal.
+STEP_HELP = {
+    "present": gettext_lazy(
+        "The author shares the proposal with the circle and says why it is needed."
+    ),
+    "clarify": gettext_lazy(
+        "Ask what you need to know to understand the proposal; no opinions yet. Passing is fine."
+    ),
+    "react": gettext_lazy(
+        "Say in a sentence or two how you feel about it, and suggest small changes."
+    ),
+    "synthesis": gettext_lazy(
+        "The facilitator brings the reactions together and, if it changed, writes a new version."
+    ),
+    "consent": gettext_lazy(
+        "Each member consents, or objects with a reason: can we live with it and try it?"
+    ),
+    "decided": gettext_lazy(
+        "The circle consented: the decision and who said what are on the record."
+    ),
+}
+
 STEP_OF_STATE = {
     State.DRAFT: 0,
     State.CLARIFYING: 1,

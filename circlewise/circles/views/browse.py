@@ -38,7 +38,7 @@ from circlewise.core.perf.pages import whole_page as _whole_page
 from circlewise.core.templatetags.circlewise import hue_class_for
 from circlewise.core.views import person
 
-from .. import chart, permissions, selectors
+from .. import chart, glossary, permissions, selectors
 from ..models import Circle, CircleMembership, Organisation, OrgMembership, Role, RoleAssignment
 from ..templatetags.structure import TreeRow
 
@@ -56,6 +56,16 @@ def _organisation(
 
 
 # The organisation --------------------------------------------------------------------------
+
+
+@login_required
+def org_glossary(request: HttpRequest, org: str) -> HttpResponse:
+    """The words Circlewise uses for sociocracy, each with what it means in everyday words."""
+    organisation = _organisation(request, org)
+    return render(
+        request, "circles/glossary.html",
+        {"organisation": organisation, "groups": glossary.GROUPS},
+    )  # fmt: skip
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, Organisation
+from circlewise.core import plainwords
 
 from .. import permissions
 from ..models import (
@@ -39,6 +40,7 @@ def check_org(obj_org: Organisation, slug: str) -> None:
     """Something reached through another organisation's address is not found there."""
     if obj_org.slug != slug:
         raise Http404
+    plainwords.use_for(obj_org)  # the words its pages use (core.plainwords)
 
 
 def circle_members(circle: Circle) -> QuerySet[User]:

@@ -64,10 +64,14 @@ class Step:
     key: str
     label: str
     status: str  # done, current or upcoming
+    help: str = ""  # what the step is for and what to do in it
 
 
 def steps_for(proposal: Proposal) -> list[Step]:
-    return [Step(s["key"], s["label"], s["status"]) for s in selectors.process_steps(proposal)]
+    return [
+        Step(s["key"], s["label"], s["status"], str(selectors.STEP_HELP.get(s["key"], "")))
+        for s in selectors.process_steps(proposal)
+    ]
 
 
 @dataclass

@@ -49,7 +49,8 @@ from ._common import GET_POST, _claim_submission, _finish_submission, _release_s
 @GET_POST
 def org_edit(request: HttpRequest, org: str) -> HttpResponse:
     organisation = get_organisation_for(request.user, org, need="admin")
-    initial = {k: getattr(organisation, k) for k in ("name", "vision", "mission", "values")}
+    names = ("name", "vision", "mission", "values", "plain_words")
+    initial = {k: getattr(organisation, k) for k in names}
     form = OrganisationForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
