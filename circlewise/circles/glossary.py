@@ -115,7 +115,7 @@ GROUPS: tuple[tuple[str | Promise, tuple[Entry, ...]], ...] = (
             Entry(
                 "driver",
                 _("Driver"),
-                _("Why we need this: the need or problem a proposal answers."),
+                _("The need or problem a proposal answers: why we need it."),
             ),
             Entry(
                 "step-present",
