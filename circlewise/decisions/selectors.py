@@ -588,7 +588,15 @@ class _Facts:
         pids = [p.pk for p in proposals]
         circle_ids = {p.circle_id for p in proposals}
         self.contributions: dict[int, list[Contribution]] = defaultdict(list)
-        for c in Contribution.objects.filter(proposal_id__in=pids).order_by("created_at", "pk"):
+        contributions = (
+            Contribution.objects.filter(proposal_id__in=pids)
+            .only(
+                "id", "proposal_id", "kind", "author_id", "reply_to_id", "version_number",
+                "passed", "amendment_status",
+            )
+            .order_by("created_at", "pk")
+        )  # fmt: skip
+        for c in contributions:
             self.contributions[c.proposal_id].append(c)
         self.objections: dict[int, list[Objection]] = defaultdict(list)
         self.objection_rows: dict[int, Objection] = {}

@@ -220,14 +220,35 @@ def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
     return mark_safe("".join(_record_row(row, badges) for row in rows))  # noqa: S308 - escaped
 
 
-@register.inclusion_tag("decisions/includes/needs_panel.html", takes_context=True)
-def needs_panel(context: template.Context, organisation: Any, limit: int = 5) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def needs_panel(context: template.Context, organisation: Any, limit: int = 5) -> SafeString:
     """The home's "what needs you": the first things the "what needs me" page lists (rounds to
     answer with their end, objections to confirm, proposals with a step to take), read by the
-    same function, with the same count."""
+    same function, with the same count. Kept per person on the organisation's ledger version
+    (every answer, step and deadline passed moves it)."""
+    from django.template.loader import render_to_string
+
+    from circlewise.core import cache
+
+    user = context["user"]
+
+    def render() -> str:
+        return render_to_string(
+            "decisions/includes/needs_panel.html", _needs_items(user, organisation, limit)
+        )
+
+    return cache.fragment(
+        f"needs-panel:{organisation.pk}:{user.pk}",
+        version=cache.organisation_version(organisation),
+        render=render,
+        vary=(user.pk, limit),
+    )
+
+
+def _needs_items(user: Any, organisation: Any, limit: int) -> dict[str, Any]:
     from ..views.needs_me import needs_of
 
-    found = needs_of(context["user"], organisation)
+    found = needs_of(user, organisation)
     items: list[dict[str, Any]] = []
     for r in found["rounds"]:
         items.append({"kind": "answer_round", "title": r.title, "circle": r.proposal.circle,
