@@ -248,7 +248,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# Outgoing mail (password resets, invitations): the console in development, SMTP in production.
+# Outgoing mail (password resets, invitations, notifications): the console in development, SMTP
+# in production. Notification emails are sent by the task worker, outside any request, so their
+# links need SITE_URL (`make demo` sets it to the address it serves).
 if PRODUCTION or os.environ.get("EMAIL_HOST"):
     MAILERS = {
         "default": {
