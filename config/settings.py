@@ -45,7 +45,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The address people reach the site at, for links in emails (circlewise.core.links). Unset, links
 # use the address of the request that sent the email; production should set it.
-SITE_URL = os.environ.get("SITE_URL", "")
+# The tests' is the test client's, so that the emails the task runs send link somewhere.
+SITE_URL = os.environ.get("SITE_URL", "http://testserver" if TESTING else "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

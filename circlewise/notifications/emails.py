@@ -19,6 +19,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
@@ -73,15 +74,24 @@ def language_of(user: User) -> str:
 
 
 def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
-    """By when the person is asked to act, where the object has an end. Today only a reminder's
-    backlog item has one (its due date); the ends of each step (questions until, the consent
-    round closes at) are read here when they exist."""
-    if event.verb == "backlog.reminder" and event.payload.get("due"):
-        try:
-            return dt.date.fromisoformat(str(event.payload["due"])[:10])
-        except ValueError:
-            return None
-    return None
+    """By when the person is asked to act, where the object has an end: a consent round's
+    window, a step's window (questions or reactions until), a reminded item's due date. This is
+    the one place an email reads it; deadlines to come are added here."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    key = {
+        "consent.round_opened": "closes_at",
+        "proposal.step_changed": "step_ends_at",
+        "backlog.reminder": "due",
+    }.get(event.verb)
+    value = payload.get(key) if key else None
+    if not value:
+        return None
+    try:
+        if key == "due":
+            return dt.date.fromisoformat(str(value)[:10])
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def asked_of(kind: Kind) -> str:
@@ -111,6 +121,13 @@ def _from_address(organisation_name: str) -> str:
     return formataddr((f"{organisation_name} · {name or 'Circlewise'}", address))
 
 
+def _when(value: dt.date | dt.datetime | None) -> str:
+    """A deadline in words, in the current language and (for a time) the current zone."""
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "l j F Y, H:i")
+    return date_format(value, "l j F Y") if value else ""
+
+
 def email_context(notification: Notification) -> dict[str, Any]:
     """Everything the two templates show, read under the recipient's language and zone."""
     user, event = notification.recipient, notification.event
@@ -134,7 +151,8 @@ def email_context(notification: Notification) -> dict[str, Any]:
         "link": link,
         "answers": answers,
         "asked": asked_of(kind),
-        "deadline": deadline_of(event),
+        "deadline": _when(deadline_of(event)),
+        "kind": kind.value,
         "kind_label": kind.label,
         "language": translation.get_language(),
         "settings_url": absolute_url(
@@ -163,6 +181,8 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
+            # For the person's own mail filters: which of their choices this email falls under.
+            "X-Circlewise-Kind": context["kind"],
             "Content-Language": context["language"],
         },
     )
