@@ -48,7 +48,7 @@ help:
 demo: .venv/.synced
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	@export DEBUG=$${DEBUG:-0}; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	@export DEBUG=$${DEBUG:-0} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 		$(MANAGE) db_worker --no-reload & \
 		$(MANAGE) crontask --no-heartbeat & \
 		$(VENV)/granian --interface asginl --host $(HOST) --port $(PORT) --workers 1 config.asgi:application

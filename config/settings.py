@@ -45,7 +45,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The address people reach the site at, for links in emails (circlewise.core.links). Unset, links
 # use the address of the request that sent the email; production should set it.
-SITE_URL = os.environ.get("SITE_URL", "")
+# The tests' is the test client's, so that the emails the task runs send link somewhere.
+SITE_URL = os.environ.get("SITE_URL", "http://testserver" if TESTING else "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -252,7 +253,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# Outgoing mail (password resets, invitations): the console in development, SMTP in production.
+# Outgoing mail (password resets, invitations, notifications): the console in development, SMTP
+# in production. Notification emails are sent by the task worker, outside any request, so their
+# links need SITE_URL (`make demo` sets it to the address it serves).
 if PRODUCTION or os.environ.get("EMAIL_HOST"):
     MAILERS = {
         "default": {

@@ -44,7 +44,8 @@ The consent process adds (a draft is hidden from everyone but its author, at eve
 
 Targets (the kind of object a route addresses): none, org, circle, new_circle, person, circle_member,
 role, assignment, invitation, invitation_token, token, notification; and for the consent
-process: proposal, draft, question, amendment, round, objection, decision, policy, backlog_item.
+process: proposal, draft, question, amendment, round, objection, decision, policy, backlog_item;
+and an email's unsubscribe link (unsubscribe_token).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ TARGETS = (
     "decision",
     "policy",
     "backlog_item",
+    "unsubscribe_token",
 )
 
 
@@ -175,6 +177,9 @@ PAGES: tuple[Route, ...] = (
     page("notifications:list", "none", GET=AUTHENTICATED),
     page("notifications:mark_all_read", "none", POST=AUTHENTICATED),
     page("notifications:mark_read", "notification", POST=OWNER),
+    page("notifications:email_preferences", "org", GET=ORG_MEMBER, POST=ORG_MEMBER),
+    # The link in every email: the signed token is the permission (RFC 8058 one-click POST)
+    page("notifications:unsubscribe", "unsubscribe_token", GET=PUBLIC, POST=PUBLIC),
     # The organisation
     page("circles:org_home", "org", GET=ORG_MEMBER),
     page("circles:org_about", "org", GET=ORG_MEMBER),
@@ -217,6 +222,7 @@ PAGES: tuple[Route, ...] = (
 
 V1 = "/api/v1"
 GET_, POST_, PATCH_, DELETE_ = "GET", "POST", "PATCH", "DELETE"
+PUT_ = "PUT"
 
 API: tuple[Route, ...] = (
     # Accounts (circlewise/accounts/api.py)
@@ -265,6 +271,8 @@ API: tuple[Route, ...] = (
     api(GET_, f"{V1}/notifications", "none", AUTHENTICATED),
     api(POST_, f"{V1}/notifications/{{notification_id}}/read", "notification", OWNER),
     api(POST_, f"{V1}/notifications/read-all", "none", AUTHENTICATED),
+    api(GET_, f"{V1}/organisations/{{slug}}/email-preferences", "org", ORG_MEMBER),
+    api(PUT_, f"{V1}/organisations/{{slug}}/email-preferences", "org", ORG_MEMBER),
 )
 
 # The consent process's pages (circlewise/decisions/urls.py)

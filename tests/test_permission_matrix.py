@@ -51,6 +51,7 @@ from circlewise.accounts.models import PersonalAccessToken, hash_token
 from circlewise.circles import services
 from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
 from circlewise.core.models import LedgerEvent
+from circlewise.notifications.emails import unsubscribe_token
 from circlewise.notifications.models import Notification
 
 from . import factories as f
@@ -457,6 +458,16 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
                 f"{persona}'s notification", {"notification_id": n.pk, "id": n.pk}, owner=persona
             )
             for persona, n in notifications.items()
+        ],
+        "unsubscribe_token": [
+            Target(
+                "member's link to stop round emails from willow",
+                {
+                    "token": unsubscribe_token(
+                        user_id=world.member.pk, organisation_id=world.org.pk, kind="round"
+                    )
+                },
+            )
         ],
     }
     targets.update(decision_targets(world, circles))

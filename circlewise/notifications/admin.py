@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Notification
+from .models import EmailDelivery, Notification
 
 
 @admin.register(Notification)
@@ -17,6 +17,27 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_select_related = ["recipient", "event"]
     search_fields = ["recipient__email"]
     raw_id_fields = ["recipient", "event"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(admin.ModelAdmin[EmailDelivery]):
+    """What was emailed, what is still to be sent (and why not yet), what was skipped."""
+
+    list_display = ["notification", "queued_at", "attempts", "sent_at", "skipped_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["notification"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

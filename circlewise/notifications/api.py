@@ -1,4 +1,4 @@
-"""API operations on the caller's notifications."""
+"""API operations on the caller's notifications, and how they hear of them by email."""
 
 from typing import Any
 
@@ -12,8 +12,14 @@ from circlewise.core.api_auth import auth_user
 
 from . import permissions, services
 from .models import Notification
-from .schemas import MarkedOut, NotificationOut
-from .selectors import notifications_of
+from .schemas import (
+    EmailPreferencesIn,
+    EmailPreferencesOut,
+    MarkedOut,
+    NotificationOut,
+    email_preferences_out,
+)
+from .selectors import email_frequencies, notifications_of
 
 router = Router(tags=["notifications"])
 
@@ -55,3 +61,34 @@ def mark_notification_read(request: HttpRequest, notification_id: int) -> Notifi
 )
 def mark_all_notifications_read(request: HttpRequest) -> dict[str, Any]:
     return {"marked": services.mark_read(user=auth_user(request), notification_ids=None)}
+
+
+@router.get(
+    "/organisations/{slug}/email-preferences",
+    response=responses(EmailPreferencesOut),
+    operation_id="getEmailPreferences",
+    summary="How you hear from an organisation by email, per kind of notification",
+)
+def get_email_preferences(request: HttpRequest, slug: str) -> dict[str, Any]:
+    user = auth_user(request)
+    organisation = permissions.get_email_organisation_for(user, slug)
+    return email_preferences_out(organisation.slug, email_frequencies(user, organisation.pk))
+
+
+@router.put(
+    "/organisations/{slug}/email-preferences",
+    response=responses(EmailPreferencesOut),
+    operation_id="setEmailPreferences",
+    summary="Change how you hear from an organisation by email (kinds left out keep theirs)",
+)
+def set_email_preferences(
+    request: HttpRequest, slug: str, payload: EmailPreferencesIn
+) -> dict[str, Any]:
+    user = auth_user(request)
+    organisation = permissions.get_email_organisation_for(user, slug)
+    chosen = services.set_email_preferences(
+        user=user,
+        organisation=organisation,
+        choices={str(kind): str(freq) for kind, freq in payload.preferences.items()},
+    )
+    return email_preferences_out(organisation.slug, chosen)

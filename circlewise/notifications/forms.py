@@ -1,2 +1,55 @@
-"""Forms for notifications: none. Marking read takes no input but the notification in the URL
-(and `stay`/`page` to come back to the list), read in views.py."""
+"""Forms for notifications. Marking read takes no input but the notification in the URL (and
+`stay`/`page` to come back to the list), read in views.py. Email preferences: one choice per kind
+of notification; the service decides what is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Frequency, Kind, default_frequency
+
+# What each kind covers, in plain words: the help text of its fieldset.
+KIND_HELP: dict[Kind, Any] = {
+    Kind.ROUND: _(
+        "Your circle asks for your consent on a proposal. Until you answer, the decision waits."
+    ),
+    Kind.PROPOSAL: _(
+        "Someone asks a question, reacts, suggests a change or objects to a proposal you wrote."
+    ),
+    Kind.THREAD: _(
+        "An answer to your question, a reply in the discussion of your objection, or your "
+        "objection said back to you."
+    ),
+    Kind.STEP: _(
+        "As a circle's facilitator or secretary: a new topic for the backlog, a policy to "
+        "review, a reminder of something due."
+    ),
+    Kind.CIRCLE: _(
+        "Your circles change: proposals presented or revised, rounds closed, circles created "
+        "or ended."
+    ),
+    Kind.DECISION: _("Your circles decide something, or a policy is replaced or retired."),
+    Kind.ROLE: _("Roles are created or changed, someone takes a role, a term ends."),
+    Kind.MEMBERSHIP: _("People join or leave your circles and the organisation."),
+}
+
+
+class EmailPreferencesForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in Kind:
+            default = default_frequency(kind)
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=[
+                    (value, f"{label} " + str(_("(the default)")) if value == default else label)
+                    for value, label in Frequency.choices
+                ],
+                widget=forms.RadioSelect,
+                help_text=KIND_HELP[kind],
+                initial=default,
+                error_messages={"required": _("Choose how you want to hear of this.")},
+            )

@@ -10,7 +10,8 @@ from circlewise.core.api import EventOut
 from circlewise.core.api_auth import viewer_of
 from circlewise.core.models import LedgerEvent
 
-from .models import Notification
+from .forms import KIND_HELP
+from .models import Frequency, Kind, Notification, default_frequency
 from .selectors import said_to, sentence_for
 
 
@@ -40,3 +41,38 @@ class NotificationOut(Schema):
 
 class MarkedOut(Schema):
     marked: int
+
+
+class EmailPreferenceOut(Schema):
+    kind: Kind
+    label: str
+    description: str
+    frequency: Frequency
+    default: Frequency
+
+
+class EmailPreferencesOut(Schema):
+    organisation: str
+    preferences: list[EmailPreferenceOut]
+
+
+class EmailPreferencesIn(Schema):
+    """The kinds to change, each with its new choice; kinds left out keep theirs."""
+
+    preferences: dict[Kind, Frequency]
+
+
+def email_preferences_out(organisation_slug: str, chosen: dict[Kind, Frequency]) -> dict[str, Any]:
+    return {
+        "organisation": organisation_slug,
+        "preferences": [
+            {
+                "kind": kind,
+                "label": str(kind.label),
+                "description": str(KIND_HELP[kind]),
+                "frequency": chosen[kind],
+                "default": default_frequency(kind),
+            }
+            for kind in Kind
+        ],
+    }

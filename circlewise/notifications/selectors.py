@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.utils.html import conditional_escape
@@ -10,10 +11,18 @@ from django.utils.translation import gettext as _
 from circlewise.core.feed import Sentence, sentence
 from circlewise.core.models import LedgerEvent
 
-from .models import Notification, NotificationQuerySet
+from .models import (
+    EmailPreference,
+    Frequency,
+    Kind,
+    Notification,
+    NotificationQuerySet,
+    default_frequency,
+)
 from .permissions import can_see_event
 
 if TYPE_CHECKING:
+    from circlewise.accounts.models import User
     from circlewise.core.types import Viewer
 
 
@@ -42,3 +51,33 @@ def said_to(user: Viewer, event: LedgerEvent) -> Sentence:
 def sentence_for(user: Viewer, event: LedgerEvent) -> str:
     """The same in plain text, for the API."""
     return said_to(user, event).text
+
+
+# Email preferences ---------------------------------------------------------------------------
+
+
+def email_frequencies(user: User, organisation_id: int) -> dict[Kind, Frequency]:
+    """How the person hears of each kind of notification from the organisation: what they chose,
+    else the default. One query."""
+    chosen = dict(
+        EmailPreference.objects.filter(
+            user_id=user.pk, organisation_id=organisation_id
+        ).values_list("kind", "frequency")
+    )
+    return {
+        kind: Frequency(chosen[kind]) if chosen.get(kind) in Frequency.values
+        else default_frequency(kind)
+        for kind in Kind
+    }  # fmt: skip
+
+
+def wanting_email_now(organisation_id: int, kind: str, user_ids: Sequence[int]) -> set[int]:
+    """Of these people, those who want this kind of notification from the organisation by email
+    at once. One query, whatever their number."""
+    chosen = dict(
+        EmailPreference.objects.filter(
+            organisation_id=organisation_id, kind=kind, user_id__in=sorted(set(user_ids))
+        ).values_list("user_id", "frequency")
+    )
+    default = default_frequency(kind)
+    return {uid for uid in user_ids if chosen.get(uid, default) == Frequency.IMMEDIATELY}

@@ -19,3 +19,17 @@ def deliver_notifications(event_id: int, recipient_ids: list[int], attempt: int 
         )
         services.retry_delivery(event_id=event_id, recipient_ids=recipient_ids, attempt=attempt + 1)
         raise
+
+
+@task()
+def send_notification_email(delivery_id: int, attempt: int = 1) -> str:
+    """One notification's email. If sending fails it is queued again, after a longer pause each
+    time (services.RETRY_DELAYS); it is never sent twice (services.send_email)."""
+    try:
+        return services.send_email(delivery_id=delivery_id)
+    except Exception:
+        services.logger.exception(
+            "Try %s of sending the email of delivery %s failed.", attempt, delivery_id
+        )
+        services.retry_email(delivery_id=delivery_id, attempt=attempt + 1)
+        raise

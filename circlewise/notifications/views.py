@@ -1,5 +1,9 @@
 """A person's notifications. Each points at a ledger event, whose sentence core.feed.describe
-writes. Only the recipient sees or marks a notification; for anyone else it is missing (404)."""
+writes. Only the recipient sees or marks a notification; for anyone else it is missing (404).
+
+And how they hear of them by email: their choices per organisation, and the unsubscribe link of
+every email, which works without signing in (RFC 8058: a mail program POSTs to it, without a
+session or a CSRF token; the signed token in the URL is the permission)."""
 
 from __future__ import annotations
 
@@ -14,15 +18,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from circlewise.accounts.models import User
+from circlewise.circles.models import Organisation
 from circlewise.core.inputs import page_number
-from circlewise.core.views import is_htmx, person
+from circlewise.core.views import attempt, is_htmx, person
 
 from . import permissions, services
+from .emails import read_unsubscribe_token
+from .forms import EmailPreferencesForm
 from .models import Notification
-from .selectors import notifications_of, said_to, unread_count
+from .selectors import email_frequencies, notifications_of, said_to, unread_count
 
 PAGE_SIZE = 25
 
@@ -92,3 +101,67 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
         suffix = f"?page={page}" if page.isdigit() else ""
         return redirect(reverse("notifications:list") + suffix)
     return redirect(item.target)
+
+
+# Email preferences ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_preferences(request: HttpRequest, org: str) -> HttpResponse:
+    """How the person hears of each kind of notification from one organisation by email.
+    Personal: saving it appends nothing to the organisation's ledger (services)."""
+    user = person(request)
+    organisation = permissions.get_email_organisation_for(user, org)
+    saved = False
+    status = 200
+    if request.method == "POST":
+        form = EmailPreferencesForm(request.POST)
+        if form.is_valid():
+            with attempt(form) as done:
+                services.set_email_preferences(
+                    user=user, organisation=organisation, choices=form.cleaned_data
+                )
+            if done.ok and not is_htmx(request):
+                messages.success(request, _("Your email choices are saved."))
+                return redirect("notifications:email_preferences", org=organisation.slug)
+            saved = done.ok
+        if not saved:
+            status = 200 if is_htmx(request) else 400
+    else:
+        form = EmailPreferencesForm(initial=email_frequencies(user, organisation.pk))
+    others = (
+        Organisation.objects.filter(memberships__user=user, memberships__ended_at__isnull=True)
+        .exclude(pk=organisation.pk)
+        .order_by("name")
+    )
+    context = {"organisation": organisation, "form": form, "saved": saved, "others": others}
+    template = "notifications/email_preferences.html"
+    if is_htmx(request):
+        template += "#choices"
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: what the link stops, and a button to confirm. POST (the button, or a mail program's
+    one-click request): that kind of email, off. A link not signed by this site is refused
+    (400) and changes nothing; one whose person no longer belongs there is missing (404)."""
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    user = User.objects.filter(pk=found.user_id, is_active=True).first()
+    organisation = Organisation.objects.filter(pk=found.organisation_id).first()
+    if (
+        user is None
+        or organisation is None
+        or not permissions.can_manage_email_preferences(user, organisation)
+    ):
+        return render(request, "notifications/unsubscribe.html", {"missing": True}, status=404)
+    context = {"organisation": organisation, "kind": found.kind, "token": token, "done": False}
+    if request.method == "POST":
+        services.unsubscribe(user=user, organisation=organisation, kind=found.kind)
+        context["done"] = True
+    return render(request, "notifications/unsubscribe.html", context)

@@ -310,7 +310,7 @@ def proposal_context(
     decision_url = ""
     if decision is not None:
         decision_url = path_to("decisions:decision_detail", organisation.slug, decision.pk)
-    forms = _page_forms(user, proposal, found, bound)
+    forms = _page_forms(user, proposal, found, bound, answer=request.GET.get("answer", ""))
     answer_error_for = None
     if "answer" in bound:
         answer_error_for = getattr(bound["answer"], "question_id", None)
@@ -454,13 +454,25 @@ def _round_context(
     }
 
 
+# The answers an email's buttons preselect (`?answer=`), by the word in the link.
+ANSWER_LINKS = {
+    "consent": ConsentResponse.Answer.CONSENT,
+    "object": ConsentResponse.Answer.OBJECTION,
+}
+
+
 def _page_forms(
     user: User,
     proposal: Proposal,
     found: selectors.ProposalDetail,
     bound: dict[str, django_forms.Form],
+    *,
+    answer: str = "",
 ) -> dict[str, Any]:
-    """Every form the page may show, empty, or as sent where a step was refused (`bound`)."""
+    """Every form the page may show, empty, or as sent where a step was refused (`bound`).
+    `answer` (`?answer=consent` or `?answer=object`, the buttons of a consent round's email)
+    preselects that answer in the round's form: opening the link records nothing, the person
+    confirms on the page."""
     helping = permissions.hand_over_circles(user, proposal.circle.organisation)
     version = found.version
     revise_initial = {
@@ -475,7 +487,10 @@ def _page_forms(
         "amend": TextForm(label=_("The amendment you suggest")),
         "revise": None,
         "round_open": RoundOpenForm(helping=helping),
-        "round_answer": RoundAnswerForm(allow_concerns=found.settings.allow_concerns),
+        "round_answer": RoundAnswerForm(
+            allow_concerns=found.settings.allow_concerns,
+            initial={"answer": ANSWER_LINKS[answer]} if answer in ANSWER_LINKS else None,
+        ),
         "round_close": RoundCloseForm(),
         "answer": TextForm(label=_("Your answer")),
     }

@@ -60,6 +60,7 @@ from ._common import (
     with_titles,
 )
 from .proposal_page import (
+    ANSWER_LINKS,
     _not_allowed,
     _refused,
     _viewable_proposal,
@@ -114,17 +115,21 @@ def proposal_detail(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
     proposal, lazy_until = _viewable_proposal(request, org, proposal_id)
     version = cache.organisation_version(proposal.circle.organisation)
     # lazy_until: the one thing the page shows that time alone changes, whether absentees may
-    # still object after a lazy consent (no ledger event marks the end of that window).
+    # still object after a lazy consent (no ledger event marks the end of that window). An
+    # email's `?answer=` preselects an answer, so it is a page of its own.
+    answer = request.GET.get("answer", "")
     return whole_page(
         request,
         "decisions/proposal_detail.html",
         lambda: proposal_context(request, proposal),
         name=f"proposal-page:{proposal.pk}",
         version=version,
-        # And whether the current step's window has passed (the page says it is overdue).
+        # And whether the current step's window has passed (the page says it is overdue), and
+        # the answer an email's button chose.
         vary=(
             lazy_until is not None and timezone.now() < lazy_until,
             services.is_overdue(proposal),
+            answer if answer in ANSWER_LINKS else "",
         ),
     )
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from circlewise.circles import demo
 from circlewise.decisions import demo as decisions_demo
+from circlewise.notifications.services import emails_paused
 
 
 class Command(BaseCommand):
@@ -13,8 +14,10 @@ class Command(BaseCommand):
         if demo.demo_exists():
             self.stdout.write("The demo organisation is already here; keeping your data.")
         else:
-            organisation = demo.load()
-            decisions_demo.load(organisation)
+            # Its history is written in one go: notified in the app, emailed to nobody.
+            with emails_paused():
+                organisation = demo.load()
+                decisions_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
         self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")

@@ -1,0 +1,190 @@
+"""A notification as an email: what it says, what is asked of the person and by when, a link
+straight to it, and the headers of a list the person can leave in one click (RFC 8058).
+
+Written for its recipient, in their language and time zone, from the event's own sentence
+(core.feed), so that the email and the notification say the same thing. The unsubscribe links
+carry a signed token naming the person, the organisation and the kind of notification: whoever
+holds the link can turn that one kind off for that person, and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.utils import formataddr, make_msgid, parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from circlewise.accounts.models import User
+from circlewise.core.links import absolute_url, path_to
+from circlewise.core.models import LedgerEvent
+
+from .models import Kind, Notification, kind_of
+from .selectors import said_to
+
+UNSUBSCRIBE_SALT = "circlewise.notifications.unsubscribe"
+
+
+# Unsubscribe tokens ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """What an unsubscribe link stops: one kind, from one organisation, for one person."""
+
+    user_id: int
+    organisation_id: int
+    kind: Kind
+
+
+def unsubscribe_token(*, user_id: int, organisation_id: int, kind: str) -> str:
+    return signing.dumps({"p": user_id, "o": organisation_id, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> Unsubscribe | None:
+    """The token's person, organisation and kind; None for anything not signed by this site for
+    this purpose (tampered, truncated, another salt's signature)."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user_id, organisation_id, kind = data.get("p"), data.get("o"), data.get("k")
+    if not isinstance(user_id, int) or not isinstance(organisation_id, int):
+        return None
+    if kind not in Kind.values:
+        return None
+    return Unsubscribe(user_id, organisation_id, Kind(kind))
+
+
+# What the email says ---------------------------------------------------------------------
+
+
+def language_of(user: User) -> str:
+    """The person's language. People do not choose one yet: the site's, until they can."""
+    return str(getattr(user, "language", "") or settings.LANGUAGE_CODE)
+
+
+def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
+    """By when the person is asked to act, where the object has an end: a consent round's
+    window, a step's window (questions or reactions until), a reminded item's due date. This is
+    the one place an email reads it; deadlines to come are added here."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    key = {
+        "consent.round_opened": "closes_at",
+        "proposal.step_changed": "step_ends_at",
+        "backlog.reminder": "due",
+    }.get(event.verb)
+    value = payload.get(key) if key else None
+    if not value:
+        return None
+    try:
+        if key == "due":
+            return dt.date.fromisoformat(str(value)[:10])
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def asked_of(kind: Kind) -> str:
+    """What the email asks the person to do, in one sentence; empty when it only informs."""
+    asks = {
+        Kind.ROUND: _(
+            "The circle asks for your answer: consent if you can live with it and it is safe "
+            "enough to try, or object if it would harm what the circle is there to do."
+        ),
+        Kind.PROPOSAL: _("It is about your proposal: read it and answer on the proposal’s page."),
+        Kind.THREAD: _("Someone answered you: read it, and reply on the page if it needs you."),
+        Kind.STEP: _(
+            "This is a step for you as facilitator or secretary: take it up, or put it on the "
+            "agenda of the circle’s next meeting."
+        ),
+    }
+    return asks.get(kind, "")
+
+
+def _subject(text: str) -> str:
+    """The sentence, on one line, without its full stop: “Viktor objected to “…””."""
+    return " ".join(text.split()).rstrip(".")
+
+
+def _from_address(organisation_name: str) -> str:
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((f"{organisation_name} · {name or 'Circlewise'}", address))
+
+
+def _when(value: dt.date | dt.datetime | None) -> str:
+    """A deadline in words, in the current language and (for a time) the current zone."""
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "l j F Y, H:i")
+    return date_format(value, "l j F Y") if value else ""
+
+
+def email_context(notification: Notification) -> dict[str, Any]:
+    """Everything the two templates show, read under the recipient's language and zone."""
+    user, event = notification.recipient, notification.event
+    organisation = event.organisation
+    kind = kind_of(event.verb)
+    said = said_to(user, event)
+    token = unsubscribe_token(user_id=user.pk, organisation_id=organisation.pk, kind=kind)
+    link = absolute_url(said.url, None) if said.url else ""
+    answers: list[tuple[str, str]] = []
+    if event.verb == "consent.round_opened" and said.url:
+        answers = [
+            (_("Consent"), absolute_url(said.url + "?answer=consent#answer", None)),
+            (_("Object"), absolute_url(said.url + "?answer=object#answer", None)),
+        ]
+    return {
+        "recipient": user,
+        "organisation": organisation,
+        "event": event,
+        "sentence": said,
+        "subject": _subject(said.text),
+        "link": link,
+        "answers": answers,
+        "asked": asked_of(kind),
+        "deadline": _when(deadline_of(event)),
+        "kind": kind.value,
+        "kind_label": kind.label,
+        "language": translation.get_language(),
+        "settings_url": absolute_url(
+            path_to("notifications:email_preferences", organisation.slug), None
+        ),
+        "unsubscribe_url": absolute_url(path_to("notifications:unsubscribe", token), None),
+    }
+
+
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """The notification's email to its recipient: plain text and HTML, in their language and
+    time zone, with List-Unsubscribe and one-click unsubscribe for its kind."""
+    user = notification.recipient
+    with translation.override(language_of(user)), timezone.override(user.timezone or "UTC"):
+        context = email_context(notification)
+        text = render_to_string("notifications/email/notification.txt", context)
+        html = render_to_string("notifications/email/notification.html", context)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or None
+    message = EmailMultiAlternatives(
+        subject=context["subject"],
+        body=text,
+        from_email=_from_address(context["organisation"].name),
+        to=[formataddr((user.name, user.email))],
+        headers={
+            "Message-ID": make_msgid("notification", domain=domain),
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            # For the person's own mail filters: which of their choices this email falls under.
+            "X-Circlewise-Kind": context["kind"],
+            "Content-Language": context["language"],
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
