@@ -219,6 +219,9 @@ TASKS = {
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
 # When the reminders go out (cron syntax, in TIME_ZONE): hourly, at seven minutes past.
 REMINDERS_SCHEDULE = os.environ.get("REMINDERS_SCHEDULE", "7 * * * *")
+# Digests: the daily one every morning, the weekly one on Monday mornings (in TIME_ZONE).
+DIGEST_DAILY_SCHEDULE = os.environ.get("DIGEST_DAILY_SCHEDULE", "0 6 * * *")
+DIGEST_WEEKLY_SCHEDULE = os.environ.get("DIGEST_WEEKLY_SCHEDULE", "30 6 * * mon")
 # Every few minutes: remind before an asynchronous step's end, ask the facilitator once it passed.
 STEPS_SCHEDULE = os.environ.get("STEPS_SCHEDULE", "*/5 * * * *")
 # How long before a step's end those who have not acted yet are reminded, once.

@@ -177,3 +177,32 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"email of notification {self.notification_id}"
+
+
+class Digest(models.Model):
+    """One digest email to one person from one organisation: sent once per day (daily) or week
+    (weekly), `period` naming which; `sent_at` empty while it is being written or if nothing
+    happened (then it is not sent: `empty`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "circles.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    frequency = models.CharField(max_length=16, choices=Frequency.choices)
+    period = models.DateField()  # the day of a daily digest, the Monday of a weekly one
+    since = models.DateTimeField()  # what it covers: from here to `created_at`
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    empty = models.BooleanField(default=False)
+    message_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("digest")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "frequency", "period"], name="one_digest_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.frequency} digest {self.period} of {self.user_id}@{self.organisation_id}"

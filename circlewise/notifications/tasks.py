@@ -1,6 +1,9 @@
 """Background work for notifications, run by the task worker (`make worker`)."""
 
+from django.conf import settings
 from django.tasks import task
+
+from circlewise.core.schedule import periodic
 
 from . import services
 
@@ -33,3 +36,21 @@ def send_notification_email(delivery_id: int, attempt: int = 1) -> str:
         )
         services.retry_email(delivery_id=delivery_id, attempt=attempt + 1)
         raise
+
+
+# Digests: every morning, and on Mondays the weekly one (DIGEST_DAILY_SCHEDULE,
+# DIGEST_WEEKLY_SCHEDULE; in TIME_ZONE). A run sends nothing twice (notifications/digests.py).
+@periodic(settings.DIGEST_DAILY_SCHEDULE)
+@task()
+def send_daily_digests() -> int:
+    from .digests import send_digests
+
+    return send_digests(frequency="daily").sent
+
+
+@periodic(settings.DIGEST_WEEKLY_SCHEDULE)
+@task()
+def send_weekly_digests() -> int:
+    from .digests import send_digests
+
+    return send_digests(frequency="weekly").sent
