@@ -121,6 +121,7 @@ bench: .venv/.synced
 	$(VENV)/python -m bench.run --size full
 	$(VENV)/python -m bench.cold --size full
 	$(VENV)/python -m bench.mixed --size full
+	$(VENV)/python -m bench.digest --size full
 	$(VENV)/python -m bench.soak
 
 soak: .venv/.synced
@@ -133,6 +134,7 @@ bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
 	$(VENV)/python -m bench.cold --size quick --repeat 15
 	$(VENV)/python -m bench.mixed --size quick --duration 10 --warmup 3 --ceiling-seconds 5
+	$(VENV)/python -m bench.digest --size quick
 
 clean:
 	rm -rf .venv .tools var

@@ -130,3 +130,26 @@ def test_a_failed_digest_is_sent_by_the_next_run_and_only_once(
     second = send_digests(frequency="daily", now=now + dt.timedelta(minutes=30))
     assert second.sent == first.failed
     assert len(_digests(smtp, world.circle_member.email)) == 1
+
+
+def test_a_digest_is_read_in_the_same_queries_however_much_it_holds(
+    world, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from circlewise.notifications.digests import contents_of
+    from circlewise.notifications.models import Frequency
+
+    counts = []
+    for n in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            for i in range(1 + 3 * n):
+                _round(world, world.garden, f"Round {n}-{i}")
+        now = timezone.now() + dt.timedelta(minutes=1)
+        since = now - dt.timedelta(days=1)
+        with CaptureQueriesContext(connection) as captured:
+            contents = contents_of(world.circle_member, world.org, Frequency.DAILY, since, now)
+        counts.append(len(captured.captured_queries))
+        assert len(contents.needs) >= 1 + 3 * n
+    assert counts[0] == counts[1]
