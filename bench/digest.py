@@ -81,7 +81,7 @@ def main() -> None:
                 "failed": run.failed,
             },
             indent=2,
-        )  # fmt: skip
+        )
     )
     print(line + ("" if seconds < GOAL_SECONDS else f"  (goal: under {GOAL_SECONDS} s)"))
 
