@@ -2,6 +2,7 @@
 # `make help` lists every command.
 SHELL := /bin/bash
 PORT ?= 8000
+MAIL_PORT ?= 8025
 HOST ?= 127.0.0.1
 # The newest Python 3.12+ on this machine; `make PYTHON=/path/to/python3.13 ...` to choose.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
@@ -43,14 +44,16 @@ help:
 	$(UV) sync --frozen --python "$(PYTHON)"
 	@touch $@
 
-# The demo serves the site with the worker and the scheduler beside it (reminders, retried
-# deliveries); both stop when the server stops.
+# The demo serves the site with the worker and the scheduler beside it (reminders, deadlines,
+# digests, retried deliveries) and the receiver of replies by email on MAIL_PORT; all stop when
+# the server stops.
 demo: .venv/.synced
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	@export DEBUG=$${DEBUG:-0} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 		$(MANAGE) db_worker --no-reload & \
 		$(MANAGE) crontask --no-heartbeat & \
+		$(MANAGE) receive_mail --host $(HOST) --port $(MAIL_PORT) & \
 		$(VENV)/granian --interface asginl --host $(HOST) --port $(PORT) --workers 1 config.asgi:application
 
 serve: demo

@@ -275,6 +275,11 @@ if PRODUCTION or os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Circlewise <circlewise@localhost>")
+# Replies by email (notifications/replies.py): the domain of the reply addresses, which the mail
+# server hands to `manage.py receive_mail` (README, "Replies by email"); by default the domain of
+# DEFAULT_FROM_EMAIL. MAIL_SPOOL keeps what the receiver accepted until it is taken.
+REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "")
+MAIL_SPOOL = os.environ.get("MAIL_SPOOL", str(BASE_DIR / "var" / "mail"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

@@ -128,6 +128,19 @@ def _when(value: dt.date | dt.datetime | None) -> str:
     return date_format(value, "l j F Y") if value else ""
 
 
+def reply_thread(event: LedgerEvent) -> tuple[str, int] | None:
+    """The thread a reply to this event's email goes into (notifications/replies.py): a
+    clarifying question (answered by the proposal's author), an objection's thread; None for an
+    email that is not answered by replying."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if event.verb == "proposal.question_asked" and not payload.get("passed"):
+        return ("q", int(payload["contribution"])) if payload.get("contribution") else None
+    if event.verb in ("objection.discussed", "objection.stated_back", "consent.answered"):
+        objection = payload.get("objection")
+        return ("o", int(objection)) if objection else None
+    return None
+
+
 def email_context(notification: Notification) -> dict[str, Any]:
     """Everything the two templates show, read under the recipient's language and zone."""
     user, event = notification.recipient, notification.event
@@ -159,7 +172,17 @@ def email_context(notification: Notification) -> dict[str, Any]:
             path_to("notifications:email_preferences", organisation.slug), None
         ),
         "unsubscribe_url": absolute_url(path_to("notifications:unsubscribe", token), None),
+        "reply_to": _reply_to(event, user),
     }
+
+
+def _reply_to(event: LedgerEvent, user: User) -> str:
+    from .replies import reply_address
+
+    thread = reply_thread(event)
+    if thread is None:
+        return ""
+    return reply_address(kind=thread[0], object_id=thread[1], user_id=user.pk)
 
 
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
@@ -186,5 +209,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             "Content-Language": context["language"],
         },
     )
+    if context["reply_to"]:
+        message.reply_to = [context["reply_to"]]
     message.attach_alternative(html, "text/html")
     return message

@@ -206,3 +206,20 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.frequency} digest {self.period} of {self.user_id}@{self.organisation_id}"
+
+
+class InboundReply(models.Model):
+    """A reply by email taken into its thread (notifications/replies.py): its Message-ID is
+    taken once, so the same message sent again changes nothing."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.CharField(max_length=32)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reply by email")
+        verbose_name_plural = _("replies by email")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} into {self.thread}"
