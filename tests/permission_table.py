@@ -231,6 +231,9 @@ API: tuple[Route, ...] = (
     # Accounts (circlewise/accounts/api.py)
     api(GET_, f"{V1}/me", "none", AUTHENTICATED),
     api(GET_, f"{V1}/tokens", "none", AUTHENTICATED),
+    api(GET_, f"{V1}/me/calendar", "none", AUTHENTICATED),
+    api(POST_, f"{V1}/me/calendar", "none", AUTHENTICATED),
+    api(DELETE_, f"{V1}/me/calendar", "none", AUTHENTICATED),
     api(POST_, f"{V1}/tokens", "none", AUTHENTICATED),
     api(DELETE_, f"{V1}/tokens/{{token_id}}", "token", OWNER),
     # Organisations (circlewise/circles/api.py)
