@@ -122,6 +122,7 @@ TARGETS = (
     "policy",
     "backlog_item",
     "unsubscribe_token",
+    "calendar_token",
 )
 
 
@@ -180,6 +181,8 @@ PAGES: tuple[Route, ...] = (
     page("notifications:email_preferences", "org", GET=ORG_MEMBER, POST=ORG_MEMBER),
     # The link in every email: the signed token is the permission (RFC 8058 one-click POST)
     page("notifications:unsubscribe", "unsubscribe_token", GET=PUBLIC, POST=PUBLIC),
+    page("calendar", "none", GET=AUTHENTICATED, POST=AUTHENTICATED),
+    page("calendar_feed", "calendar_token", GET=PUBLIC),
     # The organisation
     page("circles:org_home", "org", GET=ORG_MEMBER),
     page("circles:org_about", "org", GET=ORG_MEMBER),
@@ -228,6 +231,9 @@ API: tuple[Route, ...] = (
     # Accounts (circlewise/accounts/api.py)
     api(GET_, f"{V1}/me", "none", AUTHENTICATED),
     api(GET_, f"{V1}/tokens", "none", AUTHENTICATED),
+    api(GET_, f"{V1}/me/calendar", "none", AUTHENTICATED),
+    api(POST_, f"{V1}/me/calendar", "none", AUTHENTICATED),
+    api(DELETE_, f"{V1}/me/calendar", "none", AUTHENTICATED),
     api(POST_, f"{V1}/tokens", "none", AUTHENTICATED),
     api(DELETE_, f"{V1}/tokens/{{token_id}}", "token", OWNER),
     # Organisations (circlewise/circles/api.py)

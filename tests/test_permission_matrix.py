@@ -47,6 +47,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from circlewise.accounts import services as accounts_services
+from circlewise.accounts.calendar import token_for as calendar_token_for
 from circlewise.accounts.models import PersonalAccessToken, hash_token
 from circlewise.circles import services
 from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
@@ -470,6 +472,11 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
             )
         ],
     }
+    feed = accounts_services.renew_calendar_feed(user=world.member)
+    targets["calendar_token"] = [
+        Target("member's calendar", {"token": calendar_token_for(feed)}),
+        Target("an address signed elsewhere", {"token": "not-a-calendar"}, foreign=True),
+    ]
     targets.update(decision_targets(world, circles))
     # The private circle's latest change is the organisation's newest event
     services.update_circle(circle=world.care, actor=world.circle_member, aim="Secretcare's aim.")

@@ -1,4 +1,5 @@
-"""API operations on the caller's own account: who am I, and personal access tokens."""
+"""API operations on the caller's own account: who am I, personal access tokens, and the calendar
+feed's address."""
 
 from typing import Any
 
@@ -10,8 +11,9 @@ from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user, request_token, require_session_or_write_token
 
 from . import permissions, services
-from .models import PersonalAccessToken, User
-from .schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
+from .calendar import feed_url
+from .models import CalendarFeed, PersonalAccessToken, User
+from .schemas import CalendarOut, MeOut, TokenCreatedOut, TokenIn, TokenOut
 from .selectors import tokens_of
 
 router = Router(tags=["me"])
@@ -67,3 +69,39 @@ def revoke_token(request: HttpRequest, token_id: int) -> PersonalAccessToken:
     user = require_session_or_write_token(request)
     token = permissions.get_token_for(user, token_id)
     return services.revoke_token(user=user, token=token)
+
+
+@router.get(
+    "/me/calendar",
+    response=responses(CalendarOut),
+    operation_id="getCalendar",
+    summary="Your calendar feed's secret address, if you have one (needs a session or a "
+    "read-and-write token)",
+)
+def get_calendar(request: HttpRequest) -> dict[str, Any]:
+    user = require_session_or_write_token(request)
+    feed = CalendarFeed.objects.filter(user=user).first()
+    return {"url": feed_url(feed, request) if feed is not None else None}
+
+
+@router.post(
+    "/me/calendar",
+    response=responses(CalendarOut),
+    operation_id="renewCalendar",
+    summary="Make a new secret address for your calendar feed; any earlier one stops working",
+)
+def renew_calendar(request: HttpRequest) -> dict[str, Any]:
+    user = require_session_or_write_token(request)
+    return {"url": feed_url(services.renew_calendar_feed(user=user), request)}
+
+
+@router.delete(
+    "/me/calendar",
+    response=responses(CalendarOut),
+    operation_id="stopCalendar",
+    summary="Stop your calendar feed: its address no longer works",
+)
+def stop_calendar(request: HttpRequest) -> dict[str, Any]:
+    user = require_session_or_write_token(request)
+    services.stop_calendar_feed(user=user)
+    return {"url": None}

@@ -136,3 +136,18 @@ class PersonalAccessToken(models.Model):
     @classmethod
     def generate(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar subscription: the deadlines that concern them, at a secret address.
+
+    The address carries a signed token (accounts.calendar.token_for) naming the person and this
+    row's nonce; a new address changes the nonce, so every earlier one stops working, and
+    deleting the row stops the feed."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user_id}"

@@ -37,3 +37,10 @@ class TokenCreatedOut(TokenOut):
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     scope: Literal["read", "write"] = "read"
+
+
+class CalendarOut(Schema):
+    url: str | None = Field(
+        description="The secret address of your calendar feed (iCalendar), for a calendar "
+        "application to subscribe to; null when you have none. Anyone with it can read it."
+    )

@@ -1,4 +1,5 @@
-"""Writes to a person's own account: their profile, their API tokens, and joining by invitation.
+"""Writes to a person's own account: their profile, their API tokens, their calendar feed, and
+joining by invitation.
 
 These are personal, not organisational: they change no organisation's state, so (unlike
 circles/services.py) they append nothing to any organisation's ledger. The one exception is
@@ -20,7 +21,8 @@ from circlewise.core import cache
 from circlewise.core.errors import ServiceError
 
 from . import permissions
-from .models import PersonalAccessToken, User, hash_token, validate_timezone
+from .calendar import new_nonce
+from .models import CalendarFeed, PersonalAccessToken, User, hash_token, validate_timezone
 
 TOKEN_NAME_MAX = 100
 NAME_MAX = 150
@@ -167,3 +169,28 @@ def revoke_token(*, user: User, token: PersonalAccessToken) -> PersonalAccessTok
         locked.save(update_fields=["revoked_at"])
     token.revoked_at = locked.revoked_at
     return locked
+
+
+# The calendar feed -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def renew_calendar_feed(*, user: User) -> CalendarFeed:
+    """Give the person a (new) secret address for their calendar: any earlier one stops working."""
+    if not user.is_active:
+        raise ServiceError(_("A deactivated account has no calendar."))
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=user, defaults={"nonce": new_nonce()}
+    )
+    if not created:
+        feed.nonce = new_nonce()
+        feed.created_at = django_timezone.now()
+        feed.save(update_fields=["nonce", "created_at"])
+    return feed
+
+
+@transaction.atomic
+def stop_calendar_feed(*, user: User) -> bool:
+    """Stop the person's calendar feed: its address no longer works. False if there was none."""
+    deleted, _rows = CalendarFeed.objects.filter(user=user).delete()
+    return bool(deleted)

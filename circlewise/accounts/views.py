@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from circlewise.circles import services as circle_services
 from circlewise.circles.models import Invitation, Organisation
@@ -23,8 +23,10 @@ from circlewise.core.errors import ServiceError
 from circlewise.core.views import form_error, person
 
 from . import permissions, services
+from .calendar import build as build_calendar
+from .calendar import feed_url as calendar_feed_url
 from .forms import InvitationSignupForm, ProfileForm, TokenForm
-from .models import PersonalAccessToken, User
+from .models import CalendarFeed, PersonalAccessToken, User
 from .selectors import tokens_of
 
 
@@ -191,3 +193,50 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
         request, _("The token “%(name)s” is revoked and no longer works.") % {"name": token.name}
     )
     return redirect("tokens")
+
+
+# The calendar feed -----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The person's calendar address: to copy into a calendar application, renew, or stop."""
+    user = person(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "renew":
+            services.renew_calendar_feed(user=user)
+            messages.success(
+                request,
+                _("Your calendar has a new address. The old one no longer works: subscribe again."),
+            )
+        elif action == "stop":
+            if services.stop_calendar_feed(user=user):
+                messages.success(
+                    request, _("Your calendar feed is stopped: its address no longer works.")
+                )
+        else:
+            messages.error(request, _("Choose to make a new address or to stop the feed."))
+            return redirect("calendar")
+        return redirect("calendar")
+    feed = CalendarFeed.objects.filter(user=user).first()
+    response = render(
+        request,
+        "accounts/calendar.html",
+        {"feed": feed, "url": calendar_feed_url(feed, request) if feed is not None else ""},
+    )
+    add_never_cache_headers(response)  # the address is a secret
+    return response
+
+
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The calendar itself, for a calendar application (no sign-in: the address is the key)."""
+    feed = permissions.get_calendar_feed_for(token)
+    response = HttpResponse(
+        build_calendar(feed.user, request), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="circlewise.ics"'
+    add_never_cache_headers(response)
+    return response

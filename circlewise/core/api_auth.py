@@ -140,13 +140,17 @@ def request_token(request: HttpRequest) -> PersonalAccessToken | None:
 
 
 def require_session_or_write_token(request: HttpRequest) -> User:
-    """Managing tokens needs more than a read-only token, even to list them."""
+    """Managing tokens and secret addresses (the calendar's) needs more than a read-only token,
+    even to read them."""
     user = auth_user(request)
     token = request_token(request)
     if token is not None and not token.can_write:
         raise HttpError(
             403,
-            _("Managing tokens needs a browser session or a read-and-write token."),
+            _(
+                "Tokens and secret addresses need a browser session or a read-and-write token: "
+                "a read-only token cannot see or change them."
+            ),
         )
     return user
 
