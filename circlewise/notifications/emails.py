@@ -81,13 +81,13 @@ def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
     key = {
         "consent.round_opened": "closes_at",
         "proposal.step_changed": "step_ends_at",
-        "backlog.reminder": "due",
+        "backlog.reminder": "due_on",
     }.get(event.verb)
     value = payload.get(key) if key else None
     if not value:
         return None
     try:
-        if key == "due":
+        if key == "due_on":
             return dt.date.fromisoformat(str(value)[:10])
         return dt.datetime.fromisoformat(str(value))
     except ValueError:

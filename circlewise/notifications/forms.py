@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Frequency, Kind, default_frequency
+from .models import ASKING_KINDS, Frequency, Kind, default_frequency
 
 # What each kind covers, in plain words: the help text of its fieldset.
 KIND_HELP: dict[Kind, Any] = {
@@ -45,7 +45,7 @@ class EmailPreferencesForm(forms.Form):
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label,
                 choices=[
-                    (value, f"{label} " + str(_("(the default)")) if value == default else label)
+                    (value, f"{label} " + str(_("(default)")) if value == default else label)
                     for value, label in Frequency.choices
                 ],
                 widget=forms.RadioSelect,
@@ -53,3 +53,10 @@ class EmailPreferencesForm(forms.Form):
                 initial=default,
                 error_messages={"required": _("Choose how you want to hear of this.")},
             )
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """The kinds that ask something of the person, then those that keep them informed."""
+        return [
+            (_("When something is asked of you"), [self[k] for k in Kind if k in ASKING_KINDS]),
+            (_("To keep you informed"), [self[k] for k in Kind if k not in ASKING_KINDS]),
+        ]

@@ -55,9 +55,9 @@ class Kind(models.TextChoices):
 
 class Frequency(models.TextChoices):
     IMMEDIATELY = "immediately", _("At once")
-    DAILY = "daily", _("In a daily digest")
-    WEEKLY = "weekly", _("In a weekly digest")
-    OFF = "off", _("Not by email")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    OFF = "off", _("No email")
 
 
 ASKING_KINDS = frozenset({Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP})

@@ -297,7 +297,7 @@ def set_email_preferences(
             )
         if frequency not in Frequency.values:
             raise ServiceError(
-                _("Choose at once, a daily digest, a weekly digest or not by email."), field=kind
+                _("Choose at once, a daily digest, a weekly digest or no email."), field=kind
             )
     for kind, frequency in choices.items():
         if frequency == default_frequency(kind):

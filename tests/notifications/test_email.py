@@ -66,9 +66,7 @@ def _links(received: Received) -> list[str]:
 
 
 def _choose(user: User, world: World, kind: Kind, frequency: Frequency) -> None:
-    services.set_email_preferences(
-        user=user, organisation=world.org, choices={kind: frequency}
-    )
+    services.set_email_preferences(user=user, organisation=world.org, choices={kind: frequency})
 
 
 def test_every_verb_with_a_sentence_has_a_kind():
@@ -101,7 +99,9 @@ def test_a_consent_round_emails_each_member_at_once_with_consent_and_object_butt
     assert "circlewise@willow.example.org" in str(message["From"])
     assert str(message["To"]) == "Cy Circle <cy@example.org>"
     assert mail.rcpt_tos == ["cy@example.org"]
-    assert re.fullmatch(rf"<{re.escape(SITE)}/email/unsubscribe/[^>]+/>", message["List-Unsubscribe"])
+    assert re.fullmatch(
+        rf"<{re.escape(SITE)}/email/unsubscribe/[^>]+/>", message["List-Unsubscribe"]
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Message-ID"]
     # what is asked, in both parts, and the two answers as real links with their words
@@ -270,7 +270,8 @@ def test_every_link_opens_a_page_the_recipient_may_see_and_changes_nothing(
     # when Cy follows each, signed in
     client.force_login(world.circle_member)
     for link in links:
-        response = client.get(_path(link) + ("?" + link.split("?", 1)[1].split("#")[0] if "?" in link else ""))
+        path, _, query = link.removeprefix(SITE).split("#", 1)[0].partition("?")
+        response = client.get(path, dict([query.split("=", 1)]) if query else None)
         # then each page opens
         assert response.status_code == 200, link
     # and nothing was answered or unsubscribed by opening them
@@ -314,7 +315,7 @@ def test_one_click_unsubscribe_by_post_turns_that_kind_off_without_a_session(
     world: World, smtp: Inbox, django_capture_on_commit_callbacks
 ):
     # given Cy's email about a round
-    _proposal_, mail = _round_email(world, smtp, django_capture_on_commit_callbacks)
+    _, mail = _round_email(world, smtp, django_capture_on_commit_callbacks)
     # when a mail program POSTs to its List-Unsubscribe address, as RFC 8058 says: no cookie,
     # no CSRF token
     anonymous = Client(enforce_csrf_checks=True)
@@ -339,7 +340,7 @@ def test_the_unsubscribe_link_opened_shows_what_it_stops_and_asks_to_confirm(
     world: World, smtp: Inbox, django_capture_on_commit_callbacks
 ):
     # given Cy's email about a round
-    _proposal_, mail = _round_email(world, smtp, django_capture_on_commit_callbacks)
+    _, mail = _round_email(world, smtp, django_capture_on_commit_callbacks)
     # when the link is opened (GET), by anyone
     response = Client().get(_path(_unsubscribe_link(mail)))
     # then the page says what it would stop and offers a button, and nothing has changed
@@ -362,7 +363,9 @@ def test_the_unsubscribe_link_opened_shows_what_it_stops_and_asks_to_confirm(
 )
 def test_a_tampered_unsubscribe_token_is_refused_and_changes_nothing(tamper, world: World):
     # given a real token for Cy's round emails, altered
-    token = unsubscribe_token(user_id=world.circle_member.pk, organisation_id=world.org.pk, kind="round")
+    token = unsubscribe_token(
+        user_id=world.circle_member.pk, organisation_id=world.org.pk, kind="round"
+    )
     assert read_unsubscribe_token(token) is not None
     bad = tamper(token)
     url = reverse("notifications:unsubscribe", args=[bad])
@@ -532,3 +535,19 @@ def test_loading_history_in_one_go_emails_nobody(
     # then it is notified on the site, and emailed to nobody
     assert Notification.objects.filter(event__verb="consent.round_opened").exists()
     assert smtp.received == [] and not EmailDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("verb", "payload", "expected"),
+    [
+        ("backlog.reminder", {"due_on": "2027-01-01"}, dt.date(2027, 1, 1)),
+        ("consent.round_opened", {"closes_at": "2031-01-15T23:30:00+00:00"},
+         dt.datetime(2031, 1, 15, 23, 30, tzinfo=dt.UTC)),
+        ("proposal.step_changed", {"step_ends_at": None}, None),
+        ("circle.updated", {"due_on": "2027-01-01"}, None),
+    ],
+)  # fmt: skip
+def test_the_deadline_an_email_names_is_read_from_its_event(verb, payload, expected):
+    from circlewise.notifications.emails import deadline_of
+
+    assert deadline_of(LedgerEvent(verb=verb, payload=payload)) == expected
