@@ -174,7 +174,9 @@ def digest_email(digest: Digest, *, now: dt.datetime) -> EmailMultiAlternatives 
             "recipient": user,
             "organisation": organisation,
             "contents": contents,
-            "frequency": Frequency(digest.frequency).label,
+            "frequency": _("in a daily digest")
+            if digest.frequency == Frequency.DAILY
+            else _("in a weekly digest"),
             "language": translation.get_language(),
             "home_url": absolute_url(path_to("circles:org_home", organisation.slug), None),
             "settings_url": absolute_url(

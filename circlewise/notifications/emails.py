@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
+from circlewise.core import plainwords
 from circlewise.core.links import absolute_url, path_to
 from circlewise.core.models import LedgerEvent
 
@@ -80,7 +81,10 @@ def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
     payload = event.payload if isinstance(event.payload, dict) else {}
     key = {
         "consent.round_opened": "closes_at",
+        "proposal.presented": "step_ends_at",
         "proposal.step_changed": "step_ends_at",
+        "proposal.step_reminder": "ends_at",
+        "proposal.step_end_changed": "to",
         "backlog.reminder": "due_on",
     }.get(event.verb)
     value = payload.get(key) if key else None
@@ -92,6 +96,21 @@ def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
         return dt.datetime.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def _asked(event: LedgerEvent, kind: Kind) -> str:
+    """What this event's email asks: a reminder before questions or reactions close asks to
+    take part, not to answer a round."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if event.verb == "proposal.step_reminder" and payload.get("state") in (
+        "clarifying",
+        "reacting",
+    ):
+        return _(
+            "Take part before it closes: ask what you need to know to understand the proposal, "
+            "or say how you react to it."
+        )
+    return asked_of(kind)
 
 
 def asked_of(kind: Kind) -> str:
@@ -163,7 +182,7 @@ def email_context(notification: Notification) -> dict[str, Any]:
         "subject": _subject(said.text),
         "link": link,
         "answers": answers,
-        "asked": asked_of(kind),
+        "asked": _asked(event, kind),
         "deadline": _when(deadline_of(event)),
         "kind": kind.value,
         "kind_label": kind.label,
@@ -189,7 +208,9 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """The notification's email to its recipient: plain text and HTML, in their language and
     time zone, with List-Unsubscribe and one-click unsubscribe for its kind."""
     user = notification.recipient
-    with translation.override(language_of(user)), timezone.override(user.timezone or "UTC"):
+    # In plain words where the organisation uses them (core.plainwords).
+    language = plainwords.language_for(notification.event.organisation, language_of(user))
+    with translation.override(language), timezone.override(user.timezone or "UTC"):
         context = email_context(notification)
         text = render_to_string("notifications/email/notification.txt", context)
         html = render_to_string("notifications/email/notification.html", context)

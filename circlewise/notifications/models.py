@@ -84,6 +84,8 @@ KIND_OF_VERB: dict[str, Kind] = {
     "objection.confirmed": Kind.THREAD,
     "proposal.question_answered": Kind.THREAD,
     "proposal.amendment_resolved": Kind.THREAD,
+    "proposal.step_reminder": Kind.ROUND,  # to those who have not answered or taken part
+    "proposal.step_overdue": Kind.STEP,  # to the facilitator: move on, more time, or close
     "backlog.item_added": Kind.STEP,  # to the secretary and the facilitator
     "backlog.reminder": Kind.STEP,
     "policy.review_called": Kind.STEP,
@@ -103,6 +105,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "proposal.draft_updated": Kind.CIRCLE,
     "proposal.presented": Kind.CIRCLE,
     "proposal.step_changed": Kind.CIRCLE,
+    "proposal.step_end_changed": Kind.CIRCLE,
     "proposal.revised": Kind.CIRCLE,
     "proposal.reopened": Kind.CIRCLE,
     "consent.round_closed": Kind.CIRCLE,

@@ -31,6 +31,7 @@ MACHINE_WRITTEN = {
     ("accounts", "User", "timezone"),
     ("accounts", "PersonalAccessToken", "token_hash"),
     ("accounts", "PersonalAccessToken", "hint"),
+    ("accounts", "CalendarFeed", "nonce"),
     ("circles", "Organisation", "slug"),
     ("circles", "Organisation", "ledger_head"),
     ("circles", "Invitation", "email"),

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='Digest',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frequency', models.CharField(choices=[('immediately', 'At once'), ('daily', 'In a daily digest'), ('weekly', 'In a weekly digest'), ('off', 'Not by email')], max_length=16)),
+                ('frequency', models.CharField(choices=[('immediately', 'At once'), ('daily', 'Daily digest'), ('weekly', 'Weekly digest'), ('off', 'No email')], max_length=16)),
                 ('period', models.DateField()),
                 ('since', models.DateTimeField()),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
