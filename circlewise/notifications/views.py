@@ -16,14 +16,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Organisation
+from circlewise.core.feed import bdi
 from circlewise.core.inputs import page_number
 from circlewise.core.views import attempt, is_htmx, person
 
@@ -49,6 +52,54 @@ class Item:
         return self.notification.read_at is None
 
 
+@dataclass(frozen=True)
+class Group:
+    """Notifications about the same thing that came one after another (three answers in one
+    round, several messages in one thread): shown as one row, the newest first, the others
+    under it."""
+
+    first: Item
+    rest: tuple[Item, ...] = ()
+
+    @property
+    def others(self) -> SafeString:
+        names = []
+        for item in self.rest:
+            actor = item.notification.event.actor
+            name = actor.name if actor is not None else ""
+            if name and name not in names:
+                names.append(name)
+        count = len(self.rest)
+        if not names:
+            text = ngettext("and %(count)d more about it", "and %(count)d more about it", count)
+            return format_html("{}", text % {"count": count})
+        template = ngettext(
+            "and %(count)d more about it, from %(names)s",
+            "and %(count)d more about it, from %(names)s",
+            count,
+        )
+        isolated = mark_safe(", ".join(bdi(name) for name in names))  # noqa: S308 - escaped
+        return mark_safe(conditional_escape(template) % {"count": count, "names": isolated})  # noqa: S308
+
+
+def grouped(items: list[Item]) -> list[Group]:
+    """Consecutive items about the same thing (the same kind of event leading to the same
+    place), as groups."""
+    groups: list[list[Item]] = []
+    for item in items:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and item.target
+            and item.target == last.target
+            and item.notification.event.verb == last.notification.event.verb
+        ):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return [Group(g[0], tuple(g[1:])) for g in groups]
+
+
 def _item(user: User, notification: Notification) -> Item:
     said = said_to(user, notification.event)
     return Item(notification, said.html, said.url)
@@ -60,9 +111,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_of(user), PAGE_SIZE).get_page(
         page_number(request.GET.get("page"))
     )
+    items = [_item(user, n) for n in page.object_list]
     context = {
         "page": page,
-        "items": [_item(user, n) for n in page.object_list],
+        "items": items,
+        "groups": grouped(items),
         "unread_count": unread_count(user),
     }
     return render(request, "notifications/notification_list.html", context)

@@ -262,3 +262,39 @@ def test_list_queries_do_not_grow_with_notifications(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("notifications:list"))
     assert len(response.context["items"]) == 20
+
+
+def test_several_notifications_about_one_thing_are_one_row(
+    client, world, django_capture_on_commit_callbacks
+):
+    # given three members answer with objections in one round on Cy's proposal, one after another
+    from circlewise.decisions import services as decisions_services
+
+    extra = [f.join(world.org, name=n) for n in ("Ola Objector", "Pia Objector")]
+    f.add(world.garden, *extra)
+    proposal = decisions_services.create_proposal(
+        circle=world.garden,
+        author=world.circle_member,
+        title="Pond",
+        driver="Frogs.",
+        text="A pond.",
+    )
+    decisions_services.present(proposal=proposal, actor=world.circle_member)
+    decisions_services.advance(proposal=proposal, actor=world.facilitator)
+    decisions_services.advance(proposal=proposal, actor=world.facilitator)
+    round_ = decisions_services.open_consent_round(proposal=proposal, actor=world.facilitator)
+    objectors = [world.facilitator, *extra]
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in objectors:
+            decisions_services.respond(
+                round_=round_, user=person, answer="objection", reason="Mud."
+            )
+    # when Cy opens her notifications
+    client.force_login(world.circle_member)
+    page = client.get(reverse("notifications:list")).content.decode()
+    # then the newest is one row, and the others are under it, named
+    assert page.count("notification-more") == 1
+    more = len(objectors) - 1
+    assert f"and {more} more about it, from " in page
+    for person in objectors[:-1]:
+        assert f"<bdi>{person.name}</bdi>" in page
