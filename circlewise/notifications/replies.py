@@ -56,7 +56,7 @@ def reply_domain() -> str:
 
 
 def _signature(thread: str, user_id: int) -> str:
-    return salted_hmac(SALT, f"{thread}-{user_id}").hexdigest()[:24]
+    return salted_hmac(SALT, f"{thread}-{user_id}", algorithm="sha256").hexdigest()[:24]
 
 
 def reply_address(*, kind: str, object_id: int, user_id: int) -> str:
