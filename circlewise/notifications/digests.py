@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
 from circlewise.core import plainwords
@@ -168,7 +169,10 @@ def digest_email(digest: Digest, *, now: dt.datetime) -> EmailMultiAlternatives 
             else _("Your week in %(org)s")
         ) % {"org": organisation.name}  # fmt: skip
         if contents.needs:
-            subject += " · " + _("%(count)d things need you") % {"count": len(contents.needs)}
+            count = len(contents.needs)
+            subject += " · " + ngettext(
+                "%(count)d thing needs you", "%(count)d things need you", count
+            ) % {"count": count}
         context = {
             "subject": subject,
             "recipient": user,
