@@ -98,6 +98,20 @@ OPS: tuple[Op, ...] = (
     # One organisation
     Op("getOrganisation", "org_member", lambda w, c: ("GET", f"/organisations/{w.org.slug}", None)),
     Op(
+        "getEmailPreferences",
+        "org_member",
+        lambda w, c: ("GET", f"/organisations/{w.org.slug}/email-preferences", None),
+    ),
+    Op(
+        "setEmailPreferences",
+        "org_member",
+        lambda w, c: (
+            "PUT",
+            f"/organisations/{w.org.slug}/email-preferences",
+            {"preferences": {"circle": "weekly"}},
+        ),
+    ),
+    Op(
         "updateOrganisation",
         "org_admin",
         lambda w, c: ("PATCH", f"/organisations/{w.org.slug}", {"vision": "Grow together."}),
@@ -226,6 +240,8 @@ METHODS = {
     "markAllNotificationsRead": "POST",
     "listOrganisations": "GET",
     "getOrganisation": "GET",
+    "getEmailPreferences": "GET",
+    "setEmailPreferences": "PUT",
     "updateOrganisation": "PATCH",
     "listOrganisationMembers": "GET",
     "createInvitation": "POST",
