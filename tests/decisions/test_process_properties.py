@@ -8,6 +8,10 @@ consent."""
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,9 +35,24 @@ from circlewise.decisions.models import (
     ConsentRound,
     Objection,
     Proposal,
+    RosterEntry,
 )
 
 from .. import factories as f
+
+
+def step(method: Callable[..., None]) -> Callable[..., None]:
+    """A rule: what the preconditions and invariants read of the database is read again after it
+    (they share one reading of each thing between steps, as nothing changes between steps)."""
+
+    @functools.wraps(method)
+    def run(self: ConsentProcess, *args: Any, **kwargs: Any) -> None:
+        self._read.clear()
+        method(self, *args, **kwargs)
+        self._read.clear()
+
+    return run
+
 
 ANSWERS = st.sampled_from(["consent", "consent", "consent", "objection", "concern", "pass"])
 
@@ -52,8 +71,34 @@ class ConsentProcess(RuleBasedStateMachine):
         self.everyone = self.people + self.outside
         self.leavers = self.people[2:]
         self.decided_checked = False
+        self._read: dict[str, Any] = {}
+
+    def _once(self, name: str, read: Callable[[], Any]) -> Any:
+        """What `read` gives, read once between two steps (for preconditions and invariants)."""
+        if name not in self._read:
+            self._read[name] = read()
+        return self._read[name]
+
+    def _rounds(self) -> list[ConsentRound]:
+        return self._once("rounds", lambda: list(self.proposal.rounds.order_by("pk")))
+
+    def _roster(self) -> dict[int, list[RosterEntry]]:
+        def read() -> dict[int, list[RosterEntry]]:
+            by_round = defaultdict(list)
+            for entry in RosterEntry.objects.filter(round__proposal=self.proposal):
+                by_round[entry.round_id].append(entry)
+            return by_round
+
+        return self._once("roster", read)  # type: ignore[no-any-return]
+
+    def _state_now(self) -> Proposal:
+        return self._once("proposal", self._refresh)  # type: ignore[no-any-return]
+
+    def _open_now(self) -> bool:
+        return any(r.outcome == ConsentRound.Outcome.OPEN for r in self._rounds())
 
     @initialize(lazy=st.booleans(), quorum=st.sampled_from([1, 50, 100]))
+    @step
     def set_up(self, lazy: bool, quorum: int) -> None:
         # The quorum as the circle set it earlier (by a consent decision, not under test here).
         CircleDecisionSettings.objects.create(
@@ -75,34 +120,40 @@ class ConsentProcess(RuleBasedStateMachine):
     def _open_round(self) -> ConsentRound | None:
         return self.proposal.rounds.filter(outcome="open").first()
 
-    def _has_open_round(self) -> bool:
-        return self._open_round() is not None
-
     def _absent_may_object(self) -> bool:
-        last = self.proposal.rounds.order_by("-pk").first()
+        rounds = self._rounds()
+        last = rounds[-1] if rounds else None
         return (
             last is not None
             and last.outcome == ConsentRound.Outcome.CONSENTED
-            and last.roster.filter(absent=True).exists()
+            and any(entry.absent for entry in self._roster()[last.pk])
+        )
+
+    def _objections_open(self) -> bool:
+        return self._once(  # type: ignore[no-any-return]
+            "objections open", lambda: self.proposal.objections.filter(status="open").exists()
         )
 
     # Preconditions keep the steps to those that can happen now, so that the examples reach
     # decisions, early closes and late objections rather than refusals only.
-    @precondition(lambda self: self._refresh().is_open and not self._has_open_round())
+    @precondition(lambda self: self._state_now().is_open and not self._open_now())
     @rule()
+    @step
     def open_round(self) -> None:
         with contextlib.suppress(ServiceError):
             services.open_consent_round(proposal=self._refresh(), actor=self.facilitator)
 
     @rule(who=st.integers(0, 6), answer=ANSWERS, reason=st.sampled_from(["", "a reason"]))
+    @step
     def answer(self, who: int, answer: str, reason: str) -> None:
         round_ = self._open_round() or self.proposal.rounds.order_by("-pk").first()
         if round_ is None:
             return
         self._answer(round_, self.everyone[who], answer, reason)
 
-    @precondition(lambda self: self._has_open_round())
+    @precondition(lambda self: self._open_now())
     @rule(count=st.integers(1, 5), data=st.data())
+    @step
     def several_answer(self, count: int, data: st.DataObject) -> None:
         # those still asked answer one after another, mostly consenting: rounds get decided
         round_ = self._open_round()
@@ -117,6 +168,7 @@ class ConsentProcess(RuleBasedStateMachine):
 
     @precondition(lambda self: self._absent_may_object())
     @rule(data=st.data())
+    @step
     def absent_member_objects_afterwards(self, data: st.DataObject) -> None:
         # under lazy consent, someone absent when the round closed objects within the window
         last = self.proposal.rounds.order_by("-pk").first()
@@ -138,6 +190,7 @@ class ConsentProcess(RuleBasedStateMachine):
             assert ConsentResponse.objects.filter(round=round_, user=person).count() == before
 
     @rule(text=st.sampled_from(["v-a", "v-b", "v-c"]))
+    @step
     def revise(self, text: str) -> None:
         integrations = {o.pk: "integrated" for o in self.proposal.objections.filter(status="open")}
         with contextlib.suppress(ServiceError):
@@ -149,8 +202,9 @@ class ConsentProcess(RuleBasedStateMachine):
                 integrations=integrations,
             )
 
-    @precondition(lambda self: self.proposal.objections.filter(status="open").exists())
+    @precondition(lambda self: self._objections_open())
     @rule(data=st.data())
+    @step
     def withdraw(self, data: st.DataObject) -> None:
         objections = list(self.proposal.objections.filter(status="open"))
         if not objections:
@@ -167,6 +221,7 @@ class ConsentProcess(RuleBasedStateMachine):
         assert (objection.status == Objection.Status.WITHDRAWN) == by_objector
 
     @rule(who=st.integers(0, 1))
+    @step
     def someone_joins(self, who: int) -> None:
         person = self.outside[who]
         with contextlib.suppress(ServiceError):
@@ -174,15 +229,17 @@ class ConsentProcess(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.leavers) > 0)
     @rule()
+    @step
     def someone_leaves(self) -> None:
         person = self.leavers.pop()
         with contextlib.suppress(ServiceError):
             circle_services.end_membership(circle=self.circle, user=person, actor=self.admin)
 
-    @precondition(lambda self: self._has_open_round())
+    @precondition(lambda self: self._open_now())
     @rule(
         who=st.sampled_from([0, 0, 1]), reason=st.sampled_from(["", "Time is up.", "Time is up."])
     )
+    @step
     def close(self, who: int, reason: str) -> None:
         round_ = self._open_round()
         if round_ is not None:
@@ -190,6 +247,7 @@ class ConsentProcess(RuleBasedStateMachine):
                 services.close_round(round_=round_, actor=self.people[who], reason=reason)
 
     @rule(percent=st.sampled_from([1, 10, 75, 100]))
+    @step
     def set_the_quorum_directly(self, percent: int) -> None:
         # whoever tries, the quorum does not change outside a consent decision
         for actor in (self.admin, self.facilitator):
@@ -203,26 +261,34 @@ class ConsentProcess(RuleBasedStateMachine):
     @invariant()
     def the_quorum_changes_only_by_consent(self) -> None:
         assert services.settings_for(self.circle).quorum_percent == self.quorum
-        for round_ in self.proposal.rounds.all():
+        for round_ in self._rounds():
             assert round_.quorum_percent == self.quorum
 
     @invariant()
     def one_answer_per_member_per_round(self) -> None:
-        for round_ in self.proposal.rounds.all():
-            # one answer that counts each; those changed while the round was open are kept
-            users = list(round_.responses.current().values_list("user_id", flat=True))
+        # one answer that counts each; those changed while the round was open are kept
+        answers = defaultdict(list)
+        changed = defaultdict(set)
+        responses = ConsentResponse.objects.filter(round__proposal=self.proposal)
+        for round_id, user_id, replaced_at in responses.values_list(
+            "round_id", "user_id", "replaced_at"
+        ):
+            if replaced_at is None:
+                answers[round_id].append(user_id)
+            else:
+                changed[round_id].add(user_id)
+        rosters = self._roster()
+        for round_ in self._rounds():
+            users = answers[round_.pk]
             assert len(users) == len(set(users))
-            changed = set(
-                round_.responses.exclude(replaced_at=None).values_list("user_id", flat=True)
-            )
-            assert changed <= set(users)
-            roster = set(round_.roster.values_list("user_id", flat=True))
+            assert changed[round_.pk] <= set(users)
+            roster = {entry.user_id for entry in rosters[round_.pk]}
             # nobody outside the roster fixed at opening ever answers
             assert set(users) <= roster
 
     @invariant()
     def decided_only_with_everyone_and_no_standing_objection(self) -> None:
-        proposal = self._refresh()
+        proposal = self._state_now()
         if proposal.state != Proposal.State.DECIDED:
             return
         decision = proposal.decision
@@ -254,12 +320,16 @@ class ConsentProcess(RuleBasedStateMachine):
 
     @invariant()
     def closing_early_is_the_facilitators_act_with_its_reason_recorded(self) -> None:
-        for round_ in self.proposal.rounds.exclude(outcome=ConsentRound.Outcome.OPEN):
-            absent = round_.roster.filter(absent=True).exists()
+        rosters = self._roster()
+        for round_ in self._rounds():
+            if round_.outcome == ConsentRound.Outcome.OPEN:
+                continue
+            absent = any(entry.absent for entry in rosters[round_.pk])
             assert absent == (round_.closed_by_id is not None)
             if not absent:
                 continue
-            assert round_.closed_by == self.facilitator and round_.close_reason == "Time is up."
+            assert round_.closed_by_id == self.facilitator.pk
+            assert round_.close_reason == "Time is up."
             closed = LedgerEvent.objects.get(verb="consent.round_closed", payload__round=round_.pk)
             assert closed.actor == self.facilitator
             assert closed.payload["closed_early"] == {
