@@ -212,7 +212,8 @@ def send_email(*, delivery_id: int) -> str:
     failure: Exception | None = None
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
+            # Only the delivery's row is locked (the joined rows are read, some through outer joins).
+            EmailDelivery.objects.select_for_update(of=("self",))
             .select_related(
                 "notification__recipient",
                 "notification__event__actor",
