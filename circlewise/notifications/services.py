@@ -108,14 +108,11 @@ def deliver(*, event_id: int, recipient_ids: Sequence[int]) -> int:
     )
     notified = sorted(active - already)
     now = timezone.now()
-    # Inside a transaction, in a savepoint of its own: a statement the database refuses leaves
-    # the transaction usable for what comes next. (After a commit, in autocommit, it already is.)
-    guard = (
-        transaction.atomic()
-        if transaction.get_connection().in_atomic_block
-        else contextlib.nullcontext()
-    )
-    with guard:
+    # The notifications and their emails' deliveries are written together or not at all, so a
+    # delivery retried after a failure (which skips those already notified) cannot leave someone
+    # notified and never emailed. Inside a transaction this is a savepoint of its own: a statement
+    # the database refuses leaves the transaction usable for what comes next.
+    with transaction.atomic():
         Notification.objects.bulk_create(
             [Notification(recipient_id=uid, event_id=event_id, created_at=now) for uid in notified],
             ignore_conflicts=True,
@@ -215,7 +212,8 @@ def send_email(*, delivery_id: int) -> str:
     failure: Exception | None = None
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
+            # Only the delivery's row is locked (the joined rows are read, some through outer joins).
+            EmailDelivery.objects.select_for_update(of=("self",))
             .select_related(
                 "notification__recipient",
                 "notification__event__actor",

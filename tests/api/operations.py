@@ -95,6 +95,20 @@ OPS: tuple[Op, ...] = (
         lambda w, c: ("POST", "/notifications/read-all", None),
     ),
     Op("listOrganisations", "personal", lambda w, c: ("GET", "/organisations", None)),
+    Op(
+        "getEmailPreferences",
+        "org_member",
+        lambda w, c: ("GET", f"/organisations/{w.org.slug}/email-preferences", None),
+    ),
+    Op(
+        "setEmailPreferences",
+        "org_member",
+        lambda w, c: (
+            "PUT",
+            f"/organisations/{w.org.slug}/email-preferences",
+            {"preferences": {"circle": "weekly"}},
+        ),
+    ),
     # One organisation
     Op("getOrganisation", "org_member", lambda w, c: ("GET", f"/organisations/{w.org.slug}", None)),
     Op(
@@ -239,6 +253,8 @@ METHODS = {
     "markNotificationRead": "POST",
     "markAllNotificationsRead": "POST",
     "listOrganisations": "GET",
+    "getEmailPreferences": "GET",
+    "setEmailPreferences": "PUT",
     "getOrganisation": "GET",
     "getEmailPreferences": "GET",
     "setEmailPreferences": "PUT",
