@@ -112,20 +112,6 @@ OPS: tuple[Op, ...] = (
     # One organisation
     Op("getOrganisation", "org_member", lambda w, c: ("GET", f"/organisations/{w.org.slug}", None)),
     Op(
-        "getEmailPreferences",
-        "org_member",
-        lambda w, c: ("GET", f"/organisations/{w.org.slug}/email-preferences", None),
-    ),
-    Op(
-        "setEmailPreferences",
-        "org_member",
-        lambda w, c: (
-            "PUT",
-            f"/organisations/{w.org.slug}/email-preferences",
-            {"preferences": {"circle": "weekly"}},
-        ),
-    ),
-    Op(
         "updateOrganisation",
         "org_admin",
         lambda w, c: ("PATCH", f"/organisations/{w.org.slug}", {"vision": "Grow together."}),
@@ -256,8 +242,6 @@ METHODS = {
     "getEmailPreferences": "GET",
     "setEmailPreferences": "PUT",
     "getOrganisation": "GET",
-    "getEmailPreferences": "GET",
-    "setEmailPreferences": "PUT",
     "updateOrganisation": "PATCH",
     "listOrganisationMembers": "GET",
     "createInvitation": "POST",
