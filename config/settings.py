@@ -222,6 +222,8 @@ REMINDERS_SCHEDULE = os.environ.get("REMINDERS_SCHEDULE", "7 * * * *")
 # Digests: the daily one every morning, the weekly one on Monday mornings (in TIME_ZONE).
 DIGEST_DAILY_SCHEDULE = os.environ.get("DIGEST_DAILY_SCHEDULE", "0 6 * * *")
 DIGEST_WEEKLY_SCHEDULE = os.environ.get("DIGEST_WEEKLY_SCHEDULE", "30 6 * * mon")
+# Emails recorded but never tried (their task lost) are queued again (notifications/services.py).
+EMAILS_REQUEUE_SCHEDULE = os.environ.get("EMAILS_REQUEUE_SCHEDULE", "*/10 * * * *")
 # Every few minutes: remind before an asynchronous step's end, ask the facilitator once it passed.
 STEPS_SCHEDULE = os.environ.get("STEPS_SCHEDULE", "*/5 * * * *")
 # How long before a step's end those who have not acted yet are reminded, once.

@@ -183,6 +183,26 @@ def _enqueue_email(delivery_id: int, *, attempt: int) -> None:
     task.enqueue(delivery_id=delivery_id, attempt=attempt)
 
 
+# An email recorded but never tried (its task was lost before it ran: the queue was down, the
+# process stopped between the commit and the enqueue) is queued again after this long.
+STUCK_AFTER = dt.timedelta(minutes=15)
+
+
+def requeue_stuck_emails(*, now: dt.datetime | None = None) -> int:
+    """Queue again every email that was recorded but never tried, STUCK_AFTER ago or more: what
+    was promised is sent, and at most once (send_email locks the row and skips a sent one).
+    Returns how many were queued."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    stuck = list(
+        EmailDelivery.objects.filter(
+            attempts=0, sent_at__isnull=True, skipped_at__isnull=True, queued_at__lte=cutoff
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for delivery_id in stuck:
+        _enqueue_email(delivery_id, attempt=1)
+    return len(stuck)
+
+
 def retry_email(*, delivery_id: int, attempt: int) -> bool:
     """Queue the `attempt`-th try of an email whose sending failed, after its pause in
     RETRY_DELAYS. False, and logged, once every retry has been used: the delivery stays unsent

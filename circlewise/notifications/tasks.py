@@ -54,3 +54,10 @@ def send_weekly_digests() -> int:
     from .digests import send_digests
 
     return send_digests(frequency="weekly").sent
+
+
+# Every ten minutes (EMAILS_REQUEUE_SCHEDULE): an email recorded and never tried is queued again.
+@periodic(settings.EMAILS_REQUEUE_SCHEDULE)
+@task()
+def requeue_stuck_emails() -> int:
+    return services.requeue_stuck_emails()

@@ -551,3 +551,35 @@ def test_the_deadline_an_email_names_is_read_from_its_event(verb, payload, expec
     from circlewise.notifications.emails import deadline_of
 
     assert deadline_of(LedgerEvent(verb=verb, payload=payload)) == expected
+
+
+def test_an_email_recorded_and_never_tried_is_sent_by_the_requeue_once(world, smtp):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from circlewise.core.models import LedgerEvent
+    from circlewise.decisions import services as decisions
+    from circlewise.notifications import services as notification_services
+    from circlewise.notifications.models import EmailDelivery
+
+    # given a round whose notification and email are recorded, but whose task to send the email
+    # never ran (in a test's transaction the commit's callbacks are not run)
+    proposal = decisions.create_proposal(
+        circle=world.garden, author=world.circle_member, title="Lost mail", driver="Why.",
+        text="What.",
+    )  # fmt: skip
+    decisions.present(proposal=proposal, actor=world.circle_member)
+    decisions.advance(proposal=proposal, actor=world.facilitator)
+    decisions.advance(proposal=proposal, actor=world.facilitator)
+    decisions.open_consent_round(proposal=proposal, actor=world.facilitator)
+    event = LedgerEvent.objects.get(verb="consent.round_opened", payload__proposal=proposal.pk)
+    notification_services.deliver(event_id=event.pk, recipient_ids=[world.circle_member.pk])
+    stuck = EmailDelivery.objects.filter(sent_at__isnull=True, attempts=0)
+    assert stuck.count() == 1 and not smtp.received
+    # when the requeue runs too soon, nothing; a while later, it is sent, and only once
+    assert notification_services.requeue_stuck_emails() == 0
+    later = timezone.now() + dt.timedelta(minutes=20)
+    assert notification_services.requeue_stuck_emails(now=later) == 1
+    assert [m for m in smtp.received if "Lost mail" in str(m.message["Subject"])]
+    assert notification_services.requeue_stuck_emails(now=later) == 0
