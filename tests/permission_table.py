@@ -284,6 +284,7 @@ API: tuple[Route, ...] = (
 # The consent process's pages (circlewise/decisions/urls.py)
 DECISION_PAGES: tuple[Route, ...] = (
     page("decisions:needs_me", "org", GET=ORG_MEMBER),
+    page("decisions:needs_me_count", "org", GET=ORG_MEMBER),
     page("decisions:circle_proposals", "circle", GET=CIRCLE_VISIBLE),
     page("decisions:proposal_create", "circle", GET=IN_CIRCLE, POST=IN_CIRCLE),
     page("decisions:backlog", "circle", GET=CIRCLE_VISIBLE),

@@ -18,6 +18,7 @@ proposal = org + "proposals/<int:proposal_id>/"
 urlpatterns = [
     # What needs me, across my circles
     path(org + "needs-me/", needs_me.needs_me, name="needs_me"),
+    path(org + "needs-me/count/", needs_me.needs_me_count, name="needs_me_count"),
     # A circle's proposals, backlog and settings
     path(circle + "proposals/", proposals.circle_proposals, name="circle_proposals"),
     path(circle + "proposals/new/", proposals.proposal_create, name="proposal_create"),

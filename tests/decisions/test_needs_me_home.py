@@ -54,3 +54,24 @@ def test_what_needs_me_lists_a_proposal_once_not_again_as_its_backlog_item(clien
     found = selectors.needs_me(kitchen.facilitator, [kitchen.circle.pk])
     listed = {r.proposal_id for r in found["rounds"]} | {p.pk for p in found["proposals"]}
     assert not [i for i in found["backlog"] if i.proposal_id in listed]
+
+
+def test_the_navigations_count_is_the_same_count_the_home_shows(client, kitchen):
+    _in_consent(kitchen)
+    member = kitchen.others[0]
+    client.force_login(member)
+    home = client.get(reverse("circles:org_home", args=["willow"])).content.decode()
+    count_url = reverse("decisions:needs_me_count", args=["willow"])
+    # the navigation asks for its count once the page is there
+    assert f'hx-get="{count_url}"' in home and 'data-needs-count="1"' in home
+    badge = client.get(count_url).content.decode()
+    assert ">1<" in badge and "thing needs you" in badge
+    # and once she has nothing to do, it is empty
+    services.respond(round_=services_round(kitchen), user=member, answer="consent")
+    assert client.get(count_url).content.decode().strip() == ""
+
+
+def services_round(kitchen):
+    from circlewise.decisions.models import ConsentRound
+
+    return ConsentRound.objects.filter(proposal__circle=kitchen.circle, outcome="open").get()

@@ -225,6 +225,7 @@ def sentence(event: Any) -> Sentence:
 
 PLACES_BY_URL = {
     "circles:org_home": "home",
+    "decisions:needs_me": "needs",
     "home": "home",
     "profile": "me",
     "tokens": "me",

@@ -11,10 +11,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Organisation
+from circlewise.core import cache
 
 from .. import selectors
 from ..models import (
@@ -47,6 +49,25 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_safe
+def needs_me_count(request: HttpRequest, org: str) -> HttpResponse:
+    """The navigation's count of what needs the person (selectors.needs_count, the count the home
+    and the page show), asked for by the navigation after the page has loaded (htmx), so that no
+    page waits for it. Kept per person on the organisation's ledger version."""
+    organisation = _organisation(request, org)
+    user = request.user
+    assert isinstance(user, User)
+    count = cache.value(
+        f"needs-count:{organisation.pk}:{user.pk}",
+        version=cache.organisation_version(organisation),
+        compute=lambda: selectors.needs_me(
+            user, circle_permissions.circle_ids_of(user, organisation)
+        )["count"],
+    )
+    return render(request, "decisions/includes/needs_count.html", {"count": count})
 
 
 def needs_of(user: User, organisation: Organisation) -> dict[str, Any]:
