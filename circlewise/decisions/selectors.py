@@ -610,16 +610,17 @@ class _Facts:
             )
         }
         self.round_of = {r.proposal_id: r for r in self.rounds.values()}
-        self.entries: dict[int, list[RosterEntry]] = defaultdict(list)
-        for e in RosterEntry.objects.filter(round_id__in=self.rounds).only(
-            "round_id", "user_id", "required", "left_circle_at"
+        # Rows, not model instances: a round of a hundred members is read on every home page.
+        self.entries: dict[int, list[Any]] = defaultdict(list)
+        for e in RosterEntry.objects.filter(round_id__in=self.rounds).values_list(
+            "round_id", "user_id", "required", "left_circle_at", named=True
         ):
             self.entries[e.round_id].append(e)
-        self.responses: dict[int, list[ConsentResponse]] = defaultdict(list)
+        self.responses: dict[int, list[Any]] = defaultdict(list)
         for r in (
             ConsentResponse.objects.current()
             .filter(round_id__in=self.rounds)
-            .only("round_id", "user_id", "after_round_closed")
+            .values_list("round_id", "user_id", "after_round_closed", named=True)
         ):
             self.responses[r.round_id].append(r)
         self.members: dict[int, set[int]] = defaultdict(set)
