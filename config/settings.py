@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "circlewise.circles",
     "circlewise.notifications",
     "circlewise.decisions",
+    "circlewise.discussions",
 ]
 
 MIDDLEWARE = [
