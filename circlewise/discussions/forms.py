@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from circlewise.core.inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT
@@ -13,21 +14,37 @@ from circlewise.core.inputs import PROPOSAL_TEXT_LIMIT, TEXT_LIMIT
 from .models import COMMENT_LIMIT
 
 EMPTY = _("Write something first: the comment is empty.")
-TOO_LONG = _(
-    "A comment can be at most %(limit_value)s characters long; this one has %(show_value)s."
-)
+TOO_LONG = _("A comment can be at most %(limit)s characters long; this one has %(count)s.")
+
+
+class CommentField(forms.CharField):
+    """A comment's text: the limit stated to the browser, and said with grouped digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {"rows": 4, "maxlength": COMMENT_LIMIT}
+        super().__init__(widget=forms.Textarea(attrs=attrs), **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and len(value) > COMMENT_LIMIT:
+            raise forms.ValidationError(
+                TOO_LONG
+                % {
+                    "limit": formats.number_format(COMMENT_LIMIT, force_grouping=True),
+                    "count": formats.number_format(len(value), force_grouping=True),
+                },
+                code="max_length",
+            )
 
 
 def _comment_field(label: str | Any) -> forms.CharField:
-    return forms.CharField(
+    return CommentField(
         label=label,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=COMMENT_LIMIT,
         help_text=_(
             "Markdown is allowed (*emphasis*, **bold**, lists, links). Mention a member of the "
             "circle with @ and their handle, listed below: they are told."
         ),
-        error_messages={"required": EMPTY, "max_length": TOO_LONG},
+        error_messages={"required": EMPTY},
     )
 
 
