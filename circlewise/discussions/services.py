@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
@@ -349,17 +350,21 @@ def thread_url(thread: Thread) -> str:
 
 def driver_from(thread: Thread, item: BacklogItem) -> str:
     """The driver a proposal started from an item's discussion begins with: the item's details
-    (or its topic), a summary line of the discussion and a link to it."""
+    (its topic is the proposal's title), a summary line of the discussion and a link to it."""
     comments = [c for c in thread.comments.select_related("author") if not c.is_withdrawn]
     names = sorted({c.author.name for c in comments})
-    need = item.description.strip() or item.topic
-    summary = _("Discussed on the backlog of %(circle)s: %(count)s comments by %(names)s.") % {
+    need = item.description.strip()
+    summary = ngettext(
+        "Discussed on the backlog of %(circle)s: %(count)s comment by %(names)s.",
+        "Discussed on the backlog of %(circle)s: %(count)s comments by %(names)s.",
+        len(comments),
+    ) % {
         "circle": thread.circle.name,
         "count": len(comments),
         "names": ", ".join(names) or _("nobody yet"),
     }
     link = _("The discussion: %(url)s") % {"url": thread_url(thread)}
-    return f"{need}\n\n{summary}\n\n{link}"
+    return "\n\n".join(part for part in (need, summary, link) if part)
 
 
 @transaction.atomic

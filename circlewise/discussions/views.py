@@ -78,6 +78,8 @@ def thread_context(
         "closed_because": _closed_because(thread),
         "form": form or CommentForm(),
         "main_form": main_form,
+        "can_share": thread.proposal is not None
+        and permissions.can_share_draft(user, thread.proposal),
         "reply_error_for": reply_error_for,
         "limit": COMMENT_LIMIT,
         "handles": services.member_handles(thread.circle) if may_comment else [],
@@ -100,7 +102,7 @@ def _closed_because(thread: Thread) -> str:
         if not thread.proposal.is_draft:
             return _("This discussion closed when the proposal was presented.")
         if thread.shared_at is None:
-            return _("The draft is not shared: only you can read it. Share it for comment first.")
+            return _("Comments open once the draft is shared.")
         return ""
     if thread.item is not None and thread.item.status != thread.item.Status.OPEN:
         return _("This topic is off the backlog, so its discussion is closed.")

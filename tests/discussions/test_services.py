@@ -221,7 +221,7 @@ def test_turning_a_discussion_into_a_proposal_carries_the_thread_along(world, to
     services.post_comment(actor=world.facilitator, item=topic, text="Let's do it")
     thread = Thread.objects.get(item=topic)
     driver = services.driver_from(thread, topic)
-    assert "Teen room" in driver and "Fay Facilitator" in driver
+    assert "Garden: 1 comment by Fay Facilitator." in driver
     assert f"/o/willow/backlog/{topic.pk}/discussion/" in driver
     # when Cy starts a proposal from it
     proposal = services.start_proposal(

@@ -227,6 +227,7 @@ def situation_for(ctx: dict[str, Any], user: User) -> selectors.Situation:
         answered=ctx["my_answer"] is not None,
         late_until=late_until,
         decision_id=ctx["decision"].pk if ctx["decision"] is not None else None,
+        shared=p.is_draft and permissions.is_shared_for_comment(p),
     )
 
 

@@ -72,7 +72,7 @@ def proposal_discussion(context: template.Context, proposal: Proposal) -> dict[s
     }
     if proposal.is_draft and (own.shared_at is not None or out["can_share"]):
         out |= thread_context(request, own)
-        out["show_thread"] = own.shared_at is not None
+        out["show_thread"] = True
     elif own.pk is not None and permissions.can_view_thread(user, own):
         out["own_count"] = selectors.comment_count(selectors.comments_of(own))
     out["csrf_token"] = context.get("csrf_token")
