@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "circlewise.circles",
     "circlewise.notifications",
     "circlewise.decisions",
+    "circlewise.discussions",
 ]
 
 MIDDLEWARE = [

@@ -507,3 +507,48 @@ def api_operations() -> list[Found]:
                     key = f"{method.upper()} {root}{full}"
                     ops.append(Found(key, f"{root}{full}", "api"))
     return ops
+
+
+# Discussions (circlewise/discussions): a backlog item's thread is read and written by whoever
+# sees the item (circle_visible); a draft's thread is its author's until shared, then its
+# circle's members' (the matrix's drafts are not shared: their author alone sees them); a
+# presented proposal's thread is read where the proposal is and takes no comment (409). A comment
+# is edited and withdrawn by its author ("author": the target's owner wrote it).
+TARGETS = (*TARGETS, "comment")
+
+DISCUSSION_PAGES: tuple[Route, ...] = (
+    page("discussions:circle_threads", "circle", GET=CIRCLE_VISIBLE),
+    page("discussions:item_thread", "backlog_item", GET=CIRCLE_VISIBLE, POST=CIRCLE_VISIBLE),
+    page(
+        "discussions:item_propose",
+        "backlog_item",
+        GET=IN_CIRCLE,
+        POST=IN_CIRCLE,
+        note="turn the discussion into a proposal: whoever may propose in the circle",
+    ),
+    page(
+        "discussions:proposal_thread",
+        "proposal",
+        GET=PROPOSAL_VISIBLE,
+        POST=IN_CIRCLE,
+        note="a presented proposal's or an unshared draft's thread refuses comments with 409",
+    ),
+    page("discussions:share", "draft", POST=AUTHOR),
+    page("discussions:unshare", "draft", POST=AUTHOR, note="not shared: 409"),
+    page("discussions:comment_edit", "comment", GET=AUTHOR, POST=AUTHOR),
+    page("discussions:comment_withdraw", "comment", POST=AUTHOR),
+)
+
+DISCUSSION_API: tuple[Route, ...] = (
+    api(GET_, f"{V1}/circles/{{circle_id}}/threads", "circle", CIRCLE_VISIBLE),
+    api(GET_, f"{V1}/backlog/{{item_id}}/thread", "backlog_item", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/backlog/{{item_id}}/thread/comments", "backlog_item", CIRCLE_VISIBLE),
+    api(GET_, f"{V1}/proposals/{{proposal_id}}/thread", "proposal", PROPOSAL_VISIBLE),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/thread/comments", "proposal", IN_CIRCLE),
+    api(POST_, f"{V1}/proposals/{{proposal_id}}/share", "draft", AUTHOR),
+    api(DELETE_, f"{V1}/proposals/{{proposal_id}}/share", "draft", AUTHOR),
+    api(PATCH_, f"{V1}/comments/{{comment_id}}", "comment", AUTHOR),
+    api(POST_, f"{V1}/comments/{{comment_id}}/withdraw", "comment", AUTHOR),
+)
+
+ROUTES = ROUTES + DISCUSSION_PAGES + DISCUSSION_API

@@ -495,6 +495,7 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
     from circlewise.accounts.models import User
     from circlewise.decisions import services as consent
     from circlewise.decisions.models import Decision, Objection
+    from circlewise.discussions import services as discussions
 
     helper = f.join(world.org, f.make_user("Cara Helper", email="cara@example.org"))
     f.add(world.care, helper)
@@ -570,6 +571,8 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
         add("decision", target("decision", decision_id=decision.pk))
         add("policy", target("policy", policy_id=decision.policy_id))
         add("backlog_item", target("backlog item", item_id=item.pk))
+        comment = discussions.post_comment(actor=author, item=item, text="Say more.")
+        add("comment", target("comment", comment_id=comment.pk))
         if name == "garden":
             add("proposal", target("draft", draft=True, proposal_id=draft.pk))
     # Elsewhere's proposal reached through Willow's address

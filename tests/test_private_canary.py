@@ -102,9 +102,10 @@ def plant(world: Any, canary: Canaries) -> dict[str, Any]:
     # A draft, and a proposal taken from presenting through an objection to a policy. Mo is in
     # Care while it runs (and is notified of it), then leaves.
     f.add(care, mo)
-    consent.create_proposal(
+    draft = consent.create_proposal(
         circle=care, author=cy, title=canary("draft title"), driver="A need.", text="Do it."
     )
+    plant_discussions(world, canary, care, draft, helper)
     proposal = consent.create_proposal(
         circle=care,
         author=cy,
@@ -310,7 +311,7 @@ def _paths_to_circle(model: type[models.Model], depth: int = 3) -> list[str]:
         target = field.related_model
         if target is Circle:
             paths.append(field.name)
-        elif depth > 1 and target._meta.app_label in ("circles", "decisions"):
+        elif depth > 1 and target._meta.app_label in ("circles", "decisions", "discussions"):
             paths += [f"{field.name}__{p}" for p in _paths_to_circle(target, depth - 1)]
     return paths
 
@@ -320,7 +321,7 @@ def _every_text_field_holds_a_canary(made: dict[str, Any]) -> None:
     at least one of those rows: a new field gets a canary here or this fails."""
     missing = []
     circles = [made["care"].pk, made["helping"].pk]
-    for app in ("circles", "decisions"):
+    for app in ("circles", "decisions", "discussions"):
         for model in apps.get_app_config(app).get_models():
             paths = _paths_to_circle(model)
             if not paths:
@@ -340,3 +341,22 @@ def _every_text_field_holds_a_canary(made: dict[str, Any]) -> None:
                     if values and not any(FOUND.search(v) for v in values):
                         missing.append(f"{model.__name__}.{name} (through {path})")
     assert not missing, "text fields of Care without a canary: " + ", ".join(missing)
+
+
+def plant_discussions(world: Any, canary: Canaries, care: Circle, draft: Any, helper: Any) -> None:
+    """Care's discussions: a topic's thread with a comment that mentions Mo (in Care for now), a
+    reply, an edited comment (its earlier text kept), and the draft shared for comment."""
+    from circlewise.decisions.models import BacklogItem
+    from circlewise.discussions import services as discussions
+    from circlewise.discussions.models import handle_of
+
+    cy, mo = world.circle_member, world.member
+    item = BacklogItem.objects.filter(circle=care).first()
+    mention = f"@{handle_of(mo.name, mo.pk)}"
+    first = discussions.post_comment(
+        actor=cy, item=item, text=f"{canary('comment before its edit')} {mention}"
+    )
+    discussions.edit_comment(comment=first, actor=cy, text=canary("comment"))
+    discussions.post_comment(actor=helper, item=item, text=canary("reply"), reply_to=first)
+    discussions.share_draft(proposal=draft, actor=cy)
+    discussions.post_comment(actor=helper, proposal=draft, text=canary("comment on a draft"))

@@ -36,6 +36,7 @@ from circlewise.decisions.models import (
     Proposal,
 )
 from circlewise.decisions.services import helping as mandates
+from circlewise.discussions import services as discussions
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -199,6 +200,22 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     assert wall_policy.review_on is not None
     decisions.send_reminders(today=wall_policy.review_on)
 
+    # A topic talked through (a reply, a mention, an edit, a comment withdrawn) and turned into a
+    # proposal; a draft shared for comment, unshared, shared again, then presented.
+    talk = decisions.add_backlog_item(circle=orchard, actor=cai, topic="Teen room")
+    first = discussions.post_comment(actor=cai, item=talk, text="What do they want, @bo-objector?")
+    discussions.post_comment(actor=bo, item=talk, text="Ask them.", reply_to=first)
+    discussions.edit_comment(comment=first, actor=cai, text="What would they use it for?")
+    discussions.withdraw_comment(comment=first, actor=cai)
+    discussions.start_proposal(item=talk, actor=ari, title="A teen room", driver="Teens need a place.",
+                               text="The loft becomes theirs.")  # fmt: skip
+    shared = _proposal(orchard, ari, "Quiet hours")
+    discussions.share_draft(proposal=shared, actor=ari)
+    discussions.post_comment(actor=bo, proposal=shared, text="After ten, please.")
+    discussions.stop_sharing(proposal=shared, actor=ari)
+    discussions.share_draft(proposal=shared, actor=ari)
+    decisions.present(proposal=shared, actor=ari)
+
     # A helping circle of Orchard runs out with a topic open, and Orchard extends its mandate.
     today = timezone.localdate()
     helpers = f.make_circle(org, "Ladder helpers", parent=orchard, kind="helping",
@@ -318,6 +335,18 @@ def _settings(event: LedgerEvent) -> tuple[str, str]:
     )
 
 
+def _discussed(event: LedgerEvent) -> tuple[str, str]:
+    """The topic or the proposal discussed; the sentence leads to the thread (to the comment)."""
+    p, slug = event.payload, event.organisation.slug
+    if "item" in p:
+        name = BacklogItem.objects.get(pk=p["item"]).topic
+        url = reverse("discussions:item_thread", args=[slug, p["item"]])
+    else:
+        name = Proposal.objects.get(pk=p["proposal"]).current_version.title
+        url = reverse("discussions:proposal_thread", args=[slug, p["proposal"]])
+    return name, f"{url}#comment-{p['comment']}" if "comment" in p else url
+
+
 OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "organisation.created": _org,
     "organisation.updated": _org,
@@ -370,6 +399,12 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "backlog.item_closed": _backlog,
     "backlog.item_reopened": _backlog,
     "backlog.reminder": _backlog,
+    "discussion.commented": _discussed,
+    "discussion.comment_edited": _discussed,
+    "discussion.comment_withdrawn": _discussed,
+    "discussion.draft_shared": _discussed,
+    "discussion.draft_unshared": _discussed,
+    "discussion.proposal_started": _discussed,
 }
 
 

@@ -1,8 +1,9 @@
 """Who may see and do what in the consent process.
 
-Drafts are visible to their author only. Presented proposals, decisions and policies are visible
-to whoever can see the circle (open circles: the whole organisation). Taking part is for the
-circle's current members; stepping the process along is for its facilitator or leader.
+Drafts are visible to their author only, and to the members of their circle while the author
+shares them for comment (circlewise.discussions). Presented proposals, decisions and policies are
+visible to whoever can see the circle (open circles: the whole organisation). Taking part is for
+the circle's current members; stepping the process along is for its facilitator or leader.
 """
 
 from __future__ import annotations
@@ -147,9 +148,22 @@ def require_withdraw_objection(user: Viewer, objection: Objection) -> None:
 
 
 def can_view_proposal(user: Viewer, proposal: Proposal) -> bool:
+    """A draft is its author's, and its circle's members' once the author shares it for comment."""
     if not circle_permissions.can_view_circle(user, proposal.circle):
         return False
-    return not proposal.is_draft or proposal.author_id == user.pk
+    if not proposal.is_draft or proposal.author_id == user.pk:
+        return True
+    return circle_permissions.is_circle_member(user, proposal.circle) and is_shared_for_comment(
+        proposal
+    )
+
+
+def is_shared_for_comment(proposal: Proposal) -> bool:
+    """Whether the draft's author shares it for comment (the sharing is kept on the draft's
+    discussion thread: circlewise.discussions)."""
+    from circlewise.discussions.models import Thread
+
+    return Thread.objects.filter(proposal_id=proposal.pk, shared_at__isnull=False).exists()
 
 
 def can_take_part(user: Viewer, proposal: Proposal) -> bool:

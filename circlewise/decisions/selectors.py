@@ -167,6 +167,7 @@ class Situation:
     objections: tuple[ObjectionFacts, ...] = ()
     overdue: bool = False  # the current step's window has passed
     lazy_policy: bool = False  # the circle's absentees may object afterwards (lazy consent)
+    shared: bool = False  # a draft its author shares for comment (circlewise.discussions)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def situation(
     late_until: dt.datetime | None = None,
     decision_id: int | None = None,
     lazy_policy: bool = False,
+    shared: bool = False,
 ) -> Situation:
     """The facts from rows a surface has already read: questions carry their `answers`,
     reactions are those on the current version."""
@@ -241,12 +243,31 @@ def situation(
             )
             for o in objections
         ),
+        shared=shared,
     )
 
 
 def next_step(s: Situation) -> NextStep:
     """What is needed from the viewer now: one kind, its sentence, and what it concerns."""
     state = State(s.state)
+    if state == State.DRAFT and s.viewer_id != s.author_id:  # shared for comment
+        return NextStep(
+            "follow",
+            _(
+                "The author shares this draft with %(circle)s for comment: read it and say what "
+                "you think below, before it is presented."
+            )
+            % {"circle": s.circle_name},
+        )
+    if state == State.DRAFT and s.shared:
+        return NextStep(
+            "present",
+            _(
+                "This is your draft, shared with %(circle)s for comment. Present it when it is "
+                "ready."
+            )
+            % {"circle": s.circle_name},
+        )
     if state == State.DRAFT:
         return NextStep(
             "present", _("This is your draft: only you can see it. Present it when it is ready.")

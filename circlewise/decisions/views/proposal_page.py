@@ -237,6 +237,7 @@ def situation_for(ctx: dict[str, Any], user: User) -> selectors.Situation:
         late_until=late_until,
         decision_id=ctx["decision"].pk if ctx["decision"] is not None else None,
         lazy_policy=ctx["settings"].absentee_policy == CircleDecisionSettings.Absentees.LAZY,
+        shared=p.is_draft and permissions.is_shared_for_comment(p),
     )
 
 
