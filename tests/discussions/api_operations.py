@@ -1,8 +1,9 @@
 """The discussions' API operations, for the table in tests/api/operations.py: how to build a
 request for each in the `world` (in Garden, open, or Care, private; Cy writes), and who may use
-it. Access: "circle_visible" reads a circle's threads (and a presented proposal's); "item_visible": whoever sees the topic
-comments on it; "author": the draft's author (others get 404: a draft is hidden); "in_circle":
-a member of the circle comments on a shared draft; "comment_author": the comment's author."""
+it. Access: "circle_visible" reads a circle's threads (and a presented proposal's);
+"item_visible": whoever sees the topic comments on it; "author": the draft's author (others get
+404: a draft is hidden); "in_circle": a member of the circle comments on a shared draft;
+"comment_author": the comment's author."""
 
 from __future__ import annotations
 
