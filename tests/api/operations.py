@@ -275,6 +275,12 @@ from .operations_decisions import DECISION_METHODS, DECISION_OPS  # noqa: E402
 OPS += DECISION_OPS  # type: ignore[assignment]
 METHODS.update(DECISION_METHODS)
 
+# The discussions' operations (tests/discussions/api_operations.py).
+from tests.discussions.api_operations import DISCUSSION_METHODS, DISCUSSION_OPS  # noqa: E402
+
+OPS += DISCUSSION_OPS  # type: ignore[assignment]
+METHODS.update(DISCUSSION_METHODS)
+
 WRITES = tuple(op for op in OPS if op.is_write)
 CIRCLE_OPS = tuple(
     op for op in OPS if op.access.startswith("circle_") and op.access != "circle_creator"

@@ -40,7 +40,8 @@ def discuss_link(
         else ngettext("Discuss (%(n)s comment)", "Discuss (%(n)s comments)", n) % {"n": n}
     )
     return format_html(
-        '<a class="button button-small button-quiet" href="{}">{}<span class="visually-hidden">: {}</span></a>',
+        '<a class="button button-small button-quiet" href="{}">{}'
+        '<span class="visually-hidden">: <bdi>{}</bdi></span></a>',
         url,
         label,
         item.topic,
