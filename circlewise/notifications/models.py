@@ -86,6 +86,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "proposal.amendment_resolved": Kind.THREAD,
     "proposal.step_reminder": Kind.ROUND,  # to those who have not answered or taken part
     "proposal.step_overdue": Kind.STEP,  # to the facilitator: move on, more time, or close
+    "discussion.commented": Kind.THREAD,  # a reply to you, a mention of you, on your draft
     "backlog.item_added": Kind.STEP,  # to the secretary and the facilitator
     "backlog.reminder": Kind.STEP,
     "policy.review_called": Kind.STEP,
@@ -106,6 +107,11 @@ KIND_OF_VERB: dict[str, Kind] = {
     "proposal.presented": Kind.CIRCLE,
     "proposal.step_changed": Kind.CIRCLE,
     "proposal.step_end_changed": Kind.CIRCLE,
+    "discussion.comment_edited": Kind.CIRCLE,
+    "discussion.comment_withdrawn": Kind.CIRCLE,
+    "discussion.draft_shared": Kind.CIRCLE,
+    "discussion.draft_unshared": Kind.CIRCLE,
+    "discussion.proposal_started": Kind.CIRCLE,
     "proposal.revised": Kind.CIRCLE,
     "proposal.reopened": Kind.CIRCLE,
     "consent.round_closed": Kind.CIRCLE,
