@@ -1002,7 +1002,8 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
     circle_fields = (["aim"], ["domain"], ["aim", "domain"], ["mandate"])
     role_fields = (["aim"], ["responsibilities"], ["domain", "responsibilities"])
     prev_hash = GENESIS_HASH
-    last_in_circle: dict[int, int] = {}
+    last_in_circle: dict[int, tuple[int, str]] = {}
+    general: tuple[int, str] = (0, "")
     assigned_events: list[tuple[int, int]] = []  # (sequence, holder)
     batch: list[LedgerEvent] = []
     batch_size = 5000
@@ -1060,7 +1061,9 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
         if decided is not None and decided.verb == "proposal.decided":
             decided_hashes[seq] = digest
         if circle_id is not None:
-            last_in_circle[circle_id] = seq
+            last_in_circle[circle_id] = (seq, digest)
+        else:
+            general = (seq, digest)
         if len(batch) >= batch_size:
             with transaction.atomic():
                 LedgerEvent.objects.bulk_create(batch)
@@ -1071,9 +1074,12 @@ def generate(size: Size, *, log: Any = print) -> dict[str, Any]:
         with transaction.atomic():
             LedgerEvent.objects.bulk_create(batch)
     with transaction.atomic():
-        Organisation.objects.filter(pk=org.pk).update(ledger_sequence=total, ledger_head=prev_hash)
-        for circle_id, seq in last_in_circle.items():
-            Circle.objects.filter(pk=circle_id).update(ledger_sequence=seq)
+        Organisation.objects.filter(pk=org.pk).update(
+            ledger_sequence=total, ledger_head=prev_hash,
+            general_sequence=general[0], general_head=general[1],
+        )  # fmt: skip
+        for circle_id, (seq, digest) in last_in_circle.items():
+            Circle.objects.filter(pk=circle_id).update(ledger_sequence=seq, ledger_head=digest)
     step(f"{total} ledger events: " + ", ".join(f"{v} {n}" for v, n in sorted(verb_counts.items())))
 
     # Each decision keeps its record and the place of its event in the ledger.

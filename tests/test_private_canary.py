@@ -297,7 +297,11 @@ def _crawl(world: Any, on_commit: Any) -> None:
 # Every text field of Care's rows ---------------------------------------------------------------
 
 # Fields that hold no one's words: hashes, and names the software gives.
-NOT_WRITTEN = {("circles", "role", "name"), ("decisions", "decision", "ledger_hash")}
+NOT_WRITTEN = {
+    ("circles", "role", "name"),
+    ("circles", "circle", "ledger_head"),
+    ("decisions", "decision", "ledger_hash"),
+}
 
 
 def _paths_to_circle(model: type[models.Model], depth: int = 3) -> list[str]:

@@ -30,6 +30,11 @@ class Organisation(models.Model):
     # The head of the ledger chain, kept beside the organisation so appends lock one row.
     ledger_sequence = models.PositiveBigIntegerField(default=0)
     ledger_head = models.CharField(max_length=64, blank=True)
+    # The last event that is no circle's (the organisation's own: members joining or leaving, its
+    # name, invitations): with the circles' own last events it versions what a circle's pages
+    # show (core.cache.circle_version).
+    general_sequence = models.PositiveBigIntegerField(default=0)
+    general_head = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -175,7 +180,11 @@ class Circle(models.Model):
     # Set when a helping circle's end date has passed and its open work went to its parent
     # (decisions.services.helping); cleared when the parent circle extends its mandate.
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The last event that changed what this circle's pages show: its own events, and an event of
+    # another circle that changed this one's pages too (a sub-circle moved away): the sequence and
+    # the hash of that event (core.cache.circle_version).
     ledger_sequence = models.PositiveBigIntegerField(default=0)
+    ledger_head = models.CharField(max_length=64, blank=True)
 
     objects = CircleQuerySet.as_manager()
 

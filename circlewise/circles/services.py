@@ -449,6 +449,8 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
         raise ServiceError(_("Unknown visibility."), field="visibility")
     if "parent" in changes:
         _check_parent(circle, changes["parent"], circle.organisation)
+    # The parent it moves away from no longer lists it.
+    left = [circle.parent] if "parent" in changes and circle.parent is not None else []
     for key, value in changes.items():
         setattr(circle, key, value)
     circle.save(update_fields=list(changes))
@@ -460,7 +462,7 @@ def update_circle(*, circle: Circle, actor: User, **fields: Any) -> Circle:
         )
     ledger.append(
         organisation=circle.organisation, actor=actor, verb="circle.updated", obj=circle,
-        circle=circle, payload=payload, notify=_members_of(circle),
+        circle=circle, payload=payload, notify=_members_of(circle), touches=left,
     )  # fmt: skip
     return circle
 

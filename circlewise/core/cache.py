@@ -48,13 +48,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from .lru import BytesLRU, bytes_limit, text_size
 
 if TYPE_CHECKING:
-    from circlewise.circles.models import Organisation
+    from circlewise.circles.models import Circle, Organisation
 
 PEOPLE_VERSION_KEY = "cw:people-version"
 # A fragment whose version has moved on is never read again; this only bounds the memory it holds.
@@ -113,6 +114,54 @@ def organisation_version(organisation: Organisation) -> str:
     a backup, or test databases rolled back and filled again, behind a cache that outlived them.
     """
     return f"{organisation.ledger_sequence}-{(organisation.ledger_head or '')[:16]}"
+
+
+def circle_version(circle: Circle) -> str:
+    """The exact version of what a circle's pages show: the last event of the circle, of its
+    parent, of its sub-circles (archived ones too: they disappear from the list) or of the
+    organisation itself (members joining and leaving, its name), whichever came last, with that
+    event's hash (as `organisation_version`). One query.
+
+    A change anywhere else in the organisation leaves it as it is, so a circle's pages stay cached
+    while other circles work. What a circle's page shows of another circle beyond these must move
+    that circle's last event too: `ledger.append(touches=...)`.
+    """
+    from circlewise.circles.models import Circle
+
+    organisation = circle.organisation
+    found = (
+        Circle.objects.filter(organisation_id=organisation.pk)
+        .filter(Q(pk=circle.pk) | Q(parent_id=circle.pk) | Q(pk=circle.parent_id or 0))
+        .order_by("-ledger_sequence")
+        .values_list("ledger_sequence", "ledger_head")
+        .first()
+    )
+    sequence, head = found if found is not None else (0, "")
+    if organisation.general_sequence > sequence:
+        sequence, head = organisation.general_sequence, organisation.general_head
+    return f"c{sequence}-{(head or '')[:16]}"
+
+
+def circles_version(organisation: Organisation, circle_ids: Iterable[int]) -> str:
+    """The exact version of what is shown of these circles alone (a person's own circles on their
+    home): the last event of any of them or of the organisation itself, with its hash, and the
+    set of circles. One query (none for no circles)."""
+    from circlewise.circles.models import Circle
+
+    ids = sorted(set(circle_ids))
+    found = (
+        Circle.objects.filter(organisation_id=organisation.pk, pk__in=ids)
+        .order_by("-ledger_sequence")
+        .values_list("ledger_sequence", "ledger_head")
+        .first()
+        if ids
+        else None
+    )
+    sequence, head = found if found is not None else (0, "")
+    if organisation.general_sequence > sequence:
+        sequence, head = organisation.general_sequence, organisation.general_head
+    which = hashlib.blake2b(repr(ids).encode(), digest_size=6).hexdigest()
+    return f"s{sequence}-{(head or '')[:16]}-{which}"
 
 
 def fragment_key(name: str, *, version: int | str, vary: Iterable[Hashable] = ()) -> str:

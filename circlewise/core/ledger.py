@@ -41,11 +41,15 @@ def append(
     payload: dict[str, Any] | None = None,
     notify: Iterable[int] = (),
     occurred_at: datetime | None = None,
+    touches: Iterable[Circle] = (),
 ) -> LedgerEvent:
     """Append one event to the organisation's chain. Must run inside a transaction.
 
     `occurred_at` (now, by default) lets a service give the event the time it also wrote on the
-    object itself, so that the ledger alone reproduces it.
+    object itself, so that the ledger alone reproduces it. `touches` names other circles whose
+    pages the event changes although it is not theirs and they are neither the circle's parent nor
+    one of its sub-circles (core.cache.circle_version reads those): the parent a circle moved away
+    from.
     """
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
@@ -88,24 +92,33 @@ def append(
         prev_hash=prev_hash,
         hash=digest,
     )
-    _store(event, organisation, circle)
+    _store(event, organisation, circle, [c.pk for c in touches])
     _notify_after_commit(event, sorted({uid for uid in notify if uid != actor_id}))
     return event
 
 
-def _store(event: LedgerEvent, organisation: Organisation, circle: Circle | None) -> None:
+def _store(
+    event: LedgerEvent, organisation: Organisation, circle: Circle | None, touches: list[int]
+) -> None:
     """Every change in Circlewise makes these three writes: the event, the organisation's head
-    and (for a circle's event) the circle's last sequence, then the objects given are updated."""
+    (and, for an event that is no circle's, its last such event) and, for a circle's event, the
+    circle's last event; then the objects given are updated."""
     from circlewise.circles.models import Circle, Organisation
 
     event.save(force_insert=True)
+    head: dict[str, Any] = {"ledger_sequence": event.sequence, "ledger_head": event.hash}
+    general = {"general_sequence": event.sequence, "general_head": event.hash}
     Organisation.objects.filter(pk=organisation.pk).update(
-        ledger_sequence=event.sequence, ledger_head=event.hash
+        **head, **(general if circle is None else {})
     )
+    # A circle's last event is the cache key for everything rendered from it.
+    circles = ([circle.pk] if circle is not None else []) + touches
+    if circles:
+        Circle.objects.filter(pk__in=circles).update(**head)
     if circle is not None:
-        # A circle's last sequence is the cache key for everything rendered from it.
-        Circle.objects.filter(pk=circle.pk).update(ledger_sequence=event.sequence)
-        circle.ledger_sequence = event.sequence
+        circle.ledger_sequence, circle.ledger_head = event.sequence, event.hash
+    else:
+        organisation.general_sequence, organisation.general_head = event.sequence, event.hash
     organisation.ledger_sequence = event.sequence
     organisation.ledger_head = event.hash
 

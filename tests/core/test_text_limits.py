@@ -34,6 +34,8 @@ MACHINE_WRITTEN = {
     ("accounts", "CalendarFeed", "nonce"),
     ("circles", "Organisation", "slug"),
     ("circles", "Organisation", "ledger_head"),
+    ("circles", "Organisation", "general_head"),
+    ("circles", "Circle", "ledger_head"),
     ("circles", "Invitation", "email"),
     ("circles", "Invitation", "token_hash"),
     ("circles", "Circle", "slug"),

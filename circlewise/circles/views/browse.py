@@ -73,8 +73,45 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
     """What needs me: my circles, my roles and their terms, terms due in my circles, activity."""
     organisation = _organisation(request, org)
     user = request.user
-    today = timezone.localdate()
     mine = permissions.circle_ids_of(user, organisation)
+    hidden = selectors.hidden_private_ids(user, organisation)
+
+    def render_mine() -> str:
+        return render_to_string(
+            "circles/org_home.html#mine", _home_mine(user, organisation, mine), request
+        )
+
+    def render_activity() -> str:
+        recent = _events(feed.organisation_feed(organisation.pk, set(), hidden), organisation)
+        context = {"organisation": organisation, "recent": recent}
+        return render_to_string("circles/org_home.html#activity", context, request)
+
+    return render(
+        request,
+        "circles/org_home.html",
+        {
+            "organisation": organisation,
+            # Only the person's circles show in it: other circles' work leaves it cached.
+            "mine": cache.fragment(
+                f"home-mine:{organisation.pk}:{user.pk}",
+                version=cache.circles_version(organisation, mine),
+                vary=(user.pk, settings.TERM_WARNING_DAYS),
+                render=render_mine,
+            ),
+            "activity": cache.fragment(
+                f"home-activity:{organisation.pk}",
+                version=cache.organisation_version(organisation),
+                vary=(tuple(sorted(hidden)),),
+                render=render_activity,
+            ),
+            "is_admin": permissions.can_admin_organisation(user, organisation),
+        },
+    )
+
+
+def _home_mine(user: Any, organisation: Organisation, mine: set[int]) -> dict[str, Any]:
+    """The reads of the home's own part: run only when it is rendered."""
+    today = timezone.localdate()
     my_circles = list(
         Circle.objects.filter(pk__in=mine, archived_at__isnull=True).only(
             "id", "slug", "name", "visibility", "aim"
@@ -89,36 +126,19 @@ def org_home(request: HttpRequest, org: str) -> HttpResponse:
         )
         .select_related("role__circle")
         .only(
-            "id",
-            "role_id",
-            "term_end",
-            "ended_on",
-            "role__id",
-            "role__name",
-            "role__circle__id",
-            "role__circle__slug",
-            "role__circle__name",
+            "id", "role_id", "term_end", "ended_on", "role__id", "role__name",
+            "role__circle__id", "role__circle__slug", "role__circle__name",
         )
         .order_by("term_end")
-    )
-    due = selectors.attention_rows(organisation, mine, today)
-    hidden = selectors.hidden_private_ids(user, organisation)
-    recent = _events(feed.organisation_feed(organisation.pk, set(), hidden), organisation)
-    return render(
-        request,
-        "circles/org_home.html",
-        {
-            "organisation": organisation,
-            "today": today,
-            "my_circles": my_circles,
-            "my_roles": my_roles,
-            "my_roles_due": [a for a in my_roles if a.term_end <= _limit(today)],
-            "due": due,
-            "recent": recent,
-            "is_admin": permissions.can_admin_organisation(user, organisation),
-            "can_create_circle": permissions.can_create_circle(user, organisation, None),
-        },
-    )
+    )  # fmt: skip
+    return {
+        "organisation": organisation,
+        "today": today,
+        "my_circles": my_circles,
+        "my_roles": my_roles,
+        "my_roles_due": [a for a in my_roles if a.term_end <= _limit(today)],
+        "due": selectors.attention_rows(organisation, mine, today),
+    }
 
 
 def _events(
@@ -464,7 +484,7 @@ def circle_feed(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "circles/feed.html",
         context,
         name=f"circle-feed-page:{the_circle.pk}",
-        version=cache.organisation_version(organisation),
+        version=cache.circle_version(the_circle),
         vary=(),
     )
 
@@ -544,7 +564,8 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         "can_extend": the_circle.kind == Circle.Kind.HELPING
         and permissions.can_propose_extension(user, the_circle),
     }
-    version = cache.organisation_version(organisation)
+    # Its own events, its parent's, its sub-circles' and the organisation's: not the others'.
+    version = cache.circle_version(the_circle)
     children = cache.value(
         f"sub-circles:{the_circle.pk}",
         version=version,
@@ -567,8 +588,8 @@ def circle_detail(request: HttpRequest, org: str, circle: str) -> HttpResponse:
         return render_to_string("circles/circle_detail.html#body", context, request)
 
     # The body shows the circle, its members and role holders (names: the people version is in
-    # every key), its parent's members (link warnings) and its sub-circles: all of them move the
-    # organisation's ledger, never only this circle's. What differs between viewers is listed.
+    # every key), its parent's members (link warnings) and its sub-circles: the circle version
+    # follows all of them. What differs between viewers is listed.
     def body() -> str:
         return cache.fragment(
             f"circle-body:{the_circle.pk}",

@@ -224,24 +224,15 @@ def record_roster(rows: Iterable[dict[str, Any]]) -> SafeString:
 def needs_panel(context: template.Context, organisation: Any, limit: int = 5) -> SafeString:
     """The home's "what needs you": the first things the "what needs me" page lists (rounds to
     answer with their end, objections to confirm, proposals with a step to take), read by the
-    same function, with the same count. Kept per person on the organisation's ledger version
-    (every answer, step and deadline passed moves it)."""
+    same function, with the same count. The home keeps it, with the rest of the person's own
+    part, on the version of their circles (circles.views.browse.org_home)."""
     from django.template.loader import render_to_string
 
-    from circlewise.core import cache
-
-    user = context["user"]
-
-    def render() -> str:
-        return render_to_string(
-            "decisions/includes/needs_panel.html", _needs_items(user, organisation, limit)
+    return mark_safe(  # noqa: S308 - rendered by its template, which escapes
+        render_to_string(
+            "decisions/includes/needs_panel.html",
+            _needs_items(context["user"], organisation, limit),
         )
-
-    return cache.fragment(
-        f"needs-panel:{organisation.pk}:{user.pk}",
-        version=cache.organisation_version(organisation),
-        render=render,
-        vary=(user.pk, limit),
     )
 
 

@@ -56,16 +56,15 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
 def needs_me_count(request: HttpRequest, org: str) -> HttpResponse:
     """The navigation's count of what needs the person (selectors.needs_count, the count the home
     and the page show), asked for by the navigation after the page has loaded (htmx), so that no
-    page waits for it. Kept per person on the organisation's ledger version."""
+    page waits for it. Kept per person on the version of their circles."""
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
+    mine = circle_permissions.circle_ids_of(user, organisation)
     count = cache.value(
         f"needs-count:{organisation.pk}:{user.pk}",
-        version=cache.organisation_version(organisation),
-        compute=lambda: selectors.needs_me(
-            user, circle_permissions.circle_ids_of(user, organisation)
-        )["count"],
+        version=cache.circles_version(organisation, mine),
+        compute=lambda: selectors.needs_me(user, mine)["count"],
     )
     return render(request, "decisions/includes/needs_count.html", {"count": count})
 

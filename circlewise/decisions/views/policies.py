@@ -82,6 +82,9 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
     circle = _cached_circle(organisation, circle_id)
     if not permissions.can_view_decision(request.user, Decision(pk=decision_id, circle=circle)):
         raise Http404
+    # The record is frozen; what the page shows around it (the policy it made, later decisions
+    # on it) is its circle's: other circles' work leaves it cached.
+    version = cache.circle_version(circle)
 
     def render_page() -> str:
         decision = Decision.objects.select_related("proposal", "version", "policy").get(

@@ -113,7 +113,9 @@ def proposal_detail(request: HttpRequest, org: str, proposal_id: int) -> HttpRes
     """The proposal with its steps, kept whole per viewer: what they may do, their own answer and
     what is needed from them differ from one member to the next."""
     proposal, lazy_until = _viewable_proposal(request, org, proposal_id)
-    version = cache.organisation_version(proposal.circle.organisation)
+    # Everything the page shows is its circle's (its members, its rounds): other circles' work
+    # leaves it cached.
+    version = cache.circle_version(proposal.circle)
     # lazy_until: the one thing the page shows that time alone changes, whether absentees may
     # still object after a lazy consent (no ledger event marks the end of that window). An
     # email's `?answer=` preselects an answer, so it is a page of its own.
