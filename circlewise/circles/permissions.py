@@ -344,10 +344,9 @@ def prime_permissions(user: Viewer, organisation: Organisation) -> None:
         return
 
     def load() -> tuple[OrgMembership | None, set[int], set[int], set[int]]:
-        # Read afresh, never from what this request may already hold from before a change.
-        membership = (
-            OrgMembership.objects.current().filter(organisation=organisation, user=user).first()
-        )
+        # Read afresh, never from what this request may already hold from before a change. (The
+        # person is active, checked above: the current membership is the one not ended.)
+        membership = _current_org_membership.first(organisation.pk, user.pk)
         return (membership, *_standing(user, organisation))
 
     membership, circle_ids, private_ids, steward_ids = ledger_cache.value(

@@ -517,17 +517,28 @@ class Policy(models.Model):
         return self.superseded_by_id is None and self.retired_at is None
 
     def status(self, today: dt.date | None = None) -> Policy.Status:
-        today = today or timezone.localdate()
-        if self.superseded_by_id is not None:
-            return self.Status.SUPERSEDED
-        if self.retired_at is not None:
-            return self.Status.RETIRED
-        if self.review_on is not None:
-            if self.review_on < today:
-                return self.Status.EXPIRED
-            if self.review_on <= today + dt.timedelta(days=REVIEW_WARNING_DAYS):
-                return self.Status.REVIEW_DUE
-        return self.Status.ACTIVE
+        return policy_status(
+            self.superseded_by_id, self.retired_at, self.review_on, today or timezone.localdate()
+        )
+
+
+def policy_status(
+    superseded_by_id: int | None,
+    retired_at: dt.datetime | None,
+    review_on: dt.date | None,
+    today: dt.date,
+) -> Policy.Status:
+    """A policy's status from its columns (`Policy.status`; the register reads rows)."""
+    if superseded_by_id is not None:
+        return Policy.Status.SUPERSEDED
+    if retired_at is not None:
+        return Policy.Status.RETIRED
+    if review_on is not None:
+        if review_on < today:
+            return Policy.Status.EXPIRED
+        if review_on <= today + dt.timedelta(days=REVIEW_WARNING_DAYS):
+            return Policy.Status.REVIEW_DUE
+    return Policy.Status.ACTIVE
 
 
 class Decision(models.Model):

@@ -22,7 +22,7 @@ from circlewise.core.templatetags.circlewise import (
     _icon,
     avatar,
     bdi,
-    circle_dot,
+    circle_dot_of,
     day_text,
     esc,
     local_moment,
@@ -159,9 +159,9 @@ def policy_rows(rows: Iterable[Any], organisation: Any) -> SafeString:
                 f'<span class="badge badge-{esc(css)}">{_icon(icon)}{esc(label)}</span>'
             )
         parts.append(
-            f'<li class="list-row">{circle_dot(row.circle)}<div class="list-row-main">'
+            f'<li class="list-row">{circle_dot_of(row.circle_id)}<div class="list-row-main">'
             f'<div class="list-row-title"><a href="{href}">{bdi(row.title)}</a></div>'
-            f'<div class="small muted">{bdi(row.circle.name)} · {_policy_when(row)}</div></div>'
+            f'<div class="small muted">{bdi(row.circle_name)} · {_policy_when(row)}</div></div>'
             f"{badge}</li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every variable part is escaped

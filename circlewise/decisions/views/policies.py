@@ -11,6 +11,7 @@ concerns, with the service's status; nothing changes. Forms work without JavaScr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -41,6 +42,7 @@ from ..models import (
     Policy,
     Proposal,
     ProposalVersion,
+    policy_status,
 )
 from ._common import ANSWER_LOOK, POLICY_LOOK, _organisation, check_org, decorate_policy
 from .proposal_page import _cached_circle, version_changes
@@ -252,7 +254,8 @@ class PolicyRow(NamedTuple):
 
     pk: int
     title: str
-    circle: Circle
+    circle_id: int
+    circle_name: str
     retired_at: dt.datetime | None
     superseded_by_id: int | None
     review_on: dt.date | None
@@ -261,13 +264,31 @@ class PolicyRow(NamedTuple):
     status_label: str
 
 
-def _policy_row(policy: Policy, today: dt.date) -> PolicyRow:
-    status = policy.status(today)
-    css, icon = POLICY_LOOK[status]
-    return PolicyRow(
-        policy.pk, policy.title, policy.circle, policy.retired_at, policy.superseded_by_id,
-        policy.review_on, css, icon, str(status.label),
-    )  # fmt: skip
+POLICY_COLUMNS = (
+    "pk",
+    "title",
+    "circle_id",
+    "circle__name",
+    "retired_at",
+    "superseded_by_id",
+    "review_on",
+)
+
+
+def _policy_rows(rows: Iterable[tuple[Any, ...]], today: dt.date) -> list[PolicyRow]:
+    """The register's rows from POLICY_COLUMNS, each with its status's look (computed once per
+    status, not per row)."""
+    looks: dict[Policy.Status, tuple[str, str, str]] = {}
+    found = []
+    for pk, title, circle_id, circle_name, retired_at, superseded_by_id, review_on in rows:
+        status = policy_status(superseded_by_id, retired_at, review_on, today)
+        look = looks.get(status)
+        if look is None:
+            look = looks[status] = (*POLICY_LOOK[status], str(status.label))
+        found.append(PolicyRow(
+            pk, title, circle_id, circle_name, retired_at, superseded_by_id, review_on, *look
+        ))  # fmt: skip
+    return found
 
 
 def _register_context(
@@ -290,12 +311,10 @@ def _register_context(
         policies = policies.filter(status_q)
     else:
         status = ""
-    shown = policies.select_related("circle").only(
-        "id", "title", "retired_at", "superseded_by_id", "review_on", "circle__id", "circle__name"
-    )
+    shown = policies.order_by("title", "pk").values_list(*POLICY_COLUMNS)
     return {
         "organisation": organisation,
-        "policies": [_policy_row(p, today) for p in shown.order_by("title", "pk")],
+        "policies": _policy_rows(shown, today),
         "circles": circles,
         "chosen_circle": chosen_circle,
         "status": status,
