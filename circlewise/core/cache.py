@@ -116,6 +116,25 @@ def organisation_version(organisation: Organisation) -> str:
     return f"{organisation.ledger_sequence}-{(organisation.ledger_head or '')[:16]}"
 
 
+def _last_event(organisation: Organisation, circles: Q | None) -> str:
+    """The sequence and hash of the last event among these circles' own and the organisation's
+    (`general_sequence`), whichever came last. One query (none without circles)."""
+    from circlewise.circles.models import Circle
+
+    found = None
+    if circles is not None:
+        found = (
+            Circle.objects.filter(circles, organisation_id=organisation.pk)
+            .order_by("-ledger_sequence")
+            .values_list("ledger_sequence", "ledger_head")
+            .first()
+        )
+    sequence, head = found if found is not None else (0, "")
+    if organisation.general_sequence > sequence:
+        sequence, head = organisation.general_sequence, organisation.general_head
+    return f"{sequence}-{(head or '')[:16]}"
+
+
 def circle_version(circle: Circle) -> str:
     """The exact version of what a circle's pages show: the last event of the circle, of its
     parent, of its sub-circles (archived ones too: they disappear from the list) or of the
@@ -126,42 +145,17 @@ def circle_version(circle: Circle) -> str:
     while other circles work. What a circle's page shows of another circle beyond these must move
     that circle's last event too: `ledger.append(touches=...)`.
     """
-    from circlewise.circles.models import Circle
-
-    organisation = circle.organisation
-    found = (
-        Circle.objects.filter(organisation_id=organisation.pk)
-        .filter(Q(pk=circle.pk) | Q(parent_id=circle.pk) | Q(pk=circle.parent_id or 0))
-        .order_by("-ledger_sequence")
-        .values_list("ledger_sequence", "ledger_head")
-        .first()
-    )
-    sequence, head = found if found is not None else (0, "")
-    if organisation.general_sequence > sequence:
-        sequence, head = organisation.general_sequence, organisation.general_head
-    return f"c{sequence}-{(head or '')[:16]}"
+    related = Q(pk=circle.pk) | Q(parent_id=circle.pk) | Q(pk=circle.parent_id or 0)
+    return "c" + _last_event(circle.organisation, related)
 
 
 def circles_version(organisation: Organisation, circle_ids: Iterable[int]) -> str:
     """The exact version of what is shown of these circles alone (a person's own circles on their
     home): the last event of any of them or of the organisation itself, with its hash, and the
     set of circles. One query (none for no circles)."""
-    from circlewise.circles.models import Circle
-
     ids = sorted(set(circle_ids))
-    found = (
-        Circle.objects.filter(organisation_id=organisation.pk, pk__in=ids)
-        .order_by("-ledger_sequence")
-        .values_list("ledger_sequence", "ledger_head")
-        .first()
-        if ids
-        else None
-    )
-    sequence, head = found if found is not None else (0, "")
-    if organisation.general_sequence > sequence:
-        sequence, head = organisation.general_sequence, organisation.general_head
     which = hashlib.blake2b(repr(ids).encode(), digest_size=6).hexdigest()
-    return f"s{sequence}-{(head or '')[:16]}-{which}"
+    return f"s{_last_event(organisation, Q(pk__in=ids) if ids else None)}-{which}"
 
 
 def fragment_key(name: str, *, version: int | str, vary: Iterable[Hashable] = ()) -> str:

@@ -67,11 +67,10 @@ def decision_detail(request: HttpRequest, org: str, decision_id: int) -> HttpRes
     """The record: read from the decision's frozen record, never edited. The same for everyone
     who may see it, so its body is shared; the page around it is kept per viewer."""
     organisation = _organisation(request, org)
-    version = cache.organisation_version(organisation)
     # The check needs the decision's circle only: kept on the ledger version, like the circle.
     (found,) = cache.value(
         f"decision-summary:{organisation.pk}:{decision_id}",
-        version=version,
+        version=cache.organisation_version(organisation),
         compute=lambda: (
             Decision.objects.filter(pk=decision_id, circle__organisation_id=organisation.pk)
             .values_list("circle_id", "record__version__title")
