@@ -67,8 +67,10 @@ PARALLEL ?= -n auto --dist loadgroup
 TEST_ENV := CIRCLEWISE_TESTING=1 PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/var/pycache
 # The quick subset leaves out the browser tests and the few exhaustive sweeps marked `slow`
 # (the permission matrix, the private canary, the consent process's properties: see
-# tests/conftest.py), which `make test` runs.
-QUICK := -m "not browser and not slow"
+# tests/conftest.py), which `make test` runs. The API's property tests are all slow, and their
+# module alone costs each test process seconds to collect (Schemathesis builds a test for every
+# operation then): it is not even collected.
+QUICK := -m "not browser and not slow" --ignore=tests/api/test_api_properties.py
 
 test: .venv/.synced
 	$(TEST_ENV) $(VENV)/pytest $(PARALLEL) $(PYTEST_ARGS)

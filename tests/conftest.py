@@ -218,8 +218,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return result
 
 
-# The exhaustive sweeps, each minutes of CPU: `make test` runs them, `make test-quick` leaves them
-# out (`-m "not slow"`). Marked here, by name, so that the tests themselves stay as they are.
+# The exhaustive sweeps (the longest minutes of CPU) and the tests that load the whole demo:
+# `make test` runs them, `make test-quick` leaves them out (`-m "not slow"`). Marked here, by name, so that the tests themselves stay as they are.
 SLOW = {
     "tests/decisions/test_process_properties.py::test_consent_process_properties",
     "tests/test_permission_matrix.py::"
@@ -227,6 +227,17 @@ SLOW = {
     "tests/test_private_canary.py::test_no_text_of_a_private_circle_reaches_anyone_outside_it",
     # every API operation with the bodies its schema admits (schemathesis): 70 cases, ~30 CPU-s
     "tests/api/test_api_properties.py::test_no_api_operation_answers_with_a_server_error",
+    # every page, or every operation, with odd names or odd input: 1-5 s each
+    "tests/core/test_bidi_isolation.py::test_every_name_and_title_is_isolated_on_every_page",
+    "tests/core/test_odd_input.py::test_an_id_beyond_the_database_is_not_found_on_every_page",
+    "tests/core/test_odd_input.py::"
+    "test_an_unstorable_character_in_any_text_field_of_the_api_is_refused",
+    "tests/core/test_memory_bounds.py::test_rendered_markdown_kept_in_memory_is_bounded",
+    # the whole demo organisation loaded: 1.5 s each
+    "tests/circles/test_demo.py::test_the_demo_is_a_believable_ecovillage",
+    "tests/circles/test_demo.py::test_loading_the_demo_again_keeps_the_data",
+    "tests/circles/test_demo.py::test_the_demo_has_proposals_in_every_state",
+    "tests/decisions/test_demo_policies.py::test_the_demo_register_has_replaced_and_retired_policies",
 }
 
 

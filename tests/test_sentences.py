@@ -17,12 +17,21 @@ from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 import circlewise
+from circlewise.accounts.models import User
 from circlewise.circles import services as circles
-from circlewise.circles.models import Circle, CircleMembership, OrgMembership, Role, RoleAssignment
+from circlewise.circles.models import (
+    Circle,
+    CircleMembership,
+    Organisation,
+    OrgMembership,
+    Role,
+    RoleAssignment,
+)
 from circlewise.circles.templatetags.circle_page import event_rows
 from circlewise.core import feed
 from circlewise.core.models import LedgerEvent
@@ -42,8 +51,11 @@ from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
 
 from . import factories as f
+from .conftest import _flushes_database, _load_world, layer_value, open_layer
 
 SOURCE = pathlib.Path(circlewise.__file__).parent
+# The story is built once per test process that runs these tests: all of them in one.
+pytestmark = pytest.mark.xdist_group("sentences")
 
 
 def _verbs_in(node: ast.AST) -> list[str]:
@@ -98,9 +110,11 @@ def _proposal(circle: Circle, author: Any, title: str, **kwargs: Any) -> Proposa
     )  # fmt: skip
 
 
-@pytest.fixture
-def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
-    """A community's year in Orchard, through the services, making every kind of event."""
+def _build_story() -> dict[str, Any]:
+    """A community's year in Orchard, through the services, making every kind of event: the
+    primary keys of who and what the tests look at."""
+    world = _load_world()
+    django_capture_on_commit_callbacks = TestCase.captureOnCommitCallbacks
     admin = world.admin
     org = world.org
     circles.update_organisation(organisation=org, actor=admin, vision="Good soil.")
@@ -228,9 +242,35 @@ def story(world, django_capture_on_commit_callbacks) -> dict[str, Any]:
     decisions.present(proposal=more, actor=ari)
     _consent_all(more, fay)
     return {
-        "org": org, "orchard": orchard, "admin": admin, "fay": fay, "ari": ari, "bo": bo,
-        "cai": cai, "dara": dara, "budget": budget, "round": round_, "ladder": ladder,
+        "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
+        "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
+        "ladder": ladder.pk,
     }  # fmt: skip
+
+
+_STORY_MODELS = {
+    "org": Organisation, "orchard": Circle, "budget": Proposal, "round": ConsentRound,
+    "ladder": Proposal,
+}  # fmt: skip
+
+
+@pytest.fixture
+def _story_layer(request: pytest.FixtureRequest, django_db_setup: None) -> None:
+    if "story" in request.fixturenames and not _flushes_database(request.node):
+        open_layer("story", _build_story)
+
+
+@pytest.fixture
+def db(_story_layer: None, db: None) -> None:
+    """The test's database, over the story's layer when the test asks for the story."""
+
+
+@pytest.fixture
+def story(world) -> dict[str, Any]:
+    """The story, built once for the tests of this module that ask for it (see `open_layer`),
+    read afresh for each."""
+    pks = layer_value("story") or _build_story()
+    return {name: _STORY_MODELS.get(name, User).objects.get(pk=pk) for name, pk in pks.items()}
 
 
 # What each kind of event is about, found from the database (not from the sentence) -------------
@@ -523,17 +563,6 @@ def test_a_consent_round_notification_names_the_proposal_and_leads_to_it(story, 
     assert answer["Location"] == reverse("decisions:proposal_detail", args=["willow", budget.pk])
 
 
-def test_names_in_sentences_are_escaped_and_isolated(world):
-    # given a circle whose name is markup with a right-to-left override
-    name = "<b>Evil</b>\u202e"
-    circle = f.make_circle(world.org, name, parent=world.general)
-    event = LedgerEvent.objects.get(verb="circle.created", object_id=circle.pk)
-    # then the sentence shows it as text, isolated
-    said = feed.sentence(event)
-    assert "<b>" not in said.html
-    assert "<bdi>&lt;b&gt;Evil&lt;/b&gt;\u202e</bdi>" in said.html
-
-
 def test_the_api_feed_gives_plain_sentences_with_the_objects_address(story, client):
     # given the admin reading Orchard's feed through the API
     client.force_login(story["admin"])
@@ -543,3 +572,14 @@ def test_the_api_feed_gives_plain_sentences_with_the_objects_address(story, clie
     assert body["items"]
     for item in body["items"]:
         assert "<" not in item["sentence"] and item["url"].startswith("/o/willow/")
+
+
+def test_names_in_sentences_are_escaped_and_isolated(world):
+    # given a circle whose name is markup with a right-to-left override
+    name = "<b>Evil</b>\u202e"
+    circle = f.make_circle(world.org, name, parent=world.general)
+    event = LedgerEvent.objects.get(verb="circle.created", object_id=circle.pk)
+    # then the sentence shows it as text, isolated
+    said = feed.sentence(event)
+    assert "<b>" not in said.html
+    assert "<bdi>&lt;b&gt;Evil&lt;/b&gt;\u202e</bdi>" in said.html
