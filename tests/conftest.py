@@ -219,7 +219,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 # The exhaustive sweeps (the longest minutes of CPU) and the tests that load the whole demo:
-# `make test` runs them, `make test-quick` leaves them out (`-m "not slow"`). Marked here, by name, so that the tests themselves stay as they are.
+# `make test` runs them, `make test-quick` leaves them out (`-m "not slow"`). Marked here, by
+# name, so that the tests themselves stay as they are.
 SLOW = {
     "tests/decisions/test_process_properties.py::test_consent_process_properties",
     "tests/test_permission_matrix.py::"
