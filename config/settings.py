@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "circlewise.notifications",
     "circlewise.decisions",
     "circlewise.discussions",
+    "circlewise.meetings",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,8 @@ DIGEST_WEEKLY_SCHEDULE = os.environ.get("DIGEST_WEEKLY_SCHEDULE", "30 6 * * mon"
 EMAILS_REQUEUE_SCHEDULE = os.environ.get("EMAILS_REQUEUE_SCHEDULE", "*/10 * * * *")
 # Every few minutes: remind before an asynchronous step's end, ask the facilitator once it passed.
 STEPS_SCHEDULE = os.environ.get("STEPS_SCHEDULE", "*/5 * * * *")
+# Daily: a repeating meeting's next meetings are made twelve weeks ahead (meetings/tasks.py).
+MEETINGS_SCHEDULE = os.environ.get("MEETINGS_SCHEDULE", "17 3 * * *")
 # How long before a step's end those who have not acted yet are reminded, once.
 STEP_REMINDER_HOURS = int(os.environ.get("STEP_REMINDER_HOURS", "24"))
 # Finished task results older than this are pruned daily.

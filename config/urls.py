@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("circlewise.notifications.urls")),
     path("", include("circlewise.decisions.urls")),
     path("", include("circlewise.discussions.urls")),
+    path("", include("circlewise.meetings.urls")),
     path("", include("circlewise.circles.urls")),
     path("", include("circlewise.core.urls")),
 ]

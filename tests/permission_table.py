@@ -45,7 +45,7 @@ The consent process adds (a draft is hidden from everyone but its author, at eve
 Targets (the kind of object a route addresses): none, org, circle, new_circle, person, circle_member,
 role, assignment, invitation, invitation_token, token, notification; and for the consent
 process: proposal, draft, question, amendment, round, objection, decision, policy, backlog_item;
-and an email's unsubscribe link (unsubscribe_token).
+an email's unsubscribe link (unsubscribe_token); and for meetings: meeting, agenda_item.
 """
 
 from __future__ import annotations
@@ -75,6 +75,10 @@ AUTHOR_OR_STEER = "author_or_steer"
 OBJECTOR = "objector"
 NOT_OBJECTOR = "not_objector"
 BACKLOG_KEEPER = "backlog_keeper"
+# Meetings (circlewise/meetings)
+MEETING_PLANNER = "meeting_planner"
+AGENDA_KEEPER = "agenda_keeper"
+AGENDA_CONTRIBUTOR = "agenda_contributor"
 
 LEVELS = (
     PUBLIC,
@@ -97,6 +101,9 @@ LEVELS = (
     OBJECTOR,
     NOT_OBJECTOR,
     BACKLOG_KEEPER,
+    MEETING_PLANNER,
+    AGENDA_KEEPER,
+    AGENDA_CONTRIBUTOR,
 )
 
 TARGETS = (
@@ -552,3 +559,28 @@ DISCUSSION_API: tuple[Route, ...] = (
 )
 
 ROUTES = ROUTES + DISCUSSION_PAGES + DISCUSSION_API
+
+
+# Meetings (circlewise/meetings): a meeting is seen by whoever sees its circle; the circle's
+# meetings are planned by its planners (meeting_planner: the circle's or its parent's leader or
+# facilitator, an org admin, or the circle's secretary being a member); a meeting is changed,
+# cancelled and its agenda kept by the planners and by the facilitator and secretary it names
+# (agenda_keeper, being members); every member of the circle proposes items (agenda_contributor:
+# a keeper, or anyone in_circle). A meeting that is over or cancelled refuses changes with 409.
+TARGETS = (*TARGETS, "meeting", "agenda_item")
+
+MEETING_PAGES: tuple[Route, ...] = (
+    page("meetings:circle_meetings", "circle", GET=CIRCLE_VISIBLE),
+    page("meetings:meeting_new", "circle", GET=MEETING_PLANNER, POST=MEETING_PLANNER),
+    page("meetings:meeting_detail", "meeting", GET=CIRCLE_VISIBLE),
+    page("meetings:meeting_edit", "meeting", GET=AGENDA_KEEPER, POST=AGENDA_KEEPER),
+    page("meetings:meeting_cancel", "meeting", GET=AGENDA_KEEPER, POST=AGENDA_KEEPER),
+    page("meetings:meeting_ics", "meeting", GET=CIRCLE_VISIBLE),
+    page("meetings:agenda_add", "meeting", POST=AGENDA_CONTRIBUTOR),
+    page("meetings:agenda_accept", "agenda_item", POST=AGENDA_KEEPER, note="not proposed: 409"),
+    page("meetings:agenda_decline", "agenda_item", POST=AGENDA_KEEPER),
+    page("meetings:agenda_remove", "agenda_item", POST=AGENDA_KEEPER),
+    page("meetings:agenda_move", "agenda_item", POST=AGENDA_KEEPER),
+)
+
+ROUTES = ROUTES + MEETING_PAGES

@@ -37,6 +37,7 @@ sees. Redirects are never followed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -46,6 +47,7 @@ from typing import Any
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from circlewise.accounts import services as accounts_services
 from circlewise.accounts.calendar import token_for as calendar_token_for
@@ -235,6 +237,17 @@ def _answer(level: str, persona: str, target: Target) -> str:
     }
     if level in consent_process:
         return ALLOWED if consent_process[level] else FORBIDDEN
+    steward = _steward_of(persona, target.circle) or _steward_of(persona, parent)
+    # The matrix's meetings name the circle's own facilitator and secretary, so their keepers
+    # are its planners (the leader or facilitator of it or its parent, an admin, its secretary).
+    plans = is_admin or steward or (in_circle and persona in BACKLOG_KEEPERS[target.circle])
+    meetings = {
+        table.MEETING_PLANNER: plans,
+        table.AGENDA_KEEPER: plans,
+        table.AGENDA_CONTRIBUTOR: plans or in_circle,
+    }
+    if level in meetings:
+        return ALLOWED if meetings[level] else FORBIDDEN
     if level == table.CIRCLE_STEWARD:
         steward = _steward_of(persona, target.circle) or _steward_of(persona, parent)
         return ALLOWED if is_admin or steward else FORBIDDEN
@@ -496,6 +509,7 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
     from circlewise.decisions import services as consent
     from circlewise.decisions.models import Decision, Objection
     from circlewise.discussions import services as discussions
+    from circlewise.meetings import services as meetings
 
     helper = f.join(world.org, f.make_user("Cara Helper", email="cara@example.org"))
     f.add(world.care, helper)
@@ -505,6 +519,8 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
         "care": ("circle_member", world.circle_member, helper),
         "hub": ("outsider", world.outsider, world.outsider),
     }
+    # Who plans each circle's meetings: Garden's facilitator, Care's secretary, Hub's everyone.
+    planners = {"garden": world.facilitator, "care": world.circle_member, "hub": world.outsider}
     out: dict[str, list[Target]] = {}
 
     def add(kind: str, target: Target) -> None:
@@ -573,6 +589,15 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
         add("backlog_item", target("backlog item", item_id=item.pk))
         comment = discussions.post_comment(actor=author, item=item, text="Say more.")
         add("comment", target("comment", comment_id=comment.pk))
+        meeting = meetings.plan_meeting(
+            circle=circle,
+            actor=planners[name],
+            starts_at=timezone.now() + dt.timedelta(days=3),
+            title=f"{circle.name}: meeting",
+        )
+        agenda_item = meetings.add_agenda_item(meeting=meeting, actor=author, title="To explore")
+        add("meeting", target("meeting", meeting_id=meeting.pk))
+        add("agenda_item", target("agenda item", item_id=agenda_item.pk))
         if name == "garden":
             add("proposal", target("draft", draft=True, proposal_id=draft.pk))
     # Elsewhere's proposal reached through Willow's address

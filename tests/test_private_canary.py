@@ -106,6 +106,7 @@ def plant(world: Any, canary: Canaries) -> dict[str, Any]:
         circle=care, author=cy, title=canary("draft title"), driver="A need.", text="Do it."
     )
     plant_discussions(world, canary, care, draft, helper)
+    meeting, cancelled = plant_meetings(world, canary, care)
     proposal = consent.create_proposal(
         circle=care,
         author=cy,
@@ -181,6 +182,8 @@ def plant(world: Any, canary: Canaries) -> dict[str, Any]:
     )
     care.refresh_from_db()
     return {
+        "meeting": meeting,
+        "cancelled_meeting": cancelled,
         "care": care,
         "helping": helping,
         "proposal": proposal,
@@ -215,6 +218,17 @@ def more_targets(world: Any, made: dict[str, Any], targets: dict[str, list[Targe
     )
     cy = world.circle_member
     targets["person"].append(Target("willow: Cy", {**ids, "user_id": cy.pk}, org="willow"))
+    care = {**org, "circle": made["care"].slug, "circle_id": made["care"].pk}
+    for name in ("meeting", "cancelled_meeting"):
+        meeting = made[name]
+        targets["meeting"].append(
+            Target(f"care: {name}", {**care, "meeting_id": meeting.pk}, org="willow", circle="care")
+        )
+        for item in meeting.agenda.all():
+            targets["agenda_item"].append(
+                Target(f"care: item {item.pk}", {**care, "item_id": item.pk}, org="willow",
+                       circle="care")
+            )  # fmt: skip
 
 
 def _text(response: Any) -> str:
@@ -296,11 +310,17 @@ def _crawl(world: Any, on_commit: Any) -> None:
 
 # Every text field of Care's rows ---------------------------------------------------------------
 
-# Fields that hold no one's words: hashes, and names the software gives.
+# The apps whose rows belong to a circle.
+APPS = ("circles", "decisions", "discussions", "meetings")
+# Fields that hold no one's words: hashes, names the software gives, rules and zones chosen from
+# a list.
 NOT_WRITTEN = {
     ("circles", "role", "name"),
     ("circles", "circle", "ledger_head"),
     ("decisions", "decision", "ledger_hash"),
+    ("meetings", "series", "rule"),
+    ("meetings", "series", "time_zone"),
+    ("meetings", "meeting", "time_zone"),
 }
 
 
@@ -315,7 +335,7 @@ def _paths_to_circle(model: type[models.Model], depth: int = 3) -> list[str]:
         target = field.related_model
         if target is Circle:
             paths.append(field.name)
-        elif depth > 1 and target._meta.app_label in ("circles", "decisions", "discussions"):
+        elif depth > 1 and target._meta.app_label in APPS:
             paths += [f"{field.name}__{p}" for p in _paths_to_circle(target, depth - 1)]
     return paths
 
@@ -325,7 +345,7 @@ def _every_text_field_holds_a_canary(made: dict[str, Any]) -> None:
     at least one of those rows: a new field gets a canary here or this fails."""
     missing = []
     circles = [made["care"].pk, made["helping"].pk]
-    for app in ("circles", "decisions", "discussions"):
+    for app in APPS:
         for model in apps.get_app_config(app).get_models():
             paths = _paths_to_circle(model)
             if not paths:
@@ -345,6 +365,41 @@ def _every_text_field_holds_a_canary(made: dict[str, Any]) -> None:
                     if values and not any(FOUND.search(v) for v in values):
                         missing.append(f"{model.__name__}.{name} (through {path})")
     assert not missing, "text fields of Care without a canary: " + ", ".join(missing)
+
+
+def plant_meetings(world: Any, canary: Canaries, care: Circle) -> tuple[Any, Any]:
+    """Care's meetings, planned by Cy (its secretary): a weekly meeting, its agenda (an item from
+    the backlog, one by hand, one Mo proposed and Cy declined), and one of them cancelled."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from circlewise.decisions.models import BacklogItem
+    from circlewise.meetings import services as meetings
+
+    cy, mo = world.circle_member, world.member
+    meeting = meetings.plan_meeting(
+        circle=care,
+        actor=cy,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        title=canary("meeting title"),
+        place=canary("meeting place"),
+        video_url=f"https://{canary('video link')}.example/room",
+        repeat="weekly",
+    )
+    meetings.add_agenda_item(
+        meeting=meeting,
+        actor=cy,
+        backlog_item=BacklogItem.objects.filter(circle=care, topic__startswith=PREFIX).first(),
+    )
+    meetings.add_agenda_item(
+        meeting=meeting, actor=cy, title=canary("agenda topic"), details=canary("agenda details")
+    )
+    proposed = meetings.add_agenda_item(meeting=meeting, actor=mo, title=canary("proposed topic"))
+    meetings.decline_agenda_item(item=proposed, actor=cy, reason=canary("decline reason"))
+    later = meeting.series.meetings.exclude(pk=meeting.pk).order_by("starts_at").first()
+    meetings.cancel_meeting(meeting=later, actor=cy, reason=canary("cancel reason"))
+    return meeting, later
 
 
 def plant_discussions(world: Any, canary: Canaries, care: Circle, draft: Any, helper: Any) -> None:

@@ -46,6 +46,8 @@ from circlewise.decisions.models import (
 )
 from circlewise.decisions.services import helping as mandates
 from circlewise.discussions import services as discussions
+from circlewise.meetings import services as meetings
+from circlewise.meetings.models import AgendaItem, Meeting, Repeat
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -241,6 +243,25 @@ def _build_story() -> dict[str, Any]:
                      extends_until=today + dt.timedelta(days=60))  # fmt: skip
     decisions.present(proposal=more, actor=ari)
     _consent_all(more, fay)
+    # Orchard's meetings: a weekly meeting, its agenda from the backlog, by hand and from members'
+    # proposals (one taken on, one declined), an item moved and one removed, the meeting moved,
+    # the series topped up three weeks on, and one of its meetings cancelled.
+    weekly = meetings.plan_meeting(circle=orchard, actor=fay, title="Orchard meets",
+                                   starts_at=timezone.now() + dt.timedelta(days=2),
+                                   repeat=Repeat.WEEKLY)  # fmt: skip
+    stile = decisions.add_backlog_item(circle=orchard, actor=bo, topic="Mend the stile")
+    from_backlog = meetings.add_agenda_item(meeting=weekly, actor=fay, backlog_item=stile)
+    pruning = meetings.add_agenda_item(meeting=weekly, actor=fay, title="Pruning", minutes=20)
+    press = meetings.add_agenda_item(meeting=weekly, actor=bo, title="Cider press")
+    meetings.accept_agenda_item(item=press, actor=fay)
+    pool = meetings.add_agenda_item(meeting=weekly, actor=cai, title="Swimming pool")
+    meetings.decline_agenda_item(item=pool, actor=fay, reason="Not ours to decide.")
+    meetings.move_agenda_item(item=pruning, actor=fay, up=True)
+    meetings.remove_agenda_item(item=from_backlog, actor=fay)
+    meetings.update_meeting(meeting=weekly, actor=fay, place="The cider barn")
+    meetings.extend_series(now=timezone.now() + dt.timedelta(days=21))
+    later_meeting = Meeting.objects.filter(series=weekly.series).order_by("starts_at")[1]
+    meetings.cancel_meeting(meeting=later_meeting, actor=fay, reason="Harvest festival.")
     return {
         "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
         "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
@@ -387,6 +408,34 @@ def _discussed(event: LedgerEvent) -> tuple[str, str]:
     return name, f"{url}#comment-{p['comment']}" if "comment" in p else url
 
 
+def _meeting(event: LedgerEvent) -> tuple[str, str]:
+    """A meeting is named by its circle (and its time); the sentence leads to its page."""
+    meeting = Meeting.objects.select_related("circle").get(pk=event.object_id)
+    slug = event.organisation.slug
+    return meeting.circle.name, reverse("meetings:meeting_detail", args=[slug, meeting.pk])
+
+
+def _agenda_item(event: LedgerEvent) -> tuple[str, str]:
+    """An agenda item by its topic (one taken off the agenda since: as the ledger kept it); the sentence
+    leads to the meeting's agenda."""
+    item = AgendaItem.objects.filter(pk=event.payload["item"]).select_related("meeting").first()
+    if item is None:  # taken off since
+        assert AgendaItem.objects.filter(pk=event.payload["item"]).count() == 0
+        meeting, topic = Meeting.objects.get(pk=event.payload["meeting"]), event.payload["topic"]
+    else:
+        meeting, topic = item.meeting, item.title
+    url = reverse("meetings:meeting_detail", args=[event.organisation.slug, meeting.pk])
+    return topic, f"{url}#agenda"
+
+
+def _series(event: LedgerEvent) -> tuple[str, str]:
+    circle = event.circle
+    assert circle is not None
+    return circle.name, reverse(
+        "meetings:circle_meetings", args=[circle.organisation.slug, circle.slug]
+    )
+
+
 OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "organisation.created": _org,
     "organisation.updated": _org,
@@ -445,6 +494,16 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "discussion.draft_shared": _discussed,
     "discussion.draft_unshared": _discussed,
     "discussion.proposal_started": _discussed,
+    "meeting.planned": _meeting,
+    "meeting.updated": _meeting,
+    "meeting.cancelled": _meeting,
+    "meeting.series_extended": _series,
+    "agenda.item_added": _agenda_item,
+    "agenda.item_proposed": _agenda_item,
+    "agenda.item_accepted": _agenda_item,
+    "agenda.item_declined": _agenda_item,
+    "agenda.item_removed": _agenda_item,
+    "agenda.item_moved": _agenda_item,
 }
 
 

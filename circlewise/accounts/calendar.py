@@ -10,7 +10,9 @@ What it holds, in the circles the person is a current member of (private ones on
   round), at its time;
 - the review date of each policy in force, all day;
 - the end of the person's own role terms, and, for a circle's secretary, of every term in that
-  circle, all day.
+  circle, all day;
+- the meetings of those circles, from start to end (a cancelled one marked so, for calendars
+  that had it).
 Times are written in the person's own time zone, with its VTIMEZONE (icalendar builds it).
 """
 
@@ -152,6 +154,14 @@ def build(user: User, request: HttpRequest) -> bytes:
         )  # fmt: skip
         _add(cal, uid=f"term-{term.pk}-{term.term_end}@{host}", url=link(url),
              summary=summary, description=term.role.circle.name, day=term.term_end)  # fmt: skip
+    from circlewise.meetings.ics import event_of
+    from circlewise.meetings.models import Meeting
+
+    meetings = Meeting.objects.filter(
+        circle_id__in=circles, ends_at__gte=now - BEHIND, starts_at__lte=now + AHEAD
+    ).select_related("circle__organisation")
+    for meeting in meetings:
+        cal.add_component(event_of(meeting, request, zone))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 

@@ -51,6 +51,7 @@ class Kind(models.TextChoices):
     DECISION = "decision", _("Decisions and policies")
     ROLE = "role", _("Roles and terms")
     MEMBERSHIP = "membership", _("Membership")
+    MEETING = "meeting", _("Meetings planned, moved or cancelled, and their agendas")
 
 
 class Frequency(models.TextChoices):
@@ -63,9 +64,16 @@ class Frequency(models.TextChoices):
 ASKING_KINDS = frozenset({Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP})
 
 
+# Not asking, but no use a day late: a meeting planned, moved or cancelled.
+TIMELY_KINDS = frozenset({Kind.MEETING})
+
+
 def default_frequency(kind: str) -> Frequency:
-    """What asks something of the person comes at once; the rest waits for the daily digest."""
-    return Frequency.IMMEDIATELY if kind in ASKING_KINDS else Frequency.DAILY
+    """What asks something of the person, and news of meetings, comes at once; the rest waits
+    for the daily digest."""
+    if kind in ASKING_KINDS or kind in TIMELY_KINDS:
+        return Frequency.IMMEDIATELY
+    return Frequency.DAILY
 
 
 # Every ledger verb's kind, in one table (tests/notifications/test_kinds.py fails on a verb with
@@ -131,6 +139,16 @@ KIND_OF_VERB: dict[str, Kind] = {
     "invitation.revoked": Kind.MEMBERSHIP,
     "circle.member_added": Kind.MEMBERSHIP,
     "circle.member_removed": Kind.MEMBERSHIP,
+    "meeting.planned": Kind.MEETING,
+    "meeting.updated": Kind.MEETING,
+    "meeting.cancelled": Kind.MEETING,
+    "meeting.series_extended": Kind.MEETING,
+    "agenda.item_proposed": Kind.STEP,  # to the meeting's facilitator and secretary
+    "agenda.item_accepted": Kind.MEETING,  # to who proposed it
+    "agenda.item_declined": Kind.MEETING,
+    "agenda.item_added": Kind.MEETING,
+    "agenda.item_removed": Kind.MEETING,
+    "agenda.item_moved": Kind.MEETING,
 }
 
 

@@ -1,0 +1,167 @@
+"""Who may see and plan which meeting.
+
+A meeting is seen by whoever sees its circle (the whole organisation for an open circle, a private
+circle's members only), in lists too. Meetings are planned, changed and cancelled, and their
+agendas kept, by the circle's planners: its leader or facilitator (or its parent's: those who may
+change the circle), an organisation admin, and the circle's secretary; the facilitator and the
+secretary a meeting names keep that meeting's agenda too. Every member of the circle may propose
+an item for the agenda; the planners take it on or decline it.
+
+Whatever a person may not see is missing (404); what they see but may not do is forbidden (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Circle, Role
+from circlewise.core.errors import ServiceError
+from circlewise.decisions import permissions as decision_permissions
+
+from .models import AgendaItem, Meeting
+
+if TYPE_CHECKING:
+    from circlewise.core.types import Viewer
+
+MeetingNeed = Literal["view", "plan", "contribute"]
+ItemNeed = Literal["view", "keep"]
+
+
+def can_view_meeting(user: Viewer, meeting: Meeting) -> bool:
+    return circle_permissions.can_view_circle(user, meeting.circle)
+
+
+def can_plan_meetings(user: Viewer, circle: Circle) -> bool:
+    """The circle's leader or facilitator (or its parent's), an organisation admin, or the
+    circle's secretary being a member of it."""
+    if not circle_permissions.is_person(user) or not circle_permissions.can_view_circle(
+        user, circle
+    ):
+        return False
+    if circle_permissions.can_edit_circle(user, circle):
+        return True
+    return circle_permissions.is_circle_member(
+        user, circle
+    ) and user.pk in decision_permissions.role_holder_ids(circle, Role.Kind.SECRETARY)
+
+
+def can_keep_agenda(user: Viewer, meeting: Meeting) -> bool:
+    """The circle's planners, and the facilitator and secretary the meeting names, being
+    members of the circle."""
+    if can_plan_meetings(user, meeting.circle):
+        return True
+    named = {pk for pk in (meeting.facilitator_id, meeting.secretary_id) if pk is not None}
+    return (
+        circle_permissions.is_person(user)
+        and user.pk in named
+        and circle_permissions.is_circle_member(user, meeting.circle)
+    )
+
+
+def can_propose_item(user: Viewer, meeting: Meeting) -> bool:
+    """Any member of the circle proposes an item for a meeting that is still to come."""
+    return (
+        circle_permissions.is_person(user)
+        and can_view_meeting(user, meeting)
+        and circle_permissions.is_circle_member(user, meeting.circle)
+    )
+
+
+# Rules the services check, read afresh inside their transaction -------------------------------
+
+
+def _fresh(user: Any) -> Any:
+    """The person with nothing remembered from before this transaction."""
+    from circlewise.accounts.models import User
+
+    return User.objects.get(pk=user.pk)
+
+
+def require_plan(user: Viewer, circle: Circle) -> None:
+    if not can_plan_meetings(_fresh(user), circle):
+        raise ServiceError(
+            _(
+                "Only the leader, the facilitator or the secretary of %(circle)s, or an admin, "
+                "can plan its meetings."
+            )
+            % {"circle": circle.name},
+            status=403,
+        )
+
+
+def require_keep_agenda(user: Viewer, meeting: Meeting) -> None:
+    if not can_keep_agenda(_fresh(user), meeting):
+        raise ServiceError(
+            _(
+                "Only the meeting's facilitator or secretary, or who plans the meetings of "
+                "%(circle)s, can change it or its agenda."
+            )
+            % {"circle": meeting.circle.name},
+            status=403,
+        )
+
+
+def require_propose_item(user: Viewer, meeting: Meeting) -> None:
+    if not can_propose_item(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only members of %(circle)s can propose items for its meetings.")
+            % {"circle": meeting.circle.name},
+            status=403,
+        )
+
+
+# Fetch and authorise in one call -----------------------------------------------------------
+
+MEETING_NEEDS: dict[MeetingNeed, Callable[[Any, Meeting], bool]] = {
+    "view": can_view_meeting,
+    "plan": can_keep_agenda,
+    "contribute": lambda user, meeting: (
+        can_keep_agenda(user, meeting) or can_propose_item(user, meeting)
+    ),
+}
+ITEM_NEEDS: dict[ItemNeed, Callable[[Any, AgendaItem], bool]] = {
+    "view": lambda user, item: can_view_meeting(user, item.meeting),
+    "keep": lambda user, item: can_keep_agenda(user, item.meeting),
+}
+
+
+def get_meeting_for(user: Viewer, meeting_id: int, *, need: MeetingNeed = "view") -> Meeting:
+    meeting = (
+        Meeting.objects.select_related(
+            "circle__organisation", "circle__parent", "facilitator", "secretary", "series"
+        )
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    circle_permissions.prime_permissions(user, meeting.circle.organisation)
+    if not can_view_meeting(user, meeting):
+        raise Http404
+    if not MEETING_NEEDS[need](user, meeting):
+        raise PermissionDenied
+    return meeting
+
+
+def get_agenda_item_for(user: Viewer, item_id: int, *, need: ItemNeed = "view") -> AgendaItem:
+    item = (
+        AgendaItem.objects.select_related(
+            "meeting__circle__organisation", "meeting__circle__parent", "presenter", "added_by"
+        )
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    circle_permissions.prime_permissions(user, item.meeting.circle.organisation)
+    if not can_view_meeting(user, item.meeting):
+        raise Http404
+    if not ITEM_NEEDS[need](user, item):
+        raise PermissionDenied
+    return item

@@ -1,0 +1,18 @@
+"""Background work for meetings, run by the task worker (`make worker`); the scheduler
+(`manage.py crontask`) enqueues it at its times (docs/decisions/0006-periodic-work.md)."""
+
+from django.conf import settings
+from django.tasks import task
+
+from circlewise.core.schedule import periodic
+
+from . import services
+
+
+# Daily by default (MEETINGS_SCHEDULE): every repeating meeting's next meetings exist twelve weeks
+# ahead, each with the circle's facilitator and secretary of the day. A run makes nothing that
+# exists (one meeting per series and start), so a missed day is made up by the next.
+@periodic(settings.MEETINGS_SCHEDULE)
+@task()
+def extend_series() -> int:
+    return services.extend_series()

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "meetings"
+
+org = "o/<slug:org>/"
+
+urlpatterns = [
+    path(org + "c/<slug:circle>/meetings/", views.circle_meetings, name="circle_meetings"),
+    path(org + "c/<slug:circle>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path(org + "meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
+    path(org + "meetings/<int:meeting_id>/edit/", views.meeting_edit, name="meeting_edit"),
+    path(org + "meetings/<int:meeting_id>/cancel/", views.meeting_cancel, name="meeting_cancel"),
+    path(org + "meetings/<int:meeting_id>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path(org + "meetings/<int:meeting_id>/agenda/", views.agenda_add, name="agenda_add"),
+    path(org + "agenda/<int:item_id>/accept/", views.agenda_accept, name="agenda_accept"),
+    path(org + "agenda/<int:item_id>/decline/", views.agenda_decline, name="agenda_decline"),
+    path(org + "agenda/<int:item_id>/remove/", views.agenda_remove, name="agenda_remove"),
+    path(org + "agenda/<int:item_id>/move/", views.agenda_move, name="agenda_move"),
+]

@@ -1,0 +1,358 @@
+"""Meeting pages: a circle's meetings, planning one (or a repeating series), a meeting's page with
+its agenda, changing and cancelling it, its .ics, and the agenda's items (added, proposed, taken
+on, declined, moved, removed).
+
+Each view authorises through meetings.permissions (404 for what the person may not see, 403 for
+what they see but may not do), parses a form, calls one service and redirects
+(post/redirect/get). A ServiceError is shown beside the form with the service's status; nothing
+changes.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from circlewise.circles import permissions as circle_permissions
+from circlewise.circles.models import Circle
+from circlewise.core import plainwords
+from circlewise.core.errors import ServiceError
+from circlewise.core.views import attempt, person
+from circlewise.decisions import permissions as decision_permissions
+from circlewise.decisions.views._common import circle_members
+
+from . import ics, permissions, selectors, services
+from .forms import AgendaItemForm, CancelForm, DeclineForm, MeetingForm
+from .models import AgendaItem, Meeting
+
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
+
+
+def _circle(request: HttpRequest, org: str, circle: str) -> Circle:
+    organisation = circle_permissions.get_organisation_for(request.user, org)
+    return circle_permissions.get_circle_for(request.user, organisation, circle)
+
+
+def _meeting(
+    request: HttpRequest, org: str, meeting_id: int, need: permissions.MeetingNeed = "view"
+) -> Meeting:
+    meeting = permissions.get_meeting_for(request.user, meeting_id, need=need)
+    if meeting.circle.organisation.slug != org:
+        raise Http404
+    plainwords.use_for(meeting.circle.organisation)
+    return meeting
+
+
+def _item(request: HttpRequest, org: str, item_id: int) -> AgendaItem:
+    item = permissions.get_agenda_item_for(request.user, item_id, need="keep")
+    if item.meeting.circle.organisation.slug != org:
+        raise Http404
+    return item
+
+
+def _zone(request: HttpRequest) -> str:
+    return getattr(request.user, "timezone", "") or "UTC"
+
+
+@login_required
+@require_safe
+def circle_meetings(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    the_circle = _circle(request, org, circle)
+    meetings = selectors.meetings_of(the_circle)
+    now = timezone.now()
+    return render(
+        request,
+        "meetings/circle_meetings.html",
+        {
+            "organisation": the_circle.organisation,
+            "circle": the_circle,
+            "upcoming": list(meetings.upcoming(now)[:20]),
+            "past": list(meetings.past(now)[:20]),
+            "may_plan": permissions.can_plan_meetings(request.user, the_circle),
+        },
+    )
+
+
+@login_required
+@GET_POST
+def meeting_new(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    the_circle = _circle(request, org, circle)
+    if not permissions.can_plan_meetings(request.user, the_circle):
+        raise PermissionDenied
+    form = MeetingForm(
+        request.POST or None,
+        members=circle_members(the_circle),
+        initial={"time_zone": _zone(request)},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with attempt(form) as done:
+                meeting = services.plan_meeting(
+                    circle=the_circle, actor=person(request), **form.cleaned_data
+                )
+            if done.ok:
+                messages.success(
+                    request, _("The meeting is planned; the circle's members are told.")
+                )
+                return redirect("meetings:meeting_detail", org=org, meeting_id=meeting.pk)
+            status = done.status
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {
+            "organisation": the_circle.organisation,
+            "circle": the_circle,
+            "form": form,
+            "meeting": None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def meeting_detail(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, org, meeting_id)
+    return render(request, "meetings/meeting_detail.html", _detail_context(request, meeting))
+
+
+def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    keeps = permissions.can_keep_agenda(user, meeting)
+    open_agenda = not meeting.is_cancelled and not meeting.is_over
+    members = circle_members(meeting.circle)
+    context = {
+        "organisation": meeting.circle.organisation,
+        "circle": meeting.circle,
+        "meeting": meeting,
+        "title": ics.title_of(meeting),
+        "agenda": selectors.agenda_of(meeting),
+        "keeps": keeps and open_agenda,
+        "may_propose": open_agenda and permissions.can_propose_item(user, meeting),
+        "candidates": selectors.backlog_candidates(meeting) if keeps and open_agenda else [],
+        "item_form": AgendaItemForm(members=members),
+        "other_zone": meeting.time_zone != _zone(request),
+    }
+    return context | extra
+
+
+@login_required
+@GET_POST
+def meeting_edit(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, org, meeting_id, need="plan")
+    zone = zoneinfo.ZoneInfo(meeting.time_zone)
+    initial = {
+        "title": meeting.title,
+        "starts_at": timezone.make_naive(meeting.starts_at, zone),
+        "time_zone": meeting.time_zone,
+        "duration_minutes": meeting.duration_minutes,
+        "place": meeting.place,
+        "video_url": meeting.video_url,
+        "facilitator": meeting.facilitator_id,
+        "secretary": meeting.secretary_id,
+    }
+    form = MeetingForm(
+        request.POST or None, members=circle_members(meeting.circle), initial=initial, series=False
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with attempt(form) as done:
+                services.update_meeting(meeting=meeting, actor=person(request), **form.cleaned_data)
+            if done.ok:
+                messages.success(request, _("The meeting is changed."))
+                return redirect("meetings:meeting_detail", org=org, meeting_id=meeting.pk)
+            status = done.status
+    elif initial["starts_at"] is not None:
+        # The start shown as it is in the meeting's own zone (the form reads it back in that zone).
+        form.initial["starts_at"] = initial["starts_at"]
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {
+            "organisation": meeting.circle.organisation,
+            "circle": meeting.circle,
+            "form": form,
+            "meeting": meeting,
+        },
+        status=status,
+    )
+
+
+@login_required
+@GET_POST
+def meeting_cancel(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, org, meeting_id, need="plan")
+    form = CancelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with attempt(form) as done:
+                services.cancel_meeting(
+                    meeting=meeting, actor=person(request), reason=form.cleaned_data["reason"]
+                )
+            if done.ok:
+                messages.success(
+                    request, _("The meeting is cancelled; the circle's members are told.")
+                )
+                return redirect("meetings:meeting_detail", org=org, meeting_id=meeting.pk)
+            status = done.status
+    return render(
+        request,
+        "meetings/meeting_cancel.html",
+        {"organisation": meeting.circle.organisation, "circle": meeting.circle, "meeting": meeting,
+         "title": ics.title_of(meeting), "form": form},
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_safe
+def meeting_ics(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, org, meeting_id)
+    try:
+        zone = zoneinfo.ZoneInfo(_zone(request))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    response = HttpResponse(
+        ics.calendar_of([meeting], request, zone), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def agenda_add(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """An item written in the form, or (with `backlog_item`) a topic taken from the backlog."""
+    meeting = _meeting(request, org, meeting_id, need="contribute")
+    raw = request.POST.get("backlog_item", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit()):
+            raise Http404
+        item = decision_permissions.get_item_for(request.user, int(raw))
+        form = None
+        try:
+            services.add_agenda_item(
+                meeting=meeting,
+                actor=person(request),
+                backlog_item=item,
+                title="",
+                outcome="",
+                minutes=10,
+            )
+        except ServiceError as error:
+            return render(
+                request,
+                "meetings/meeting_detail.html",
+                _detail_context(request, meeting, error=error.text),
+                status=error.status,
+            )
+        messages.success(request, _("“%(topic)s” is on the agenda.") % {"topic": item.topic})
+        return redirect(f"{_detail_url(org, meeting)}#agenda")
+    form = AgendaItemForm(request.POST, members=circle_members(meeting.circle))
+    status = 400
+    if form.is_valid():
+        with attempt(form) as done:
+            added = services.add_agenda_item(
+                meeting=meeting, actor=person(request), **form.cleaned_data
+            )
+        if done.ok:
+            if added.status == AgendaItem.Status.PROPOSED:
+                messages.success(
+                    request,
+                    _("Your item is proposed; the facilitator takes it on or says why not."),
+                )
+            else:
+                messages.success(
+                    request, _("“%(topic)s” is on the agenda.") % {"topic": added.title}
+                )
+            return redirect(f"{_detail_url(org, meeting)}#agenda")
+        status = done.status
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        _detail_context(request, meeting, item_form=form),
+        status=status,
+    )
+
+
+def _detail_url(org: str, meeting: Meeting) -> str:
+    from django.urls import reverse
+
+    return reverse("meetings:meeting_detail", args=[org, meeting.pk])
+
+
+def _item_action(
+    request: HttpRequest, item: AgendaItem, run: Any, done_message: str
+) -> HttpResponse:
+    org = item.meeting.circle.organisation.slug
+    try:
+        run()
+    except ServiceError as error:
+        meeting = _meeting(request, org, item.meeting_id)
+        return render(
+            request,
+            "meetings/meeting_detail.html",
+            _detail_context(request, meeting, error=error.text),
+            status=error.status,
+        )
+    messages.success(request, done_message)
+    return redirect(f"{_detail_url(org, item.meeting)}#agenda")
+
+
+@login_required
+@require_POST
+def agenda_accept(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
+    item = _item(request, org, item_id)
+    return _item_action(
+        request, item, lambda: services.accept_agenda_item(item=item, actor=person(request)),
+        _("“%(topic)s” is on the agenda.") % {"topic": item.title},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def agenda_decline(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
+    item = _item(request, org, item_id)
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _item_action(
+        request, item, lambda: services.decline_agenda_item(item=item, actor=person(request), reason=reason),
+        _("“%(topic)s” is declined; whoever proposed it is told why.") % {"topic": item.title},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def agenda_remove(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
+    item = _item(request, org, item_id)
+    return _item_action(
+        request, item, lambda: services.remove_agenda_item(item=item, actor=person(request)),
+        _("“%(topic)s” is off the agenda.") % {"topic": item.title},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def agenda_move(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
+    item = _item(request, org, item_id)
+    up = request.POST.get("direction") != "down"
+    return _item_action(
+        request, item, lambda: services.move_agenda_item(item=item, actor=person(request), up=up),
+        _("“%(topic)s” moved up.") % {"topic": item.title} if up
+        else _("“%(topic)s” moved down.") % {"topic": item.title},
+    )  # fmt: skip
