@@ -26,6 +26,7 @@ from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import ApiParser, BadInput
 from circlewise.decisions.api import router as decisions_router
 from circlewise.discussions.api import router as discussions_router
+from circlewise.meetings.api import router as meetings_router
 from circlewise.notifications.api import router as notifications_router
 
 
@@ -75,6 +76,7 @@ api.add_router("", ledger_router)
 api.add_router("", notifications_router)
 api.add_router("", decisions_router)
 api.add_router("", discussions_router)
+api.add_router("", meetings_router)
 
 
 def _json(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

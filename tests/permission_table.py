@@ -577,10 +577,28 @@ MEETING_PAGES: tuple[Route, ...] = (
     page("meetings:meeting_cancel", "meeting", GET=AGENDA_KEEPER, POST=AGENDA_KEEPER),
     page("meetings:meeting_ics", "meeting", GET=CIRCLE_VISIBLE),
     page("meetings:agenda_add", "meeting", POST=AGENDA_CONTRIBUTOR),
+    # The live room: who takes part (the circle's members, and the agenda's keepers); what each
+    # action needs is the services' to say (a member starting a round: 403; an empty one: 400).
+    page("meetings:meeting_room", "meeting", GET=AGENDA_CONTRIBUTOR),
+    page("meetings:room_display", "meeting", GET=AGENDA_CONTRIBUTOR),
+    page("meetings:room_act", "meeting", POST=AGENDA_CONTRIBUTOR, note="no action: 400"),
     page("meetings:agenda_accept", "agenda_item", POST=AGENDA_KEEPER, note="not proposed: 409"),
     page("meetings:agenda_decline", "agenda_item", POST=AGENDA_KEEPER),
     page("meetings:agenda_remove", "agenda_item", POST=AGENDA_KEEPER),
     page("meetings:agenda_move", "agenda_item", POST=AGENDA_KEEPER),
 )
 
-ROUTES = ROUTES + MEETING_PAGES
+MEETING_API: tuple[Route, ...] = (
+    api(GET_, f"{V1}/circles/{{circle_id}}/meetings", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/meetings", "circle", MEETING_PLANNER),
+    api(GET_, f"{V1}/meetings/{{meeting_id}}", "meeting", CIRCLE_VISIBLE),
+    api(PATCH_, f"{V1}/meetings/{{meeting_id}}", "meeting", AGENDA_KEEPER),
+    api(POST_, f"{V1}/meetings/{{meeting_id}}/cancel", "meeting", AGENDA_KEEPER),
+    api(POST_, f"{V1}/meetings/{{meeting_id}}/agenda", "meeting", AGENDA_CONTRIBUTOR),
+    api(POST_, f"{V1}/agenda-items/{{item_id}}/accept", "agenda_item", AGENDA_KEEPER),
+    api(POST_, f"{V1}/agenda-items/{{item_id}}/decline", "agenda_item", AGENDA_KEEPER),
+    api(POST_, f"{V1}/agenda-items/{{item_id}}/move", "agenda_item", AGENDA_KEEPER),
+    api(DELETE_, f"{V1}/agenda-items/{{item_id}}", "agenda_item", AGENDA_KEEPER),
+)
+
+ROUTES = ROUTES + MEETING_PAGES + MEETING_API

@@ -399,6 +399,12 @@ def plant_meetings(world: Any, canary: Canaries, care: Circle) -> tuple[Any, Any
     meetings.decline_agenda_item(item=proposed, actor=cy, reason=canary("decline reason"))
     later = meeting.series.meetings.exclude(pk=meeting.pk).order_by("starts_at").first()
     meetings.cancel_meeting(meeting=later, actor=cy, reason=canary("cancel reason"))
+    # The meeting held in its room: a round with a prompt, and a turn given in writing
+    from circlewise.meetings import services_room as room
+
+    room.open_room(meeting=meeting, actor=cy)
+    round_ = room.start_round(meeting=meeting, actor=cy, kind="check_in", prompt=canary("prompt"))
+    room.complete_turn(round_=round_, actor=cy, written=canary("written turn"))
     return meeting, later
 
 

@@ -47,7 +47,8 @@ from circlewise.decisions.models import (
 from circlewise.decisions.services import helping as mandates
 from circlewise.discussions import services as discussions
 from circlewise.meetings import services as meetings
-from circlewise.meetings.models import AgendaItem, Meeting, Repeat
+from circlewise.meetings import services_room as room
+from circlewise.meetings.models import AgendaItem, Meeting, Repeat, Round
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -262,6 +263,22 @@ def _build_story() -> dict[str, Any]:
     meetings.extend_series(now=timezone.now() + dt.timedelta(days=21))
     later_meeting = Meeting.objects.filter(series=weekly.series).order_by("starts_at")[1]
     meetings.cancel_meeting(meeting=later_meeting, actor=fay, reason="Harvest festival.")
+    # The meeting held: opened, Bo and Cai in the room (Cai recorded by Fay), a check-in round in
+    # which Bo asks to be come back to, Cai passes (recorded) and Bo writes his turn, the meeting
+    # moved on to an item, a round ended early, and closed.
+    room.open_room(meeting=weekly, actor=fay)
+    room.join_room(meeting=weekly, user=bo)
+    room.join_room(meeting=weekly, user=cai, recorded_by=fay)
+    check_in = room.start_round(meeting=weekly, actor=fay, kind="check_in", first=bo)
+    room.complete_turn(round_=check_in, actor=bo, come_back=True)
+    room.complete_turn(round_=check_in, actor=fay, passed=True)  # Cai's, said in the room
+    room.complete_turn(round_=check_in, actor=fay)
+    room.complete_turn(round_=check_in, actor=bo, written="Glad to be here.")
+    pruning.refresh_from_db()
+    room.move_to(meeting=weekly, actor=fay, phase="items", item=pruning)
+    clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
+    room.end_round(round_=clarifying, actor=fay)
+    room.close_room(meeting=weekly, actor=fay)
     return {
         "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
         "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
@@ -428,6 +445,22 @@ def _agenda_item(event: LedgerEvent) -> tuple[str, str]:
     return topic, f"{url}#agenda"
 
 
+def _in_room(event: LedgerEvent) -> tuple[str, str]:
+    """What happens in a meeting's room leads to the room."""
+    meeting = Meeting.objects.select_related("circle").get(pk=event.object_id)
+    slug = event.organisation.slug
+    return meeting.circle.name, reverse("meetings:meeting_room", args=[slug, meeting.pk])
+
+
+def _round(event: LedgerEvent) -> tuple[str, str]:
+    """A round (or a turn in it) is named by its meeting's circle; the sentence leads to the room."""
+    round_ = Round.objects.select_related("meeting__circle").get(pk=event.payload["round"])
+    meeting = round_.meeting
+    return meeting.circle.name, reverse(
+        "meetings:meeting_room", args=[event.organisation.slug, meeting.pk]
+    )
+
+
 def _series(event: LedgerEvent) -> tuple[str, str]:
     circle = event.circle
     assert circle is not None
@@ -504,6 +537,13 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "agenda.item_declined": _agenda_item,
     "agenda.item_removed": _agenda_item,
     "agenda.item_moved": _agenda_item,
+    "meeting.opened": _in_room,
+    "meeting.joined": _in_room,
+    "meeting.moved_on": _in_room,
+    "meeting.closed": _meeting,
+    "round.started": _round,
+    "round.turn_taken": _round,
+    "round.ended": _round,
 }
 
 

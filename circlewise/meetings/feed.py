@@ -20,6 +20,7 @@ from circlewise.core.feed import (
     circle_name,
     circle_url,
     org_url,
+    person,
     say,
 )
 from circlewise.core.models import LedgerEvent
@@ -92,6 +93,123 @@ def _item(template: str | Promise) -> Describer:
     return describe
 
 
+def _room_url(event: LedgerEvent) -> str:
+    return org_url(event, "meetings:meeting_room", event.payload["meeting"])
+
+
+def _opened(event: LedgerEvent) -> Sentence:
+    return say(
+        _("%(actor)s opened the meeting of %(circle)s planned for %(when)s."),
+        _room_url(event),
+        **_values(event),
+    )
+
+
+def _closed(event: LedgerEvent) -> Sentence:
+    present = int(event.payload.get("present", 0))
+    return say(
+        ngettext(
+            "%(actor)s closed the meeting of %(circle)s of %(when)s: %(count)s person took part.",
+            "%(actor)s closed the meeting of %(circle)s of %(when)s: %(count)s people took part.",
+            present,
+        ),
+        _url(event),
+        count=present,
+        **_values(event),
+    )
+
+
+def _joined(event: LedgerEvent) -> Sentence:
+    p = event.payload
+    if p.get("recorded_by"):
+        return say(
+            _("%(actor)s recorded %(person)s as present in the meeting of %(circle)s."),
+            _room_url(event),
+            person=person(p),
+            **_values(event),
+        )
+    return say(_("%(actor)s joined the meeting of %(circle)s."), _room_url(event), **_values(event))
+
+
+def _moved_on(event: LedgerEvent) -> Sentence:
+    from .models import Meeting
+
+    p = event.payload
+    phase = dict(Meeting.Phase.choices).get(p.get("phase", ""), p.get("phase", ""))
+    if p.get("topic"):
+        return say(
+            _("%(actor)s moved the meeting of %(circle)s on to “%(topic)s”."),
+            _room_url(event),
+            **_values(event),
+        )
+    return say(
+        _("%(actor)s moved the meeting of %(circle)s on to: %(phase)s."),
+        _room_url(event),
+        phase=phase,
+        **_values(event),
+    )
+
+
+def _kind(event: LedgerEvent) -> str:
+    from .models import Round
+
+    kind = event.payload.get("kind", "")
+    return str(dict(Round.Kind.choices).get(kind, kind)).lower()
+
+
+def _round_started(event: LedgerEvent) -> Sentence:
+    return say(
+        _("%(actor)s started a %(kind)s round in the meeting of %(circle)s."),
+        _room_url(event),
+        kind=_kind(event),
+        **_values(event),
+    )
+
+
+def _round_ended(event: LedgerEvent) -> Sentence:
+    if event.actor_id is not None:  # ended early, or with the meeting, by the facilitator
+        return say(
+            _("%(actor)s ended the %(kind)s round in the meeting of %(circle)s."),
+            _room_url(event),
+            kind=_kind(event),
+            **_values(event),
+        )
+    return say(
+        _("The %(kind)s round in the meeting of %(circle)s ended: everyone had their turn."),
+        _room_url(event),
+        kind=_kind(event),
+        **_values(event),
+    )
+
+
+def _turn(event: LedgerEvent) -> Sentence:
+    p = event.payload
+    values = {**_values(event), "person": person(p), "kind": _kind(event)}
+    if p.get("recorded_by"):  # said in the room, recorded by the facilitator or secretary
+        if p.get("came_back"):
+            template = _(
+                "%(actor)s recorded that %(person)s asked to be come back to in the %(kind)s "
+                "round of %(circle)s."
+            )
+        elif p.get("passed"):
+            template = _(
+                "%(actor)s recorded that %(person)s passed in the %(kind)s round of %(circle)s."
+            )
+        else:
+            template = _(
+                "%(actor)s recorded %(person)s's turn in the %(kind)s round of %(circle)s."
+            )
+    elif p.get("came_back"):
+        template = _("%(person)s asked to be come back to in the %(kind)s round of %(circle)s.")
+    elif p.get("passed"):
+        template = _("%(person)s passed in the %(kind)s round of %(circle)s.")
+    elif p.get("written"):
+        template = _("%(person)s gave a written turn in the %(kind)s round of %(circle)s.")
+    else:
+        template = _("%(person)s spoke in the %(kind)s round of %(circle)s.")
+    return say(template, _room_url(event), **values)
+
+
 DESCRIBERS: dict[str, Describer] = {
     "meeting.planned": _planned,
     "meeting.updated": _updated,
@@ -123,6 +241,14 @@ DESCRIBERS: dict[str, Describer] = {
             "%(actor)s moved “%(topic)s” on the agenda of the meeting of %(circle)s on %(when)s."
         )
     ),
+    "meeting.opened": _opened,
+    "meeting.joined": _joined,
+    "meeting.moved_on": _moved_on,
+    "meeting.closed": _closed,
+    "round.started": _round_started,
+    "round.turn_taken": _turn,
+    "round.ended": _round_ended,
 }
-# Every meeting event is in the feeds: a meeting is seen by whoever sees its circle.
-HIDDEN: frozenset[str] = frozenset()
+# A meeting is seen by whoever sees its circle. Who joined and each turn stay in the ledger (the
+# participation figures come from them) and out of the feeds, where they would be noise.
+HIDDEN: frozenset[str] = frozenset({"meeting.joined", "round.turn_taken"})

@@ -80,7 +80,20 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
 class Meeting(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
+        LIVE = "live", _("Meeting now")
+        HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class Phase(models.TextChoices):
+        """The parts of a circle meeting, in their order (DOMAIN.md, "Meetings and rounds")."""
+
+        CHECK_IN = "check_in", _("Check-in round")
+        ADMINISTRATION = "administration", _("Administration")
+        AGENDA = "agenda", _("Consent to the agenda")
+        ITEMS = "items", _("The agenda's items")
+        BACKLOG = "backlog", _("Updating the backlog")
+        EVALUATION = "evaluation", _("Evaluation round")
+        CLOSED = "closed", _("Closed")
 
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="meetings")
     series = models.ForeignKey(
@@ -106,6 +119,16 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Bumped by every change, so that a calendar application replaces its copy (RFC 5545 SEQUENCE).
     revision = models.PositiveIntegerField(default=0)
+    # The live room: where the meeting is, since when (all in the database, none in a process).
+    phase = models.CharField(max_length=16, choices=Phase.choices, blank=True)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    current_item = models.ForeignKey(
+        "AgendaItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Moved by every change in the room: what a reconnecting screen compares with its own.
+    room_version = models.PositiveIntegerField(default=0)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -136,7 +159,14 @@ class Meeting(models.Model):
 
     @property
     def is_over(self) -> bool:
-        return self.ends_at <= timezone.now()
+        """Held, or past its end without having been opened."""
+        if self.status == self.Status.HELD:
+            return True
+        return self.status == self.Status.PLANNED and self.ends_at <= timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
 
 
 class AgendaItem(models.Model):
@@ -191,3 +221,96 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Attendance(models.Model):
+    """Who is in the room, and where they sit: a round goes round in seat order (kept for the
+    circle's next meeting). Someone recorded by the facilitator or secretary, without a device,
+    is present too (`recorded_by`)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    seat = models.PositiveIntegerField(default=0)
+    present = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["seat", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_attendance_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at meeting {self.meeting_id}"
+
+
+class Round(models.Model):
+    """Everyone speaks in turn: a prompt, a first speaker, a direction, then each present person
+    in seat order. `order` is the speaking order (user ids); a person who asks to be come back
+    to moves to its end. The round's current speaker is the one whose turn has no end yet."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", _("Check-in")
+        CLARIFYING = "clarifying", _("Clarifying")
+        REACTION = "reaction", _("Reaction")
+        NOMINATION = "nomination", _("Nomination")
+        CHANGE = "change", _("Change")
+        CONSENT = "consent", _("Consent")
+        EVALUATION = "evaluation", _("Evaluation")
+        OPEN = "open", _("Open")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="rounds")
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="rounds"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    prompt = fields.CharField(_("prompt"), max_length=300, blank=True)
+    order = models.JSONField(default=list)
+    clockwise = models.BooleanField(default=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting"], condition=Q(ended_at__isnull=True), name="one_open_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} round {self.pk}"
+
+
+class Turn(models.Model):
+    """One person's turn in a round: who, when it started and ended, whether they passed, spoke
+    or wrote (their words, for a written turn), and who recorded it for someone without a
+    device. The participation figures come from these rows."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="turns")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    passed = models.BooleanField(default=False)
+    came_back = models.BooleanField(default=False)  # asked to be come back to: moved to the end
+    written = fields.TextField(_("written turn"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"], condition=Q(ended_at__isnull=True), name="one_speaker_at_a_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"turn of {self.user_id} in round {self.round_id}"

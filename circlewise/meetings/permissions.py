@@ -29,7 +29,7 @@ from .models import AgendaItem, Meeting
 if TYPE_CHECKING:
     from circlewise.core.types import Viewer
 
-MeetingNeed = Literal["view", "plan", "contribute"]
+MeetingNeed = Literal["view", "plan", "contribute", "join"]
 ItemNeed = Literal["view", "keep"]
 
 
@@ -124,6 +124,7 @@ MEETING_NEEDS: dict[MeetingNeed, Callable[[Any, Meeting], bool]] = {
     "contribute": lambda user, meeting: (
         can_keep_agenda(user, meeting) or can_propose_item(user, meeting)
     ),
+    "join": lambda user, meeting: can_join_room(user, meeting),
 }
 ITEM_NEEDS: dict[ItemNeed, Callable[[Any, AgendaItem], bool]] = {
     "view": lambda user, item: can_view_meeting(user, item.meeting),
@@ -165,3 +166,34 @@ def get_agenda_item_for(user: Viewer, item_id: int, *, need: ItemNeed = "view") 
     if not ITEM_NEEDS[need](user, item):
         raise PermissionDenied
     return item
+
+
+# The live room -------------------------------------------------------------------------------
+
+
+def can_join_room(user: Viewer, meeting: Meeting) -> bool:
+    """The circle's members, and whoever keeps the meeting's agenda (an admin planning it)."""
+    return can_keep_agenda(user, meeting) or can_propose_item(user, meeting)
+
+
+def can_run_room(user: Viewer, meeting: Meeting) -> bool:
+    """Opening and closing the meeting, moving it on, starting and ending rounds, recording
+    someone's turn: who keeps its agenda."""
+    return can_keep_agenda(user, meeting)
+
+
+def require_join_room(user: Viewer, meeting: Meeting) -> None:
+    if not can_join_room(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only members of %(circle)s take part in its meetings.")
+            % {"circle": meeting.circle.name},
+            status=403,
+        )
+
+
+def require_run_room(user: Viewer, meeting: Meeting) -> None:
+    if not can_run_room(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only the meeting's facilitator or secretary can do this."),
+            status=403,
+        )

@@ -4,6 +4,7 @@ circle's backlog that could go on it. Nothing here writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from circlewise.circles.models import Circle
 from circlewise.decisions.models import BacklogItem
@@ -58,4 +59,109 @@ def backlog_candidates(meeting: Meeting) -> list[BacklogItem]:
         .exclude(pk__in=taken.filter(backlog_item__isnull=False).values("backlog_item_id"))
         .select_related("owner")
         .order_by("due_on", "created_at", "pk")
+    )
+
+
+# The live room ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RoomState:
+    """What one person's screen in the room shows, read from the database."""
+
+    meeting: Meeting
+    present: list[Any]
+    round: Any | None
+    speaker: Any | None
+    next_two: list[Any]
+    turn_started_at: Any | None
+    my_turn: bool
+    runs: bool
+    passing: str
+    turns_done: int
+    agenda: list[AgendaItem]
+    last_round: Any | None
+
+    @property
+    def round_kinds(self) -> list[tuple[str, Any]]:
+        from .models import Round
+
+        return list(Round.Kind.choices)
+
+    @property
+    def suggested_kind(self) -> str:
+        """The round the meeting's part calls for: check-in and evaluation have their own; an
+        item starts with clarifying questions."""
+        phase = self.meeting.phase
+        if phase in ("check_in", "evaluation"):
+            return phase
+        return "clarifying" if phase == "items" else "open"
+
+    @property
+    def announcement(self) -> str:
+        """What a screen reader says when the state changes (the live region's text)."""
+        from django.utils.translation import gettext as _
+
+        if self.round is None:
+            return str(self.meeting.get_phase_display()) if self.meeting.phase else ""
+        if self.my_turn:
+            return _("Your turn.")
+        if self.speaker is not None:
+            if self.next_two:
+                return _("%(name)s is speaking. Next: %(next)s.") % {
+                    "name": self.speaker.name,
+                    "next": ", ".join(p.name for p in self.next_two),
+                }
+            return _("%(name)s is speaking, the last in this round.") % {"name": self.speaker.name}
+        return ""
+
+
+def room_state(meeting: Meeting, user: Any) -> RoomState:
+    """The room as it is now, for this person (a fixed number of queries)."""
+    from circlewise.accounts.models import User
+
+    from . import permissions
+    from .models import Attendance, Round, Turn
+    from .services_room import PASSING
+
+    present_rows = list(
+        Attendance.objects.filter(meeting=meeting, present=True)
+        .select_related("user")
+        .order_by("seat", "pk")
+    )
+    open_round = (
+        Round.objects.filter(meeting=meeting, ended_at__isnull=True).select_related("item").first()
+    )
+    speaker = next_two = turn = None
+    done = 0
+    if open_round is not None:
+        turns = list(Turn.objects.filter(round=open_round).order_by("started_at", "pk"))
+        done = sum(1 for t in turns if t.ended_at is not None)
+        turn = next((t for t in turns if t.ended_at is None), None)
+        upcoming = open_round.order[done + 1 : done + 3]
+        people = User.objects.in_bulk([*upcoming, *([turn.user_id] if turn else [])])
+        speaker = people.get(turn.user_id) if turn else None
+        next_two = [people[pk] for pk in upcoming if pk in people]
+    last_round = (
+        Round.objects.filter(meeting=meeting, ended_at__isnull=False).order_by("-ended_at").first()
+        if open_round is None
+        else None
+    )
+    return RoomState(
+        meeting=meeting,
+        present=[row.user for row in present_rows],
+        round=open_round,
+        speaker=speaker,
+        next_two=next_two or [],
+        turn_started_at=turn.started_at if turn else None,
+        my_turn=speaker is not None and speaker.pk == getattr(user, "pk", None),
+        runs=permissions.can_run_room(user, meeting),
+        passing=PASSING[Round.Kind(open_round.kind)] if open_round else "",
+        turns_done=done,
+        agenda=list(
+            AgendaItem.objects.filter(meeting=meeting, status=AgendaItem.Status.ON_AGENDA)
+            .select_related("presenter")
+            .order_by("position", "pk")
+        ),
+        last_round=last_round,
     )

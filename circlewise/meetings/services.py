@@ -408,15 +408,15 @@ def add_agenda_item(
     meeting: Meeting,
     actor: User,
     title: str = "",
-    outcome: str = AgendaItem.Outcome.EXPLORE,
+    outcome: str = "",
     minutes: int | None = 10,
     presenter: User | None = None,
     details: str = "",
     backlog_item: BacklogItem | None = None,
 ) -> AgendaItem:
     """Put an item on the agenda (who keeps the agenda), or propose one (any member: it waits
-    for them). An item from the circle's backlog takes its topic, desired outcome and owner
-    unless they are given."""
+    for them). An item from the circle's backlog takes its topic, desired outcome and owner (as
+    presenter) unless they are given; any other item is to explore unless said otherwise."""
     meeting = (
         Meeting.objects.select_for_update()
         .select_related("circle__organisation")
@@ -444,8 +444,9 @@ def add_agenda_item(
                 _("That topic is on this agenda already."), field="backlog_item", status=409
             )
         title = title or backlog_item.topic
-        outcome = outcome if outcome else backlog_item.desired_outcome
+        outcome = outcome or backlog_item.desired_outcome
         presenter = presenter or backlog_item.owner
+    outcome = outcome or AgendaItem.Outcome.EXPLORE
     title = _check_item(title, outcome, minutes)
     _check_person(meeting.circle, presenter, "presenter")
     last = meeting.agenda.aggregate(last=Max("position"))["last"]

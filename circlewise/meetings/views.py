@@ -10,6 +10,7 @@ changes.
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from typing import Any
 
@@ -30,7 +31,7 @@ from circlewise.core.views import attempt, person
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
 
-from . import ics, permissions, selectors, services
+from . import ics, permissions, room, selectors, services
 from .forms import AgendaItemForm, CancelForm, DeclineForm, MeetingForm
 from .models import AgendaItem, Meeting
 
@@ -143,6 +144,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
         "candidates": selectors.backlog_candidates(meeting) if keeps and open_agenda else [],
         "item_form": AgendaItemForm(members=members),
         "other_zone": meeting.time_zone != _zone(request),
+        "may_join": permissions.can_join_room(user, meeting),
     }
     return context | extra
 
@@ -241,10 +243,9 @@ def agenda_add(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, org, meeting_id, need="contribute")
     raw = request.POST.get("backlog_item", "")
     if raw:
-        if not (raw.isascii() and raw.isdigit()):
+        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
             raise Http404
         item = decision_permissions.get_item_for(request.user, int(raw))
-        form = None
         try:
             services.add_agenda_item(
                 meeting=meeting,
@@ -356,3 +357,58 @@ def agenda_move(request: HttpRequest, org: str, item_id: int) -> HttpResponse:
         _("“%(topic)s” moved up.") % {"topic": item.title} if up
         else _("“%(topic)s” moved down.") % {"topic": item.title},
     )  # fmt: skip
+
+
+# The live room -----------------------------------------------------------------------------
+
+
+def _room_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    state = selectors.room_state(meeting, request.user)
+    members = circle_members(meeting.circle) if state.runs else None
+    return {
+        "organisation": meeting.circle.organisation,
+        "circle": meeting.circle,
+        "meeting": meeting,
+        "title": ics.title_of(meeting),
+        "state": state,
+        "members": members,
+        **extra,
+    }
+
+
+@login_required
+@require_safe
+def meeting_room(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """The live room: every participant opens it on their own device."""
+    meeting = _meeting(request, org, meeting_id, need="join")
+    if meeting.is_live:
+        with contextlib.suppress(ServiceError):
+            room.act(meeting, person(request), "join", {})
+    return render(request, "meetings/room.html", _room_context(request, meeting))
+
+
+@login_required
+@require_safe
+def room_display(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """The room display, for a projector or a shared screen: large type, no controls."""
+    meeting = _meeting(request, org, meeting_id, need="join")
+    return render(request, "meetings/room_display.html", _room_context(request, meeting))
+
+
+@login_required
+@require_POST
+def room_act(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """An action of the room sent as a plain form (without JavaScript): the same as over the
+    WebSocket; then the room again."""
+    meeting = _meeting(request, org, meeting_id, need="join")
+    try:
+        room.act(meeting, person(request), request.POST.get("action", ""), request.POST)
+    except ServiceError as error:
+        meeting.refresh_from_db()
+        return render(
+            request,
+            "meetings/room.html",
+            _room_context(request, meeting, error=error.text),
+            status=error.status,
+        )
+    return redirect("meetings:meeting_room", org=org, meeting_id=meeting.pk)

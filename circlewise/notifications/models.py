@@ -149,6 +149,13 @@ KIND_OF_VERB: dict[str, Kind] = {
     "agenda.item_added": Kind.MEETING,
     "agenda.item_removed": Kind.MEETING,
     "agenda.item_moved": Kind.MEETING,
+    "meeting.opened": Kind.MEETING,
+    "meeting.joined": Kind.MEETING,
+    "meeting.moved_on": Kind.MEETING,
+    "meeting.closed": Kind.MEETING,
+    "round.started": Kind.MEETING,
+    "round.turn_taken": Kind.MEETING,
+    "round.ended": Kind.MEETING,
 }
 
 

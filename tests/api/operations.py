@@ -281,6 +281,12 @@ from tests.discussions.api_operations import DISCUSSION_METHODS, DISCUSSION_OPS 
 OPS += DISCUSSION_OPS  # type: ignore[assignment]
 METHODS.update(DISCUSSION_METHODS)
 
+# The meetings' operations (tests/meetings/api_operations.py).
+from tests.meetings.api_operations import MEETING_METHODS, MEETING_OPS  # noqa: E402
+
+OPS += MEETING_OPS  # type: ignore[assignment]
+METHODS.update(MEETING_METHODS)
+
 WRITES = tuple(op for op in OPS if op.is_write)
 CIRCLE_OPS = tuple(
     op for op in OPS if op.access.startswith("circle_") and op.access != "circle_creator"

@@ -178,3 +178,14 @@ def test_an_admin_outside_the_circle_keeps_its_agenda_and_a_member_proposes(clie
     assert statuses == {"Budget": "agenda", "Tool shed": "proposed"}
     page = client.get(url("meeting_detail", meeting.pk)).content.decode()
     assert "waiting for the facilitator" in page and "Propose an item" in page
+
+
+def test_a_backlog_topic_that_is_not_there_is_not_found(client, world, meeting):
+    client.force_login(world.facilitator)
+    for odd in ("x1", str(2**64), "999999"):
+        assert client.post(url("agenda_add", meeting.pk), {"backlog_item": odd}).status_code == 404
+    # and another circle's topic is refused, naming why
+    other = decisions.add_backlog_item(circle=world.care, actor=world.circle_member, topic="Care's")
+    client.force_login(world.admin)
+    assert client.post(url("agenda_add", meeting.pk), {"backlog_item": other.pk}).status_code == 404
+    assert not AgendaItem.objects.exists()

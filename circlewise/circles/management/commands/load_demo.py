@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from circlewise.circles import demo
 from circlewise.decisions import demo as decisions_demo
+from circlewise.meetings import demo as meetings_demo
 from circlewise.notifications.services import emails_paused
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             with emails_paused():
                 organisation = demo.load()
                 decisions_demo.load(organisation)
+                meetings_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
         self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")

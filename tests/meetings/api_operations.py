@@ -1,0 +1,102 @@
+"""The meetings' API operations, for the table in tests/api/operations.py: how to build a request
+for each in the `world` (in Garden, open, whose facilitator Fay plans; or Care, private, whose
+secretary Cy is made to plan), and who may use it: "circle_visible" reads; the planners
+("circle_meeting_planner"), the agenda's keepers ("circle_agenda_keeper") and any member
+("circle_agenda_contributor") write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from circlewise.circles.models import Circle
+from circlewise.meetings import services
+from tests import factories as f
+from tests.api.operations import Op
+from tests.conftest import World
+
+SOON = {"starts_at": "2031-01-01T18:00:00+00:00"}
+
+
+def _planner(w: World, c: Circle) -> Any:
+    if c.pk == w.care.pk:
+        f.give_role(c, "secretary", w.circle_member)
+        return w.circle_member
+    return w.facilitator
+
+
+def _meeting(w: World, c: Circle) -> int:
+    start = timezone.now() + dt.timedelta(days=3)
+    return services.plan_meeting(circle=c, actor=_planner(w, c), starts_at=start).pk
+
+
+def _item(w: World, c: Circle) -> int:
+    meeting = services.plan_meeting(
+        circle=c, actor=_planner(w, c), starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    return services.add_agenda_item(meeting=meeting, actor=w.circle_member, title="Tools").pk
+
+
+def _req(method: str, path: str, body: Any = None) -> tuple[str, str, Any]:
+    return method, path, body
+
+
+MEETING_OPS: tuple[Op, ...] = (
+    Op("listMeetings", "circle_visible", lambda w, c: _req("GET", f"/circles/{c.pk}/meetings")),
+    Op(
+        "planMeeting",
+        "circle_meeting_planner",
+        lambda w, c: _req("POST", f"/circles/{c.pk}/meetings", SOON),
+    ),
+    Op("getMeeting", "circle_visible", lambda w, c: _req("GET", f"/meetings/{_meeting(w, c)}")),
+    Op(
+        "updateMeeting",
+        "circle_agenda_keeper",
+        lambda w, c: _req("PATCH", f"/meetings/{_meeting(w, c)}", {"place": "The barn"}),
+    ),
+    Op(
+        "cancelMeeting",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/meetings/{_meeting(w, c)}/cancel", {"reason": "Rain."}),
+    ),
+    Op(
+        "addAgendaItem",
+        "circle_agenda_contributor",
+        lambda w, c: _req("POST", f"/meetings/{_meeting(w, c)}/agenda", {"title": "Tools"}),
+    ),
+    Op(
+        "acceptAgendaItem",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/agenda-items/{_item(w, c)}/accept"),
+    ),
+    Op(
+        "declineAgendaItem",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/agenda-items/{_item(w, c)}/decline", {"reason": "Later."}),
+    ),
+    Op(
+        "moveAgendaItem",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/agenda-items/{_item(w, c)}/move", {"direction": "up"}),
+    ),
+    Op(
+        "removeAgendaItem",
+        "circle_agenda_keeper",
+        lambda w, c: _req("DELETE", f"/agenda-items/{_item(w, c)}"),
+    ),
+)
+
+MEETING_METHODS = {
+    "listMeetings": "GET",
+    "planMeeting": "POST",
+    "getMeeting": "GET",
+    "updateMeeting": "PATCH",
+    "cancelMeeting": "POST",
+    "addAgendaItem": "POST",
+    "acceptAgendaItem": "POST",
+    "declineAgendaItem": "POST",
+    "moveAgendaItem": "POST",
+    "removeAgendaItem": "DELETE",
+}
