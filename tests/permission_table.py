@@ -79,6 +79,7 @@ BACKLOG_KEEPER = "backlog_keeper"
 MEETING_PLANNER = "meeting_planner"
 AGENDA_KEEPER = "agenda_keeper"
 AGENDA_CONTRIBUTOR = "agenda_contributor"
+MEETING_ATTENDEE = "meeting_attendee"
 
 LEVELS = (
     PUBLIC,
@@ -104,6 +105,7 @@ LEVELS = (
     MEETING_PLANNER,
     AGENDA_KEEPER,
     AGENDA_CONTRIBUTOR,
+    MEETING_ATTENDEE,
 )
 
 TARGETS = (
@@ -582,6 +584,10 @@ MEETING_PAGES: tuple[Route, ...] = (
     page("meetings:meeting_room", "meeting", GET=AGENDA_CONTRIBUTOR),
     page("meetings:room_display", "meeting", GET=AGENDA_CONTRIBUTOR),
     page("meetings:room_act", "meeting", POST=AGENDA_CONTRIBUTOR, note="no action: 400"),
+    # Evaluating: who was in the room (meeting_attendee: the matrix's meetings are not held, so
+    # nobody was: 403 to all who see them); the trend: whoever sees the circle.
+    page("meetings:meeting_evaluate", "meeting", GET=MEETING_ATTENDEE, POST=MEETING_ATTENDEE),
+    page("meetings:circle_evaluations", "circle", GET=CIRCLE_VISIBLE),
     page("meetings:agenda_accept", "agenda_item", POST=AGENDA_KEEPER, note="not proposed: 409"),
     page("meetings:agenda_decline", "agenda_item", POST=AGENDA_KEEPER),
     page("meetings:agenda_remove", "agenda_item", POST=AGENDA_KEEPER),

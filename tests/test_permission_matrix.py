@@ -245,6 +245,7 @@ def _answer(level: str, persona: str, target: Target) -> str:
         table.MEETING_PLANNER: plans,
         table.AGENDA_KEEPER: plans,
         table.AGENDA_CONTRIBUTOR: plans or in_circle,
+        table.MEETING_ATTENDEE: False,  # no meeting of the matrix has been held
     }
     if level in meetings:
         return ALLOWED if meetings[level] else FORBIDDEN

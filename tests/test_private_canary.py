@@ -405,6 +405,16 @@ def plant_meetings(world: Any, canary: Canaries, care: Circle) -> tuple[Any, Any
     room.open_room(meeting=meeting, actor=cy)
     round_ = room.start_round(meeting=meeting, actor=cy, kind="check_in", prompt=canary("prompt"))
     room.complete_turn(round_=round_, actor=cy, written=canary("written turn"))
+    room.close_room(meeting=meeting, actor=cy)
+    from circlewise.meetings import services_evaluations as evaluations
+
+    evaluations.evaluate(
+        meeting=meeting,
+        user=cy,
+        ratings={"heard": 5, "on_time": 4, "clear": 3, "respected": 5, "served_aim": 4},
+        went_well=canary("went well"),
+        could_improve=canary("could improve"),
+    )
     return meeting, later
 
 

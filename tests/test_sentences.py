@@ -47,6 +47,7 @@ from circlewise.decisions.models import (
 from circlewise.decisions.services import helping as mandates
 from circlewise.discussions import services as discussions
 from circlewise.meetings import services as meetings
+from circlewise.meetings import services_evaluations as evaluations
 from circlewise.meetings import services_room as room
 from circlewise.meetings.models import AgendaItem, Meeting, Repeat, Round
 from circlewise.notifications import services as notifications
@@ -279,6 +280,10 @@ def _build_story() -> dict[str, Any]:
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
+    evaluations.evaluate(
+        meeting=weekly, user=bo, went_well="Short and clear.",
+        ratings={"heard": 4, "on_time": 5, "clear": 4, "respected": 5, "served_aim": 4},
+    )  # fmt: skip
     return {
         "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
         "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
@@ -461,6 +466,15 @@ def _round(event: LedgerEvent) -> tuple[str, str]:
     )
 
 
+def _evaluated(event: LedgerEvent) -> tuple[str, str]:
+    """An evaluated meeting, by its circle; the sentence leads to the circle's trend."""
+    meeting = Meeting.objects.select_related("circle").get(pk=event.object_id)
+    circle = meeting.circle
+    return circle.name, reverse(
+        "meetings:circle_evaluations", args=[event.organisation.slug, circle.slug]
+    )
+
+
 def _series(event: LedgerEvent) -> tuple[str, str]:
     circle = event.circle
     assert circle is not None
@@ -544,6 +558,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "round.started": _round,
     "round.turn_taken": _round,
     "round.ended": _round,
+    "meeting.evaluated": _evaluated,
 }
 
 

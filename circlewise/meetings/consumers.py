@@ -30,6 +30,7 @@ from circlewise.core import plainwords
 from circlewise.core.errors import ServiceError
 
 from . import permissions, room, selectors
+from . import services_room as room_services
 from .services_room import group_of
 
 # A screen sends an action when someone taps; a burst above this is refused, not queued.
@@ -40,6 +41,7 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
     meeting_id: int
     user_id: int | None = None
     display = False
+    joined = False
 
     def connect(self) -> None:
         user = self.scope.get("user")
@@ -49,7 +51,7 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.user_id = user.pk
         try:
-            meeting = permissions.get_meeting_for(user, self.meeting_id, need="join")
+            permissions.get_meeting_for(user, self.meeting_id, need="join")
         except Http404:
             self.close(code=4404)
             return
@@ -61,9 +63,6 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         self.display = b"display=1" in self.scope.get("query_string", b"")
         self.accept()
         self.channel_layer_group_add()
-        if meeting.is_live and not self.display:
-            with contextlib.suppress(ServiceError):
-                room.act(meeting, user, "join", {})
         self.send_state()
 
     def channel_layer_group_add(self) -> None:
@@ -127,6 +126,12 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         if meeting is None:
             self.close(code=4403)
             return
+        if meeting.is_live and not self.display and not self.joined:
+            # In the room from the moment it is open: from this screen's opening, or at once
+            # when the facilitator opens the meeting while it waits.
+            self.joined = True
+            with contextlib.suppress(ServiceError):
+                room_services.join_room(meeting=meeting, user=person)
         state = selectors.room_state(meeting, person)
         organisation = meeting.circle.organisation
         # In the organisation's words and the person's own time zone, as their pages are.

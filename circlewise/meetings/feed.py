@@ -248,6 +248,11 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "meeting.evaluated": lambda event: say(
+        _("%(actor)s evaluated the meeting of %(circle)s of %(when)s."),
+        circle_url(event, "meetings:circle_evaluations"),
+        **_values(event),
+    ),
 }
 # A meeting is seen by whoever sees its circle. Who joined and each turn stay in the ledger (the
 # participation figures come from them) and out of the feeds, where they would be noise.

@@ -144,3 +144,38 @@ class DeclineForm(forms.Form):
         widget=_textarea(2),
         error_messages={"required": _("Say why, for whoever proposed it.")},
     )
+
+
+RATINGS = [(n, str(n)) for n in range(1, 6)]
+
+
+class EvaluationForm(forms.Form):
+    """The evaluation card: each dimension 1 (not at all) to 5 (fully), then in one's own words."""
+
+    went_well = forms.CharField(
+        label=_("What worked well?"), required=False, max_length=2000, widget=_textarea(3)
+    )
+    could_improve = forms.CharField(
+        label=_("What could be better next time?"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(3),
+        help_text=_("About the meeting, not about a person: what would help, and how."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import DIMENSIONS
+
+        rated = {
+            name: forms.TypedChoiceField(
+                label=label,
+                choices=RATINGS,
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "rating"}),
+                help_text=_("1: not at all · 5: fully"),
+                error_messages={"required": _("Choose from 1 to 5.")},
+            )
+            for name, label in DIMENSIONS
+        }
+        self.fields = {**rated, **self.fields}

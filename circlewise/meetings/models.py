@@ -314,3 +314,48 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return f"turn of {self.user_id} in round {self.round_id}"
+
+
+# What a participant rates at the end of a meeting, 1 (not at all) to 5 (fully).
+DIMENSIONS = (
+    ("heard", _("Everyone was heard")),
+    ("on_time", _("We kept to time")),
+    ("clear", _("Decisions were clear")),
+    ("respected", _("I felt respected")),
+    ("served_aim", _("The meeting served our aim")),
+)
+
+
+class Evaluation(models.Model):
+    """One participant's card at the end of a meeting: how it went, 1 (not at all) to 5 (fully),
+    on each of the dimensions, and in their own words what worked and what could be better.
+    The circle sees the averages over its meetings (the trend); the words its members read."""
+
+    DIMENSIONS = DIMENSIONS
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="evaluations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    heard = models.PositiveSmallIntegerField()
+    on_time = models.PositiveSmallIntegerField()
+    clear = models.PositiveSmallIntegerField()
+    respected = models.PositiveSmallIntegerField()
+    served_aim = models.PositiveSmallIntegerField()
+    went_well = fields.TextField(_("what worked well"), max_length=2000, blank=True)
+    could_improve = fields.TextField(_("what could be better"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_evaluation_each"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                    name=f"evaluation_{name}_1_to_5",
+                )
+                for name, _label in DIMENSIONS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"evaluation of meeting {self.meeting_id} by {self.user_id}"

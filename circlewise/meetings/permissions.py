@@ -29,7 +29,7 @@ from .models import AgendaItem, Meeting
 if TYPE_CHECKING:
     from circlewise.core.types import Viewer
 
-MeetingNeed = Literal["view", "plan", "contribute", "join"]
+MeetingNeed = Literal["view", "plan", "contribute", "join", "evaluate"]
 ItemNeed = Literal["view", "keep"]
 
 
@@ -125,6 +125,7 @@ MEETING_NEEDS: dict[MeetingNeed, Callable[[Any, Meeting], bool]] = {
         can_keep_agenda(user, meeting) or can_propose_item(user, meeting)
     ),
     "join": lambda user, meeting: can_join_room(user, meeting),
+    "evaluate": lambda user, meeting: can_evaluate(user, meeting),
 }
 ITEM_NEEDS: dict[ItemNeed, Callable[[Any, AgendaItem], bool]] = {
     "view": lambda user, item: can_view_meeting(user, item.meeting),
@@ -196,4 +197,35 @@ def require_run_room(user: Viewer, meeting: Meeting) -> None:
         raise ServiceError(
             _("Only the meeting's facilitator or secretary can do this."),
             status=403,
+        )
+
+
+def attended(user: Viewer, meeting: Meeting) -> bool:
+    from .models import Attendance
+
+    return (
+        circle_permissions.is_person(user)
+        and Attendance.objects.filter(meeting=meeting, user_id=user.pk, present=True).exists()
+    )
+
+
+def can_evaluate(user: Viewer, meeting: Meeting) -> bool:
+    """Who was in the room fills an evaluation card, while the meeting goes on or once held."""
+    return (
+        can_view_meeting(user, meeting)
+        and meeting.status in (Meeting.Status.LIVE, Meeting.Status.HELD)
+        and attended(user, meeting)
+    )
+
+
+def can_read_evaluation_words(user: Viewer, circle: Circle) -> bool:
+    """What participants wrote on their cards is read by the circle's members; the averages by
+    whoever sees the circle."""
+    return circle_permissions.is_person(user) and circle_permissions.is_circle_member(user, circle)
+
+
+def require_evaluate(user: Viewer, meeting: Meeting) -> None:
+    if not can_evaluate(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only those who were in the meeting evaluate it, once it has begun."), status=403
         )

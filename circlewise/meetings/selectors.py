@@ -81,6 +81,7 @@ class RoomState:
     turns_done: int
     agenda: list[AgendaItem]
     last_round: Any | None
+    may_evaluate: bool = False
 
     @property
     def round_kinds(self) -> list[tuple[str, Any]]:
@@ -164,4 +165,47 @@ def room_state(meeting: Meeting, user: Any) -> RoomState:
             .order_by("position", "pk")
         ),
         last_round=last_round,
+        may_evaluate=(
+            meeting.phase in ("evaluation", "closed")
+            and getattr(user, "pk", None) in {row.user_id for row in present_rows}
+            and not meeting.evaluations.filter(user_id=getattr(user, "pk", 0) or 0).exists()
+        ),
     )
+
+
+@dataclass
+class TrendRow:
+    meeting: Meeting
+    cards: int
+    averages: dict[str, float]
+
+    @property
+    def values(self) -> list[float]:
+        """The averages in the order of the dimensions (the table's columns)."""
+        return list(self.averages.values())
+
+
+def evaluation_trend(circle: Circle, *, last: int = 12) -> list[TrendRow]:
+    """The circle's last held meetings with evaluations, oldest first: how many cards, and the
+    average of each dimension (two queries)."""
+    from django.db.models import Avg, Count
+
+    from .models import Evaluation
+
+    names = [name for name, _label in Evaluation.DIMENSIONS]
+    rows = (
+        Evaluation.objects.filter(meeting__circle=circle)
+        .values("meeting_id")
+        .annotate(cards=Count("pk"), **{name: Avg(name) for name in names})
+        .order_by()
+    )
+    by_meeting: dict[int, dict[str, Any]] = {row["meeting_id"]: dict(row) for row in rows}
+    meetings = list(Meeting.objects.filter(pk__in=by_meeting).order_by("-starts_at", "-pk")[:last])
+    return [
+        TrendRow(
+            meeting=m,
+            cards=by_meeting[m.pk]["cards"],
+            averages={name: round(float(by_meeting[m.pk][name]), 1) for name in names},
+        )
+        for m in reversed(meetings)
+    ]

@@ -17,6 +17,14 @@ urlpatterns = [
     path(org + "meetings/<int:meeting_id>/room/", views.meeting_room, name="meeting_room"),
     path(org + "meetings/<int:meeting_id>/room/act/", views.room_act, name="room_act"),
     path(org + "meetings/<int:meeting_id>/display/", views.room_display, name="room_display"),
+    path(
+        org + "meetings/<int:meeting_id>/evaluate/", views.meeting_evaluate, name="meeting_evaluate"
+    ),
+    path(
+        org + "c/<slug:circle>/meetings/evaluations/",
+        views.circle_evaluations,
+        name="circle_evaluations",
+    ),
     path(org + "agenda/<int:item_id>/accept/", views.agenda_accept, name="agenda_accept"),
     path(org + "agenda/<int:item_id>/decline/", views.agenda_decline, name="agenda_decline"),
     path(org + "agenda/<int:item_id>/remove/", views.agenda_remove, name="agenda_remove"),

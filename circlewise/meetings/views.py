@@ -32,7 +32,8 @@ from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
 
 from . import ics, permissions, room, selectors, services
-from .forms import AgendaItemForm, CancelForm, DeclineForm, MeetingForm
+from . import services_evaluations as evaluations
+from .forms import AgendaItemForm, CancelForm, DeclineForm, EvaluationForm, MeetingForm
 from .models import AgendaItem, Meeting
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -412,3 +413,62 @@ def room_act(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
             status=error.status,
         )
     return redirect("meetings:meeting_room", org=org, meeting_id=meeting.pk)
+
+
+# Evaluations -----------------------------------------------------------------------------------
+
+
+@login_required
+@GET_POST
+def meeting_evaluate(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """The evaluation card of someone who was in the meeting."""
+    meeting = _meeting(request, org, meeting_id, need="evaluate")
+    done_already = meeting.evaluations.filter(user_id=person(request).pk).exists()
+    form = EvaluationForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and not done_already:
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            words = {k: data.pop(k) for k in ("went_well", "could_improve")}
+            with attempt(form) as done:
+                evaluations.evaluate(meeting=meeting, user=person(request), ratings=data, **words)
+            if done.ok:
+                messages.success(request, _("Thank you: your evaluation is in."))
+                return redirect("meetings:circle_evaluations", org=org, circle=meeting.circle.slug)
+            status = done.status
+    elif request.method == "POST":
+        status = 409
+    return render(
+        request,
+        "meetings/evaluate.html",
+        {"organisation": meeting.circle.organisation, "circle": meeting.circle, "meeting": meeting,
+         "title": ics.title_of(meeting), "form": form, "done_already": done_already},
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_safe
+def circle_evaluations(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """How the circle's meetings went, over time: the averages of its evaluation cards, and
+    (for its members) what people wrote, without their names."""
+    from .models import DIMENSIONS, Evaluation
+
+    the_circle = _circle(request, org, circle)
+    trend = selectors.evaluation_trend(the_circle)
+    words = []
+    if permissions.can_read_evaluation_words(request.user, the_circle):
+        words = list(
+            Evaluation.objects.filter(meeting__in=[row.meeting for row in trend])
+            .exclude(went_well="", could_improve="")
+            .select_related("meeting")
+            .order_by("-meeting__starts_at", "pk")
+        )
+    return render(
+        request,
+        "meetings/circle_evaluations.html",
+        {"organisation": the_circle.organisation, "circle": the_circle, "trend": trend,
+         "dimensions": DIMENSIONS, "words": words,
+         "may_read_words": permissions.can_read_evaluation_words(request.user, the_circle)},
+    )  # fmt: skip

@@ -156,6 +156,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "round.started": Kind.MEETING,
     "round.turn_taken": Kind.MEETING,
     "round.ended": Kind.MEETING,
+    "meeting.evaluated": Kind.MEETING,
 }
 
 

@@ -6,7 +6,21 @@ from .conftest import DESKTOP, PHONE, axe_violations, describe_violations, scree
 
 pytestmark = pytest.mark.browser
 
+
 # (name, who looks, where): chiara has notifications from the demo's changes (ada made them).
+def _meeting(site, slug: str) -> int:
+    """The circle's first meeting in the demo."""
+    import sqlite3
+
+    with sqlite3.connect(site.db_path) as db:
+        row = db.execute(
+            "SELECT m.id FROM meetings_meeting m JOIN circles_circle c ON c.id = m.circle_id "
+            "WHERE c.slug = ? ORDER BY m.starts_at LIMIT 1",
+            (slug,),
+        ).fetchone()
+    return int(row[0])
+
+
 PAGES = [
     ("sign-in", None, lambda site: f"{site.url}/accounts/login/"),
     ("org-home", "ada", lambda site: site.org_url()),
@@ -16,6 +30,12 @@ PAGES = [
     ("role-assign", "ada", lambda site: site.assign_url("Land & Gardens", "Secretary")),
     ("terms", "ada", lambda site: site.org_url("terms/")),
     ("notifications", "chiara", lambda site: f"{site.url}/notifications/"),
+    ("meeting", "kai", lambda site: site.org_url(f"meetings/{_meeting(site, 'land-gardens')}/")),
+    (
+        "meeting-room",
+        "kai",
+        lambda site: site.org_url(f"meetings/{_meeting(site, 'land-gardens')}/room/"),
+    ),
 ]
 
 

@@ -22,7 +22,7 @@
   function setStatus(text, live) {
     if (!status) return;
     status.textContent = text;
-    status.classList.toggle("badge-current", !!live);
+    if (status.classList.contains("badge")) status.classList.toggle("badge-current", !!live);
   }
 
   function showError(text) {
