@@ -1,7 +1,8 @@
 """A meeting of Community Life held in the live room, each person on their own device: Wren
-(facilitating, desktop) opens it while Zoe waits on her phone, starts a check-in round with Zoe,
-Zoe's screen says it is her turn (and its live region tells a screen reader), she is complete,
-and Wren's screen moves on to her own turn, as does the room display. No page is reloaded."""
+(facilitating, desktop) opens it while Zoe waits on her phone, Tara comes in while Wren sets up a
+check-in round (Wren's choices survive her screen changing), Zoe's screen says it is her turn (and
+its live region tells a screen reader), she is complete, Tara passes, and it is Wren's turn, on
+every screen and on the room display. No page is reloaded."""
 
 import re
 import sqlite3
@@ -41,19 +42,33 @@ def test_a_round_moves_on_every_screen_without_a_reload(open_page, site):
     # Wren starts the check-in round with Zoe
     wren.get_by_label("Prompt").fill("What is on your mind as we begin?")
     first = wren.get_by_label("First speaker")
-    first.select_option(first.locator("option", has_text="Zoe").get_attribute("value"))
+    zoe_id = first.locator("option", has_text="Zoe").get_attribute("value")
+    first.select_option(zoe_id)
+    # Tara comes in while Wren sets the round up: Wren's screen changes under her, and keeps
+    # what she chose and wrote
+    tara = open_page("tara", PHONE, bypass_csp=False)
+    tara.goto(room)
+    expect(wren.get_by_role("heading", name="3 present")).to_be_visible()
+    expect(wren.get_by_label("First speaker")).to_have_value(zoe_id)
+    expect(wren.get_by_label("Prompt")).to_have_value("What is on your mind as we begin?")
     wren.get_by_role("button", name="Start the round").click()
     expect(zoe.locator(".room-speaker")).to_have_text("Your turn")
     expect(zoe.locator("[data-room-announce]")).to_have_text("Your turn.")
     expect(wren.locator("[data-room-announce]")).to_have_text(
-        re.compile(r"^Zoe Brennan is speaking\. Next: Wren Ellis\.$")
+        "Zoe Brennan is speaking. Next: Tara Singh, Wren Ellis."
     )
     display.goto(site.org_url(f"meetings/{meeting}/display/"))
     expect(display.locator(".display-speaker")).to_have_text("Zoe Brennan")
     screenshot(zoe, "room-phone-your-turn")
     screenshot(wren, "room-desktop-facilitator")
-    # Zoe is complete: Wren's turn now, on every screen
+    # Zoe is complete: Tara's turn, then Wren's, on every screen
     zoe.get_by_role("button", name="I'm complete").click()
+    expect(tara.locator(".room-speaker")).to_have_text("Your turn")
+    expect(display.locator(".display-speaker")).to_have_text("Tara Singh")
+    expect(wren.locator("[data-room-announce]")).to_have_text(
+        "Tara Singh is speaking. Next: Wren Ellis."
+    )
+    tara.get_by_role("button", name="Pass").click()
     expect(wren.locator(".room-speaker")).to_have_text("Your turn")
     expect(display.locator(".display-speaker")).to_have_text("Wren Ellis")
     expect(zoe.locator(".room-speaker")).to_have_text(re.compile("Wren Ellis is speaking"))

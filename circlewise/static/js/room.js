@@ -47,7 +47,9 @@
       showError("");
       if (typeof data.html === "string" && state) {
         var focused = document.activeElement && document.activeElement.id;
+        var kept = keep();
         state.innerHTML = data.html; // rendered and escaped by the server
+        restore(kept);
         if (focused) {
           var again = document.getElementById(focused);
           if (again) again.focus();
@@ -70,6 +72,36 @@
     };
   }
 
+  // What someone is typing or choosing survives the room changing under it (another person
+  // joining while the facilitator sets up a round): the fields they touched keep their values.
+  var touched = {};
+  document.addEventListener("input", mark);
+  document.addEventListener("change", mark);
+  function mark(event) {
+    var field = event.target;
+    if (field && field.id && state && state.contains(field)) touched[field.id] = true;
+  }
+  function keep() {
+    var kept = {};
+    Object.keys(touched).forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field) return;
+      kept[id] = field.type === "radio" || field.type === "checkbox" ? field.checked : field.value;
+    });
+    return kept;
+  }
+  function restore(kept) {
+    Object.keys(kept).forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field) {
+        delete touched[id];
+        return;
+      }
+      if (field.type === "radio" || field.type === "checkbox") field.checked = kept[id];
+      else field.value = kept[id];
+    });
+  }
+
   // Send a form of the room over the socket, with the button that was pressed.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -83,6 +115,9 @@
     var button = event.submitter;
     if (button && button.name) data[button.name] = button.value;
     socket.send(JSON.stringify(data));
+    form.querySelectorAll("[id]").forEach(function (field) {
+      delete touched[field.id];
+    });
   });
 
   // Clocks: how long the part of the meeting, or the turn, has been going.
