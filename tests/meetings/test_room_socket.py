@@ -81,7 +81,7 @@ class Screen:
     async def receive(self, timeout: float = 3) -> dict[str, Any]:
         return await self.socket.receive_json_from(timeout=timeout)
 
-    async def latest(self, wait: float = 0.3) -> dict[str, Any] | None:
+    async def latest(self, wait: float = 0.1) -> dict[str, Any] | None:
         """The last of the messages waiting, once none has come for `wait` seconds (a change may
         bring several). (A timeout on `receive_json_from` would stop the consumer.)"""
         found = None
