@@ -230,6 +230,8 @@ EMAILS_REQUEUE_SCHEDULE = os.environ.get("EMAILS_REQUEUE_SCHEDULE", "*/10 * * * 
 STEPS_SCHEDULE = os.environ.get("STEPS_SCHEDULE", "*/5 * * * *")
 # Daily: a repeating meeting's next meetings are made twelve weeks ahead (meetings/tasks.py).
 MEETINGS_SCHEDULE = os.environ.get("MEETINGS_SCHEDULE", "17 3 * * *")
+# Daily: action items' owners reminded before the due date, and once after (meetings/tasks.py).
+ACTIONS_SCHEDULE = os.environ.get("ACTIONS_SCHEDULE", "37 6 * * *")
 # How long before a step's end those who have not acted yet are reminded, once.
 STEP_REMINDER_HOURS = int(os.environ.get("STEP_REMINDER_HOURS", "24"))
 # Finished task results older than this are pruned daily.

@@ -80,6 +80,8 @@ MEETING_PLANNER = "meeting_planner"
 AGENDA_KEEPER = "agenda_keeper"
 AGENDA_CONTRIBUTOR = "agenda_contributor"
 MEETING_ATTENDEE = "meeting_attendee"
+ACTION_GIVER = "action_giver"
+ACTION_CLOSER = "action_closer"
 
 LEVELS = (
     PUBLIC,
@@ -106,6 +108,8 @@ LEVELS = (
     AGENDA_KEEPER,
     AGENDA_CONTRIBUTOR,
     MEETING_ATTENDEE,
+    ACTION_GIVER,
+    ACTION_CLOSER,
 )
 
 TARGETS = (
@@ -569,7 +573,7 @@ ROUTES = ROUTES + DISCUSSION_PAGES + DISCUSSION_API
 # cancelled and its agenda kept by the planners and by the facilitator and secretary it names
 # (agenda_keeper, being members); every member of the circle proposes items (agenda_contributor:
 # a keeper, or anyone in_circle). A meeting that is over or cancelled refuses changes with 409.
-TARGETS = (*TARGETS, "meeting", "agenda_item")
+TARGETS = (*TARGETS, "meeting", "agenda_item", "action_item")
 
 MEETING_PAGES: tuple[Route, ...] = (
     page("meetings:circle_meetings", "circle", GET=CIRCLE_VISIBLE),
@@ -588,6 +592,12 @@ MEETING_PAGES: tuple[Route, ...] = (
     # nobody was: 403 to all who see them); the trend: whoever sees the circle.
     page("meetings:meeting_evaluate", "meeting", GET=MEETING_ATTENDEE, POST=MEETING_ATTENDEE),
     page("meetings:circle_evaluations", "circle", GET=CIRCLE_VISIBLE),
+    # Action items: given by the circle's members (and its planners: action_giver), closed by
+    # their owner (the target's owner), the circle's facilitator or secretary, or its planners
+    # (action_closer); a person's own list is theirs in any organisation they are in.
+    page("meetings:circle_actions", "circle", GET=CIRCLE_VISIBLE, POST=ACTION_GIVER),
+    page("meetings:action_close", "action_item", POST=ACTION_CLOSER),
+    page("meetings:my_actions", "org", GET=ORG_MEMBER),
     page("meetings:agenda_accept", "agenda_item", POST=AGENDA_KEEPER, note="not proposed: 409"),
     page("meetings:agenda_decline", "agenda_item", POST=AGENDA_KEEPER),
     page("meetings:agenda_remove", "agenda_item", POST=AGENDA_KEEPER),

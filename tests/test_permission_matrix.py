@@ -246,6 +246,10 @@ def _answer(level: str, persona: str, target: Target) -> str:
         table.AGENDA_KEEPER: plans,
         table.AGENDA_CONTRIBUTOR: plans or in_circle,
         table.MEETING_ATTENDEE: False,  # no meeting of the matrix has been held
+        table.ACTION_GIVER: plans or in_circle,
+        table.ACTION_CLOSER: persona == target.owner
+        or plans
+        or (in_circle and persona in BACKLOG_KEEPERS[target.circle]),
     }
     if level in meetings:
         return ALLOWED if meetings[level] else FORBIDDEN
@@ -511,6 +515,7 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
     from circlewise.decisions.models import Decision, Objection
     from circlewise.discussions import services as discussions
     from circlewise.meetings import services as meetings
+    from circlewise.meetings import services_actions as actions
 
     helper = f.join(world.org, f.make_user("Cara Helper", email="cara@example.org"))
     f.add(world.care, helper)
@@ -599,6 +604,10 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
         agenda_item = meetings.add_agenda_item(meeting=meeting, actor=author, title="To explore")
         add("meeting", target("meeting", meeting_id=meeting.pk))
         add("agenda_item", target("agenda item", item_id=agenda_item.pk))
+        action = actions.add_action_item(
+            circle=circle, actor=planners[name], title="Order seeds", owner=author
+        )
+        add("action_item", target("action item", action_id=action.pk))
         if name == "garden":
             add("proposal", target("draft", draft=True, proposal_id=draft.pk))
     # Elsewhere's proposal reached through Willow's address

@@ -415,6 +415,12 @@ def plant_meetings(world: Any, canary: Canaries, care: Circle) -> tuple[Any, Any
         went_well=canary("went well"),
         could_improve=canary("could improve"),
     )
+    from circlewise.meetings import services_actions as actions
+
+    action = actions.add_action_item(
+        circle=care, actor=cy, title=canary("action item"), owner=cy, meeting=None
+    )
+    actions.close_action_item(action=action, actor=cy, done=False, reason="Done elsewhere.")
     return meeting, later
 
 

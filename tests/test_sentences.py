@@ -47,9 +47,10 @@ from circlewise.decisions.models import (
 from circlewise.decisions.services import helping as mandates
 from circlewise.discussions import services as discussions
 from circlewise.meetings import services as meetings
+from circlewise.meetings import services_actions as actions
 from circlewise.meetings import services_evaluations as evaluations
 from circlewise.meetings import services_room as room
-from circlewise.meetings.models import AgendaItem, Meeting, Repeat, Round
+from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Repeat, Round
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -280,6 +281,12 @@ def _build_story() -> dict[str, Any]:
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
+    seeds = actions.add_action_item(circle=orchard, actor=fay, title="Order seeds", owner=cai,
+                                    due_on=timezone.localdate() + dt.timedelta(days=1))  # fmt: skip
+    actions.remind_action_items(today=timezone.localdate())
+    actions.close_action_item(action=seeds, actor=cai)
+    ladders = actions.add_action_item(circle=orchard, actor=fay, title="Check ladders", owner=bo)
+    actions.close_action_item(action=ladders, actor=fay, done=False, reason="Fay did it.")
     evaluations.evaluate(
         meeting=weekly, user=bo, went_well="Short and clear.",
         ratings={"heard": 4, "on_time": 5, "clear": 4, "respected": 5, "served_aim": 4},
@@ -466,6 +473,14 @@ def _round(event: LedgerEvent) -> tuple[str, str]:
     )
 
 
+def _action(event: LedgerEvent) -> tuple[str, str]:
+    """An action item by what is to be done; the sentence leads to it on its circle's list."""
+    action = ActionItem.objects.select_related("circle").get(pk=event.object_id)
+    circle = action.circle
+    url = reverse("meetings:circle_actions", args=[event.organisation.slug, circle.slug])
+    return action.title, f"{url}#action-{action.pk}"
+
+
 def _evaluated(event: LedgerEvent) -> tuple[str, str]:
     """An evaluated meeting, by its circle; the sentence leads to the circle's trend."""
     meeting = Meeting.objects.select_related("circle").get(pk=event.object_id)
@@ -559,6 +574,10 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "round.turn_taken": _round,
     "round.ended": _round,
     "meeting.evaluated": _evaluated,
+    "action.added": _action,
+    "action.done": _action,
+    "action.dropped": _action,
+    "action.reminder": _action,
 }
 
 

@@ -1,6 +1,7 @@
 """Meetings for the demo organisation, planned through the meeting services: Land & Gardens meets
 every other Tuesday evening, its next agenda built from its backlog with an item a member
-proposed; Community Life meets once next week, with a member's item taken on and one declined."""
+proposed; Community Life meets once next week, with a member's item taken on and one declined.
+Both circles have action items, one of them done."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from circlewise.accounts.models import User
 from circlewise.circles.models import Organisation
 from circlewise.decisions.models import BacklogItem
 
-from . import services
+from . import services, services_actions
 from .models import Repeat
 
 
@@ -74,3 +75,18 @@ def load(org: Organisation) -> None:
         item=declined, actor=wren,
         reason="Vehicles are Buildings & Energy's domain: raise it on their backlog.",
     )  # fmt: skip
+
+    today = timezone.localdate()
+    services_actions.add_action_item(
+        circle=land, actor=kai, title="Book the chipper for the pruning days", owner=omar,
+        due_on=today + dt.timedelta(days=3),
+    )  # fmt: skip
+    services_actions.add_action_item(
+        circle=land, actor=kai, title="Ask the neighbouring farms about a seed swap", owner=lena,
+        due_on=today + dt.timedelta(days=12),
+    )  # fmt: skip
+    done = services_actions.add_action_item(
+        circle=community, actor=wren, title="Put the festival date on the notice board",
+        owner=tara, due_on=today,
+    )  # fmt: skip
+    services_actions.close_action_item(action=done, actor=tara)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from circlewise.core.feed import (
     Describer,
     Sentence,
+    a_date,
     a_moment,
     actor,
     bdi,
@@ -210,6 +211,38 @@ def _turn(event: LedgerEvent) -> Sentence:
     return say(template, _room_url(event), **values)
 
 
+def _actions_url(event: LedgerEvent) -> str:
+    return circle_url(event, "meetings:circle_actions") + f"#action-{event.payload['action']}"
+
+
+def _action(event: LedgerEvent) -> Sentence:
+    p = event.payload
+    values = {
+        "actor": actor(event),
+        "circle": circle_name(event),
+        "title": bdi(p.get("title", "")),
+        "owner": person(p, "owner_name"),
+        "due": a_date(p.get("due_on")),
+        "reason": bdi(p.get("reason", "")),
+    }
+    if event.verb == "action.added":
+        if p.get("due_on"):
+            template = _(
+                "%(actor)s gave %(owner)s an action item in %(circle)s: “%(title)s”, due %(due)s."
+            )
+        else:
+            template = _("%(actor)s gave %(owner)s an action item in %(circle)s: “%(title)s”.")
+    elif event.verb == "action.done":
+        template = _("%(actor)s marked “%(title)s” done in %(circle)s.")
+    elif event.verb == "action.dropped":
+        template = _("%(actor)s dropped “%(title)s” in %(circle)s: %(reason)s")
+    elif p.get("overdue"):
+        template = _("%(actor)s reminds %(owner)s: “%(title)s” in %(circle)s was due %(due)s.")
+    else:
+        template = _("%(actor)s reminds %(owner)s: “%(title)s” in %(circle)s is due %(due)s.")
+    return say(template, _actions_url(event), **values)
+
+
 DESCRIBERS: dict[str, Describer] = {
     "meeting.planned": _planned,
     "meeting.updated": _updated,
@@ -248,6 +281,10 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "action.added": _action,
+    "action.done": _action,
+    "action.dropped": _action,
+    "action.reminder": _action,
     "meeting.evaluated": lambda event: say(
         _("%(actor)s evaluated the meeting of %(circle)s of %(when)s."),
         circle_url(event, "meetings:circle_evaluations"),

@@ -179,3 +179,25 @@ class EvaluationForm(forms.Form):
             for name, label in DIMENSIONS
         }
         self.fields = {**rated, **self.fields}
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(
+        label=_("What is to be done"),
+        max_length=300,
+        error_messages={"required": _("Say what is to be done.")},
+    )
+    owner = PersonChoiceField(
+        label=_("Who does it"),
+        queryset=User.objects.none(),
+        error_messages={"required": _("Choose who does it: an action item has an owner.")},
+    )
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choose(self, "owner").queryset = members
+
+
+class DropActionForm(forms.Form):
+    reason = forms.CharField(label=_("Why drop it?"), max_length=500, required=False)

@@ -359,3 +359,63 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"evaluation of meeting {self.meeting_id} by {self.user_id}"
+
+
+class ActionItemQuerySet(models.QuerySet["ActionItem"]):
+    def open(self) -> ActionItemQuerySet:
+        return self.filter(status=ActionItem.Status.OPEN)
+
+
+class ActionItem(models.Model):
+    """Something a person agreed to do, with a due date: made in a meeting (linked to its item)
+    or anywhere in the circle. Its owner is reminded before it is due and once after; the circle
+    sees its follow-through (the share done on time)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="action_items")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="action_items"
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="action_items"
+    )
+    title = fields.CharField(_("what is to be done"), max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reminded_before_on = models.DateField(null=True, blank=True)
+    reminded_after_on = models.DateField(null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["owner", "status"], name="action_owner_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def done_on_time(self) -> bool:
+        return (
+            self.status == self.Status.DONE
+            and self.closed_at is not None
+            and (self.due_on is None or timezone.localdate(self.closed_at) <= self.due_on)
+        )
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.due_on is not None and self.due_on < today

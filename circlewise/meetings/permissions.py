@@ -229,3 +229,65 @@ def require_evaluate(user: Viewer, meeting: Meeting) -> None:
         raise ServiceError(
             _("Only those who were in the meeting evaluate it, once it has begun."), status=403
         )
+
+
+# Action items --------------------------------------------------------------------------------
+
+
+def can_add_action(user: Viewer, circle: Circle) -> bool:
+    """The circle's members give each other action items (an admin planning its meetings too)."""
+    return circle_permissions.is_person(user) and (
+        circle_permissions.is_circle_member(user, circle) or can_plan_meetings(user, circle)
+    )
+
+
+def can_close_action(user: Viewer, action: Any) -> bool:
+    """Its owner marks it done or drops it; so do the circle's facilitator and secretary (who
+    keep its backlog) and its planners."""
+    if not circle_permissions.is_person(user) or not circle_permissions.can_view_circle(
+        user, action.circle
+    ):
+        return False
+    if action.owner_id == user.pk:
+        return True
+    return can_plan_meetings(user, action.circle) or (
+        circle_permissions.is_circle_member(user, action.circle)
+        and user.pk
+        in decision_permissions.role_holder_ids(
+            action.circle, Role.Kind.FACILITATOR, Role.Kind.SECRETARY
+        )
+    )
+
+
+def require_add_action(user: Viewer, circle: Circle) -> None:
+    if not can_add_action(_fresh(user), circle):
+        raise ServiceError(
+            _("Only members of %(circle)s give its action items.") % {"circle": circle.name},
+            status=403,
+        )
+
+
+def require_close_action(user: Viewer, action: Any) -> None:
+    if not can_close_action(_fresh(user), action):
+        raise ServiceError(
+            _("Only its owner, or the circle's facilitator or secretary, can close it."),
+            status=403,
+        )
+
+
+def get_action_for(user: Viewer, action_id: int, *, need: Literal["view", "close"] = "view") -> Any:
+    from .models import ActionItem
+
+    action = (
+        ActionItem.objects.select_related("circle__organisation", "circle__parent", "owner")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        raise Http404
+    circle_permissions.prime_permissions(user, action.circle.organisation)
+    if not circle_permissions.can_view_circle(user, action.circle):
+        raise Http404
+    if need == "close" and not can_close_action(user, action):
+        raise PermissionDenied
+    return action

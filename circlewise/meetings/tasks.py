@@ -16,3 +16,13 @@ from . import services
 @task()
 def extend_series() -> int:
     return services.extend_series()
+
+
+# Daily (ACTIONS_SCHEDULE): remind owners of action items due in the next days, and of those
+# overdue, each once.
+@periodic(settings.ACTIONS_SCHEDULE)
+@task()
+def remind_action_items() -> int:
+    from . import services_actions
+
+    return services_actions.remind_action_items()

@@ -32,8 +32,16 @@ from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
 
 from . import ics, permissions, room, selectors, services
+from . import services_actions as actions
 from . import services_evaluations as evaluations
-from .forms import AgendaItemForm, CancelForm, DeclineForm, EvaluationForm, MeetingForm
+from .forms import (
+    ActionItemForm,
+    AgendaItemForm,
+    CancelForm,
+    DeclineForm,
+    EvaluationForm,
+    MeetingForm,
+)
 from .models import AgendaItem, Meeting
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -472,3 +480,128 @@ def circle_evaluations(request: HttpRequest, org: str, circle: str) -> HttpRespo
          "dimensions": DIMENSIONS, "words": words,
          "may_read_words": permissions.can_read_evaluation_words(request.user, the_circle)},
     )  # fmt: skip
+
+
+# Action items ----------------------------------------------------------------------------------
+
+
+def _actions_context(request: HttpRequest, circle: Circle, **extra: Any) -> dict[str, Any]:
+    from .models import ActionItem
+
+    rows = list(
+        ActionItem.objects.filter(circle=circle)
+        .select_related("owner", "meeting")
+        .order_by("status", "due_on", "pk")
+    )
+    done, due = actions.follow_through(circle)
+    may_add = permissions.can_add_action(request.user, circle)
+    return {
+        "organisation": circle.organisation,
+        "circle": circle,
+        "open_actions": [a for a in rows if a.is_open],
+        "closed_actions": [a for a in rows if not a.is_open][:50],
+        "may_add": may_add,
+        "may_close": {
+            a.pk for a in rows if a.is_open and permissions.can_close_action(request.user, a)
+        },
+        "form": ActionItemForm(members=circle_members(circle)) if may_add else None,
+        "follow_through": (done, due),
+        "today": timezone.localdate(),
+        **extra,
+    }
+
+
+@login_required
+@GET_POST
+def circle_actions(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """A circle's action items; its members give new ones here (from a meeting: linked to it)."""
+    the_circle = _circle(request, org, circle)
+    if request.method != "POST":
+        from_meeting = None
+        raw = request.GET.get("meeting", "")
+        if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
+            found = selectors.meetings_of(the_circle).filter(pk=int(raw)).first()
+            from_meeting = found if found is not None and found.is_live else None
+        return render(
+            request,
+            "meetings/circle_actions.html",
+            _actions_context(request, the_circle, from_meeting=from_meeting),
+        )
+    if not permissions.can_add_action(request.user, the_circle):
+        raise PermissionDenied
+    form = ActionItemForm(request.POST, members=circle_members(the_circle))
+    meeting = None
+    raw = request.POST.get("meeting", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+            raise Http404
+        meeting = permissions.get_meeting_for(request.user, int(raw))
+        if meeting.circle_id != the_circle.pk:
+            raise Http404
+    status = 400
+    if form.is_valid():
+        with attempt(form) as done:
+            services_actions_add(the_circle, request, form, meeting)
+        if done.ok:
+            messages.success(request, _("The action item is given; its owner is told."))
+            if meeting is not None:
+                return redirect("meetings:meeting_room", org=org, meeting_id=meeting.pk)
+            return redirect("meetings:circle_actions", org=org, circle=the_circle.slug)
+        status = done.status
+    return render(
+        request, "meetings/circle_actions.html",
+        _actions_context(request, the_circle, form=form, from_meeting=meeting), status=status,
+    )  # fmt: skip
+
+
+def services_actions_add(circle: Circle, request: HttpRequest, form: Any, meeting: Any) -> None:
+    actions.add_action_item(
+        circle=circle,
+        actor=person(request),
+        meeting=meeting,
+        agenda_item=meeting.current_item if meeting is not None else None,
+        **form.cleaned_data,
+    )
+
+
+@login_required
+@require_POST
+def action_close(request: HttpRequest, org: str, action_id: int) -> HttpResponse:
+    action = permissions.get_action_for(request.user, action_id, need="close")
+    if action.circle.organisation.slug != org:
+        raise Http404
+    done = request.POST.get("status", "done") != "dropped"
+    try:
+        actions.close_action_item(
+            action=action, actor=person(request), done=done, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as error:
+        return render(
+            request, "meetings/circle_actions.html",
+            _actions_context(request, action.circle, error=error.text), status=error.status,
+        )  # fmt: skip
+    messages.success(request, _("“%(title)s” is closed.") % {"title": action.title})
+    return redirect("meetings:circle_actions", org=org, circle=action.circle.slug)
+
+
+@login_required
+@require_safe
+def my_actions(request: HttpRequest, org: str) -> HttpResponse:
+    """The person's own open action items in the organisation, soonest due first."""
+    from .models import ActionItem
+
+    organisation = circle_permissions.get_organisation_for(request.user, org)
+    hidden = circle_permissions.hidden_circle_ids(request.user, organisation)
+    mine = [
+        a
+        for a in ActionItem.objects.open()
+        .filter(owner_id=person(request).pk, circle__organisation=organisation)
+        .select_related("circle")
+        .order_by("due_on", "pk")
+        if a.circle_id not in hidden
+    ]
+    return render(
+        request,
+        "meetings/my_actions.html",
+        {"organisation": organisation, "actions": mine, "today": timezone.localdate()},
+    )

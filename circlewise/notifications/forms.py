@@ -34,6 +34,10 @@ KIND_HELP: dict[Kind, Any] = {
     Kind.DECISION: _("Your circles decide something, or a policy is replaced or retired."),
     Kind.ROLE: _("Roles are created or changed, someone takes a role, a term ends."),
     Kind.MEMBERSHIP: _("People join or leave your circles and the organisation."),
+    Kind.ACTION: _(
+        "Someone gives you an action item, one of yours is due soon or overdue, or someone "
+        "closes one of yours."
+    ),
     Kind.MEETING: _(
         "A meeting of your circles is planned, moved or cancelled; an item you proposed for "
         "its agenda is taken on or declined."

@@ -52,6 +52,7 @@ class Kind(models.TextChoices):
     ROLE = "role", _("Roles and terms")
     MEMBERSHIP = "membership", _("Membership")
     MEETING = "meeting", _("Meetings planned, moved or cancelled, and their agendas")
+    ACTION = "action", _("Action items given to you, and their reminders")
 
 
 class Frequency(models.TextChoices):
@@ -61,7 +62,7 @@ class Frequency(models.TextChoices):
     OFF = "off", _("No email")
 
 
-ASKING_KINDS = frozenset({Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP})
+ASKING_KINDS = frozenset({Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP, Kind.ACTION})
 
 
 # Not asking, but no use a day late: a meeting planned, moved or cancelled.
@@ -157,6 +158,10 @@ KIND_OF_VERB: dict[str, Kind] = {
     "round.turn_taken": Kind.MEETING,
     "round.ended": Kind.MEETING,
     "meeting.evaluated": Kind.MEETING,
+    "action.added": Kind.ACTION,  # to its owner
+    "action.reminder": Kind.ACTION,
+    "action.done": Kind.ACTION,  # to its owner, when someone else closed it
+    "action.dropped": Kind.ACTION,
 }
 
 
