@@ -592,6 +592,9 @@ MEETING_PAGES: tuple[Route, ...] = (
     # nobody was: 403 to all who see them); the trend: whoever sees the circle.
     page("meetings:meeting_evaluate", "meeting", GET=MEETING_ATTENDEE, POST=MEETING_ATTENDEE),
     page("meetings:circle_evaluations", "circle", GET=CIRCLE_VISIBLE),
+    # Minutes: approved ones are read by whoever sees the circle, a draft by the agenda's keepers,
+    # who write it up and approve it (the matrix's meetings have none yet: 409).
+    page("meetings:meeting_minutes", "meeting", GET=CIRCLE_VISIBLE, POST=AGENDA_KEEPER),
     # Action items: given by the circle's members (and its planners: action_giver), closed by
     # their owner (the target's owner), the circle's facilitator or secretary, or its planners
     # (action_closer); a person's own list is theirs in any organisation they are in.

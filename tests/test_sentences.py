@@ -49,8 +49,9 @@ from circlewise.discussions import services as discussions
 from circlewise.meetings import services as meetings
 from circlewise.meetings import services_actions as actions
 from circlewise.meetings import services_evaluations as evaluations
+from circlewise.meetings import services_minutes as minutes
 from circlewise.meetings import services_room as room
-from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Repeat, Round
+from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Minutes, Repeat, Round
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
@@ -281,6 +282,8 @@ def _build_story() -> dict[str, Any]:
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
+    written = minutes.edit_minutes(meeting=weekly, actor=fay, text="# Orchard\n\nWe met.")
+    minutes.approve_minutes(meeting=written.meeting, actor=fay)
     seeds = actions.add_action_item(circle=orchard, actor=fay, title="Order seeds", owner=cai,
                                     due_on=timezone.localdate() + dt.timedelta(days=1))  # fmt: skip
     actions.remind_action_items(today=timezone.localdate())
@@ -473,6 +476,15 @@ def _round(event: LedgerEvent) -> tuple[str, str]:
     )
 
 
+def _minutes(event: LedgerEvent) -> tuple[str, str]:
+    """Minutes, named by their meeting's circle; the sentence leads to them."""
+    written = Minutes.objects.select_related("meeting__circle").get(pk=event.object_id)
+    slug = event.organisation.slug
+    return written.meeting.circle.name, reverse(
+        "meetings:meeting_minutes", args=[slug, written.meeting_id]
+    )
+
+
 def _action(event: LedgerEvent) -> tuple[str, str]:
     """An action item by what is to be done; the sentence leads to it on its circle's list."""
     action = ActionItem.objects.select_related("circle").get(pk=event.object_id)
@@ -574,6 +586,8 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "round.turn_taken": _round,
     "round.ended": _round,
     "meeting.evaluated": _evaluated,
+    "minutes.edited": _minutes,
+    "minutes.approved": _minutes,
     "action.added": _action,
     "action.done": _action,
     "action.dropped": _action,

@@ -281,6 +281,16 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "minutes.edited": lambda event: say(
+        _("%(actor)s wrote up the minutes of the meeting of %(circle)s of %(when)s."),
+        org_url(event, "meetings:meeting_minutes", event.payload["meeting"]),
+        **_values(event),
+    ),
+    "minutes.approved": lambda event: say(
+        _("%(actor)s approved the minutes of the meeting of %(circle)s of %(when)s."),
+        org_url(event, "meetings:meeting_minutes", event.payload["meeting"]),
+        **_values(event),
+    ),
     "action.added": _action,
     "action.done": _action,
     "action.dropped": _action,
@@ -293,4 +303,4 @@ DESCRIBERS: dict[str, Describer] = {
 }
 # A meeting is seen by whoever sees its circle. Who joined and each turn stay in the ledger (the
 # participation figures come from them) and out of the feeds, where they would be noise.
-HIDDEN: frozenset[str] = frozenset({"meeting.joined", "round.turn_taken"})
+HIDDEN: frozenset[str] = frozenset({"meeting.joined", "round.turn_taken", "minutes.edited"})

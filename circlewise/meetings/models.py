@@ -419,3 +419,32 @@ class ActionItem(models.Model):
     def is_overdue(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.is_open and self.due_on is not None and self.due_on < today
+
+
+class Minutes(models.Model):
+    """A meeting's minutes: drafted from the meeting itself when it closes (who was there, the
+    agenda, the rounds, the action items given), written up by the secretary, then approved:
+    from then on they do not change, and the ledger holds their hash."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="minutes")
+    text = fields.TextField(_("minutes"), max_length=50_000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"minutes of meeting {self.meeting_id}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED

@@ -348,5 +348,8 @@ def close_room(*, meeting: Meeting, actor: User) -> Meeting:
     meeting.save(update_fields=["status", "phase", "closed_at", "phase_started_at", "current_item"])
     present = Attendance.objects.filter(meeting=meeting, present=True).count()
     _append(meeting, actor, "meeting.closed", meeting, present=present)
+    from .services_minutes import ensure_draft
+
+    ensure_draft(meeting)
     _changed(meeting)
     return meeting

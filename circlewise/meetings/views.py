@@ -34,6 +34,7 @@ from circlewise.decisions.views._common import circle_members
 from . import ics, permissions, room, selectors, services
 from . import services_actions as actions
 from . import services_evaluations as evaluations
+from . import services_minutes as minutes_services
 from .forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -605,3 +606,49 @@ def my_actions(request: HttpRequest, org: str) -> HttpResponse:
         "meetings/my_actions.html",
         {"organisation": organisation, "actions": mine, "today": timezone.localdate()},
     )
+
+
+# Minutes ---------------------------------------------------------------------------------------
+
+
+@login_required
+@GET_POST
+def meeting_minutes(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
+    """A meeting's minutes: approved, for whoever sees the circle (printable, and as Markdown with
+    ?format=md); a draft, for whoever keeps the meeting's agenda to write up and approve."""
+    from .models import Minutes
+
+    meeting = _meeting(request, org, meeting_id)
+    minutes = Minutes.objects.filter(meeting=meeting).select_related("approved_by").first()
+    keeps = permissions.can_run_room(request.user, meeting)
+    shown = minutes if minutes is not None and (minutes.is_approved or keeps) else None
+    if request.method == "GET" and request.GET.get("format") == "md" and shown is not None:
+        response = HttpResponse(shown.text, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.pk}.md"'
+        return response
+    error, status, text = "", 200, shown.text if shown else ""
+    if request.method == "POST":
+        if not keeps:
+            raise PermissionDenied
+        text = request.POST.get("text", "")
+        try:
+            if request.POST.get("approve"):
+                minutes_services.edit_minutes(meeting=meeting, actor=person(request), text=text)
+                minutes_services.approve_minutes(meeting=meeting, actor=person(request))
+                messages.success(
+                    request, _("The minutes are approved; the circle's members are told.")
+                )
+            else:
+                minutes_services.edit_minutes(meeting=meeting, actor=person(request), text=text)
+                messages.success(request, _("The minutes are saved."))
+            return redirect("meetings:meeting_minutes", org=org, meeting_id=meeting.pk)
+        except ServiceError as failed:
+            error, status = failed.text, failed.status
+    return render(
+        request,
+        "meetings/minutes.html",
+        {"organisation": meeting.circle.organisation, "circle": meeting.circle, "meeting": meeting,
+         "title": ics.title_of(meeting), "minutes": shown, "keeps": keeps, "text": text,
+         "error": error, "exists": minutes is not None},
+        status=status,
+    )  # fmt: skip

@@ -158,6 +158,8 @@ KIND_OF_VERB: dict[str, Kind] = {
     "round.turn_taken": Kind.MEETING,
     "round.ended": Kind.MEETING,
     "meeting.evaluated": Kind.MEETING,
+    "minutes.edited": Kind.MEETING,
+    "minutes.approved": Kind.MEETING,  # to the circle's members
     "action.added": Kind.ACTION,  # to its owner
     "action.reminder": Kind.ACTION,
     "action.done": Kind.ACTION,  # to its owner, when someone else closed it
