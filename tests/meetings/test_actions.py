@@ -153,3 +153,30 @@ def test_follow_through_is_the_share_done_on_time(world):
         status="done", closed_at=timezone.now() - dt.timedelta(days=2)
     )
     assert actions.follow_through(world.garden) == (1, 2)
+
+
+def test_what_needs_me_shows_my_action_items_the_meeting_going_on_and_items_to_take_on(
+    client, world
+):
+    meeting = services.plan_meeting(
+        circle=world.garden,
+        actor=world.facilitator,
+        starts_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    services.add_agenda_item(meeting=meeting, actor=world.circle_member, title="Tool shed")
+    actions.add_action_item(
+        circle=world.garden, actor=world.facilitator, title="Order seeds",
+        owner=world.facilitator, due_on=timezone.localdate() + dt.timedelta(days=2),
+    )  # fmt: skip
+    client.force_login(world.facilitator)
+    page = client.get(reverse("decisions:needs_me", args=["willow"])).content.decode()
+    assert "Order seeds" in page and "Tool shed" in page and "Meeting now" not in page
+    room.open_room(meeting=meeting, actor=world.facilitator)
+    page = client.get(reverse("decisions:needs_me", args=["willow"])).content.decode()
+    assert "Meeting now" in page
+    assert reverse("meetings:meeting_room", args=["willow", meeting.pk]) in page
+    # Cy proposed the item and owns no action: only the meeting going on is his
+    client.force_login(world.circle_member)
+    page = client.get(reverse("decisions:needs_me", args=["willow"])).content.decode()
+    assert "Meeting now" in page and "Items proposed for an agenda you keep" not in page
+    assert "Order seeds" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -30,3 +31,39 @@ def next_meetings(circle: Circle) -> list[Meeting]:
         .select_related("series")
         .order_by("starts_at", "pk")[:SHOWN]
     )
+
+
+@register.simple_tag
+def meeting_needs(user: Any, organisation: Any) -> dict[str, list[Any]]:
+    """`{% meeting_needs request.user organisation as found %}`: what the meetings ask of the
+    person, for "what needs me": their meetings going on now, the items members proposed for an
+    agenda they keep, and their own action items due within a week or overdue (three queries)."""
+    from circlewise.circles import permissions as circle_permissions
+
+    from .. import permissions
+    from ..models import ActionItem, AgendaItem
+
+    mine = circle_permissions.circle_ids_of(user, organisation)
+    live = list(
+        Meeting.objects.filter(circle_id__in=mine, status=Meeting.Status.LIVE).select_related(
+            "circle"
+        )
+    )
+    proposed = [
+        item
+        for item in AgendaItem.objects.filter(
+            status=AgendaItem.Status.PROPOSED,
+            meeting__circle__organisation=organisation,
+            meeting__status=Meeting.Status.PLANNED,
+            meeting__ends_at__gt=timezone.now(),
+        ).select_related("meeting__circle__organisation", "meeting__circle__parent", "added_by")
+        if item.meeting.circle_id in mine and permissions.can_keep_agenda(user, item.meeting)
+    ]
+    soon = timezone.localdate() + dt.timedelta(days=7)
+    actions = list(
+        ActionItem.objects.open()
+        .filter(owner_id=user.pk, circle_id__in=mine, due_on__lte=soon)
+        .select_related("circle")
+        .order_by("due_on", "pk")
+    )
+    return {"live": live, "proposed": proposed, "actions": actions}
