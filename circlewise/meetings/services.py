@@ -307,7 +307,7 @@ def update_meeting(*, meeting: Meeting, actor: User, **changes: Any) -> Meeting:
     if unknown:
         raise TypeError(f"update_meeting: no such field {sorted(unknown)}")
     meeting = (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("circle__organisation")
         .get(pk=meeting.pk)
     )
@@ -355,7 +355,7 @@ def update_meeting(*, meeting: Meeting, actor: User, **changes: Any) -> Meeting:
 def cancel_meeting(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
     """Cancel a meeting still to come, saying why; the members are told."""
     meeting = (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("circle__organisation")
         .get(pk=meeting.pk)
     )
@@ -418,7 +418,7 @@ def add_agenda_item(
     for them). An item from the circle's backlog takes its topic, desired outcome and owner (as
     presenter) unless they are given; any other item is to explore unless said otherwise."""
     meeting = (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("circle__organisation")
         .get(pk=meeting.pk)
     )
@@ -492,7 +492,7 @@ def _keepers(meeting: Meeting, *, but: User) -> list[int]:
 
 def _locked_item(item: AgendaItem) -> AgendaItem:
     return (
-        AgendaItem.objects.select_for_update()
+        AgendaItem.objects.select_for_update(of=("self",))
         .select_related("meeting__circle__organisation", "added_by")
         .get(pk=item.pk)
     )

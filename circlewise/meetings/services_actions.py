@@ -91,7 +91,7 @@ def close_action_item(
 ) -> ActionItem:
     """Done, or dropped with a reason (its owner is told when someone else closes it)."""
     action = (
-        ActionItem.objects.select_for_update()
+        ActionItem.objects.select_for_update(of=("self",))
         .select_related("circle__organisation", "owner")
         .get(pk=action.pk)
     )

@@ -73,7 +73,7 @@ def ensure_draft(meeting: Meeting) -> Minutes:
 
 
 def _locked(meeting: Meeting) -> Minutes:
-    minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+    minutes = Minutes.objects.select_for_update(of=("self",)).filter(meeting=meeting).first()
     if minutes is None:
         raise ServiceError(
             _("This meeting has no minutes yet: they are drafted when it closes."), status=409

@@ -78,7 +78,7 @@ def _append(meeting: Meeting, actor: User | None, verb: str, obj: Any, **extra: 
 
 def _locked(meeting: Meeting) -> Meeting:
     return (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("circle__organisation", "circle__parent", "facilitator", "secretary")
         .get(pk=meeting.pk)
     )
@@ -239,7 +239,7 @@ def start_round(
 
 def _locked_round(round_: Round) -> tuple[Round, Meeting]:
     meeting = _locked(round_.meeting)
-    return Round.objects.select_for_update().get(pk=round_.pk), meeting
+    return Round.objects.select_for_update(of=("self",)).get(pk=round_.pk), meeting
 
 
 @transaction.atomic
@@ -261,7 +261,7 @@ def complete_turn(
     _require_live(meeting)
     if round_.ended_at is not None:
         raise ServiceError(_("This round has ended."), status=409)
-    turn = Turn.objects.select_for_update().get(round=round_, ended_at__isnull=True)
+    turn = Turn.objects.select_for_update(of=("self",)).get(round=round_, ended_at__isnull=True)
     if expected_user is not None and turn.user_id != expected_user:
         raise ServiceError(_("That turn is over already: the round has moved on."), status=409)
     speaker = User.objects.get(pk=turn.user_id)
