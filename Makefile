@@ -29,7 +29,7 @@ help:
 	@echo "make check-deploy      Django's deployment checks under production settings"
 	@echo "make check-migrations  fail if a model change has no migration"
 	@echo "make worker            the background task worker and the scheduler of periodic tasks"
-	@echo "make bench             load benchmarks, cold pages, the mixed load, then the memory soak (bench-quick: smaller)"
+	@echo "make bench             load benchmarks, cold pages, the mixed load, the meeting room, then the memory soak (bench-quick: smaller)"
 	@echo "make soak              one worker serving new content for 5 minutes: its memory (soak-quick: 1 minute)"
 	@echo "make messages          update and compile the plain-words catalog in locale/ (needs gettext)"
 	@echo "make clean             remove .venv, .tools and var/ (the demo database too)"
@@ -127,6 +127,7 @@ bench: .venv/.synced
 	$(VENV)/python -m bench.cold --size full
 	$(VENV)/python -m bench.mixed --size full
 	$(VENV)/python -m bench.digest --size full
+	$(VENV)/python -m bench.room
 	$(VENV)/python -m bench.soak
 
 soak: .venv/.synced
@@ -138,6 +139,7 @@ soak-quick: .venv/.synced
 bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
 	$(VENV)/python -m bench.cold --size quick --repeat 15
+	$(VENV)/python -m bench.room --changes 5
 	$(VENV)/python -m bench.mixed --size quick --duration 10 --warmup 3 --ceiling-seconds 5
 	$(VENV)/python -m bench.digest --size quick
 
