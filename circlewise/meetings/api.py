@@ -16,9 +16,9 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.core.api import Pages, responses
 from circlewise.core.api_auth import auth_user
 from circlewise.core.errors import ServiceError
-from circlewise.core.inputs import MAX_ID
 from circlewise.core.types import Viewer
 from circlewise.decisions import permissions as decision_permissions
+from circlewise.decisions.api._common import _person_in
 
 from . import permissions, selectors, services
 from .models import AgendaItem, Meeting
@@ -85,20 +85,12 @@ def _fresh(user: User, meeting_id: int) -> dict[str, Any]:
     return _meeting_out(user, permissions.get_meeting_for(user, meeting_id))
 
 
-def _member(actor: User, meeting_circle: Any, user_id: int | None, field: str) -> User | None:
-    """A person named in a body: someone in the organisation (the service checks they are in
-    the circle)."""
+def _member(actor: User, circle: Any, user_id: int | None, field: str) -> User | None:
+    """A person named in a body, by decisions' rule: someone in the organisation (the service
+    checks they are in the circle)."""
     if user_id is None:
         return None
-    person = User.objects.filter(pk=user_id).first() if 0 < user_id <= MAX_ID else None
-    if person is None or not circle_permissions.can_view_person(
-        actor, meeting_circle.organisation, person
-    ):
-        raise ServiceError(
-            _("There is no one with id %(id)d in this organisation.") % {"id": user_id},
-            field=field,
-        )
-    return person
+    return _person_in(actor, circle.organisation, user_id, field=field)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
-from circlewise.core.inputs import MAX_ID
+from circlewise.core.inputs import whole_number
 
 from . import services_room as room
 from .models import AgendaItem, Meeting, Round
@@ -24,10 +24,10 @@ def _id(data: Mapping[str, Any], name: str) -> int | None:
     raw = data.get(name)
     if raw in (None, ""):
         return None
-    text = str(raw)
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+    number = whole_number(str(raw))
+    if not number:  # not a whole number in the database's range, or 0
         raise ServiceError(_("That is not one of the choices."), field=name)
-    return int(text)
+    return number
 
 
 def _flag(data: Mapping[str, Any], name: str) -> bool:

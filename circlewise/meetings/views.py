@@ -27,6 +27,7 @@ from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle
 from circlewise.core import plainwords
 from circlewise.core.errors import ServiceError
+from circlewise.core.inputs import whole_number
 from circlewise.core.views import attempt, person
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
@@ -253,9 +254,10 @@ def agenda_add(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, org, meeting_id, need="contribute")
     raw = request.POST.get("backlog_item", "")
     if raw:
-        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+        topic_id = whole_number(raw)
+        if topic_id is None:
             raise Http404
-        item = decision_permissions.get_item_for(request.user, int(raw))
+        item = decision_permissions.get_item_for(request.user, topic_id)
         try:
             services.add_agenda_item(
                 meeting=meeting,
@@ -520,8 +522,8 @@ def circle_actions(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     if request.method != "POST":
         from_meeting = None
         raw = request.GET.get("meeting", "")
-        if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
-            found = selectors.meetings_of(the_circle).filter(pk=int(raw)).first()
+        if (meeting_id := whole_number(raw)) is not None:
+            found = selectors.meetings_of(the_circle).filter(pk=meeting_id).first()
             from_meeting = found if found is not None and found.is_live else None
         return render(
             request,
@@ -534,9 +536,10 @@ def circle_actions(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     meeting = None
     raw = request.POST.get("meeting", "")
     if raw:
-        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+        meeting_id = whole_number(raw)
+        if meeting_id is None:
             raise Http404
-        meeting = permissions.get_meeting_for(request.user, int(raw))
+        meeting = permissions.get_meeting_for(request.user, meeting_id)
         if meeting.circle_id != the_circle.pk:
             raise Http404
     status = 400
