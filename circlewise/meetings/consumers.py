@@ -4,10 +4,12 @@ At the handshake the person is authenticated from their session (AuthMiddlewareS
 Origin checked (AllowedHostsOriginValidator, config/asgi.py); someone who may not take part is
 refused (closed with 4403, or 4404 for a meeting they may not see). Each message is an action
 (room.act), checked by the services like any other request; the consumer writes nothing itself.
-After every change the room's group is told (services_room broadcasts after commit) and each
-screen is sent its own view, rendered on the server, with what a screen reader should say. Before
-sending, the consumer asks again whether the person may still take part: someone removed from
-the circle is dropped at once. One screen may send at most a few actions a second.
+After every change the room's group is told (`room.changed`, after commit) and each screen is
+sent its view, rendered on the server, with what a screen reader should say: the room is read
+once per change for every screen in the process and each kind of view rendered once (fanout.py).
+The person's permission is asked again on every action they send and whenever who may take part
+may have changed (`room.members`: someone left the circle, the facilitator changed): someone
+removed from the circle is dropped at once. One screen may send at most a few actions a second.
 """
 
 from __future__ import annotations
@@ -17,66 +19,56 @@ import time
 import zoneinfo
 from typing import Any
 
-from channels.generic.websocket import JsonWebsocketConsumer
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
-from circlewise.core import plainwords
 from circlewise.core.errors import ServiceError
 
-from . import permissions, room, selectors
+from . import fanout, permissions, room
 from . import services_room as room_services
-from .services_room import group_of
+from .broadcast import group_of
 
 # A screen sends an action when someone taps; a burst above this is refused, not queued.
 BURST, PER_SECOND = 5, 2.0
+CLOSE = "close"
 
 
-class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
+class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     meeting_id: int
     user_id: int | None = None
     display = False
     joined = False
+    runs = False
+    zone = "UTC"
+    watching = False
 
-    def connect(self) -> None:
-        user = self.scope.get("user")
+    async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-        if user is None or not circle_permissions.is_person(user):
-            self.close(code=4401)
-            return
-        self.user_id = user.pk
-        try:
-            permissions.get_meeting_for(user, self.meeting_id, need="join")
-        except Http404:
-            self.close(code=4404)
-            return
-        except PermissionDenied:
-            self.close(code=4403)
-            return
-        self.allowance, self.checked = float(BURST), time.monotonic()
         # The room display (a projector) shows the state in large type, with no controls.
         self.display = b"display=1" in self.scope.get("query_string", b"")
-        self.accept()
-        self.channel_layer_group_add()
-        self.send_state()
+        refused = await database_sync_to_async(self._admit)()
+        if refused:
+            await self.close(code=refused)
+            return
+        self.allowance, self.checked = float(BURST), time.monotonic()
+        await self.accept()
+        await self.channel_layer.group_add(group_of(self.meeting_id), self.channel_name)
+        fanout.readings().watch(self.meeting_id)
+        self.watching = True
+        await self.send_view(await fanout.readings().now(self.meeting_id))
 
-    def channel_layer_group_add(self) -> None:
-        from asgiref.sync import async_to_sync
+    async def disconnect(self, code: int) -> None:
+        if self.watching:
+            self.watching = False
+            fanout.readings().unwatch(self.meeting_id)
+            await self.channel_layer.group_discard(group_of(self.meeting_id), self.channel_name)
 
-        async_to_sync(self.channel_layer.group_add)(group_of(self.meeting_id), self.channel_name)
-
-    def disconnect(self, code: int) -> None:
-        from asgiref.sync import async_to_sync
-
-        if self.user_id is not None:
-            async_to_sync(self.channel_layer.group_discard)(
-                group_of(self.meeting_id), self.channel_name
-            )
+    # What runs in a thread, with the database -------------------------------------------------
 
     def _person(self) -> User | None:
         """The person, read afresh (a deactivated account is nobody)."""
@@ -84,14 +76,56 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
             return None
         return User.objects.filter(pk=self.user_id, is_active=True).first()
 
-    def _meeting(self) -> Any:
-        person = self._person()
+    def _meeting(self, person: User | None) -> Any:
         if person is None:
-            return None, None
+            return None
         try:
-            return person, permissions.get_meeting_for(person, self.meeting_id, need="join")
+            meeting = permissions.get_meeting_for(person, self.meeting_id, need="join")
         except (Http404, PermissionDenied):
-            return person, None
+            return None
+        self.runs = permissions.can_run_room(person, meeting)
+        self.zone = _zone(person)
+        return meeting
+
+    def _admit(self) -> int | None:
+        """Whether this person may be in the room: None, or the code to close with."""
+        user = self.scope.get("user")
+        if user is None or not circle_permissions.is_person(user):
+            return 4401
+        self.user_id = user.pk
+        try:
+            permissions.get_meeting_for(user, self.meeting_id, need="join")
+        except Http404:
+            return 4404
+        except PermissionDenied:
+            return 4403
+        return None if self._meeting(self._person()) is not None else 4403
+
+    def _still_admitted(self) -> bool:
+        return self._meeting(self._person()) is not None
+
+    def _act(self, content: Any) -> str | None:
+        """Do what the screen asked: None, a sentence to tell it, or CLOSE."""
+        person = self._person()
+        meeting = self._meeting(person)
+        if person is None or meeting is None:
+            return CLOSE
+        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
+            return _("The room does not know that request.")
+        try:
+            room.act(meeting, person, content["action"], content)
+        except ServiceError as error:
+            return str(error.text)
+        return None
+
+    def _join(self) -> None:
+        person = self._person()
+        meeting = self._meeting(person)
+        if person is not None and meeting is not None and meeting.is_live:
+            with contextlib.suppress(ServiceError):
+                room_services.join_room(meeting=meeting, user=person)
+
+    # What comes in ----------------------------------------------------------------------------
 
     def _throttled(self) -> bool:
         now = time.monotonic()
@@ -102,60 +136,43 @@ class RoomConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         self.allowance -= 1
         return False
 
-    def receive_json(self, content: Any, **kwargs: Any) -> None:
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if self._throttled():
-            self.send_json({"error": _("Too many requests at once: wait a moment.")})
+            await self.send_json({"error": _("Too many requests at once: wait a moment.")})
             return
-        person, meeting = self._meeting()
-        if meeting is None:
-            self.close(code=4403)
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
-            self.send_json({"error": _("The room does not know that request.")})
-            return
-        try:
-            room.act(meeting, person, content["action"], content)
-        except ServiceError as error:
-            self.send_json({"error": error.text})
+        answer = await database_sync_to_async(self._act)(content)
+        if answer == CLOSE:
+            await self.close(code=4403)
+        elif answer:
+            await self.send_json({"error": answer})
 
-    def room_changed(self, event: dict[str, Any]) -> None:
-        self.send_state()
+    async def room_changed(self, event: dict[str, Any]) -> None:
+        reading = await fanout.readings().at_least(self.meeting_id, int(event.get("version", 0)))
+        await self.send_view(reading)
 
-    def send_state(self) -> None:
-        person, meeting = self._meeting()
-        if meeting is None:
-            self.close(code=4403)
+    async def room_members(self, event: dict[str, Any]) -> None:
+        if event.get("user") not in (None, self.user_id):
             return
-        if meeting.is_live and not self.display and not self.joined:
+        if not await database_sync_to_async(self._still_admitted)():
+            await self.close(code=4403)
+            return
+        await self.send_view(await fanout.readings().now(self.meeting_id))
+
+    async def send_view(self, reading: fanout.Reading | None) -> None:
+        if reading is None:  # the meeting is gone
+            await self.close(code=4404)
+            return
+        if reading.meeting.is_live and not self.display and not self.joined:
             # In the room from the moment it is open: from this screen's opening, or at once
-            # when the facilitator opens the meeting while it waits.
+            # when the facilitator opens the meeting while it waits (a change of its own).
             self.joined = True
-            with contextlib.suppress(ServiceError):
-                room_services.join_room(meeting=meeting, user=person)
-        state = selectors.room_state(meeting, person)
-        organisation = meeting.circle.organisation
-        # In the organisation's words and the person's own time zone, as their pages are.
-        with (
-            translation.override(plainwords.language_for(organisation)),
-            timezone.override(_zone(person)),
-        ):
-            html = render_to_string(
-                "meetings/room.html#display" if self.display else "meetings/room.html#state",
-                {"state": state, "meeting": meeting, "organisation": organisation},
-            )
-            announce = state.announcement
-        self.send_json(
-            {
-                "version": meeting.room_version,
-                "html": html,
-                "announce": announce,
-                "my_turn": state.my_turn,
-            }
-        )
+            await database_sync_to_async(self._join)()
+        key = reading.key(self.user_id, runs=self.runs, display=self.display, zone=self.zone)
+        await self.send(text_data=await reading.text(key, self.user_id))
 
 
-def _zone(person: User) -> zoneinfo.ZoneInfo:
+def _zone(person: User) -> str:
     try:
-        return zoneinfo.ZoneInfo(person.timezone or "UTC")
+        return str(zoneinfo.ZoneInfo(person.timezone or "UTC"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+        return "UTC"

@@ -3,7 +3,7 @@ circle's backlog that could go on it. Nothing here writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from circlewise.circles.models import Circle
@@ -82,6 +82,29 @@ class RoomState:
     agenda: list[AgendaItem]
     last_round: Any | None
     may_evaluate: bool = False
+    # Who is present, and who has filled in their evaluation card (in the evaluation part).
+    present_ids: frozenset[int] = frozenset()
+    evaluated_ids: frozenset[int] = frozenset()
+
+    def for_person(self, pk: int | None, *, runs: bool) -> RoomState:
+        """This room as the person `pk` sees it: whether it is their turn, whether they run the
+        room (`runs`, from permissions.can_run_room), whether their evaluation card waits."""
+        return replace(
+            self,
+            my_turn=self.speaker is not None and self.speaker.pk == pk,
+            runs=runs,
+            may_evaluate=(
+                self.meeting.phase in ("evaluation", "closed")
+                and pk in self.present_ids
+                and pk not in self.evaluated_ids
+            ),
+        )
+
+    @property
+    def personal(self) -> tuple[bool, bool, bool]:
+        """All that differs between two people's views of the same room: two people with the same
+        `personal` see the same page (the live room renders it once for both)."""
+        return (self.my_turn, self.runs, self.may_evaluate)
 
     @property
     def round_kinds(self) -> list[tuple[str, Any]]:
@@ -119,10 +142,20 @@ class RoomState:
 
 def room_state(meeting: Meeting, user: Any) -> RoomState:
     """The room as it is now, for this person (a fixed number of queries)."""
+    from . import permissions
+
+    return shared_room_state(meeting).for_person(
+        getattr(user, "pk", None), runs=permissions.can_run_room(user, meeting)
+    )
+
+
+def shared_room_state(meeting: Meeting) -> RoomState:
+    """The room as it is now, as nobody in particular sees it: what every screen shares. The live
+    room reads it once per change and gives each screen its own with `RoomState.for_person`
+    (a fixed number of queries, however many people are in the room)."""
     from circlewise.accounts.models import User
 
-    from . import permissions
-    from .models import Attendance, Round, Turn
+    from .models import Attendance, Evaluation, Round, Turn
     from .services_room import PASSING
 
     present_rows = list(
@@ -148,6 +181,7 @@ def room_state(meeting: Meeting, user: Any) -> RoomState:
         if open_round is None
         else None
     )
+    evaluating = meeting.phase in ("evaluation", "closed")
     return RoomState(
         meeting=meeting,
         present=[row.user for row in present_rows],
@@ -155,8 +189,8 @@ def room_state(meeting: Meeting, user: Any) -> RoomState:
         speaker=speaker,
         next_two=next_two or [],
         turn_started_at=turn.started_at if turn else None,
-        my_turn=speaker is not None and speaker.pk == getattr(user, "pk", None),
-        runs=permissions.can_run_room(user, meeting),
+        my_turn=False,
+        runs=False,
         passing=PASSING[Round.Kind(open_round.kind)] if open_round else "",
         turns_done=done,
         agenda=list(
@@ -165,10 +199,11 @@ def room_state(meeting: Meeting, user: Any) -> RoomState:
             .order_by("position", "pk")
         ),
         last_round=last_round,
-        may_evaluate=(
-            meeting.phase in ("evaluation", "closed")
-            and getattr(user, "pk", None) in {row.user_id for row in present_rows}
-            and not meeting.evaluations.filter(user_id=getattr(user, "pk", 0) or 0).exists()
+        present_ids=frozenset(row.user_id for row in present_rows),
+        evaluated_ids=frozenset(
+            Evaluation.objects.filter(meeting=meeting).values_list("user_id", flat=True)
+            if evaluating
+            else ()
         ),
     )
 

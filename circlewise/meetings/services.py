@@ -30,6 +30,7 @@ from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.models import BacklogItem
 
 from . import permissions, recurrence
+from .broadcast import members_changed, room_changed
 from .models import LONGEST, SHORTEST, AgendaItem, Meeting, Repeat, Series
 
 # The fields of a meeting that update_meeting changes, and what each is called in a sentence.
@@ -120,6 +121,8 @@ def _append(
     notify: Iterable[int] = (),
     **extra: Any,
 ) -> LedgerEvent:
+    if meeting.status == Meeting.Status.LIVE:  # its agenda or details, changed while it is on
+        room_changed(meeting)
     return ledger.append(
         organisation=meeting.circle.organisation,
         actor=actor,
@@ -348,6 +351,8 @@ def update_meeting(*, meeting: Meeting, actor: User, **changes: Any) -> Meeting:
     moved = {"starts_at", "duration_minutes", "place", "video_url"} & set(changed)
     notify = member_ids(meeting.circle) if moved else []
     _append(meeting, actor, "meeting.updated", meeting, notify=notify, changed=sorted(changed))
+    if {"facilitator", "secretary"} & set(changed):  # who runs its room, if it is on
+        members_changed(meeting.pk)
     return meeting
 
 

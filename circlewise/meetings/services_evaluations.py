@@ -14,6 +14,7 @@ from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
 
 from . import permissions
+from .broadcast import room_changed
 from .models import Evaluation, Meeting
 
 
@@ -63,4 +64,5 @@ def evaluate(
             "starts_at": meeting.starts_at.isoformat(),
         },
     )
+    room_changed(meeting)  # the room no longer offers them the card
     return card

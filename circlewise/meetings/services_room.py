@@ -14,16 +14,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
-from circlewise.core.events import broadcast_on_commit
 
 from . import permissions
+from .broadcast import room_changed
 from .models import AgendaItem, Attendance, Meeting, Round, Turn
 
 Phase = Meeting.Phase
@@ -45,18 +45,8 @@ PASSING = {
 WRITTEN_LIMIT = 2_000
 
 
-def group_of(meeting_id: int) -> str:
-    """The channel group of a meeting's room."""
-    return f"meeting-{meeting_id}"
-
-
 def _changed(meeting: Meeting) -> None:
-    """Move the room's version and tell every screen in it, after commit."""
-    Meeting.objects.filter(pk=meeting.pk).update(room_version=F("room_version") + 1)
-    meeting.refresh_from_db(fields=["room_version"])
-    broadcast_on_commit(
-        group_of(meeting.pk), {"type": "room.changed", "version": meeting.room_version}
-    )
+    room_changed(meeting)
 
 
 def _append(meeting: Meeting, actor: User | None, verb: str, obj: Any, **extra: Any) -> None:

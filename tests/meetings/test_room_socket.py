@@ -198,6 +198,7 @@ def test_a_member_removed_from_the_circle_is_dropped_at_once(world, setting):
 
     async def scenario() -> Any:
         await screen.open()
+        await screen.receive()  # the room as it is, once she is marked present
         await committed()
         await screen.latest()
         await database_sync_to_async(circles.end_membership)(

@@ -1,0 +1,44 @@
+"""What a meeting's services tell the screens in its room, after commit (core.events).
+
+Two messages go to the room's group: `room.changed`, with the room's new version, after anything
+the room shows has changed (each screen is then sent the room as it is); and `room.members`, when
+who may take part in it or run it may have changed (a member left the circle, the facilitator or
+secretary changed): each screen asks its permission again and is closed if it has none.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from circlewise.accounts.models import User
+from circlewise.circles.models import Circle
+from circlewise.core.events import broadcast_on_commit
+
+from .models import Meeting
+
+
+def group_of(meeting_id: int) -> str:
+    """The channel group of a meeting's room."""
+    return f"meeting-{meeting_id}"
+
+
+def room_changed(meeting: Meeting) -> None:
+    """Move the room's version and tell every screen in it, after commit."""
+    Meeting.objects.filter(pk=meeting.pk).update(room_version=F("room_version") + 1)
+    meeting.refresh_from_db(fields=["room_version"])
+    broadcast_on_commit(
+        group_of(meeting.pk), {"type": "room.changed", "version": meeting.room_version}
+    )
+
+
+def members_changed(meeting_id: int, *, user: int | None = None) -> None:
+    """Tell the room's screens to check again who may be in it: `user`'s screens, or everyone's."""
+    broadcast_on_commit(group_of(meeting_id), {"type": "room.members", "user": user})
+
+
+def member_left_circle(circle: Circle, user: User, actor: User) -> None:
+    """Drop someone who left a circle from its rooms that are open now (registered with
+    circles.services.MEMBERSHIP_ENDED; runs in the transaction that ends the membership)."""
+    live = Meeting.objects.filter(circle=circle, status=Meeting.Status.LIVE)
+    for pk in live.values_list("pk", flat=True):
+        members_changed(pk, user=user.pk)
