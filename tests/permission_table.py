@@ -595,6 +595,12 @@ MEETING_PAGES: tuple[Route, ...] = (
     # Minutes: approved ones are read by whoever sees the circle, a draft by the agenda's keepers,
     # who write it up and approve it (the matrix's meetings have none yet: 409).
     page("meetings:meeting_minutes", "meeting", GET=CIRCLE_VISIBLE, POST=AGENDA_KEEPER),
+    # Any member of the circle objects to minutes out for consent (none here: 409); the circle's
+    # record of approved minutes is read by whoever sees it; the search by any member of the
+    # organisation, through the circles they see.
+    page("meetings:minutes_object", "meeting", POST=IN_CIRCLE, note="no minutes yet: 409"),
+    page("meetings:circle_minutes", "circle", GET=CIRCLE_VISIBLE),
+    page("meetings:minutes_search", "org", GET=ORG_MEMBER),
     # Action items: given by the circle's members (and its planners: action_giver), closed by
     # their owner (the target's owner), the circle's facilitator or secretary, or its planners
     # (action_closer); a person's own list is theirs in any organisation they are in.
@@ -618,6 +624,9 @@ MEETING_API: tuple[Route, ...] = (
     api(POST_, f"{V1}/agenda-items/{{item_id}}/decline", "agenda_item", AGENDA_KEEPER),
     api(POST_, f"{V1}/agenda-items/{{item_id}}/move", "agenda_item", AGENDA_KEEPER),
     api(DELETE_, f"{V1}/agenda-items/{{item_id}}", "agenda_item", AGENDA_KEEPER),
+    api(POST_, f"{V1}/meetings/{{meeting_id}}/minutes/consent", "meeting", AGENDA_KEEPER),
+    api(POST_, f"{V1}/meetings/{{meeting_id}}/minutes/objections", "meeting", IN_CIRCLE),
+    api(GET_, f"{V1}/organisations/{{slug}}/minutes", "org", ORG_MEMBER, note="?q= required"),
 )
 
 ROUTES = ROUTES + MEETING_PAGES + MEETING_API

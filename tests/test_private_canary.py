@@ -218,6 +218,9 @@ def more_targets(world: Any, made: dict[str, Any], targets: dict[str, list[Targe
     )
     cy = world.circle_member
     targets["person"].append(Target("willow: Cy", {**ids, "user_id": cy.pk}, org="willow"))
+    # The search through approved minutes, for what every canary holds (without its first
+    # letter, so that the page repeating the query is no leak; a hit would name Care's meeting)
+    targets["org"].append(Target("willow: searched", org, org="willow", query=f"?q={PREFIX[1:]}"))
     care = {**org, "circle": made["care"].slug, "circle_id": made["care"].pk}
     for name in ("meeting", "cancelled_meeting"):
         meeting = made[name]
@@ -406,6 +409,15 @@ def plant_meetings(world: Any, canary: Canaries, care: Circle) -> tuple[Any, Any
     round_ = room.start_round(meeting=meeting, actor=cy, kind="check_in", prompt=canary("prompt"))
     room.complete_turn(round_=round_, actor=cy, written=canary("written turn"))
     room.close_room(meeting=meeting, actor=cy)
+    # Its minutes written up, sent for consent, objected to (Mo is in Care for now), sent again
+    # and approved: the circle's record, which the search must not show outside Care.
+    from circlewise.meetings import services_minutes as minutes
+
+    minutes.edit_minutes(meeting=meeting, actor=cy, text=canary("minutes text"))
+    minutes.send_for_consent(meeting=meeting, actor=cy, days=3)
+    minutes.object_to_minutes(meeting=meeting, user=mo, reason=canary("minutes objection"))
+    minutes.send_for_consent(meeting=meeting, actor=cy, days=3)
+    minutes.approve_minutes(meeting=meeting, actor=cy)
     from circlewise.meetings import services_evaluations as evaluations
 
     evaluations.evaluate(

@@ -282,8 +282,19 @@ def _build_story() -> dict[str, Any]:
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
-    written = minutes.edit_minutes(meeting=weekly, actor=fay, text="# Orchard\n\nWe met.")
-    minutes.approve_minutes(meeting=written.meeting, actor=fay)
+    minutes.edit_minutes(meeting=weekly, actor=fay, text="# Orchard\n\nWe met.")
+    # Its minutes sent for consent, objected to by Bo, sent again and approved by lazy consent;
+    # the next meeting's approved by Fay.
+    minutes.send_for_consent(meeting=weekly, actor=fay, days=3)
+    minutes.object_to_minutes(meeting=weekly, user=bo, reason="Cai was there too.")
+    minutes.send_for_consent(meeting=weekly, actor=fay, days=3)
+    minutes.approve_by_lazy_consent(now=timezone.now() + dt.timedelta(days=4))
+    following = Meeting.objects.filter(series=weekly.series, status="planned").order_by(
+        "starts_at"
+    )[0]
+    room.open_room(meeting=following, actor=fay)
+    room.close_room(meeting=following, actor=fay)
+    minutes.approve_minutes(meeting=following, actor=fay)
     seeds = actions.add_action_item(circle=orchard, actor=fay, title="Order seeds", owner=cai,
                                     due_on=timezone.localdate() + dt.timedelta(days=1))  # fmt: skip
     actions.remind_action_items(today=timezone.localdate())
@@ -588,6 +599,8 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "meeting.evaluated": _evaluated,
     "minutes.edited": _minutes,
     "minutes.approved": _minutes,
+    "minutes.sent_for_consent": _minutes,
+    "minutes.objected": _minutes,
     "action.added": _action,
     "action.done": _action,
     "action.dropped": _action,

@@ -1,6 +1,7 @@
 """API operations on meetings: a circle's meetings, planning one (or a repeating series), reading,
-changing and cancelling it, and keeping its agenda. The same permission functions and services
-as the pages."""
+changing and cancelling it, keeping its agenda; its minutes sent for lazy consent and objected
+to, and the search through approved minutes. The same permission functions and services as the
+pages."""
 
 from typing import Any, Literal
 
@@ -20,16 +21,21 @@ from circlewise.core.types import Viewer
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.api._common import _person_in
 
-from . import permissions, selectors, services
-from .models import AgendaItem, Meeting
+from . import permissions, selectors, selectors_minutes, services
+from . import services_minutes as minutes_services
+from .models import AgendaItem, Meeting, Minutes
 from .schemas import (
     AgendaItemIn,
     CancelIn,
+    ConsentIn,
     DeclineIn,
     MeetingIn,
     MeetingOut,
     MeetingPatch,
     MeetingSummaryOut,
+    MinutesHitOut,
+    MinutesObjectionIn,
+    MinutesOut,
     MoveIn,
 )
 
@@ -271,3 +277,86 @@ def remove_agenda_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
     item = _item(user, item_id)
     services.remove_agenda_item(item=item, actor=user)
     return _fresh(user, item.meeting_id)
+
+
+# Minutes ---------------------------------------------------------------------------------------
+
+
+def _minutes_out(user: Viewer, meeting: Meeting) -> dict[str, Any]:
+    minutes = Minutes.objects.select_related("meeting__circle", "approved_by").get(meeting=meeting)
+    return {
+        "meeting_id": meeting.pk,
+        "status": minutes.status,
+        "text": minutes.text if permissions.can_read_minutes(user, minutes) else None,
+        "consent_round": minutes.consent_round,
+        "consent_until": minutes.consent_until,
+        "approved_at": minutes.approved_at,
+        "approved_by": _person(minutes.approved_by),
+        "approved_by_consent": minutes.approved_by_consent,
+    }
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes/consent",
+    response=responses(MinutesOut),
+    operation_id="sendMinutesForConsent",
+    summary="Send the minutes to the circle's members for lazy consent, with a time to object",
+)
+def send_minutes_for_consent(
+    request: HttpRequest, meeting_id: int, payload: ConsentIn
+) -> dict[str, Any]:
+    user = auth_user(request)
+    meeting = permissions.get_meeting_for(user, meeting_id)
+    if not permissions.can_keep_minutes(user, meeting):
+        raise PermissionDenied
+    minutes_services.send_for_consent(meeting=meeting, actor=user, days=payload.days)
+    return _minutes_out(user, meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes/objections",
+    response=responses(MinutesOut, 201),
+    operation_id="objectToMinutes",
+    summary="Object to minutes out for consent, saying why (they go back to draft)",
+)
+def object_to_minutes(
+    request: HttpRequest, meeting_id: int, payload: MinutesObjectionIn
+) -> Status[dict[str, Any]]:
+    user = auth_user(request)
+    meeting = permissions.get_meeting_for(user, meeting_id)
+    if not permissions.can_object_to_minutes(user, meeting):
+        raise PermissionDenied
+    minutes_services.object_to_minutes(meeting=meeting, user=user, reason=payload.reason)
+    return Status(201, _minutes_out(user, meeting))
+
+
+@router.get(
+    "/organisations/{slug}/minutes",
+    response=list[MinutesHitOut],
+    operation_id="searchMinutes",
+    summary="Search the approved minutes of the circles the caller sees (newest meeting first)",
+)
+@paginate(Pages)
+def search_minutes(request: HttpRequest, slug: str, q: str = "") -> list[dict[str, Any]]:
+    from circlewise.core.links import path_to
+
+    user = auth_user(request)
+    organisation = circle_permissions.get_organisation_for(user, slug)
+    if not permissions.can_search_minutes(user, organisation):
+        raise PermissionDenied
+    problem = selectors_minutes.query_problem(q)
+    if problem is not None:
+        raise ServiceError(problem, field="q")
+    hits = selectors_minutes.search_minutes(user, organisation, q, limit=500)
+    return [
+        {
+            "meeting_id": hit.meeting.pk,
+            "circle_id": hit.meeting.circle_id,
+            "circle_name": hit.meeting.circle.name,
+            "title": hit.meeting.title,
+            "starts_at": hit.meeting.starts_at,
+            "excerpt": str(hit.excerpt),
+            "url": path_to("meetings:meeting_minutes", organisation.slug, hit.meeting.pk),
+        }
+        for hit in hits
+    ]

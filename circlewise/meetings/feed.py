@@ -243,6 +243,28 @@ def _action(event: LedgerEvent) -> Sentence:
     return say(template, _actions_url(event), **values)
 
 
+def _minutes_url(event: LedgerEvent) -> str:
+    return org_url(event, "meetings:meeting_minutes", event.payload["meeting"])
+
+
+def _minutes_approved(event: LedgerEvent) -> Sentence:
+    """Approved by a person (at a meeting), or by lazy consent: then the circle's act, nobody's."""
+    if event.payload.get("by_consent"):
+        return say(
+            _(
+                "%(actor)s approved the minutes of its meeting of %(when)s by lazy consent: "
+                "nobody objected in time."
+            ),
+            _minutes_url(event),
+            **_values(event),
+        )
+    return say(
+        _("%(actor)s approved the minutes of the meeting of %(circle)s of %(when)s."),
+        _minutes_url(event),
+        **_values(event),
+    )
+
+
 DESCRIBERS: dict[str, Describer] = {
     "meeting.planned": _planned,
     "meeting.updated": _updated,
@@ -283,12 +305,22 @@ DESCRIBERS: dict[str, Describer] = {
     "round.ended": _round_ended,
     "minutes.edited": lambda event: say(
         _("%(actor)s wrote up the minutes of the meeting of %(circle)s of %(when)s."),
-        org_url(event, "meetings:meeting_minutes", event.payload["meeting"]),
+        _minutes_url(event),
         **_values(event),
     ),
-    "minutes.approved": lambda event: say(
-        _("%(actor)s approved the minutes of the meeting of %(circle)s of %(when)s."),
-        org_url(event, "meetings:meeting_minutes", event.payload["meeting"]),
+    "minutes.approved": lambda event: _minutes_approved(event),
+    "minutes.sent_for_consent": lambda event: say(
+        _(
+            "%(actor)s sent the minutes of the meeting of %(circle)s of %(when)s to its members "
+            "for consent: object by %(until)s if something is wrong or missing."
+        ),
+        _minutes_url(event),
+        until=a_moment(event.payload.get("consent_until")),
+        **_values(event),
+    ),
+    "minutes.objected": lambda event: say(
+        _("%(actor)s objected to the minutes of the meeting of %(circle)s of %(when)s."),
+        _minutes_url(event),
         **_values(event),
     ),
     "action.added": _action,

@@ -421,13 +421,28 @@ class ActionItem(models.Model):
         return self.is_open and self.due_on is not None and self.due_on < today
 
 
+class MinutesQuerySet(models.QuerySet["Minutes"]):
+    def approved(self) -> MinutesQuerySet:
+        return self.filter(status=Minutes.Status.APPROVED)
+
+    def consent_ended(self, now: dt.datetime | None = None) -> MinutesQuerySet:
+        """Out for lazy consent, their period over (nobody objected, or they would be a draft)."""
+        return self.filter(status=Minutes.Status.CONSENT, consent_until__lte=now or timezone.now())
+
+
 class Minutes(models.Model):
     """A meeting's minutes: drafted from the meeting itself when it closes (who was there, the
     agenda, the rounds, the action items given), written up by the secretary, then approved:
-    from then on they do not change, and the ledger holds their hash."""
+    from then on they do not change, and the ledger holds their hash.
+
+    They are approved at the end of the meeting (or at the next one) by whoever keeps them, or
+    by lazy consent: sent to the circle's members with a period (`consent_until`), approved by
+    themselves when it ends unless a member objects; an objection takes them back to draft.
+    Each sending is a new period (`consent_round`), and each objection belongs to one."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        CONSENT = "consent", _("Out for consent")
         APPROVED = "approved", _("Approved")
 
     meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="minutes")
@@ -440,7 +455,28 @@ class Minutes(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Approved by lazy consent: nobody objected within the period (approved_by is then empty).
+    approved_by_consent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The latest sending to the members for lazy consent: when, by whom, until when.
+    consent_round = models.PositiveIntegerField(default=0)
+    consent_asked_at = models.DateTimeField(null=True, blank=True)
+    consent_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent_until = models.DateTimeField(null=True, blank=True)
+
+    objects = MinutesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "minutes"
+        indexes = [models.Index(fields=["status", "consent_until"], name="minutes_consent_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="consent") | Q(consent_until__isnull=False),
+                name="minutes_out_for_consent_have_an_end",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"minutes of meeting {self.meeting_id}"
@@ -448,3 +484,29 @@ class Minutes(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_out_for_consent(self) -> bool:
+        return self.status == self.Status.CONSENT
+
+
+class MinutesObjection(models.Model):
+    """A member's objection to minutes out for lazy consent: something wrong or missing, and
+    why. It takes the minutes back to draft; the secretary sees it on the minutes' page."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.PROTECT, related_name="objections")
+    consent_round = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = fields.TextField(_("reason"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minutes", "consent_round", "user"], name="one_minutes_objection_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"objection of {self.user_id} to minutes {self.minutes_id}"

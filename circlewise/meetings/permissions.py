@@ -291,3 +291,54 @@ def get_action_for(user: Viewer, action_id: int, *, need: Literal["view", "close
     if need == "close" and not can_close_action(user, action):
         raise PermissionDenied
     return action
+
+
+# Minutes -------------------------------------------------------------------------------------
+
+
+def can_keep_minutes(user: Viewer, meeting: Meeting) -> bool:
+    """Writing up the minutes, approving them, sending them to the members for lazy consent:
+    who runs the meeting's room (its facilitator and secretary, the circle's planners)."""
+    return can_run_room(user, meeting)
+
+
+def can_read_minutes(user: Viewer, minutes: Any) -> bool:
+    """Approved minutes are the circle's record: whoever sees the circle reads them. Minutes out
+    for consent are read by the circle's members (they are asked) and their keepers; a draft by
+    its keepers alone."""
+    meeting = minutes.meeting
+    if not can_view_meeting(user, meeting):
+        return False
+    if minutes.is_approved:
+        return True
+    if minutes.is_out_for_consent and can_propose_item(user, meeting):
+        return True
+    return can_keep_minutes(user, meeting)
+
+
+def can_object_to_minutes(user: Viewer, meeting: Meeting) -> bool:
+    """Any member of the circle objects to minutes out for consent (the service checks that they
+    are)."""
+    return can_propose_item(user, meeting)
+
+
+def can_search_minutes(user: Viewer, organisation: Any) -> bool:
+    """A member of the organisation searches the approved minutes of the circles they see."""
+    return circle_permissions.can_view_organisation(user, organisation)
+
+
+def require_keep_minutes(user: Viewer, meeting: Meeting) -> None:
+    if not can_keep_minutes(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only the meeting's facilitator or secretary can do this."),
+            status=403,
+        )
+
+
+def require_object_to_minutes(user: Viewer, meeting: Meeting) -> None:
+    if not can_object_to_minutes(_fresh(user), meeting):
+        raise ServiceError(
+            _("Only members of %(circle)s can object to the minutes of its meetings.")
+            % {"circle": meeting.circle.name},
+            status=403,
+        )

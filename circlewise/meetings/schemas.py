@@ -99,3 +99,34 @@ class DeclineIn(Schema):
 
 class MoveIn(Schema):
     direction: Literal["up", "down"]
+
+
+class MinutesOut(Schema):
+    meeting_id: int
+    status: str = Field(description="draft, consent (out for lazy consent) or approved.")
+    text: str | None = Field(
+        description="Markdown; None where the caller may not read them (a draft is its keepers')."
+    )
+    consent_round: int = Field(description="How many times they were sent for consent.")
+    consent_until: dt.datetime | None = Field(description="The end of the time to object.")
+    approved_at: dt.datetime | None
+    approved_by: PersonOut | None
+    approved_by_consent: bool = Field(description="Approved by lazy consent: nobody objected.")
+
+
+class ConsentIn(Schema):
+    days: int = Field(7, description="The time to object, in whole days: 1 to 30.")
+
+
+class MinutesObjectionIn(Schema):
+    reason: Text = Field(..., description="What is wrong or missing; required.")
+
+
+class MinutesHitOut(Schema):
+    meeting_id: int
+    circle_id: int
+    circle_name: str
+    title: str
+    starts_at: dt.datetime
+    excerpt: str = Field(description="HTML: the text around the match, escaped, in <mark>.")
+    url: str = Field(description="The minutes' page.")

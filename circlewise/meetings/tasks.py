@@ -26,3 +26,14 @@ def remind_action_items() -> int:
     from . import services_actions
 
     return services_actions.remind_action_items()
+
+
+# Every quarter of an hour by default (MINUTES_SCHEDULE): minutes out for lazy consent whose
+# period has ended with no objection are approved (by the circle, nobody in person). A run
+# approves nothing twice, so a missed run is made up by the next.
+@periodic(settings.MINUTES_SCHEDULE)
+@task()
+def approve_minutes_by_consent() -> int:
+    from . import services_minutes
+
+    return services_minutes.approve_by_lazy_consent()

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from circlewise.accounts.models import User
 from circlewise.core import plainwords
 from circlewise.core.links import absolute_url, path_to
+from circlewise.core.markdown import render_markdown
 from circlewise.core.models import LedgerEvent
 
 from .models import Kind, Notification, kind_of
@@ -86,6 +87,7 @@ def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
         "proposal.step_reminder": "ends_at",
         "proposal.step_end_changed": "to",
         "backlog.reminder": "due_on",
+        "minutes.sent_for_consent": "consent_until",
     }.get(event.verb)
     value = payload.get(key) if key else None
     if not value:
@@ -126,6 +128,11 @@ def asked_of(kind: Kind) -> str:
             "This is a step for you as facilitator or secretary: take it up, or put it on the "
             "agenda of the circle’s next meeting."
         ),
+        Kind.MINUTES: _(
+            "Read the minutes below. If they are right, there is nothing to do: they are "
+            "approved by lazy consent when the period ends. If something is wrong or missing, "
+            "object on their page and say why."
+        ),
     }
     return asks.get(kind, "")
 
@@ -145,6 +152,21 @@ def _when(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return date_format(timezone.localtime(value), "l j F Y, H:i")
     return date_format(value, "l j F Y") if value else ""
+
+
+# The events whose email carries the whole text of what they are about: minutes sent for
+# consent and minutes approved (the ledger holds only their hash, so it is read from the row).
+CARRIES_MINUTES = frozenset({"minutes.sent_for_consent", "minutes.approved"})
+
+
+def minutes_text(event: LedgerEvent) -> str:
+    """The minutes an email of this event carries, in Markdown; empty for any other event."""
+    if event.verb not in CARRIES_MINUTES or event.object_id is None:
+        return ""
+    from circlewise.meetings.models import Minutes
+
+    found = Minutes.objects.filter(pk=event.object_id).values_list("text", flat=True).first()
+    return found or ""
 
 
 def reply_thread(event: LedgerEvent) -> tuple[str, int] | None:
@@ -174,10 +196,13 @@ def email_context(notification: Notification) -> dict[str, Any]:
             (_("Consent"), absolute_url(said.url + "?answer=consent#answer", None)),
             (_("Object"), absolute_url(said.url + "?answer=object#answer", None)),
         ]
+    document = minutes_text(event)
     return {
         "recipient": user,
         "organisation": organisation,
         "event": event,
+        "document": document,
+        "document_html": render_markdown(document) if document else "",
         "sentence": said,
         "subject": _subject(said.text),
         "link": link,

@@ -27,6 +27,10 @@ KIND_HELP: dict[Kind, Any] = {
         "As a circle's facilitator or secretary: a new topic for the backlog, a policy to "
         "review, a reminder of something due."
     ),
+    Kind.MINUTES: _(
+        "A meeting's minutes are sent to you for consent: read them, and object within the "
+        "period if something is wrong or missing."
+    ),
     Kind.CIRCLE: _(
         "Your circles change: proposals presented or revised, rounds closed, circles created "
         "or ended."
@@ -40,7 +44,7 @@ KIND_HELP: dict[Kind, Any] = {
     ),
     Kind.MEETING: _(
         "A meeting of your circles is planned, moved or cancelled; an item you proposed for "
-        "its agenda is taken on or declined."
+        "its agenda is taken on or declined; its minutes are approved."
     ),
 }
 

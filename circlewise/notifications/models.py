@@ -40,13 +40,14 @@ class Notification(models.Model):
 
 
 class Kind(models.TextChoices):
-    """What a notification is about, as a person chooses how they hear of it. The first four
-    ask something of the person; the rest keep them informed."""
+    """What a notification is about, as a person chooses how they hear of it. The first five
+    (and action items) ask something of the person; the rest keep them informed."""
 
     ROUND = "round", _("Consent rounds to answer")
     PROPOSAL = "proposal", _("Questions, reactions and objections on your proposals")
     THREAD = "thread", _("Replies to you")
     STEP = "step", _("Steps for a facilitator or secretary")
+    MINUTES = "minutes", _("Minutes to consent to")
     CIRCLE = "circle", _("Circle news")
     DECISION = "decision", _("Decisions and policies")
     ROLE = "role", _("Roles and terms")
@@ -62,7 +63,9 @@ class Frequency(models.TextChoices):
     OFF = "off", _("No email")
 
 
-ASKING_KINDS = frozenset({Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP, Kind.ACTION})
+ASKING_KINDS = frozenset(
+    {Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP, Kind.MINUTES, Kind.ACTION}
+)
 
 
 # Not asking, but no use a day late: a meeting planned, moved or cancelled.
@@ -159,7 +162,9 @@ KIND_OF_VERB: dict[str, Kind] = {
     "round.ended": Kind.MEETING,
     "meeting.evaluated": Kind.MEETING,
     "minutes.edited": Kind.MEETING,
-    "minutes.approved": Kind.MEETING,  # to the circle's members
+    "minutes.approved": Kind.MEETING,  # to the circle's members, with their text
+    "minutes.sent_for_consent": Kind.MINUTES,  # to the circle's members, with their text
+    "minutes.objected": Kind.STEP,  # to who keeps the minutes
     "action.added": Kind.ACTION,  # to its owner
     "action.reminder": Kind.ACTION,
     "action.done": Kind.ACTION,  # to its owner, when someone else closed it

@@ -2,7 +2,9 @@
 for each in the `world` (in Garden, open, whose facilitator Fay plans; or Care, private, whose
 secretary Cy is made to plan), and who may use it: "circle_visible" reads; the planners
 ("circle_meeting_planner"), the agenda's keepers ("circle_agenda_keeper") and any member
-("circle_agenda_contributor") write."""
+("circle_agenda_contributor") write. Minutes: their keepers (the agenda's) send them for
+consent, any member of the circle ("circle_minutes_objector") objects, and any member of the
+organisation searches the approved minutes of the circles they see ("org_member")."""
 
 from __future__ import annotations
 
@@ -86,6 +88,23 @@ MEETING_OPS: tuple[Op, ...] = (
         "circle_agenda_keeper",
         lambda w, c: _req("DELETE", f"/agenda-items/{_item(w, c)}"),
     ),
+    Op(
+        "sendMinutesForConsent",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/meetings/{_meeting(w, c)}/minutes/consent", {"days": 7}),
+    ),
+    Op(
+        "objectToMinutes",
+        "circle_minutes_objector",
+        lambda w, c: _req(
+            "POST", f"/meetings/{_meeting(w, c)}/minutes/objections", {"reason": "Wrong date."}
+        ),
+    ),
+    Op(
+        "searchMinutes",
+        "org_member",
+        lambda w, c: _req("GET", f"/organisations/{w.org.slug}/minutes?q=harvest"),
+    ),
 )
 
 MEETING_METHODS = {
@@ -99,4 +118,7 @@ MEETING_METHODS = {
     "declineAgendaItem": "POST",
     "moveAgendaItem": "POST",
     "removeAgendaItem": "DELETE",
+    "sendMinutesForConsent": "POST",
+    "objectToMinutes": "POST",
+    "searchMinutes": "GET",
 }

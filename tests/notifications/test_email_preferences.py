@@ -27,7 +27,7 @@ def _stored(user) -> dict[str, str]:
 def _all_defaults() -> dict[str, str]:
     return {
         kind.value: ("immediately" if kind in (Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP,
-                                               Kind.MEETING, Kind.ACTION)
+                                               Kind.MINUTES, Kind.MEETING, Kind.ACTION)
                      else "daily")
         for kind in Kind
     }  # fmt: skip
