@@ -10,6 +10,7 @@ from circlewise.circles.models import Circle
 from circlewise.decisions.models import BacklogItem
 
 from .models import AgendaItem, Meeting, MeetingQuerySet
+from .selectors_consent import ItemConsent, item_consent
 
 
 def meetings_of(circle: Circle) -> MeetingQuerySet:
@@ -82,6 +83,7 @@ class RoomState:
     agenda: list[AgendaItem]
     last_round: Any | None
     may_evaluate: bool = False
+    consent: ItemConsent | None = None  # the current item's notes and proposal (selectors_consent)
 
     @property
     def round_kinds(self) -> list[tuple[str, Any]]:
@@ -170,6 +172,7 @@ def room_state(meeting: Meeting, user: Any) -> RoomState:
             and getattr(user, "pk", None) in {row.user_id for row in present_rows}
             and not meeting.evaluations.filter(user_id=getattr(user, "pk", 0) or 0).exists()
         ),
+        consent=item_consent(meeting),
     )
 
 
