@@ -50,6 +50,7 @@ from circlewise.meetings import services as meetings
 from circlewise.meetings import services_actions as actions
 from circlewise.meetings import services_evaluations as evaluations
 from circlewise.meetings import services_minutes as minutes
+from circlewise.meetings import services_notes as room_notes
 from circlewise.meetings import services_room as room
 from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Minutes, Repeat, Round
 from circlewise.notifications import services as notifications
@@ -279,6 +280,7 @@ def _build_story() -> dict[str, Any]:
     room.complete_turn(round_=check_in, actor=bo, written="Glad to be here.")
     pruning.refresh_from_db()
     room.move_to(meeting=weekly, actor=fay, phase="items", item=pruning)
+    room_notes.edit_notes(meeting=weekly, item_id=pruning.pk, actor=fay, text="Prune in March.")
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
@@ -593,6 +595,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "meeting.joined": _in_room,
     "meeting.moved_on": _in_room,
     "meeting.closed": _meeting,
+    "agenda.notes_edited": _in_room,
     "round.started": _round,
     "round.turn_taken": _round,
     "round.ended": _round,

@@ -303,6 +303,11 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "agenda.notes_edited": lambda event: say(
+        _("%(actor)s wrote the notes on “%(topic)s” in the meeting of %(circle)s."),
+        _room_url(event),
+        **_values(event),
+    ),
     "minutes.edited": lambda event: say(
         _("%(actor)s wrote up the minutes of the meeting of %(circle)s of %(when)s."),
         _minutes_url(event),
@@ -333,6 +338,9 @@ DESCRIBERS: dict[str, Describer] = {
         **_values(event),
     ),
 }
-# A meeting is seen by whoever sees its circle. Who joined and each turn stay in the ledger (the
-# participation figures come from them) and out of the feeds, where they would be noise.
-HIDDEN: frozenset[str] = frozenset({"meeting.joined", "round.turn_taken", "minutes.edited"})
+# A meeting is seen by whoever sees its circle. Who joined, each turn and each edit of an item's
+# notes or of the minutes stay in the ledger (the participation figures come from them) and out
+# of the feeds, where they would be noise.
+HIDDEN: frozenset[str] = frozenset(
+    {"meeting.joined", "round.turn_taken", "minutes.edited", "agenda.notes_edited"}
+)

@@ -23,6 +23,8 @@ from circlewise.core import fields
 
 # How long a meeting may be planned for, in minutes.
 SHORTEST, LONGEST = 15, 8 * 60
+# How long the secretary's notes on one agenda item may be, in characters.
+NOTES_LIMIT = 10_000
 
 
 class Repeat(models.TextChoices):
@@ -204,6 +206,9 @@ class AgendaItem(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ON_AGENDA)
     decline_reason = fields.CharField(_("reason"), max_length=500, blank=True)
+    # What the secretary notes for the item in the room (Markdown), read back to the room and
+    # taken into the minutes' draft.
+    notes = fields.TextField(_("notes"), max_length=NOTES_LIMIT, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -14,10 +14,17 @@ from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import whole_number
 
+from . import services_consent as consent
+from . import services_notes as notes
 from . import services_room as room
 from .models import AgendaItem, Meeting, Round
+from .selectors_consent import proposal_of
 
-ACTIONS = ("open", "join", "record", "phase", "start_round", "complete", "end_round", "close")
+ACTIONS = (
+    "open", "join", "record", "phase", "start_round", "complete", "end_round", "close",
+    # A proposal's consent process in the room (services_consent) and the items' notes.
+    "present", "consent_close", "state_back", "amend", "notes",
+)  # fmt: skip
 
 
 def _id(data: Mapping[str, Any], name: str) -> int | None:
@@ -64,13 +71,18 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
             raise ServiceError(_("That item is not on this meeting's agenda."), field="item")
         room.move_to(meeting=meeting, actor=user, phase=str(data.get("phase", "")), item=item)
     elif action == "start_round":
+        kind = str(data.get("kind", ""))
+        first = _person(data, "first")
+        clockwise = data.get("direction", "clockwise") != "anticlockwise"
+        prompt = str(data.get("prompt", ""))[:300]
+        if kind == Round.Kind.CONSENT and _carries_proposal(meeting):
+            # The consent round on the item's proposal: decisions' round, asked in the room.
+            consent.open_consent(
+                meeting=meeting, actor=user, first=first, clockwise=clockwise, prompt=prompt
+            )
+            return
         room.start_round(
-            meeting=meeting,
-            actor=user,
-            kind=str(data.get("kind", "")),
-            prompt=str(data.get("prompt", ""))[:300],
-            first=_person(data, "first"),
-            clockwise=data.get("direction", "clockwise") != "anticlockwise",
+            meeting=meeting, actor=user, kind=kind, prompt=prompt, first=first, clockwise=clockwise
         )
     elif action in ("complete", "end_round"):
         current = room.open_round(meeting)
@@ -78,6 +90,20 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
             raise ServiceError(_("No round is going on."), status=409)
         if action == "end_round":
             room.end_round(round_=current, actor=user)
+        elif consent.consent_round_for(current) is not None and not _flag(data, "come_back"):
+            # A turn in a proposal's consent round is the speaker's answer: no passing.
+            if _flag(data, "passed"):
+                raise ServiceError(
+                    _("In a consent round everyone answers: passing is not possible here."),
+                    status=409,
+                )
+            consent.answer(
+                meeting=meeting,
+                actor=user,
+                answer=str(data.get("answer", "")),
+                reason=str(data.get("reason", "")),
+                expected_user=_id(data, "speaker"),
+            )
         else:
             room.complete_turn(
                 round_=current,
@@ -89,6 +115,48 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
             )
     elif action == "close":
         room.close_room(meeting=meeting, actor=user)
+    elif action == "present":
+        consent.present(meeting=meeting, actor=user)
+    elif action == "consent_close":
+        consent.close_consent(meeting=meeting, actor=user)
+    elif action == "state_back":
+        consent.state_back(
+            meeting=meeting,
+            actor=user,
+            objection_id=_id(data, "objection"),
+            text=str(data.get("text", "")),
+        )
+    elif action == "amend":
+        consent.amend(
+            meeting=meeting,
+            actor=user,
+            text=str(data.get("text", "")),
+            change_note=str(data.get("change_note", "")),
+            integrations=_integrations(data),
+        )
+    elif action == "notes":
+        notes.edit_notes(
+            meeting=meeting, item_id=_id(data, "item"), actor=user, text=str(data.get("notes", ""))
+        )
+
+
+def _carries_proposal(meeting: Meeting) -> bool:
+    if meeting.phase != Meeting.Phase.ITEMS or meeting.current_item_id is None:
+        return False
+    item = AgendaItem.objects.select_related("backlog_item").get(pk=meeting.current_item_id)
+    return proposal_of(item) is not None
+
+
+def _integrations(data: Mapping[str, Any]) -> dict[int, str]:
+    """How a new version integrates each objection: `integration_<objection id>` fields."""
+    found: dict[int, str] = {}
+    for name in data:
+        if str(name).startswith("integration_"):
+            pk = _id({"objection": str(name).removeprefix("integration_")}, "objection")
+            note = str(data.get(name, "")).strip()
+            if pk is not None and note:
+                found[pk] = note
+    return found
 
 
 __all__ = ["ACTIONS", "Round", "act"]

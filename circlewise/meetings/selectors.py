@@ -10,6 +10,7 @@ from circlewise.circles.models import Circle
 from circlewise.decisions.models import BacklogItem
 
 from .models import AgendaItem, Meeting, MeetingQuerySet
+from .selectors_consent import ItemConsent, item_consent
 
 
 def meetings_of(circle: Circle) -> MeetingQuerySet:
@@ -82,6 +83,7 @@ class RoomState:
     agenda: list[AgendaItem]
     last_round: Any | None
     may_evaluate: bool = False
+    consent: ItemConsent | None = None  # the current item's notes and proposal (selectors_consent)
     # Who is present, and who has filled in their evaluation card (in the evaluation part).
     present_ids: frozenset[int] = frozenset()
     evaluated_ids: frozenset[int] = frozenset()
@@ -205,6 +207,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
             if evaluating
             else ()
         ),
+        consent=item_consent(meeting),
     )
 
 

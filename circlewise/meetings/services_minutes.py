@@ -63,7 +63,10 @@ def draft_text(meeting: Meeting) -> str:
                     "kind": round_.get_kind_display(), "turns": round_.turns.count()
                 }
             ]  # fmt: skip
-        lines += ["   - " + _("Notes:"), ""]
+        lines += _proposal_lines(item)
+        lines += ["   - " + _("Notes:")]
+        lines += [f"     {line}".rstrip() for line in item.notes.splitlines()]
+        lines += [""]
     if not items:
         lines += [_("No items."), ""]
     given = ActionItem.objects.filter(meeting=meeting).select_related("owner")
@@ -74,6 +77,58 @@ def draft_text(meeting: Meeting) -> str:
     if not given:
         lines += [_("None given.")]
     return "\n".join(lines).strip() + "\n"
+
+
+def _proposal_lines(item: AgendaItem) -> list[str]:
+    """For an item that carries a proposal: the decision verbatim (its version's text), or the
+    step the proposal is at, and each objection with how it was stated back and integrated."""
+    from circlewise.decisions.models import Decision, Objection
+
+    from .selectors_consent import proposal_of
+
+    proposal = proposal_of(item)
+    if proposal is None:
+        return []
+    lines: list[str] = []
+    decision = (
+        Decision.objects.filter(proposal=proposal, reopened_at__isnull=True)
+        .select_related("version")
+        .first()
+    )
+    if decision is not None:
+        lines += [
+            "   - "
+            + _("Decided by consent: “%(title)s”, version %(version)d:")
+            % {"title": decision.version.title, "version": decision.version.number},
+            "",
+        ]
+        lines += [f"     > {line}".rstrip() for line in decision.version.text.splitlines()]
+        lines += [""]
+    else:
+        lines += [
+            "   - "
+            + _("Proposal “%(title)s”: %(state)s")
+            % {"title": proposal.current_version.title, "state": proposal.get_state_display()}
+        ]
+    for objection in Objection.objects.filter(proposal=proposal).select_related("objector"):
+        line = _("Objection by %(name)s to version %(version)d: %(reason)s") % {
+            "name": objection.objector.name,
+            "version": objection.version_number,
+            "reason": " ".join(objection.reason.split()),
+        }
+        if objection.stated_back:
+            line += " " + _("Stated back: %(text)s") % {
+                "text": " ".join(objection.stated_back.split())
+            }
+        if objection.integrated_in_version:
+            line += " " + _("Integrated in version %(version)d: %(how)s") % {
+                "version": objection.integrated_in_version,
+                "how": " ".join(objection.integration.split()) or _("no note"),
+            }
+        elif objection.status != Objection.Status.OPEN:
+            line += f" ({objection.get_status_display().lower()})"
+        lines += ["   - " + line]
+    return lines
 
 
 def ensure_draft(meeting: Meeting) -> Minutes:
