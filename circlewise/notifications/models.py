@@ -162,6 +162,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "round.ended": Kind.MEETING,
     "meeting.evaluated": Kind.MEETING,
     "minutes.edited": Kind.MEETING,
+    "agenda.notes_edited": Kind.MEETING,
     "minutes.approved": Kind.MEETING,  # to the circle's members, with their text
     "minutes.sent_for_consent": Kind.MINUTES,  # to the circle's members, with their text
     "minutes.objected": Kind.STEP,  # to who keeps the minutes
