@@ -139,7 +139,7 @@ soak-quick: .venv/.synced
 bench-quick: .venv/.synced
 	$(VENV)/python -m bench.run --size quick
 	$(VENV)/python -m bench.cold --size quick --repeat 15
-	$(VENV)/python -m bench.room --changes 5
+	$(VENV)/python -m bench.room --cases 200 --changes 5
 	$(VENV)/python -m bench.mixed --size quick --duration 10 --warmup 3 --ceiling-seconds 5
 	$(VENV)/python -m bench.digest --size quick
 
