@@ -261,6 +261,11 @@ def run_case(name: str, changes: int, tmp: Path) -> None:
             samples, lost, clients, sizes = asyncio.run(
                 measure([port for port, _ in servers], meta, changes, ceiling_size=size)
             )
+        except BaseException:
+            for i in range(processes):  # what the servers said, to see why
+                log = (tmp / f"{name}-{i}.log").read_text(errors="replace")
+                print(f"--- server {i} of {label}:\n{log[-3000:]}", file=sys.stderr)
+            raise
         finally:
             for _port, server in servers:
                 server.terminate()

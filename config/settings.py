@@ -176,7 +176,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A consumer waits for its next message with a blocking pop of 5 s
+            # (channels_redis' brpop_timeout); redis-py's own read timeout is 5 s too, so a
+            # room quiet for 5 s lost its screens. The read may take a little longer than the pop.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:

@@ -197,6 +197,8 @@ def test_two_processes_serve_one_meeting_and_a_killed_one_loses_nothing(two_serv
         zoe = await _open(b, meeting, zoe_cookie)
         again = await _until(zoe, lambda m: "html" in m)
         assert again["my_turn"] is True and again["announce"] == "Your turn."
+        # a room stays quiet for longer than a Redis read may take (5 s): both screens stay
+        await asyncio.sleep(6.5)
         # Zoe ends her turn on B; it is Wren's turn, on A
         await zoe.send(json.dumps({"action": "complete", "speaker": str(zoe_id)}))
         await _until(wren, lambda m: m.get("my_turn") is True)
