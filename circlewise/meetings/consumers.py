@@ -45,6 +45,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     joined = False
     runs = False
     zone = "UTC"
+    watched_zone = "UTC"
     watching = False
 
     async def connect(self) -> None:
@@ -58,14 +59,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.allowance, self.checked = float(BURST), time.monotonic()
         await self.accept()
         await self.channel_layer.group_add(group_of(self.meeting_id), self.channel_name)
-        fanout.readings().watch(self.meeting_id)
+        self.watched_zone = self.zone
+        fanout.readings().watch(self.meeting_id, self.watched_zone)
         self.watching = True
         await self.send_view(await fanout.readings().now(self.meeting_id))
 
     async def disconnect(self, code: int) -> None:
         if self.watching:
             self.watching = False
-            fanout.readings().unwatch(self.meeting_id)
+            fanout.readings().unwatch(self.meeting_id, self.watched_zone)
             await self.channel_layer.group_discard(group_of(self.meeting_id), self.channel_name)
 
     # What runs in a thread, with the database -------------------------------------------------

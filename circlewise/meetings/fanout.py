@@ -16,9 +16,11 @@ every action and whenever who may take part changes (`room.members`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import weakref
 import zoneinfo
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -113,7 +115,8 @@ class Readings:
         self.reader = reader
         self.latest: dict[int, Reading] = {}
         self.pending: dict[int, asyncio.Future[Reading | None]] = {}
-        self.watching: dict[int, int] = {}
+        self.watching: dict[int, Counter[str]] = {}
+        self.rendering: set[asyncio.Future[None]] = set()
 
     async def at_least(self, meeting_id: int, version: int) -> Reading | None:
         """The room at `version` or later: the one already read, or read now once for everyone
@@ -133,6 +136,8 @@ class Readings:
                 raise
             finally:
                 del self.pending[meeting_id]
+            if reading is not None:
+                self._render_common(meeting_id, reading)
             if reading is None:
                 self.latest.pop(meeting_id, None)
             elif (
@@ -154,17 +159,39 @@ class Readings:
             self.latest[meeting_id] = reading
         return reading
 
-    def watch(self, meeting_id: int) -> None:
-        self.watching[meeting_id] = self.watching.get(meeting_id, 0) + 1
+    def watch(self, meeting_id: int, zone: str) -> None:
+        zones = self.watching.setdefault(meeting_id, Counter())
+        zones[zone] += 1
 
-    def unwatch(self, meeting_id: int) -> None:
+    def unwatch(self, meeting_id: int, zone: str) -> None:
         """A screen left: once nobody in this process watches the room, its reading goes."""
-        left = self.watching.get(meeting_id, 0) - 1
-        if left > 0:
-            self.watching[meeting_id] = left
+        zones = self.watching.get(meeting_id, Counter())
+        zones[zone] -= 1
+        if zones[zone] <= 0:
+            del zones[zone]
+        if not zones:
+            self.watching.pop(meeting_id, None)
+            self.latest.pop(meeting_id, None)
+
+    def _render_common(self, meeting_id: int, reading: Reading) -> None:
+        """Start rendering the view most screens here will ask for (a participant's whose turn
+        it is not, in the most common time zone) before the first of them asks: the screens
+        are told in the order they joined, and the first is often the facilitator's."""
+        zones = self.watching.get(meeting_id)
+        if not zones:
             return
-        self.watching.pop(meeting_id, None)
-        self.latest.pop(meeting_id, None)
+        zone = zones.most_common(1)[0][0]
+        task = asyncio.ensure_future(
+            _quietly(reading.text((False, False, False, False, zone), None))
+        )
+        self.rendering.add(task)
+        task.add_done_callback(self.rendering.discard)
+
+
+async def _quietly(rendering: Awaitable[str]) -> None:
+    """Render ahead; a failure is the screens' to hear when they ask (Reading.text raises)."""
+    with contextlib.suppress(Exception):
+        await rendering
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Readings] = (

@@ -4,7 +4,7 @@ circle's backlog that could go on it. Nothing here writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from circlewise.circles.models import Circle
 from circlewise.decisions.models import BacklogItem
@@ -66,12 +66,19 @@ def backlog_candidates(meeting: Meeting) -> list[BacklogItem]:
 # The live room ---------------------------------------------------------------------------------
 
 
+class Seat(NamedTuple):
+    """Someone present in the room, in seat order: all the room shows of them."""
+
+    pk: int
+    name: str
+
+
 @dataclass
 class RoomState:
     """What one person's screen in the room shows, read from the database."""
 
     meeting: Meeting
-    present: list[Any]
+    present: list[Seat]
     round: Any | None
     speaker: Any | None
     next_two: list[Any]
@@ -160,11 +167,13 @@ def shared_room_state(meeting: Meeting) -> RoomState:
     from .models import Attendance, Evaluation, Round, Turn
     from .services_room import PASSING
 
-    present_rows = list(
-        Attendance.objects.filter(meeting=meeting, present=True)
-        .select_related("user")
+    # Only what the room shows of each person (a room may hold hundreds, read at every change).
+    present = [
+        Seat(pk, name)
+        for pk, name in Attendance.objects.filter(meeting=meeting, present=True)
         .order_by("seat", "pk")
-    )
+        .values_list("user_id", "user__name")
+    ]
     open_round = (
         Round.objects.filter(meeting=meeting, ended_at__isnull=True).select_related("item").first()
     )
@@ -186,7 +195,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
     evaluating = meeting.phase in ("evaluation", "closed")
     return RoomState(
         meeting=meeting,
-        present=[row.user for row in present_rows],
+        present=present,
         round=open_round,
         speaker=speaker,
         next_two=next_two or [],
@@ -201,7 +210,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
             .order_by("position", "pk")
         ),
         last_round=last_round,
-        present_ids=frozenset(row.user_id for row in present_rows),
+        present_ids=frozenset(seat.pk for seat in present),
         evaluated_ids=frozenset(
             Evaluation.objects.filter(meeting=meeting).values_list("user_id", flat=True)
             if evaluating
