@@ -84,10 +84,14 @@ class Hit:
     excerpt: SafeString
 
 
+# Markdown's marks, which an excerpt leaves out: headings' #, emphasis, code, list bullets.
+_MARKS = re.compile(r"(?m)^\s*(?:#{1,6}|[-*+]|\d+\.)\s+|\*\*|__|`")
+
+
 def excerpt(text: str, query: str, context: int = CONTEXT) -> SafeString:
     """A line of the text around the first match, the match in `<mark>`: every piece escaped,
     whitespace run together, an ellipsis where it is cut."""
-    flat = " ".join(text.split())
+    flat = " ".join(_MARKS.sub(" ", text).split())
     found = re.search(re.escape(" ".join(query.split())), flat, re.IGNORECASE)
     if found is None:  # matched by the database but not here (a folding difference): the start
         return mark_safe(escape(flat[: 2 * context]) + ("…" if len(flat) > 2 * context else ""))  # noqa: S308

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circlewise.accounts.models import User
 from circlewise.core import ledger
@@ -57,11 +58,11 @@ def draft_text(meeting: Meeting) -> str:
     for number, item in enumerate(items, start=1):
         lines += [f"{number}. **{item.title}** ({item.get_outcome_display().lower()})"]
         for round_ in Round.objects.filter(meeting=meeting, item=item).order_by("started_at"):
+            turns = round_.turns.count()
             lines += [
                 "   - "
-                + _("%(kind)s round: %(turns)s turns") % {
-                    "kind": round_.get_kind_display(), "turns": round_.turns.count()
-                }
+                + ngettext("%(kind)s round: %(turns)s turn", "%(kind)s round: %(turns)s turns", turns)
+                % {"kind": round_.get_kind_display(), "turns": turns}
             ]  # fmt: skip
         lines += _proposal_lines(item)
         lines += ["   - " + _("Notes:")]

@@ -49,7 +49,7 @@ def test_closing_the_meeting_drafts_its_minutes_from_the_meeting(world, held):
     text = Minutes.objects.get(meeting=held).text
     assert text.startswith("# Harvest planning")
     assert "Fay Facilitator, Cy Circle" in text and "1. **Apple press** (decide)" in text
-    assert "Clarifying round: 1 turns" in text and "- Borrow a press (Cy Circle, no date)" in text
+    assert "Clarifying round: 1 turn" in text and "- Borrow a press (Cy Circle, no date)" in text
 
 
 def test_approved_minutes_no_longer_change_and_the_ledger_holds_their_hash(
