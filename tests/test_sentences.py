@@ -49,6 +49,7 @@ from circlewise.discussions import services as discussions
 from circlewise.meetings import services as meetings
 from circlewise.meetings import services_actions as actions
 from circlewise.meetings import services_evaluations as evaluations
+from circlewise.meetings import services_hands as hands
 from circlewise.meetings import services_minutes as minutes
 from circlewise.meetings import services_notes as room_notes
 from circlewise.meetings import services_room as room
@@ -281,6 +282,14 @@ def _build_story() -> dict[str, Any]:
     pruning.refresh_from_db()
     room.move_to(meeting=weekly, actor=fay, phase="items", item=pruning)
     room_notes.edit_notes(meeting=weekly, item_id=pruning.pk, actor=fay, text="Prune in March.")
+    # Outside rounds Bo raises a hand and lowers it, Cai raises one and is given the floor; Fay
+    # puts those who have spoken least first, and moves Cai a seat earlier.
+    hands.raise_hand(meeting=weekly, user=bo)
+    hands.raise_hand(meeting=weekly, user=bo, up=False)
+    hands.raise_hand(meeting=weekly, user=cai)
+    hands.order_hands(meeting=weekly, actor=fay, least_first=True)
+    hands.give_floor(meeting=weekly, actor=fay, user=cai)
+    hands.move_seat(meeting=weekly, actor=fay, user=cai, earlier=True)
     clarifying = room.start_round(meeting=weekly, actor=fay, kind="clarifying")
     room.end_round(round_=clarifying, actor=fay)
     room.close_room(meeting=weekly, actor=fay)
@@ -596,6 +605,11 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "meeting.moved_on": _in_room,
     "meeting.closed": _meeting,
     "agenda.notes_edited": _in_room,
+    "hand.raised": _in_room,
+    "hand.lowered": _in_room,
+    "hand.called": _in_room,
+    "hand.queue_ordered": _in_room,
+    "meeting.seats_changed": _in_room,
     "round.started": _round,
     "round.turn_taken": _round,
     "round.ended": _round,

@@ -303,6 +303,38 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "hand.raised": lambda event: say(
+        _("%(actor)s raised a hand to speak in the meeting of %(circle)s."),
+        _room_url(event),
+        **_values(event),
+    ),
+    "hand.lowered": lambda event: say(
+        _("%(actor)s lowered their hand in the meeting of %(circle)s."),
+        _room_url(event),
+        **_values(event),
+    ),
+    "hand.called": lambda event: say(
+        _("%(actor)s gave %(person)s the floor in the meeting of %(circle)s."),
+        _room_url(event),
+        person=person(event.payload),
+        **_values(event),
+    ),
+    "hand.queue_ordered": lambda event: say(
+        _("%(actor)s put those who have spoken least first in the meeting of %(circle)s.")
+        if event.payload.get("least_first")
+        else _(
+            "%(actor)s put the raised hands in the order they went up in the meeting of %(circle)s."
+        ),
+        _room_url(event),
+        **_values(event),
+    ),
+    "meeting.seats_changed": lambda event: say(
+        _("%(actor)s moved %(person)s to seat %(seat)s in the meeting of %(circle)s."),
+        _room_url(event),
+        person=person(event.payload),
+        seat=event.payload.get("seat", ""),
+        **_values(event),
+    ),
     "agenda.notes_edited": lambda event: say(
         _("%(actor)s wrote the notes on “%(topic)s” in the meeting of %(circle)s."),
         _room_url(event),
@@ -338,9 +370,19 @@ DESCRIBERS: dict[str, Describer] = {
         **_values(event),
     ),
 }
-# A meeting is seen by whoever sees its circle. Who joined, each turn and each edit of an item's
-# notes or of the minutes stay in the ledger (the participation figures come from them) and out
+# A meeting is seen by whoever sees its circle. Who joined, each turn, each hand and seat, and
+# each edit of an item's notes or of the minutes stay in the ledger (the participation figures come from them) and out
 # of the feeds, where they would be noise.
 HIDDEN: frozenset[str] = frozenset(
-    {"meeting.joined", "round.turn_taken", "minutes.edited", "agenda.notes_edited"}
+    {
+        "meeting.joined",
+        "round.turn_taken",
+        "minutes.edited",
+        "agenda.notes_edited",
+        "hand.raised",
+        "hand.lowered",
+        "hand.called",
+        "hand.queue_ordered",
+        "meeting.seats_changed",
+    }
 )

@@ -131,6 +131,9 @@ class Meeting(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Moved by every change in the room: what a reconnecting screen compares with its own.
     room_version = models.PositiveIntegerField(default=0)
+    # The queue of raised hands: those who have spoken least in this meeting first, or in the
+    # order the hands went up.
+    hands_least_first = models.BooleanField(default=False)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -241,6 +244,8 @@ class Attendance(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Outside rounds: when they raised a hand to speak (None: it is down).
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seat", "pk"]

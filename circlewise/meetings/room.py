@@ -15,6 +15,7 @@ from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import whole_number
 
 from . import services_consent as consent
+from . import services_hands as hands
 from . import services_notes as notes
 from . import services_room as room
 from .models import AgendaItem, Meeting, Round
@@ -24,7 +25,10 @@ ACTIONS = (
     "open", "join", "record", "phase", "start_round", "complete", "end_round", "close",
     # A proposal's consent process in the room (services_consent) and the items' notes.
     "present", "consent_close", "state_back", "amend", "notes",
+    # Hands raised outside rounds, and the seat order (services_hands).
+    "hand", "floor", "hands_order", "seat",
 )  # fmt: skip
+HAND_ACTIONS = ("hand", "floor", "hands_order", "seat")
 
 
 def _id(data: Mapping[str, Any], name: str) -> int | None:
@@ -55,7 +59,9 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
     """Do what the screen asked, as this person (the services check that they may)."""
     if action not in ACTIONS:
         raise ServiceError(_("The room does not know that request."))
-    if action == "open":
+    if action in HAND_ACTIONS:
+        _hands(meeting, user, action, data)
+    elif action == "open":
         room.open_room(meeting=meeting, actor=user)
     elif action == "join":
         room.join_room(meeting=meeting, user=user)
@@ -138,6 +144,23 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
         notes.edit_notes(
             meeting=meeting, item_id=_id(data, "item"), actor=user, text=str(data.get("notes", ""))
         )
+
+
+def _hands(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> None:
+    if action == "hand":
+        hands.raise_hand(meeting=meeting, user=user, up=data.get("up", "1") not in ("0", False))
+    elif action == "hands_order":
+        hands.order_hands(meeting=meeting, actor=user, least_first=_flag(data, "least_first"))
+    else:
+        person = _person(data, "user")
+        if person is None:
+            raise ServiceError(_("Choose who is in the room."), field="user")
+        if action == "floor":
+            hands.give_floor(meeting=meeting, actor=user, user=person)
+        else:
+            hands.move_seat(
+                meeting=meeting, actor=user, user=person, earlier=data.get("to") != "later"
+            )
 
 
 def _carries_proposal(meeting: Meeting) -> bool:

@@ -73,6 +73,16 @@ class Seat(NamedTuple):
     name: str
 
 
+class Hand(NamedTuple):
+    """A hand raised outside rounds: who, since when, and how many turns they have spoken in
+    this meeting (the queue may put those who have spoken least first)."""
+
+    pk: int
+    name: str
+    raised_at: Any
+    spoken: int
+
+
 @dataclass
 class RoomState:
     """What one person's screen in the room shows, read from the database."""
@@ -94,6 +104,8 @@ class RoomState:
     # Who is present, and who has filled in their evaluation card (in the evaluation part).
     present_ids: frozenset[int] = frozenset()
     evaluated_ids: frozenset[int] = frozenset()
+    hands: list[Hand] = field(default_factory=list)
+    hand_up: bool = False  # this person's own hand
 
     def for_person(self, pk: int | None, *, runs: bool) -> RoomState:
         """This room as the person `pk` sees it: whether it is their turn, whether they run the
@@ -107,13 +119,14 @@ class RoomState:
                 and pk in self.present_ids
                 and pk not in self.evaluated_ids
             ),
+            hand_up=any(hand.pk == pk for hand in self.hands),
         )
 
     @property
-    def personal(self) -> tuple[bool, bool, bool]:
+    def personal(self) -> tuple[bool, bool, bool, bool]:
         """All that differs between two people's views of the same room: two people with the same
         `personal` see the same page (the live room renders it once for both)."""
-        return (self.my_turn, self.runs, self.may_evaluate)
+        return (self.my_turn, self.runs, self.may_evaluate, self.hand_up)
 
     @property
     def round_kinds(self) -> list[tuple[str, Any]]:
@@ -168,12 +181,15 @@ def shared_room_state(meeting: Meeting) -> RoomState:
     from .services_room import PASSING
 
     # Only what the room shows of each person (a room may hold hundreds, read at every change).
-    present = [
-        Seat(pk, name)
-        for pk, name in Attendance.objects.filter(meeting=meeting, present=True)
+    present, raised = [], []
+    for pk, name, hand in (
+        Attendance.objects.filter(meeting=meeting, present=True)
         .order_by("seat", "pk")
-        .values_list("user_id", "user__name")
-    ]
+        .values_list("user_id", "user__name", "hand_raised_at")
+    ):
+        present.append(Seat(pk, name))
+        if hand is not None:
+            raised.append((pk, name, hand))
     open_round = (
         Round.objects.filter(meeting=meeting, ended_at__isnull=True).select_related("item").first()
     )
@@ -195,6 +211,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
     evaluating = meeting.phase in ("evaluation", "closed")
     return RoomState(
         meeting=meeting,
+        hands=_hands(meeting, raised),
         present=present,
         round=open_round,
         speaker=speaker,
@@ -218,6 +235,31 @@ def shared_room_state(meeting: Meeting) -> RoomState:
         ),
         consent=item_consent(meeting),
     )
+
+
+def _hands(meeting: Meeting, raised: list[tuple[int, str, Any]]) -> list[Hand]:
+    """The queue of raised hands, in the meeting's chosen order (one query, when there are any)."""
+    if not raised:
+        return []
+    from django.db.models import Count
+
+    from .models import Turn
+
+    spoken = dict(
+        Turn.objects.filter(
+            round__meeting=meeting,
+            user_id__in=[pk for pk, _name, _at in raised],
+            ended_at__isnull=False,
+            passed=False,
+        )
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    hands = [Hand(pk, name, at, spoken.get(pk, 0)) for pk, name, at in raised]
+    if meeting.hands_least_first:
+        return sorted(hands, key=lambda hand: (hand.spoken, hand.raised_at))
+    return sorted(hands, key=lambda hand: hand.raised_at)
 
 
 @dataclass

@@ -105,6 +105,21 @@ def open_room(*, meeting: Meeting, actor: User) -> Meeting:
     return meeting
 
 
+def _seat_from_last_time(meeting: Meeting, user: User) -> int | None:
+    """Where the person sat at the circle's last meeting before this one, if they were there:
+    the seat order is kept from one meeting to the next."""
+    return (
+        Attendance.objects.filter(
+            meeting__circle_id=meeting.circle_id,
+            meeting__starts_at__lt=meeting.starts_at,
+            user=user,
+        )
+        .order_by("-meeting__starts_at")
+        .values_list("seat", flat=True)
+        .first()
+    )
+
+
 def _join(meeting: Meeting, user: User, *, recorded_by: User | None = None) -> bool:
     """Mark the person present (a new seat at the end); whether they were not yet."""
     found = Attendance.objects.filter(meeting=meeting, user=user).first()
@@ -114,10 +129,11 @@ def _join(meeting: Meeting, user: User, *, recorded_by: User | None = None) -> b
         found.present = True
         found.save(update_fields=["present"])
     else:
-        last = Attendance.objects.filter(meeting=meeting).aggregate(last=Max("seat"))["last"]
-        Attendance.objects.create(
-            meeting=meeting, user=user, seat=(last or 0) + 1, recorded_by=recorded_by
-        )
+        seat = _seat_from_last_time(meeting, user)
+        if seat is None:
+            last = Attendance.objects.filter(meeting=meeting).aggregate(last=Max("seat"))["last"]
+            seat = (last or 0) + 1
+        Attendance.objects.create(meeting=meeting, user=user, seat=seat, recorded_by=recorded_by)
     extra = {"user": user.pk, "user_name": user.name}
     if recorded_by is not None:
         extra["recorded_by"] = recorded_by.pk
@@ -222,6 +238,10 @@ def start_round(
         started_by=actor,
     )
     Turn.objects.create(round=round_, user_id=order[0])
+    # In a round everyone speaks in turn: the hands raised before it go down.
+    Attendance.objects.filter(meeting=meeting, hand_raised_at__isnull=False).update(
+        hand_raised_at=None
+    )
     _append(meeting, actor, "round.started", round_, round=round_.pk, kind=kind)
     _changed(meeting)
     return round_

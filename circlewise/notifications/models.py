@@ -163,6 +163,11 @@ KIND_OF_VERB: dict[str, Kind] = {
     "meeting.evaluated": Kind.MEETING,
     "minutes.edited": Kind.MEETING,
     "agenda.notes_edited": Kind.MEETING,
+    "hand.raised": Kind.MEETING,
+    "hand.lowered": Kind.MEETING,
+    "hand.called": Kind.MEETING,
+    "hand.queue_ordered": Kind.MEETING,
+    "meeting.seats_changed": Kind.MEETING,
     "minutes.approved": Kind.MEETING,  # to the circle's members, with their text
     "minutes.sent_for_consent": Kind.MINUTES,  # to the circle's members, with their text
     "minutes.objected": Kind.STEP,  # to who keeps the minutes
