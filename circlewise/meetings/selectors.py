@@ -10,6 +10,7 @@ from circlewise.circles.models import Circle
 from circlewise.decisions.models import BacklogItem
 
 from .models import AgendaItem, Meeting, MeetingQuerySet
+from .selectors_admin import Administration, administration
 from .selectors_consent import ItemConsent, item_consent
 
 
@@ -105,6 +106,8 @@ class RoomState:
     present_ids: frozenset[int] = frozenset()
     evaluated_ids: frozenset[int] = frozenset()
     hands: list[Hand] = field(default_factory=list)
+    # In the administration part: open action items, the last minutes, the next meeting.
+    administration: Administration | None = None
     hand_up: bool = False  # this person's own hand
 
     def for_person(self, pk: int | None, *, runs: bool) -> RoomState:
@@ -234,6 +237,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
             else ()
         ),
         consent=item_consent(meeting),
+        administration=administration(meeting),
     )
 
 

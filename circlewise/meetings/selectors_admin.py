@@ -58,7 +58,7 @@ class TurnShares:
     """How the speaking was shared in a meeting, without names: each speaker's share of the time
     spoken, largest first, and how much of it the most speaking quarter of them took."""
 
-    shares: list[float]  # percent of the time spoken, one per person who took a turn
+    shares: list[float]  # percent of the time spoken, one per person who spoke
     turns: int
     present: int
 
@@ -89,11 +89,11 @@ def turn_shares(meeting: Meeting) -> TurnShares:
     )
     for user_id, started, ended, passed, written in rows:
         turns += 1
-        seconds = 0.0 if passed or written else max(0.0, (ended - started).total_seconds())
+        seconds = 0.0
+        if ended is not None and not (passed or written):
+            seconds = max(0.0, (ended - started).total_seconds())
         spoken[user_id] = spoken.get(user_id, 0.0) + seconds
     total = sum(spoken.values())
-    shares = sorted(
-        (round(100 * s / total, 1) if total else 0.0 for s in spoken.values()), reverse=True
-    )
+    shares = sorted((round(100 * s / total, 1) for s in spoken.values() if s > 0), reverse=True)
     present = meeting.attendance.filter(present=True).count()
     return TurnShares(shares=shares if total else [], turns=turns, present=present)

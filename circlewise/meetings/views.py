@@ -32,7 +32,7 @@ from circlewise.core.views import attempt, person
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
 
-from . import ics, permissions, room, selectors, selectors_minutes, services
+from . import ics, permissions, room, selectors, selectors_admin, selectors_minutes, services
 from . import services_actions as actions
 from . import services_evaluations as evaluations
 from . import services_minutes as minutes_services
@@ -158,6 +158,8 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
         "other_zone": meeting.time_zone != _zone(request),
         "may_join": permissions.can_join_room(user, meeting),
     }
+    if meeting.status == Meeting.Status.HELD:
+        context["shares"] = selectors_admin.turn_shares(meeting)
     previous = selectors_minutes.previous_minutes(meeting)
     if previous is not None and permissions.can_read_minutes(user, previous):
         context["previous_minutes"] = previous
