@@ -284,6 +284,7 @@ def _build_story() -> dict[str, Any]:
     room_notes.edit_notes(meeting=weekly, item_id=pruning.pk, actor=fay, text="Prune in March.")
     # Outside rounds Bo raises a hand and lowers it, Cai raises one and is given the floor; Fay
     # puts those who have spoken least first, and moves Cai a seat earlier.
+    hands.start_discussion(meeting=weekly, actor=fay, minutes=10)
     hands.raise_hand(meeting=weekly, user=bo)
     hands.raise_hand(meeting=weekly, user=bo, up=False)
     hands.raise_hand(meeting=weekly, user=cai)
@@ -610,6 +611,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "hand.called": _in_room,
     "hand.queue_ordered": _in_room,
     "meeting.seats_changed": _in_room,
+    "discussion.started": _in_room,
     "round.started": _round,
     "round.turn_taken": _round,
     "round.ended": _round,

@@ -303,6 +303,14 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "discussion.started": lambda event: say(
+        _(
+            "%(actor)s opened a free discussion of %(minutes)s minutes in the meeting of %(circle)s."
+        ),
+        _room_url(event),
+        minutes=event.payload.get("minutes", ""),
+        **_values(event),
+    ),
     "hand.raised": lambda event: say(
         _("%(actor)s raised a hand to speak in the meeting of %(circle)s."),
         _room_url(event),
@@ -384,5 +392,6 @@ HIDDEN: frozenset[str] = frozenset(
         "hand.called",
         "hand.queue_ordered",
         "meeting.seats_changed",
+        "discussion.started",
     }
 )

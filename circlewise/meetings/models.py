@@ -134,6 +134,10 @@ class Meeting(models.Model):
     # The queue of raised hands: those who have spoken least in this meeting first, or in the
     # order the hands went up.
     hands_least_first = models.BooleanField(default=False)
+    # A free discussion going on, time-boxed: since when, and for how many minutes (closed by
+    # the next round).
+    discussion_started_at = models.DateTimeField(null=True, blank=True)
+    discussion_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = MeetingQuerySet.as_manager()
 

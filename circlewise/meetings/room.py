@@ -26,9 +26,9 @@ ACTIONS = (
     # A proposal's consent process in the room (services_consent) and the items' notes.
     "present", "consent_close", "state_back", "amend", "notes",
     # Hands raised outside rounds, and the seat order (services_hands).
-    "hand", "floor", "hands_order", "seat",
+    "hand", "floor", "hands_order", "seat", "discuss",
 )  # fmt: skip
-HAND_ACTIONS = ("hand", "floor", "hands_order", "seat")
+HAND_ACTIONS = ("hand", "floor", "hands_order", "seat", "discuss")
 
 
 def _id(data: Mapping[str, Any], name: str) -> int | None:
@@ -149,6 +149,8 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
 def _hands(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> None:
     if action == "hand":
         hands.raise_hand(meeting=meeting, user=user, up=data.get("up", "1") not in ("0", False))
+    elif action == "discuss":
+        hands.start_discussion(meeting=meeting, actor=user, minutes=_id(data, "minutes"))
     elif action == "hands_order":
         hands.order_hands(meeting=meeting, actor=user, least_first=_flag(data, "least_first"))
     else:

@@ -1,6 +1,7 @@
 """Hands and seats in the live room.
 
-Outside rounds, someone who wants to speak raises a hand; the facilitator sees the queue (in the
+Outside rounds, in a free discussion (time-boxed, and closed by the next round, before which
+the room does not move on), someone who wants to speak raises a hand; the facilitator sees the queue (in the
 order the hands went up, or those who have spoken least in this meeting first) and gives the
 floor to one of them, which lowers their hand. A round starting lowers every hand: in a round
 everyone speaks in turn. The seat order is the order a round goes round in; the facilitator or
@@ -126,4 +127,32 @@ def move_seat(*, meeting: Meeting, actor: User, user: User, earlier: bool) -> No
         meeting, actor, "meeting.seats_changed", meeting,
         user=user.pk, user_name=user.name, seat=other + 1,
     )  # fmt: skip
+    _changed(meeting)
+
+
+# A free discussion lasts at most this many minutes before a round closes it.
+LONGEST_DISCUSSION = 60
+
+
+@transaction.atomic
+def start_discussion(*, meeting: Meeting, actor: User, minutes: int | None) -> None:
+    """Open a free discussion, time-boxed to `minutes`: people raise hands to speak, and the next
+    round closes it (the room will not move on before)."""
+    meeting = _locked(meeting)
+    permissions.require_run_room(actor, meeting)
+    _require_live(meeting)
+    if not isinstance(minutes, int) or not 1 <= minutes <= LONGEST_DISCUSSION:
+        raise ServiceError(
+            _("Give the discussion a time box of 1 to %(most)s minutes.")
+            % {"most": LONGEST_DISCUSSION},
+            field="minutes",
+        )
+    if open_round(meeting) is not None:
+        raise ServiceError(_("End the round first: everyone in it is heard."), status=409)
+    if meeting.discussion_started_at is not None:
+        raise ServiceError(_("A free discussion is going on already."), status=409)
+    meeting.discussion_started_at = timezone.now()
+    meeting.discussion_minutes = minutes
+    meeting.save(update_fields=["discussion_started_at", "discussion_minutes"])
+    _append(meeting, actor, "discussion.started", meeting, minutes=minutes)
     _changed(meeting)

@@ -170,6 +170,11 @@ def move_to(
         raise ServiceError(_("Choose a part of the meeting from the list."), field="phase")
     if open_round(meeting) is not None:
         raise ServiceError(_("End the round first: everyone in it is heard."), status=409)
+    if meeting.discussion_started_at is not None:
+        raise ServiceError(
+            _("A free discussion is closed by a round: start one (a reaction round, say) first."),
+            status=409,
+        )
     if item is not None and (
         item.meeting_id != meeting.pk or item.status != AgendaItem.Status.ON_AGENDA
     ):
@@ -238,11 +243,19 @@ def start_round(
         started_by=actor,
     )
     Turn.objects.create(round=round_, user_id=order[0])
-    # In a round everyone speaks in turn: the hands raised before it go down.
+    # In a round everyone speaks in turn: the hands raised before it go down, and a free
+    # discussion going on is closed by it.
     Attendance.objects.filter(meeting=meeting, hand_raised_at__isnull=False).update(
         hand_raised_at=None
     )
-    _append(meeting, actor, "round.started", round_, round=round_.pk, kind=kind)
+    closes = meeting.discussion_started_at is not None
+    if closes:
+        meeting.discussion_started_at = meeting.discussion_minutes = None
+        meeting.save(update_fields=["discussion_started_at", "discussion_minutes"])
+    _append(
+        meeting, actor, "round.started", round_,
+        round=round_.pk, kind=kind, **({"closes_discussion": True} if closes else {}),
+    )  # fmt: skip
     _changed(meeting)
     return round_
 

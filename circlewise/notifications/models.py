@@ -168,6 +168,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "hand.called": Kind.MEETING,
     "hand.queue_ordered": Kind.MEETING,
     "meeting.seats_changed": Kind.MEETING,
+    "discussion.started": Kind.MEETING,
     "minutes.approved": Kind.MEETING,  # to the circle's members, with their text
     "minutes.sent_for_consent": Kind.MINUTES,  # to the circle's members, with their text
     "minutes.objected": Kind.STEP,  # to who keeps the minutes

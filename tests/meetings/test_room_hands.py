@@ -166,3 +166,27 @@ def test_the_room_page_offers_the_hand_to_members_and_the_queue_to_the_facilitat
     answer = client.post(act, {"action": "floor", "user": str(cy.pk)})
     assert answer.status_code in (302, 303)
     assert _queue(live) == []
+
+
+def test_a_free_discussion_is_time_boxed_and_closed_by_a_round(world, people, live):
+    fay, cy, ann, _bo = people
+    for minutes in (0, 61, None):
+        with pytest.raises(ServiceError, match="time box of 1 to 60 minutes"):
+            hands.start_discussion(meeting=live, actor=fay, minutes=minutes)
+    with pytest.raises(ServiceError) as refused:
+        hands.start_discussion(meeting=live, actor=cy, minutes=10)
+    assert refused.value.status == 403
+    actions.act(live, fay, "discuss", {"minutes": "10"})
+    live.refresh_from_db()
+    assert live.discussion_minutes == 10 and live.discussion_started_at is not None
+    hands.raise_hand(meeting=live, user=ann)  # hands go up in a free discussion
+    # the room does not move on before a round closes the discussion
+    with pytest.raises(ServiceError, match="A free discussion is closed by a round"):
+        room.move_to(meeting=live, actor=fay, phase="items")
+    reaction = room.start_round(meeting=live, actor=fay, kind="reaction")
+    live.refresh_from_db()
+    assert live.discussion_started_at is None and _queue(live) == []
+    started = LedgerEvent.objects.filter(verb="round.started").latest("sequence")
+    assert started.payload["closes_discussion"] is True
+    room.end_round(round_=reaction, actor=fay)
+    room.move_to(meeting=live, actor=fay, phase="items")
