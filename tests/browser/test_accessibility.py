@@ -15,9 +15,18 @@ def _meeting(site, slug: str) -> int:
     with sqlite3.connect(site.db_path) as db:
         row = db.execute(
             "SELECT m.id FROM meetings_meeting m JOIN circles_circle c ON c.id = m.circle_id "
-            "WHERE c.slug = ? ORDER BY m.starts_at LIMIT 1",
+            "WHERE c.slug = ? AND m.status = 'planned' ORDER BY m.starts_at LIMIT 1",
             (slug,),
         ).fetchone()
+    return int(row[0])
+
+
+def _held(site) -> int:
+    """The meeting Community Life held in the demo."""
+    import sqlite3
+
+    with sqlite3.connect(site.db_path) as db:
+        row = db.execute("SELECT id FROM meetings_meeting WHERE status = 'held' LIMIT 1").fetchone()
     return int(row[0])
 
 
@@ -36,6 +45,10 @@ PAGES = [
         "kai",
         lambda site: site.org_url(f"meetings/{_meeting(site, 'land-gardens')}/room/"),
     ),
+    # a meeting Community Life held: how the speaking was shared; its minutes; their search
+    ("meeting-held", "zoe", lambda site: site.org_url(f"meetings/{_held(site)}/")),
+    ("minutes", "zoe", lambda site: site.org_url(f"meetings/{_held(site)}/minutes/")),
+    ("minutes-search", "zoe", lambda site: site.org_url("minutes/search/?q=opening")),
 ]
 
 

@@ -19,7 +19,7 @@ def _meeting_id(site, slug: str) -> int:
     with sqlite3.connect(site.db_path) as db:
         row = db.execute(
             "SELECT m.id FROM meetings_meeting m JOIN circles_circle c ON c.id = m.circle_id "
-            "WHERE c.slug = ? ORDER BY m.starts_at LIMIT 1",
+            "WHERE c.slug = ? AND m.status = 'planned' ORDER BY m.starts_at LIMIT 1",
             (slug,),
         ).fetchone()
     return int(row[0])

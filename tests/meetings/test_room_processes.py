@@ -174,7 +174,7 @@ def test_two_processes_serve_one_meeting_and_a_killed_one_loses_nothing(two_serv
     with contextlib.closing(sqlite3.connect(db_path)) as db:
         meeting = db.execute(
             "SELECT m.id FROM meetings_meeting m JOIN circles_circle c ON c.id = m.circle_id "
-            "WHERE c.slug = 'community-life' ORDER BY m.starts_at LIMIT 1"
+            "WHERE c.slug = 'community-life' AND m.status = 'planned' ORDER BY m.starts_at LIMIT 1"
         ).fetchone()[0]
         zoe_id = db.execute("SELECT id FROM accounts_user WHERE email LIKE 'zoe@%'").fetchone()[0]
     wren_cookie, zoe_cookie = _sign_in(a, "wren"), _sign_in(b, "zoe")
