@@ -73,3 +73,57 @@ def test_a_round_moves_on_every_screen_without_a_reload(open_page, site):
     expect(display.locator(".display-speaker")).to_have_text("Wren Ellis")
     expect(zoe.locator(".room-speaker")).to_have_text(re.compile("Wren Ellis is speaking"))
     screenshot(display, "room-display")
+
+
+def test_a_whole_meeting_with_a_free_discussion_an_evaluation_and_approved_minutes(open_page, site):
+    """Land & Gardens holds its next meeting: Kai facilitates on a laptop, Chiara is on her phone,
+    the room display on a projector; a free discussion in which Chiara raises her hand, closed by
+    a round; the evaluation; the meeting closed, its minutes approved, the trend showing it."""
+    meeting = _meeting_id(site, site.circles["Land & Gardens"])
+    room = site.org_url(f"meetings/{meeting}/room/")
+    kai = open_page("kai", DESKTOP, bypass_csp=False)
+    chiara = open_page("chiara", PHONE, bypass_csp=False)
+    display = open_page("kai", DESKTOP, bypass_csp=False)
+    kai.goto(room)
+    kai.get_by_role("button", name="Open the meeting").click()
+    chiara.goto(room)
+    expect(kai.get_by_role("heading", name="2 present")).to_be_visible()
+    display.goto(site.org_url(f"meetings/{meeting}/display/"))
+    # a free discussion of five minutes: Chiara raises her hand, Kai sees it and gives her the floor
+    kai.get_by_label("A free discussion, time-boxed to (minutes)").fill("5")
+    kai.get_by_role("button", name="Open the discussion").click()
+    expect(chiara.get_by_text("Free discussion, time-boxed to 5 minutes")).to_be_visible()
+    chiara.get_by_role("button", name="Raise my hand").click()
+    expect(chiara.get_by_role("button", name="Lower my hand")).to_be_visible()
+    expect(kai.locator(".room-hands")).to_contain_text("Chiara Rossi")
+    expect(display.locator(".display-next")).to_contain_text("Hands raised: Chiara Rossi")
+    kai.get_by_role("button", name="Give Chiara Rossi the floor").click()
+    expect(chiara.get_by_role("button", name="Raise my hand")).to_be_visible()
+    # the room does not move on before a round closes the discussion: Kai is told why
+    kai.get_by_label("Move on to").select_option(label="Evaluation round")
+    kai.get_by_role("button", name="Move on").click()
+    expect(kai.locator("[data-room-error]")).to_contain_text("closed by a round")
+    kai.get_by_label("Kind of round").select_option(label="Reaction")
+    kai.get_by_role("button", name="Start the round").click()
+    expect(display.locator(".display-speaker")).to_have_text("Kai Nakamura")
+    kai.get_by_role("button", name="End the round").click()
+    kai.get_by_label("Move on to").select_option(label="Evaluation round")
+    kai.get_by_role("button", name="Move on").click()
+    # Chiara fills in her evaluation card from the room
+    chiara.get_by_role("link", name="Fill in your evaluation card").click()
+    for name in ("heard", "on_time", "clear", "respected", "served_aim"):
+        chiara.locator(f'input[name="{name}"][value="4"]').check()
+    chiara.get_by_role("button", name="Give my evaluation").click()
+    expect(chiara.get_by_role("heading", name="How our meetings go")).to_be_visible()
+    # Kai closes the meeting and approves its minutes
+    kai.get_by_role("button", name="Close the meeting").click()
+    expect(kai.get_by_role("heading", name="The meeting is closed")).to_be_visible()
+    kai.get_by_role("link", name="The minutes").click()
+    expect(kai.get_by_role("heading", name="Minutes")).to_be_visible()
+    kai.get_by_role("button", name="Approve the minutes").click()
+    expect(kai.get_by_text("they no longer change")).to_be_visible()
+    # the circle's trend shows the meeting, with Chiara's card
+    chiara.goto(site.org_url("c/land-gardens/meetings/evaluations/"))
+    expect(chiara.locator("table.trend tbody tr")).to_have_count(1)
+    expect(chiara.locator("table.trend tbody tr td").first).to_have_text("1")
+    screenshot(kai, "room-minutes-approved")
