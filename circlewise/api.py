@@ -27,6 +27,7 @@ from circlewise.core.inputs import ApiParser, BadInput
 from circlewise.decisions.api import router as decisions_router
 from circlewise.discussions.api import router as discussions_router
 from circlewise.meetings.api import router as meetings_router
+from circlewise.meetings.api_room import router as meeting_room_router
 from circlewise.notifications.api import router as notifications_router
 
 
@@ -77,6 +78,7 @@ api.add_router("", notifications_router)
 api.add_router("", decisions_router)
 api.add_router("", discussions_router)
 api.add_router("", meetings_router)
+api.add_router("", meeting_room_router)
 
 
 def _json(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

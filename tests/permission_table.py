@@ -627,6 +627,23 @@ MEETING_API: tuple[Route, ...] = (
     api(POST_, f"{V1}/meetings/{{meeting_id}}/minutes/consent", "meeting", AGENDA_KEEPER),
     api(POST_, f"{V1}/meetings/{{meeting_id}}/minutes/objections", "meeting", IN_CIRCLE),
     api(GET_, f"{V1}/organisations/{{slug}}/minutes", "org", ORG_MEMBER, note="?q= required"),
+    # The room through the API: whoever may open the room's page reads it and acts in it (each
+    # action then by its own rule, room.act); the turn log, the trend and the action items are
+    # read by whoever sees the circle.
+    api(GET_, f"{V1}/meetings/{{meeting_id}}/room", "meeting", AGENDA_CONTRIBUTOR),
+    api(
+        POST_,
+        f"{V1}/meetings/{{meeting_id}}/room",
+        "meeting",
+        AGENDA_KEEPER,
+        note="the check opens the room: its keepers; a member joins, speaks, raises a hand",
+    ),
+    api(GET_, f"{V1}/meetings/{{meeting_id}}/turns", "meeting", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/meetings/{{meeting_id}}/evaluations", "meeting", MEETING_ATTENDEE),
+    api(GET_, f"{V1}/circles/{{circle_id}}/evaluations", "circle", CIRCLE_VISIBLE),
+    api(GET_, f"{V1}/circles/{{circle_id}}/actions", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/circles/{{circle_id}}/actions", "circle", ACTION_GIVER),
+    api(POST_, f"{V1}/actions/{{action_id}}/close", "action_item", ACTION_CLOSER),
 )
 
 ROUTES = ROUTES + MEETING_PAGES + MEETING_API

@@ -41,6 +41,17 @@ def _item(w: World, c: Circle) -> int:
     return services.add_agenda_item(meeting=meeting, actor=w.circle_member, title="Tools").pk
 
 
+RATINGS = {"heard": 4, "on_time": 3, "clear": 4, "respected": 5, "served_aim": 4}
+
+
+def _action(w: World, c: Circle) -> int:
+    from circlewise.meetings import services_actions
+
+    return services_actions.add_action_item(
+        circle=c, actor=_planner(w, c), title="Mend the gate", owner=w.circle_member
+    ).pk
+
+
 def _req(method: str, path: str, body: Any = None) -> tuple[str, str, Any]:
     return method, path, body
 
@@ -101,6 +112,44 @@ MEETING_OPS: tuple[Op, ...] = (
         ),
     ),
     Op(
+        "getRoom",
+        "circle_agenda_contributor",
+        lambda w, c: _req("GET", f"/meetings/{_meeting(w, c)}/room"),
+    ),
+    Op(
+        "actInRoom",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/meetings/{_meeting(w, c)}/room", {"action": "open"}),
+    ),
+    Op(
+        "listTurns", "circle_visible", lambda w, c: _req("GET", f"/meetings/{_meeting(w, c)}/turns")
+    ),
+    Op(
+        "evaluateMeeting",
+        "circle_meeting_attendee",
+        lambda w, c: _req("POST", f"/meetings/{_meeting(w, c)}/evaluations", RATINGS),
+    ),
+    Op(
+        "evaluationTrend",
+        "circle_visible",
+        lambda w, c: _req("GET", f"/circles/{c.pk}/evaluations"),
+    ),
+    Op("listActions", "circle_visible", lambda w, c: _req("GET", f"/circles/{c.pk}/actions")),
+    Op(
+        "addAction",
+        "circle_action_giver",
+        lambda w, c: _req(
+            "POST",
+            f"/circles/{c.pk}/actions",
+            {"title": "Buy seeds", "owner_id": w.circle_member.pk},
+        ),
+    ),
+    Op(
+        "closeAction",
+        "circle_action_closer",
+        lambda w, c: _req("POST", f"/actions/{_action(w, c)}/close", {}),
+    ),
+    Op(
         "searchMinutes",
         "org_member",
         lambda w, c: _req("GET", f"/organisations/{w.org.slug}/minutes?q=harvest"),
@@ -121,4 +170,12 @@ MEETING_METHODS = {
     "sendMinutesForConsent": "POST",
     "objectToMinutes": "POST",
     "searchMinutes": "GET",
+    "getRoom": "GET",
+    "actInRoom": "POST",
+    "listTurns": "GET",
+    "evaluateMeeting": "POST",
+    "evaluationTrend": "GET",
+    "listActions": "GET",
+    "addAction": "POST",
+    "closeAction": "POST",
 }
