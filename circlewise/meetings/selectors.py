@@ -147,6 +147,13 @@ class RoomState:
         return "clarifying" if phase == "items" else "open"
 
     @property
+    def prompts(self) -> tuple[str, ...]:
+        """The prompt library's suggestions for the round the meeting's part calls for."""
+        from .prompts import for_kind
+
+        return for_kind(self.suggested_kind)
+
+    @property
     def announcement(self) -> str:
         """What a screen reader says when the state changes (the live region's text)."""
         from django.utils.translation import gettext as _

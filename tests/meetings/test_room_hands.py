@@ -190,3 +190,21 @@ def test_a_free_discussion_is_time_boxed_and_closed_by_a_round(world, people, li
     assert started.payload["closes_discussion"] is True
     room.end_round(round_=reaction, actor=fay)
     room.move_to(meeting=live, actor=fay, phase="items")
+
+
+def test_the_check_in_and_evaluation_rounds_suggest_prompts_of_the_library(
+    world, people, live, client
+):
+    from circlewise.meetings import prompts
+
+    fay = people[0]
+    client.force_login(fay)
+    url = reverse("meetings:meeting_room", args=[world.org.slug, live.pk])
+    page = client.get(url).content.decode()  # the meeting opens with its check-in
+    assert 'list="round-prompts"' in page
+    assert all(str(p).replace("'", "&#x27;") in page for p in prompts.CHECK_IN)
+    room.move_to(meeting=live, actor=fay, phase="evaluation")
+    page = client.get(url).content.decode()
+    assert str(prompts.EVALUATION[0]) in page and str(prompts.CHECK_IN[0]) not in page
+    room.move_to(meeting=live, actor=fay, phase="items")
+    assert 'list="round-prompts"' not in client.get(url).content.decode()
