@@ -591,7 +591,13 @@ MEETING_PAGES: tuple[Route, ...] = (
     # Evaluating: who was in the room (meeting_attendee: the matrix's meetings are not held, so
     # nobody was: 403 to all who see them); the trend: whoever sees the circle.
     page("meetings:meeting_evaluate", "meeting", GET=MEETING_ATTENDEE, POST=MEETING_ATTENDEE),
-    page("meetings:circle_evaluations", "circle", GET=CIRCLE_VISIBLE),
+    page(
+        "meetings:circle_evaluations",
+        "circle",
+        GET=CIRCLE_VISIBLE,
+        POST=IN_CIRCLE,
+        note="a point to improve sent to the backlog by a member; no card named: 400",
+    ),
     # Minutes: approved ones are read by whoever sees the circle, a draft by the agenda's keepers,
     # who write it up and approve it (the matrix's meetings have none yet: 409).
     page("meetings:meeting_minutes", "meeting", GET=CIRCLE_VISIBLE, POST=AGENDA_KEEPER),

@@ -354,6 +354,10 @@ class Evaluation(models.Model):
     clear = models.PositiveSmallIntegerField()
     respected = models.PositiveSmallIntegerField()
     served_aim = models.PositiveSmallIntegerField()
+    # The backlog item its "could be better" became, when a member sent it there (unsigned).
+    improvement_item = models.ForeignKey(
+        "decisions.BacklogItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     went_well = fields.TextField(_("what worked well"), max_length=2000, blank=True)
     could_improve = fields.TextField(_("what could be better"), max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

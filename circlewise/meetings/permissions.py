@@ -224,6 +224,16 @@ def can_read_evaluation_words(user: Viewer, circle: Circle) -> bool:
     return circle_permissions.is_person(user) and circle_permissions.is_circle_member(user, circle)
 
 
+def can_send_improvement(user: Viewer, circle: Circle) -> bool:
+    """A point to improve, written on a card, is sent to the circle's backlog by a member (who
+    reads the cards) of a circle that takes new items."""
+    from circlewise.decisions import permissions as decision_permissions
+
+    return can_read_evaluation_words(user, circle) and decision_permissions.can_raise_item(
+        user, circle
+    )
+
+
 def require_evaluate(user: Viewer, meeting: Meeting) -> None:
     if not can_evaluate(_fresh(user), meeting):
         raise ServiceError(

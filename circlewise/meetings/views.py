@@ -467,13 +467,31 @@ def meeting_evaluate(request: HttpRequest, org: str, meeting_id: int) -> HttpRes
 
 
 @login_required
-@require_safe
+@GET_POST
 def circle_evaluations(request: HttpRequest, org: str, circle: str) -> HttpResponse:
     """How the circle's meetings went, over time: the averages of its evaluation cards, and
     (for its members) what people wrote, without their names."""
     from .models import DIMENSIONS, Evaluation
 
     the_circle = _circle(request, org, circle)
+    error, status = "", 200
+    if request.method == "POST":  # a point to improve, sent to the circle's backlog
+        with attempt() as done:
+            item = evaluations.send_improvement_to_backlog(
+                card_id=whole_number(request.POST.get("card", "")),
+                circle=the_circle,
+                actor=person(request),
+            )
+        if done.ok:
+            messages.success(
+                request,
+                _("The point is on %(circle)s's backlog, to explore: “%(topic)s”.")
+                % {"circle": the_circle.name, "topic": item.topic},
+            )
+            return redirect("meetings:circle_evaluations", org=org, circle=the_circle.slug)
+        if done.status in (403, 404):
+            raise Http404 if done.status == 404 else PermissionDenied
+        error, status = done.text, done.status
     trend = selectors.evaluation_trend(the_circle)
     words = []
     if permissions.can_read_evaluation_words(request.user, the_circle):
@@ -487,8 +505,10 @@ def circle_evaluations(request: HttpRequest, org: str, circle: str) -> HttpRespo
         request,
         "meetings/circle_evaluations.html",
         {"organisation": the_circle.organisation, "circle": the_circle, "trend": trend,
-         "dimensions": DIMENSIONS, "words": words,
-         "may_read_words": permissions.can_read_evaluation_words(request.user, the_circle)},
+         "dimensions": DIMENSIONS, "words": words, "error": error,
+         "may_read_words": permissions.can_read_evaluation_words(request.user, the_circle),
+         "may_send": permissions.can_send_improvement(request.user, the_circle)},
+        status=status,
     )  # fmt: skip
 
 

@@ -80,3 +80,44 @@ def test_the_card_page_and_the_trend(client, world, held):
     trend = client.get(trend_url).content.decode()
     assert '<span class="trend-value">5.0</span>' in trend and "Start on time." not in trend
     assert client.get(url).status_code == 403
+
+
+def test_a_point_to_improve_goes_to_the_backlog_once_without_its_author(world, client):
+    from django.urls import reverse
+
+    from circlewise.decisions.models import BacklogItem
+    from circlewise.meetings import services as meeting_services
+    from circlewise.meetings import services_evaluations
+    from circlewise.meetings import services_room as room_services
+    from circlewise.meetings.models import Evaluation
+
+    meeting = meeting_services.plan_meeting(
+        circle=world.garden, actor=world.facilitator,
+        starts_at=timezone.now() + dt.timedelta(hours=2),
+    )  # fmt: skip
+    room_services.open_room(meeting=meeting, actor=world.facilitator)
+    room_services.join_room(meeting=meeting, user=world.circle_member)
+    room_services.close_room(meeting=meeting, actor=world.facilitator)
+    services_evaluations.evaluate(
+        meeting=meeting, user=world.circle_member,
+        ratings={"heard": 4, "on_time": 2, "clear": 4, "respected": 5, "served_aim": 4},
+        could_improve="We could start on time: ten minutes went on waiting.",
+    )  # fmt: skip
+    card = Evaluation.objects.get(meeting=meeting)
+    url = reverse("meetings:circle_evaluations", args=[world.org.slug, world.garden.slug])
+    # someone who sees the circle but is not in it cannot send it
+    client.force_login(world.member)
+    assert client.post(url, {"card": card.pk}).status_code == 403
+    client.force_login(world.facilitator)
+    assert "Send this point to the backlog" in client.get(url).content.decode()
+    sent = client.post(url, {"card": card.pk})
+    assert sent.status_code == 302
+    item = BacklogItem.objects.get(circle=world.garden, topic__startswith="We could start on time")
+    assert item.desired_outcome == "explore" and world.circle_member.name not in item.description
+    assert "ten minutes went on waiting" in item.description
+    page = client.get(url).content.decode()
+    assert "On the backlog" in page and "Send this point to the backlog" not in page
+    again = client.post(url, {"card": card.pk})
+    assert again.status_code == 409 and "on the backlog already" in again.content.decode()
+    assert client.post(url, {"card": "x"}).status_code == 400
+    assert BacklogItem.objects.filter(topic__startswith="We could start on time").count() == 1
