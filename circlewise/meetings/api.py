@@ -36,6 +36,7 @@ from .schemas import (
     MinutesHitOut,
     MinutesObjectionIn,
     MinutesOut,
+    MinutesTextIn,
     MoveIn,
 )
 
@@ -283,7 +284,17 @@ def remove_agenda_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
 
 
 def _minutes_out(user: Viewer, meeting: Meeting) -> dict[str, Any]:
-    minutes = Minutes.objects.select_related("meeting__circle", "approved_by").get(meeting=meeting)
+    minutes = (
+        Minutes.objects.select_related("meeting__circle", "approved_by")
+        .filter(meeting=meeting)
+        .first()
+    )
+    if minutes is None:  # drafted when the meeting closes
+        return {
+            "meeting_id": meeting.pk, "status": "none", "text": None, "consent_round": 0,
+            "consent_until": None, "approved_at": None, "approved_by": None,
+            "approved_by_consent": False,
+        }  # fmt: skip
     return {
         "meeting_id": meeting.pk,
         "status": minutes.status,
@@ -294,6 +305,47 @@ def _minutes_out(user: Viewer, meeting: Meeting) -> dict[str, Any]:
         "approved_by": _person(minutes.approved_by),
         "approved_by_consent": minutes.approved_by_consent,
     }
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes",
+    response=responses(MinutesOut),
+    operation_id="getMinutes",
+    summary="A held meeting's minutes (the text for those who may read them)",
+)
+def get_minutes(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+    user = auth_user(request)
+    return _minutes_out(user, permissions.get_meeting_for(user, meeting_id))
+
+
+@router.put(
+    "/meetings/{meeting_id}/minutes",
+    response=responses(MinutesOut),
+    operation_id="editMinutes",
+    summary="Write up the minutes (Markdown), while they are not approved",
+)
+def edit_minutes(request: HttpRequest, meeting_id: int, payload: MinutesTextIn) -> dict[str, Any]:
+    user = auth_user(request)
+    meeting = permissions.get_meeting_for(user, meeting_id)
+    if not permissions.can_keep_minutes(user, meeting):
+        raise PermissionDenied
+    minutes_services.edit_minutes(meeting=meeting, actor=user, text=payload.text)
+    return _minutes_out(user, meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes/approve",
+    response=responses(MinutesOut),
+    operation_id="approveMinutes",
+    summary="Approve the minutes: from then on they do not change (their hash is in the ledger)",
+)
+def approve_minutes(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+    user = auth_user(request)
+    meeting = permissions.get_meeting_for(user, meeting_id)
+    if not permissions.can_keep_minutes(user, meeting):
+        raise PermissionDenied
+    minutes_services.approve_minutes(meeting=meeting, actor=user)
+    return _minutes_out(user, meeting)
 
 
 @router.post(

@@ -3,9 +3,10 @@ change one, cancel it, and keep its agenda. Times are ISO 8601 with their offset
 answers); `time_zone` is the IANA zone a meeting keeps its time of day in."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
 from circlewise.circles.schemas import PersonOut
 from circlewise.core.inputs import Text
@@ -103,7 +104,10 @@ class MoveIn(Schema):
 
 class MinutesOut(Schema):
     meeting_id: int
-    status: str = Field(description="draft, consent (out for lazy consent) or approved.")
+    status: str = Field(
+        description="none (not drafted yet: at the meeting's close), draft, consent (out for "
+        "lazy consent) or approved."
+    )
     text: str | None = Field(
         description="Markdown; None where the caller may not read them (a draft is its keepers')."
     )
@@ -112,6 +116,12 @@ class MinutesOut(Schema):
     approved_at: dt.datetime | None
     approved_by: PersonOut | None
     approved_by_consent: bool = Field(description="Approved by lazy consent: nobody objected.")
+
+
+class MinutesTextIn(Schema):
+    text: Annotated[str, StringConstraints(max_length=50_000)] = Field(
+        description="The minutes, in Markdown: at most 50,000 characters."
+    )
 
 
 class ConsentIn(Schema):

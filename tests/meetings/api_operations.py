@@ -52,6 +52,18 @@ def _action(w: World, c: Circle) -> int:
     ).pk
 
 
+def _held(w: World, c: Circle) -> int:
+    """A meeting of the circle, opened and closed: its minutes are drafted."""
+    from circlewise.meetings import services_room
+
+    meeting = services.plan_meeting(
+        circle=c, actor=_planner(w, c), starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    services_room.open_room(meeting=meeting, actor=_planner(w, c))
+    services_room.close_room(meeting=meeting, actor=_planner(w, c))
+    return meeting.pk
+
+
 def _req(method: str, path: str, body: Any = None) -> tuple[str, str, Any]:
     return method, path, body
 
@@ -98,6 +110,19 @@ MEETING_OPS: tuple[Op, ...] = (
         "removeAgendaItem",
         "circle_agenda_keeper",
         lambda w, c: _req("DELETE", f"/agenda-items/{_item(w, c)}"),
+    ),
+    Op(
+        "getMinutes", "circle_visible", lambda w, c: _req("GET", f"/meetings/{_held(w, c)}/minutes")
+    ),
+    Op(
+        "editMinutes",
+        "circle_agenda_keeper",
+        lambda w, c: _req("PUT", f"/meetings/{_held(w, c)}/minutes", {"text": "# We met"}),
+    ),
+    Op(
+        "approveMinutes",
+        "circle_agenda_keeper",
+        lambda w, c: _req("POST", f"/meetings/{_held(w, c)}/minutes/approve"),
     ),
     Op(
         "sendMinutesForConsent",
@@ -170,6 +195,9 @@ MEETING_METHODS = {
     "sendMinutesForConsent": "POST",
     "objectToMinutes": "POST",
     "searchMinutes": "GET",
+    "getMinutes": "GET",
+    "editMinutes": "PUT",
+    "approveMinutes": "POST",
     "getRoom": "GET",
     "actInRoom": "POST",
     "listTurns": "GET",

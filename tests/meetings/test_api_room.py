@@ -113,3 +113,28 @@ def test_action_items_given_listed_and_closed(client, world):
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert client.get(f"{V1}/circles/{world.garden.pk}/actions").json()["items"] == []
     assert Turn.objects.count() == 0
+
+
+def test_minutes_read_written_up_and_approved_through_the_api(client, world):
+    meeting = _meeting(world)
+    client.force_login(world.facilitator)
+    minutes = f"{V1}/meetings/{meeting.pk}/minutes"
+    assert client.get(minutes).json()["status"] == "none"
+    early = client.put(minutes, {"text": "# Too soon"}, content_type="application/json")
+    assert early.status_code == 409
+    _post(client, f"/meetings/{meeting.pk}/room", {"action": "open"})
+    _post(client, f"/meetings/{meeting.pk}/room", {"action": "close"})
+    assert client.get(minutes).json()["status"] == "draft"
+    written = client.put(minutes, {"text": "# Orchard\n\nWe met."}, content_type="application/json")
+    assert written.status_code == 200 and written.json()["text"] == "# Orchard\n\nWe met.\n"
+    # a member reads no draft and approves nothing
+    client.force_login(world.circle_member)
+    assert client.get(minutes).json()["text"] is None
+    assert _post(client, f"/meetings/{meeting.pk}/minutes/approve", {}).status_code == 403
+    client.force_login(world.facilitator)
+    approved = _post(client, f"/meetings/{meeting.pk}/minutes/approve", {})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    late = client.put(minutes, {"text": "# Changed"}, content_type="application/json")
+    assert late.status_code == 409
+    client.force_login(world.circle_member)
+    assert client.get(minutes).json()["text"] == "# Orchard\n\nWe met.\n"
