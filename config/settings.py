@@ -237,6 +237,8 @@ MEETINGS_SCHEDULE = os.environ.get("MEETINGS_SCHEDULE", "17 3 * * *")
 ACTIONS_SCHEDULE = os.environ.get("ACTIONS_SCHEDULE", "37 6 * * *")
 # Every quarter of an hour: minutes whose time to object has passed are approved by lazy consent.
 MINUTES_SCHEDULE = os.environ.get("MINUTES_SCHEDULE", "*/15 * * * *")
+# Hourly: the agenda of each meeting starting in the next day goes to its circle's members.
+AGENDAS_SCHEDULE = os.environ.get("AGENDAS_SCHEDULE", "5 * * * *")
 # How long before a step's end those who have not acted yet are reminded, once.
 STEP_REMINDER_HOURS = int(os.environ.get("STEP_REMINDER_HOURS", "24"))
 # Finished task results older than this are pruned daily.

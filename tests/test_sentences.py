@@ -52,6 +52,7 @@ from circlewise.meetings import services_evaluations as evaluations
 from circlewise.meetings import services_hands as hands
 from circlewise.meetings import services_minutes as minutes
 from circlewise.meetings import services_notes as room_notes
+from circlewise.meetings import services_reminders as reminders
 from circlewise.meetings import services_room as room
 from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Minutes, Repeat, Round
 from circlewise.notifications import services as notifications
@@ -265,6 +266,8 @@ def _build_story() -> dict[str, Any]:
     meetings.move_agenda_item(item=pruning, actor=fay, up=True)
     meetings.remove_agenda_item(item=from_backlog, actor=fay)
     meetings.update_meeting(meeting=weekly, actor=fay, place="The cider barn")
+    # the day before, its agenda goes to the members
+    reminders.send_agendas(now=weekly.starts_at - dt.timedelta(hours=20))
     meetings.extend_series(now=timezone.now() + dt.timedelta(days=21))
     later_meeting = Meeting.objects.filter(series=weekly.series).order_by("starts_at")[1]
     meetings.cancel_meeting(meeting=later_meeting, actor=fay, reason="Harvest festival.")
@@ -592,6 +595,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "discussion.draft_unshared": _discussed,
     "discussion.proposal_started": _discussed,
     "meeting.planned": _meeting,
+    "meeting.agenda_sent": _meeting,
     "meeting.updated": _meeting,
     "meeting.cancelled": _meeting,
     "meeting.series_extended": _series,

@@ -303,6 +303,11 @@ DESCRIBERS: dict[str, Describer] = {
     "round.started": _round_started,
     "round.turn_taken": _turn,
     "round.ended": _round_ended,
+    "meeting.agenda_sent": lambda event: say(
+        _("%(circle)s meets on %(when)s: here is its agenda."),
+        _url(event),
+        **_values(event),
+    ),
     "discussion.started": lambda event: say(
         _(
             "%(actor)s opened a free discussion of %(minutes)s minutes in the meeting of %(circle)s."

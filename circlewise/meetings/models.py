@@ -138,6 +138,8 @@ class Meeting(models.Model):
     # the next round).
     discussion_started_at = models.DateTimeField(null=True, blank=True)
     discussion_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When its agenda went to the members, the day before (services_reminders).
+    agenda_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = MeetingQuerySet.as_manager()
 

@@ -37,3 +37,13 @@ def approve_minutes_by_consent() -> int:
     from . import services_minutes
 
     return services_minutes.approve_by_lazy_consent()
+
+
+# Hourly (AGENDAS_SCHEDULE): the agenda of each meeting starting within a day goes to the
+# circle's members, once; a missed run is made up by the next.
+@periodic(settings.AGENDAS_SCHEDULE)
+@task()
+def send_agendas() -> int:
+    from . import services_reminders
+
+    return services_reminders.send_agendas()

@@ -160,7 +160,12 @@ CARRIES_MINUTES = frozenset({"minutes.sent_for_consent", "minutes.approved"})
 
 
 def minutes_text(event: LedgerEvent) -> str:
-    """The minutes an email of this event carries, in Markdown; empty for any other event."""
+    """The minutes an email of this event carries, in Markdown (or, the day before a meeting,
+    its agenda); empty for any other event."""
+    if event.verb == "meeting.agenda_sent" and event.object_id is not None:
+        from circlewise.meetings.services_reminders import agenda_markdown
+
+        return agenda_markdown(event.object_id)
     if event.verb not in CARRIES_MINUTES or event.object_id is None:
         return ""
     from circlewise.meetings.models import Minutes

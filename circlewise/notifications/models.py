@@ -144,6 +144,7 @@ KIND_OF_VERB: dict[str, Kind] = {
     "circle.member_added": Kind.MEMBERSHIP,
     "circle.member_removed": Kind.MEMBERSHIP,
     "meeting.planned": Kind.MEETING,
+    "meeting.agenda_sent": Kind.MEETING,  # the day before, with the agenda
     "meeting.updated": Kind.MEETING,
     "meeting.cancelled": Kind.MEETING,
     "meeting.series_extended": Kind.MEETING,

@@ -321,3 +321,41 @@ def test_a_member_is_emailed_at_once_when_a_meeting_is_planned(
         in body
     )
     assert smtp.to(world.member.email) == []  # not in Garden
+
+
+def test_the_agenda_goes_to_the_members_the_day_before_once(
+    world, smtp, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from circlewise.core.models import LedgerEvent
+    from circlewise.meetings import services, services_reminders
+    from circlewise.meetings.models import Meeting
+
+    start = timezone.now() + dt.timedelta(days=3)
+    meeting = services.plan_meeting(circle=world.garden, actor=world.facilitator, starts_at=start)
+    services.add_agenda_item(
+        meeting=meeting, actor=world.facilitator, title="Mend the fence", outcome="decide",
+        minutes=15, details="The north side, before the goats find it.",
+    )  # fmt: skip
+    later = services.plan_meeting(
+        circle=world.garden, actor=world.facilitator, starts_at=start + dt.timedelta(days=2)
+    )
+    # two days before: nothing yet
+    assert services_reminders.send_agendas(now=start - dt.timedelta(days=2)) == 0
+    # the day before: the agenda goes out once, to the circle's members
+    the_day_before = start - dt.timedelta(hours=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services_reminders.send_agendas(now=the_day_before) == 1
+    assert services_reminders.send_agendas(now=the_day_before) == 0
+    assert Meeting.objects.get(pk=later.pk).agenda_sent_at is None
+    event = LedgerEvent.objects.get(verb="meeting.agenda_sent")
+    assert event.object_id == meeting.pk and event.actor_id is None
+    mails = [m for m in smtp.to(world.circle_member.email) if "agenda" in m.message["Subject"]]
+    assert len(mails) == 1
+    assert "Garden meets on" in mails[0].message["Subject"]
+    assert "**Mend the fence** (Decide, 15 min)" in mails[0].part("text/plain")
+    assert "<strong>Mend the fence</strong>" in mails[0].part("text/html")
+    assert "The north side, before the goats find it." in mails[0].part("text/plain")
