@@ -139,6 +139,7 @@ def test_every_screen_follows_the_round_and_the_speaker_is_told_it_is_their_turn
     async def scenario() -> tuple[Any, ...]:
         for screen in (fay, cy, display):
             assert (await screen.open())[0]
+            await screen.receive()  # the room as it is, once this screen's person is present
         await committed()
         for screen in (fay, cy, display):
             await screen.latest()
@@ -178,6 +179,7 @@ def test_a_refusal_is_told_to_who_asked_and_changes_nothing(world, setting):
 
     async def scenario() -> dict[str, Any]:
         await cy.open()
+        await cy.receive()  # the room as it is (sent once the screen is in: it may take a while)
         await cy.latest()
         await cy.send(action="start_round", kind="open")
         answer = await cy.receive()
@@ -223,6 +225,7 @@ def test_a_flood_from_one_screen_is_throttled(world, setting):
 
     async def scenario() -> list[dict[str, Any]]:
         await cy.open()
+        await cy.receive()  # the room as it is (sent once the screen is in: it may take a while)
         await cy.latest()
         for _ in range(12):
             await cy.send(action="no such thing")
