@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_minutes
 
 app_name = "meetings"
 
@@ -28,14 +28,18 @@ urlpatterns = [
     path(org + "c/<slug:circle>/actions/", views.circle_actions, name="circle_actions"),
     path(org + "actions/<int:action_id>/close/", views.action_close, name="action_close"),
     path(org + "my-actions/", views.my_actions, name="my_actions"),
-    path(org + "meetings/<int:meeting_id>/minutes/", views.meeting_minutes, name="meeting_minutes"),
+    path(
+        org + "meetings/<int:meeting_id>/minutes/",
+        views_minutes.meeting_minutes,
+        name="meeting_minutes",
+    ),
     path(
         org + "meetings/<int:meeting_id>/minutes/object/",
-        views.minutes_object,
+        views_minutes.minutes_object,
         name="minutes_object",
     ),
-    path(org + "c/<slug:circle>/minutes/", views.circle_minutes, name="circle_minutes"),
-    path(org + "minutes/search/", views.minutes_search, name="minutes_search"),
+    path(org + "c/<slug:circle>/minutes/", views_minutes.circle_minutes, name="circle_minutes"),
+    path(org + "minutes/search/", views_minutes.minutes_search, name="minutes_search"),
     path(org + "agenda/<int:item_id>/accept/", views.agenda_accept, name="agenda_accept"),
     path(org + "agenda/<int:item_id>/decline/", views.agenda_decline, name="agenda_decline"),
     path(org + "agenda/<int:item_id>/remove/", views.agenda_remove, name="agenda_remove"),
