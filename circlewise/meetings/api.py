@@ -326,9 +326,7 @@ def get_minutes(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 )
 def edit_minutes(request: HttpRequest, meeting_id: int, payload: MinutesTextIn) -> dict[str, Any]:
     user = auth_user(request)
-    meeting = permissions.get_meeting_for(user, meeting_id)
-    if not permissions.can_keep_minutes(user, meeting):
-        raise PermissionDenied
+    meeting = permissions.get_meeting_for(user, meeting_id, need="keep_minutes")
     minutes_services.edit_minutes(meeting=meeting, actor=user, text=payload.text)
     return _minutes_out(user, meeting)
 
@@ -341,9 +339,7 @@ def edit_minutes(request: HttpRequest, meeting_id: int, payload: MinutesTextIn) 
 )
 def approve_minutes(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     user = auth_user(request)
-    meeting = permissions.get_meeting_for(user, meeting_id)
-    if not permissions.can_keep_minutes(user, meeting):
-        raise PermissionDenied
+    meeting = permissions.get_meeting_for(user, meeting_id, need="keep_minutes")
     minutes_services.approve_minutes(meeting=meeting, actor=user)
     return _minutes_out(user, meeting)
 
@@ -358,9 +354,7 @@ def send_minutes_for_consent(
     request: HttpRequest, meeting_id: int, payload: ConsentIn
 ) -> dict[str, Any]:
     user = auth_user(request)
-    meeting = permissions.get_meeting_for(user, meeting_id)
-    if not permissions.can_keep_minutes(user, meeting):
-        raise PermissionDenied
+    meeting = permissions.get_meeting_for(user, meeting_id, need="keep_minutes")
     minutes_services.send_for_consent(meeting=meeting, actor=user, days=payload.days)
     return _minutes_out(user, meeting)
 

@@ -29,7 +29,7 @@ from .models import AgendaItem, Meeting
 if TYPE_CHECKING:
     from circlewise.core.types import Viewer
 
-MeetingNeed = Literal["view", "plan", "contribute", "join", "evaluate"]
+MeetingNeed = Literal["view", "plan", "contribute", "join", "evaluate", "keep_minutes"]
 ItemNeed = Literal["view", "keep"]
 
 
@@ -126,6 +126,7 @@ MEETING_NEEDS: dict[MeetingNeed, Callable[[Any, Meeting], bool]] = {
     ),
     "join": lambda user, meeting: can_join_room(user, meeting),
     "evaluate": lambda user, meeting: can_evaluate(user, meeting),
+    "keep_minutes": lambda user, meeting: can_keep_minutes(user, meeting),
 }
 ITEM_NEEDS: dict[ItemNeed, Callable[[Any, AgendaItem], bool]] = {
     "view": lambda user, item: can_view_meeting(user, item.meeting),
