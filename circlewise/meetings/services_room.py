@@ -284,10 +284,14 @@ def complete_turn(
     _require_live(meeting)
     if round_.ended_at is not None:
         raise ServiceError(_("This round has ended."), status=409)
-    turn = Turn.objects.select_for_update(of=("self",)).get(round=round_, ended_at__isnull=True)
+    turn = (
+        Turn.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(round=round_, ended_at__isnull=True)
+    )
     if expected_user is not None and turn.user_id != expected_user:
         raise ServiceError(_("That turn is over already: the round has moved on."), status=409)
-    speaker = User.objects.get(pk=turn.user_id)
+    speaker = turn.user
     recorded_by = None
     if actor.pk != turn.user_id:
         permissions.require_run_room(actor, meeting)
