@@ -91,6 +91,11 @@ def require_steer(user: Viewer, proposal: Proposal) -> None:
         )
 
 
+def can_present(user_id: int | None, proposal: Proposal) -> bool:
+    """Presenting a draft is its author's (the room shows the button to them alone)."""
+    return user_id is not None and proposal.is_draft and proposal.author_id == user_id
+
+
 def require_author(user: Viewer, proposal: Proposal, message: str) -> None:
     """Editing and presenting a draft are its author's (`message` says which)."""
     if proposal.author_id != user.pk:

@@ -13,8 +13,11 @@ class MeetingsConfig(AppConfig):
         feed.register(meetings_feed.DESCRIBERS, hidden=meetings_feed.HIDDEN)
 
         from circlewise.circles import services as circle_services
+        from circlewise.decisions import services as decision_services
 
-        from .broadcast import member_left_circle
+        from .broadcast import member_left_circle, proposal_changed
 
         if member_left_circle not in circle_services.MEMBERSHIP_ENDED:
             circle_services.MEMBERSHIP_ENDED.append(member_left_circle)
+        if proposal_changed not in decision_services.PROPOSAL_CHANGED:
+            decision_services.PROPOSAL_CHANGED.append(proposal_changed)

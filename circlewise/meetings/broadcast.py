@@ -8,11 +8,15 @@ secretary changed): each screen asks its permission again and is closed if it ha
 
 from __future__ import annotations
 
-from django.db.models import F
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F, Q
 
 from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
 from circlewise.core.events import broadcast_on_commit
+from circlewise.decisions.models import Proposal
 
 from .models import Meeting
 
@@ -42,3 +46,28 @@ def member_left_circle(circle: Circle, user: User, actor: User) -> None:
     live = Meeting.objects.filter(circle=circle, status=Meeting.Status.LIVE)
     for pk in live.values_list("pk", flat=True):
         members_changed(pk, user=user.pk)
+
+
+def proposal_changed(proposal: Proposal) -> None:
+    """A proposal changed (decisions.services.PROPOSAL_CHANGED, in the change's transaction): an
+    answer or an objection given on the proposal's page, say, while a room has its item on the
+    table. Those rooms move on once the change commits, unless the room itself moved in the
+    same transaction (a change made in the room tells its screens already)."""
+    carried = Q(current_item__backlog_item__proposal_id=proposal.pk) | Q(
+        current_item__backlog_item__thread__led_to=proposal.pk
+    )
+    rooms = (
+        Meeting.objects.filter(circle_id=proposal.circle_id, status=Meeting.Status.LIVE)
+        .filter(carried)
+        .values_list("pk", "room_version")
+        .distinct()
+    )
+    for pk, version in rooms:
+        transaction.on_commit(partial(_moved_on, pk, version), robust=True)
+
+
+def _moved_on(meeting_id: int, version: int) -> None:
+    if Meeting.objects.filter(pk=meeting_id, room_version=version).update(
+        room_version=F("room_version") + 1
+    ):
+        broadcast_on_commit(group_of(meeting_id), {"type": "room.changed", "version": version + 1})

@@ -33,8 +33,9 @@ from circlewise.core import plainwords
 from . import selectors
 from .models import Meeting
 
-# What tells two screens' views apart: (display, my turn, runs, may evaluate, hand up, zone).
-ViewKey = tuple[bool, bool, bool, bool, bool, str]
+# What tells two screens' views apart: (display, my turn, runs, may evaluate, hand up,
+# presents the current proposal, zone).
+ViewKey = tuple[bool, bool, bool, bool, bool, bool, str]
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Reading:
 
     def key(self, user_id: int | None, *, runs: bool, display: bool, zone: str) -> ViewKey:
         if display:
-            return (True, False, False, False, False, zone)
+            return (True, False, False, False, False, False, zone)
         return (False, *self.state.for_person(user_id, runs=runs).personal, zone)
 
     async def text(self, key: ViewKey, user_id: int | None) -> str:
@@ -71,7 +72,7 @@ class Reading:
         return await asyncio.shield(found)
 
     def _render(self, key: ViewKey, user_id: int | None) -> str:
-        display, _my_turn, runs, _may_evaluate, _hand_up, zone = key
+        display, _my_turn, runs, _may_evaluate, _hand_up, _presents, zone = key
         state = self.state.for_person(user_id, runs=runs)
         organisation = self.meeting.circle.organisation
         # In the organisation's words and the person's own time zone, as their pages are.
@@ -181,7 +182,7 @@ class Readings:
             return
         zone = zones.most_common(1)[0][0]
         task = asyncio.ensure_future(
-            _quietly(reading.text((False, False, False, False, False, zone), None))
+            _quietly(reading.text((False, False, False, False, False, False, zone), None))
         )
         self.rendering.add(task)
         task.add_done_callback(self.rendering.discard)

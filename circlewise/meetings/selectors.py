@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from circlewise.circles.models import Circle
+from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.models import BacklogItem
 
 from .models import AgendaItem, Meeting, MeetingQuerySet
@@ -109,6 +110,7 @@ class RoomState:
     # In the administration part: open action items, the last minutes, the next meeting.
     administration: Administration | None = None
     hand_up: bool = False  # this person's own hand
+    presents: bool = False  # the current item's proposal is this person's draft to present
 
     def for_person(self, pk: int | None, *, runs: bool) -> RoomState:
         """This room as the person `pk` sees it: whether it is their turn, whether they run the
@@ -123,13 +125,19 @@ class RoomState:
                 and pk not in self.evaluated_ids
             ),
             hand_up=any(hand.pk == pk for hand in self.hands),
+            presents=(
+                self.consent is not None
+                and self.consent.proposal is not None
+                and self.consent.step == "draft"
+                and decision_permissions.can_present(pk, self.consent.proposal)
+            ),
         )
 
     @property
-    def personal(self) -> tuple[bool, bool, bool, bool]:
+    def personal(self) -> tuple[bool, bool, bool, bool, bool]:
         """All that differs between two people's views of the same room: two people with the same
         `personal` see the same page (the live room renders it once for both)."""
-        return (self.my_turn, self.runs, self.may_evaluate, self.hand_up)
+        return (self.my_turn, self.runs, self.may_evaluate, self.hand_up, self.presents)
 
     @property
     def round_kinds(self) -> list[tuple[str, Any]]:

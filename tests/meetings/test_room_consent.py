@@ -8,6 +8,7 @@ read back in the room and taken into the minutes' draft."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.urls import reverse
@@ -18,7 +19,7 @@ from circlewise.core.models import LedgerEvent
 from circlewise.decisions import services as decisions
 from circlewise.decisions.models import ConsentResponse, ConsentRound, Objection, Proposal
 from circlewise.discussions import services as discussions
-from circlewise.meetings import selectors, services
+from circlewise.meetings import fanout, permissions, selectors, services
 from circlewise.meetings import services_minutes as minutes
 from circlewise.meetings import services_room as room
 from circlewise.meetings.models import AgendaItem, Meeting, Round, Turn
@@ -83,6 +84,36 @@ def _answer_all(meeting, fay, answers: dict) -> None:
         answer, reason = answers[speaker.pk]
         act(meeting, speaker, "complete", {"speaker": speaker.pk, "answer": answer,
                                             "reason": reason})  # fmt: skip
+
+
+def test_only_the_author_of_the_draft_on_the_table_is_offered_to_present_it(world, people):
+    # given the draft of Cy on the table in the room
+    meeting, _proposal, _item, _plain = _meeting_with(world, people, lazy=False, draft=True)
+    reading = fanout.read(meeting.pk)
+    assert reading is not None
+
+    # when the room renders each screen's view
+    def view(person):
+        runs = permissions.can_run_room(person, meeting)
+        key = reading.key(person.pk, runs=runs, display=False, zone="UTC")
+        return key, json.loads(reading._render(key, person.pk))["html"]
+
+    (cy_key, cy_view), (_fay_key, fay_view), (ann_key, ann_view) = (
+        view(people[n]) for n in ("cy", "fay", "ann")
+    )
+
+    # then the author alone has the button; the others read who presents it
+    assert 'value="present"' in cy_view
+    assert 'value="present"' not in fay_view and 'value="present"' not in ann_view
+    assert "Cy Circle</bdi> presents the proposal" in ann_view
+    assert cy_key != ann_key  # the author's view is a kind of its own
+
+    # and once it is presented nobody is offered to present it again
+    act(meeting, people["cy"], "present", {})
+    again = fanout.read(meeting.pk)
+    assert again is not None
+    key = again.key(people["cy"].pk, runs=False, display=False, zone="UTC")
+    assert 'value="present"' not in json.loads(again._render(key, people["cy"].pk))["html"]
 
 
 def test_a_proposal_goes_from_presented_to_decided_in_the_room_under_lazy_consent(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -38,11 +39,13 @@ pytestmark = pytest.mark.skipif(
 
 
 def _run_committed() -> None:
-    """Run what the test's changes asked to run after commit (the broadcasts), in order."""
-    pending = list(connection.run_on_commit)
-    connection.run_on_commit.clear()
-    for _savepoints, callback, _robust in pending:
-        callback()
+    """Run what the test's changes asked to run after commit (the broadcasts), in order, and what
+    those asked to run after their own commit."""
+    while connection.run_on_commit:
+        pending = list(connection.run_on_commit)
+        connection.run_on_commit.clear()
+        for _savepoints, callback, _robust in pending:
+            callback()
 
 
 committed = database_sync_to_async(_run_committed)
@@ -255,3 +258,48 @@ def test_a_screen_that_joins_late_or_reconnects_sees_the_room_as_it_is(world, se
     assert first["announce"].startswith("Fay Facilitator is speaking")
     # and by opening the room Bo is present (the round that had started goes on without him)
     assert meeting.attendance.filter(user=bo, present=True).exists()
+
+
+def test_an_answer_given_on_the_proposal_page_reaches_the_room_at_once(world):
+    from circlewise.decisions import services as decisions
+    from circlewise.decisions.models import ConsentRound
+    from circlewise.meetings.room import act
+
+    from .test_room_consent import _meeting_with
+    from .test_room_consent import people as people_fixture
+
+    # given the room's consent round on Garden's proposal, the circle waiting for everyone, and
+    # Dan, a member away from the meeting, with the proposal's page open
+    people = people_fixture.__wrapped__(world)
+    meeting, proposal, _item, _plain = _meeting_with(world, people, lazy=False, draft=False)
+    fay = people["fay"]
+    for kind in ("clarifying", "reaction"):
+        act(meeting, fay, "start_round", {"kind": kind})
+        act(meeting, fay, "end_round", {})
+    act(meeting, fay, "start_round", {"kind": "consent"})
+    consent = ConsentRound.objects.get(proposal=proposal, outcome="open")
+    screen = Screen(meeting, people["ann"])
+
+    async def scenario() -> tuple[Any, Any]:
+        assert (await screen.open())[0]
+        await screen.receive()
+        await committed()
+        before = await screen.latest()
+
+        # when Dan answers on the proposal's page, outside the room
+        def answer() -> None:
+            decisions.respond(round_=consent, user=people["dan"], answer="consent")
+
+        await database_sync_to_async(answer)()
+        await committed()
+        after = await screen.latest()
+        await screen.close()
+        return before, after
+
+    before, after = async_to_sync(scenario)()
+
+    # then every screen in the room is sent the room with his answer, without waiting for the
+    # room's next change
+    assert before is None or "Dan</bdi>: <strong>" not in before["html"]
+    assert after is not None and "<bdi>Dan</bdi>: <strong>Consent</strong>" in after["html"]
+    assert re.search(r"Answers: 1 of \d+ asked", after["html"])

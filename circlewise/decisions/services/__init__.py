@@ -20,6 +20,7 @@ from __future__ import annotations
 from ._common import (
     CONSENTED_SETTINGS,
     PRIVATE_VERBS,
+    PROPOSAL_CHANGED,
     State,
     current_member_ids,
     role_holder_ids,
@@ -111,6 +112,7 @@ __all__ = [
     "HANDED_BACK_STATES",
     "NEXT_STEP",
     "PRIVATE_VERBS",
+    "PROPOSAL_CHANGED",
     "REMINDER_INTERVAL",
     "REVIEW_NOTICE_DAYS",
     "TARGET_FIELDS",

@@ -4,7 +4,7 @@ with the proposal named, the step guard and the reads the rules need."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -46,6 +46,11 @@ def _lock(proposal: Proposal) -> Proposal:
     )
 
 
+# Called with the proposal in the transaction of every change to it (meetings registers how its
+# live rooms hear of a change made outside them: meetings/broadcast.py).
+PROPOSAL_CHANGED: list[Callable[[Proposal], None]] = []
+
+
 def _append(
     proposal: Proposal,
     actor: User | None,
@@ -61,7 +66,7 @@ def _append(
     if verb not in PRIVATE_VERBS:
         # Every sentence about a proposal names it, as it was titled when this happened.
         data.setdefault("proposal_title", proposal.current_version.title)
-    return ledger.append(
+    event = ledger.append(
         organisation=proposal.circle.organisation,
         actor=actor,
         verb=verb,
@@ -71,6 +76,9 @@ def _append(
         notify=notify,
         occurred_at=occurred_at,
     )
+    for hook in PROPOSAL_CHANGED:
+        hook(proposal)
+    return event
 
 
 # A draft's events carry no text: the draft is private to its author.
