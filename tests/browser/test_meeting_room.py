@@ -2,10 +2,13 @@
 (facilitating, desktop) opens it while Zoe waits on her phone, Tara comes in while Wren sets up a
 check-in round (Wren's choices survive her screen changing), Zoe's screen says it is her turn (and
 its live region tells a screen reader), she is complete, Tara passes, and it is Wren's turn, on
-every screen and on the room display. No page is reloaded."""
+every screen and on the room display. Then the room takes up Zoe's proposal, which Viktor objected
+to: his objection is stated back, integrated in a new version, and the consent round asked again,
+each answer appearing on every screen as it is given. No page is reloaded."""
 
 import re
 import sqlite3
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -31,6 +34,12 @@ def test_a_round_moves_on_every_screen_without_a_reload(open_page, site):
     wren = open_page("wren", DESKTOP, bypass_csp=False)
     zoe = open_page("zoe", PHONE, bypass_csp=False)
     display = open_page("wren", DESKTOP, bypass_csp=False)
+    # Wren puts Zoe's proposal, which has an objection standing, on the agenda from the backlog
+    wren.goto(site.org_url(f"meetings/{meeting}/"))
+    wren.get_by_role(
+        "button", name=re.compile("Add to the agenda.*Quiet hours after 22:00")
+    ).click()
+    expect(wren.locator("main")).to_contain_text("from the backlog")
     wren.goto(room)
     zoe.goto(room)
     expect(zoe.get_by_role("heading", name="The meeting has not been opened yet")).to_be_visible()
@@ -73,6 +82,63 @@ def test_a_round_moves_on_every_screen_without_a_reload(open_page, site):
     expect(display.locator(".display-speaker")).to_have_text("Wren Ellis")
     expect(zoe.locator(".room-speaker")).to_have_text(re.compile("Wren Ellis is speaking"))
     screenshot(display, "room-display")
+    wren.get_by_role("button", name="I'm complete").click()
+    _objection_integrated_in_the_room(open_page, room, wren, zoe, tara)
+
+
+def _whose_turn(screens: dict) -> str:
+    for _attempt in range(100):
+        for name, screen in screens.items():
+            speaker = screen.locator(".room-speaker")
+            if speaker.count() and speaker.first.text_content() == "Your turn":
+                return name
+        time.sleep(0.1)
+    raise AssertionError("no screen says it is its person's turn")
+
+
+def _objection_integrated_in_the_room(open_page, room, wren, zoe, tara) -> None:
+    viktor = open_page("viktor", PHONE, bypass_csp=False)
+    viktor.goto(room)
+    expect(wren.get_by_role("heading", name="4 present")).to_be_visible()
+    # Wren moves the room on to the proposal: every screen shows it and Viktor's objection
+    wren.get_by_label("Move on to").select_option(label="The agenda's items")
+    items = wren.get_by_label("Item (for the agenda's items)")
+    quiet_hours = items.locator("option", has_text="Quiet hours after 22:00")
+    items.select_option(quiet_hours.get_attribute("value"))
+    wren.get_by_role("button", name="Move on").click()
+    for screen in (zoe, viktor):
+        expect(screen.locator("#room-item-heading")).to_have_text("Quiet hours after 22:00")
+        expect(screen.locator(".room-objections")).to_contain_text("Viktor Novak, to version 1")
+    # the objection is stated back in the room's words, and integrated in a new version
+    wren.get_by_label("The objection, stated back in the room's words").fill(
+        "Quiet hours at 22:00 would end the monthly dance before it begins."
+    )
+    wren.get_by_role("button", name="State it back").click()
+    expect(viktor.locator(".room-objections")).to_contain_text("Stated back by Wren Ellis")
+    wren.get_by_label("The proposal, amended").fill(
+        "Quiet hours begin at 22:00, and at midnight on the night of the monthly dance."
+    )
+    wren.get_by_label("What changed").fill("The monthly dance runs until midnight.")
+    wren.get_by_label(re.compile("How it integrates .Viktor Novak.'s objection")).fill(
+        "The dance night keeps its music until midnight."
+    )
+    wren.get_by_role("button", name="Make the new version").click()
+    for screen in (zoe, viktor, tara):
+        expect(screen.locator(".room-objections")).to_contain_text("Integrated in version 2")
+    # the consent round is asked again, on version 2: each answer appears as it is given
+    wren.get_by_role("button", name="Start the consent round on version 2").click()
+    screens = {"Wren Ellis": wren, "Zoe Brennan": zoe, "Tara Singh": tara, "Viktor Novak": viktor}
+    for turn in range(4):
+        # whoever's screen says it is their turn answers on it
+        name = _whose_turn(screens)
+        screen = screens[name]
+        screen.get_by_label("Consent", exact=True).check()
+        screen.get_by_role("button", name="Give my answer").click()
+        expect(wren.locator(".room-answers li")).to_have_count(turn + 1)
+        expect(zoe.locator(".room-answers")).to_contain_text(f"{name}: Consent")
+    expect(viktor.locator(".room-answers li")).to_have_count(4)
+    expect(viktor.locator("main")).to_contain_text("The circle waits for everyone")
+    screenshot(viktor, "room-phone-consent-again")
 
 
 def test_a_whole_meeting_with_a_free_discussion_an_evaluation_and_approved_minutes(open_page, site):
