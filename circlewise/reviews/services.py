@@ -33,7 +33,7 @@ ROUND_STEP = {Round.WENT_WELL: Step.WENT_WELL, Round.COULD_BE_BETTER: Step.COULD
 NEXT = {Step.WENT_WELL: Step.COULD_BE_BETTER, Step.COULD_BE_BETTER: Step.PLAN}
 
 
-def append(
+def _append(
     review: Review, actor: User | None, verb: str, notify: Iterable[int] = (), **extra: object
 ) -> None:
     """One event of the review: who and which role, never what anyone wrote."""
@@ -128,7 +128,7 @@ def start_review(
         assignment=assignment, role=assignment.role, circle=circle, focus=actor,
         facilitator=facilitator, meets_on=meets_on, previous=previous,
     )  # fmt: skip
-    append(
+    _append(
         review, actor, "review.started", [facilitator.pk],
         facilitator=facilitator.pk, facilitator_name=facilitator.name,
         meets_on=meets_on.isoformat() if meets_on else None,
@@ -158,7 +158,7 @@ def add_reviewer(*, review: Review, person: User, actor: User) -> Reviewer:
     reviewer = Reviewer.objects.create(review=review, person=person)
     permissions.forget_reviewers(review)
     notify = [person.pk]
-    append(
+    _append(
         review, actor, "review.reviewer_added", notify,
         reviewer=person.pk, reviewer_name=person.name,
     )  # fmt: skip
@@ -182,7 +182,7 @@ def remove_reviewer(*, review: Review, person: User, actor: User) -> None:
         )
     row.delete()
     permissions.forget_reviewers(review)
-    append(
+    _append(
         review, actor, "review.reviewer_removed", [],
         reviewer=person.pk, reviewer_name=person.name,
     )  # fmt: skip
@@ -196,7 +196,7 @@ def write_opening(*, review: Review, actor: User, text: str) -> Review:
     _at(review, Step.REVIEWERS)
     review.opening = _text(text, "text", _("Write your opening words: how the role goes for you."))
     review.save(update_fields=["opening"])
-    append(review, actor, "review.opening_written", [review.facilitator_id])
+    _append(review, actor, "review.opening_written", [review.facilitator_id])
     return review
 
 
@@ -206,7 +206,7 @@ def _open_step(review: Review, step: Step, actor: User | None) -> None:
     asked = list(permissions.reviewer_ids(review)) if step in ROUND_STEP.values() else []
     if step == Step.PLAN:
         asked = [review.focus_id]
-    append(review, actor, "review.moved_on", asked)
+    _append(review, actor, "review.moved_on", asked)
 
 
 @transaction.atomic
@@ -253,7 +253,7 @@ def give_feedback(*, review: Review, author: User, round: str, text: str) -> Fee
         text, "text", _("Write your feedback: one specific thing, and the need behind it.")
     )
     feedback = Feedback.objects.create(review=review, author=author, round=round, text=words)
-    append(
+    _append(
         review, author, "review.feedback_given", [review.focus_id],
         round=round, author=author.pk, author_name=author.name,
     )  # fmt: skip
@@ -277,7 +277,7 @@ def write_summary(*, review: Review, actor: User, text: str) -> Review:
     _at(review, Step.PLAN)
     review.summary = _text(text, "text", _("Write your summary: what you heard and take with you."))
     review.save(update_fields=["summary"])
-    append(review, actor, "review.summary_written", [review.facilitator_id])
+    _append(review, actor, "review.summary_written", [review.facilitator_id])
     return review
 
 
@@ -291,7 +291,7 @@ def agree_areas(*, review: Review, actor: User, text: str) -> Review:
     review.areas = _text(text, "text", _("Write down the areas to improve you agreed on."))
     review.save(update_fields=["areas"])
     notify = [review.focus_id, review.facilitator_id]
-    append(review, actor, "review.areas_agreed", notify)
+    _append(review, actor, "review.areas_agreed", notify)
     return review
 
 
@@ -316,5 +316,5 @@ def complete_review(*, review: Review, actor: User) -> Review:
     review.step = Step.COMPLETED
     review.completed_at = timezone.now()
     review.save(update_fields=["step", "completed_at"])
-    append(review, actor, "review.completed", [review.focus_id, *permissions.reviewer_ids(review)])
+    _append(review, actor, "review.completed", [review.focus_id, *permissions.reviewer_ids(review)])
     return review

@@ -16,7 +16,7 @@ from circlewise.core.errors import ServiceError
 
 from . import permissions
 from .models import ImprovementPlan, PlanAnswer, Review, Step
-from .services import _at, _text, append, locked
+from .services import _append, _at, _text, locked
 
 
 def _answerers(review: Review) -> set[int]:
@@ -51,7 +51,7 @@ def propose_plan(
         review=review, text=words, measures=(measures or "").strip(), until=until,
         proposed_by=actor,
     )  # fmt: skip
-    append(
+    _append(
         review, actor, "review.plan_proposed", _answerers(review),
         version=plan.version, until=until.isoformat(),
     )  # fmt: skip
@@ -79,7 +79,7 @@ def amend_plan(
     plan.text, plan.measures, plan.until = words, measures, until
     plan.version += 1
     plan.save(update_fields=["text", "measures", "until", "version"])
-    append(
+    _append(
         review, actor, "review.plan_amended", _answerers(review),
         version=plan.version, until=until.isoformat(),
     )  # fmt: skip
@@ -111,7 +111,7 @@ def answer_plan(*, review: Review, person: User, consents: bool, reason: str = "
         reason="" if consents else reason,
     )  # fmt: skip
     writers = [review.focus_id, review.facilitator_id]
-    append(
+    _append(
         review, person, "review.plan_answered", [] if consents else writers,
         version=plan.version, answer="consent" if consents else "objection",
         person=person.pk, person_name=person.name,
@@ -121,5 +121,7 @@ def answer_plan(*, review: Review, person: User, consents: bool, reason: str = "
     if _answerers(review) <= consented:
         plan.consented_at = timezone.now()
         plan.save(update_fields=["consented_at"])
-        append(review, None, "review.plan_consented", [review.facilitator_id], version=plan.version)
+        _append(
+            review, None, "review.plan_consented", [review.facilitator_id], version=plan.version
+        )
     return answer
