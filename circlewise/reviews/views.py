@@ -71,7 +71,10 @@ def review_start(request: HttpRequest, org: str, circle: str, assignment_id: int
     assignment = permissions.get_assignment_to_review_for(
         request.user, organisation, the_circle, assignment_id
     )
-    form = StartForm(request.POST or None, people=_facilitators(the_circle, person(request)))
+    form = StartForm(
+        request.POST if request.method == "POST" else None,
+        people=_facilitators(the_circle, person(request)),
+    )
     status = 200
     if request.method == "POST":
         status = 400
