@@ -211,6 +211,7 @@ PAGES: tuple[Route, ...] = (
     page("circles:org_chart", "org", GET=ORG_MEMBER),
     page("circles:circle_create", "new_circle", GET=STEWARD_ANYWHERE, POST=STEWARD_ANYWHERE),
     page("circles:terms", "org", GET=ORG_MEMBER),
+    page("circles:terms_timeline", "org", GET=ORG_MEMBER, note="terms in circles the viewer sees"),
     page("circles:org_feed", "org", GET=ORG_MEMBER),
     page("circles:feed_export", "org", GET=ORG_MEMBER, note="the events the reader sees"),
     page("circles:ledger", "org", GET=ORG_ADMIN),

@@ -201,6 +201,8 @@ def _render(
             "steps": _steps(review),
             "forms": _forms(review, viewer, data, acted),
             "error": error,
+            "in_round": review.step in (Step.WENT_WELL, Step.COULD_BE_BETTER),
+            "answered_now": {f.author_id for f in page.feedback.get(review.step, [])},
             "answer_rows": [(p, answered.get(p.pk)) for p in [review.focus, *page.reviewers]],
             "my_answer": answered.get(viewer.pk),
             "is_focus": permissions.is_focus(viewer, review),
