@@ -203,6 +203,7 @@ def _render(
             "error": error,
             "in_round": review.step in (Step.WENT_WELL, Step.COULD_BE_BETTER),
             "answered_now": {f.author_id for f in page.feedback.get(review.step, [])},
+            "gave_feedback": {f.author_id for items in page.feedback.values() for f in items},
             "answer_rows": [(p, answered.get(p.pk)) for p in [review.focus, *page.reviewers]],
             "my_answer": answered.get(viewer.pk),
             "is_focus": permissions.is_focus(viewer, review),
