@@ -157,3 +157,30 @@ def plan_on_role(role: Role) -> ImprovementPlan | None:
         .order_by("-review__completed_at", "-pk")
         .first()
     )
+
+
+def plans_awaiting(viewer: Viewer, organisation: Organisation) -> list[Review]:
+    """Reviews whose plan waits for the viewer's answer (the version asked now)."""
+    if not circle_permissions.is_person(viewer):
+        return []
+    rows = (
+        Review.objects.with_party(viewer.pk)
+        .filter(
+            circle__organisation=organisation,
+            step=Step.PLAN,
+            plan__isnull=False,
+            plan__consented_at__isnull=True,
+        )
+        .select_related("circle__organisation", "role", "focus", "plan")
+        .order_by("created_at", "pk")
+    )
+    answered = set(
+        PlanAnswer.objects.filter(person_id=viewer.pk, plan__review__in=rows).values_list(
+            "plan__review_id", "version"
+        )
+    )
+    return [
+        r
+        for r in rows
+        if (r.pk, r.plan.version) not in answered and permissions.can_answer_plan(viewer, r)
+    ]

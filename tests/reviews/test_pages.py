@@ -88,3 +88,16 @@ def test_a_step_not_for_now_is_refused_with_its_reason(world, client):
     answer = client.post(_act(review), {"action": "move_on"})
     assert answer.status_code == 409
     assert "speaks first" in answer.content.decode()
+
+
+def test_what_needs_me_lists_the_feedback_asked_of_the_reviewer_only(world, client):
+    # given Fay's review in its first round, Cy asked
+    review = in_rounds(world)
+    link = reverse("reviews:review_detail", args=["willow", review.pk])
+    needs = reverse("decisions:needs_me", args=["willow"])
+    # then Cy's "what needs me" asks for her feedback, and Mo's and Fay's do not list it
+    client.force_login(world.circle_member)
+    assert link in client.get(needs).content.decode()
+    for other in (world.member, world.facilitator):
+        client.force_login(other)
+        assert link not in client.get(needs).content.decode()

@@ -43,3 +43,13 @@ def person_reviews(context: template.Context, person: Any) -> dict[str, Any]:
         "reviews": selectors.reviews_seen_by(user, organisation, of=person),
         "is_me": context.get("is_me", False),
     }
+
+
+@register.simple_tag
+def review_needs(user: Any, organisation: Any) -> dict[str, list[Any]]:
+    """`{% review_needs request.user organisation as found %}`: what the reviews ask of the
+    person, for "what needs me": feedback in a round open now, and a plan to answer."""
+    return {
+        "feedback": selectors.feedback_asked_of(user, organisation),
+        "plans": selectors.plans_awaiting(user, organisation),
+    }
