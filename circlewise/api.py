@@ -29,6 +29,7 @@ from circlewise.discussions.api import router as discussions_router
 from circlewise.meetings.api import router as meetings_router
 from circlewise.meetings.api_room import router as meeting_room_router
 from circlewise.notifications.api import router as notifications_router
+from circlewise.reviews.api import router as reviews_router
 
 
 class CirclewiseAPI(NinjaAPI):
@@ -79,6 +80,7 @@ api.add_router("", decisions_router)
 api.add_router("", discussions_router)
 api.add_router("", meetings_router)
 api.add_router("", meeting_room_router)
+api.add_router("", reviews_router)
 
 
 def _json(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

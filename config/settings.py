@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "circlewise.decisions",
     "circlewise.discussions",
     "circlewise.meetings",
+    "circlewise.reviews",
 ]
 
 MIDDLEWARE = [

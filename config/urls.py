@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("circlewise.decisions.urls")),
     path("", include("circlewise.discussions.urls")),
     path("", include("circlewise.meetings.urls")),
+    path("", include("circlewise.reviews.urls")),
     path("", include("circlewise.circles.urls")),
     path("", include("circlewise.core.urls")),
 ]

@@ -211,6 +211,7 @@ PAGES: tuple[Route, ...] = (
     page("circles:org_chart", "org", GET=ORG_MEMBER),
     page("circles:circle_create", "new_circle", GET=STEWARD_ANYWHERE, POST=STEWARD_ANYWHERE),
     page("circles:terms", "org", GET=ORG_MEMBER),
+    page("circles:terms_timeline", "org", GET=ORG_MEMBER, note="terms in circles the viewer sees"),
     page("circles:org_feed", "org", GET=ORG_MEMBER),
     page("circles:feed_export", "org", GET=ORG_MEMBER, note="the events the reader sees"),
     page("circles:ledger", "org", GET=ORG_ADMIN),
@@ -656,3 +657,58 @@ MEETING_API: tuple[Route, ...] = (
 )
 
 ROUTES = ROUTES + MEETING_PAGES + MEETING_API
+
+
+# Role improvement reviews (circlewise/reviews): a review is seen only by those taking part in
+# it (review_party: its focus person, its reviewers and its facilitator, being able to see the
+# role's circle): 404 to everyone else, admins and the circle's other members too. The focus
+# person (review_focus) asks reviewers and writes the opening words and the summary; reviewers
+# (reviewer) give feedback; the focus person or the facilitator (review_writer) write down the
+# areas and the plan; every reviewer and the focus person (review_answerer) answer the plan and
+# say how the last one went; the facilitator (review_facilitator) moves it on and completes it.
+# A review is started by the holder of the term (role_holder). The matrix's review is at its
+# first step, so most steps answer 409 to those let through.
+REVIEW_PARTY = "review_party"
+REVIEW_FOCUS = "review_focus"
+REVIEWER = "reviewer"
+REVIEW_WRITER = "review_writer"
+REVIEW_ANSWERER = "review_answerer"
+REVIEW_FACILITATOR = "review_facilitator"
+ROLE_HOLDER = "role_holder"
+LEVELS = (
+    *LEVELS,
+    REVIEW_PARTY,
+    REVIEW_FOCUS,
+    REVIEWER,
+    REVIEW_WRITER,
+    REVIEW_ANSWERER,
+    REVIEW_FACILITATOR,
+    ROLE_HOLDER,
+)
+TARGETS = (*TARGETS, "review")
+
+REVIEW_PAGES: tuple[Route, ...] = (
+    page("reviews:my_reviews", "org", GET=ORG_MEMBER, note="only the reviews one takes part in"),
+    page("reviews:review_start", "assignment", GET=ROLE_HOLDER, POST=ROLE_HOLDER),
+    page("reviews:review_detail", "review", GET=REVIEW_PARTY),
+    page("reviews:review_act", "review", POST=REVIEW_PARTY, note="no action: 400"),
+)
+
+REVIEW_API: tuple[Route, ...] = (
+    api(GET_, f"{V1}/organisations/{{slug}}/reviews", "org", ORG_MEMBER, note="one's own only"),
+    api(POST_, f"{V1}/assignments/{{assignment_id}}/reviews", "assignment", ROLE_HOLDER),
+    api(GET_, f"{V1}/reviews/{{review_id}}", "review", REVIEW_PARTY),
+    api(POST_, f"{V1}/reviews/{{review_id}}/reviewers", "review", REVIEW_FOCUS),
+    api(DELETE_, f"{V1}/reviews/{{review_id}}/reviewers/{{person_id}}", "review", REVIEW_FOCUS),
+    api(POST_, f"{V1}/reviews/{{review_id}}/opening", "review", REVIEW_FOCUS),
+    api(POST_, f"{V1}/reviews/{{review_id}}/move-on", "review", REVIEW_FACILITATOR),
+    api(POST_, f"{V1}/reviews/{{review_id}}/feedback", "review", REVIEWER),
+    api(POST_, f"{V1}/reviews/{{review_id}}/last-plan", "review", REVIEW_ANSWERER),
+    api(POST_, f"{V1}/reviews/{{review_id}}/summary", "review", REVIEW_FOCUS),
+    api(POST_, f"{V1}/reviews/{{review_id}}/areas", "review", REVIEW_WRITER),
+    api(POST_, f"{V1}/reviews/{{review_id}}/plan", "review", REVIEW_WRITER),
+    api(POST_, f"{V1}/reviews/{{review_id}}/plan/answer", "review", REVIEW_ANSWERER),
+    api(POST_, f"{V1}/reviews/{{review_id}}/complete", "review", REVIEW_FACILITATOR),
+)
+
+ROUTES = ROUTES + REVIEW_PAGES + REVIEW_API

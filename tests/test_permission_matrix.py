@@ -122,6 +122,14 @@ BACKLOG_KEEPERS: dict[str, frozenset[str]] = {
     "hub": frozenset({"outsider"}),
 }
 
+# Who holds the term the matrix reaches in each circle (build_targets' `holders`), and who takes
+# part in the matrix's role review (review_targets): Fay's, of her work as Garden's facilitator,
+# with Cy asked and Cara (no persona) facilitating.
+ROLE_HOLDERS = {"garden": "facilitator", "care": "circle_member", "seedlings": "member",
+                "hub": "outsider"}  # fmt: skip
+REVIEW_FOCUS_PERSONA = "facilitator"
+REVIEWER_PERSONAS = frozenset({"circle_member"})
+
 LOGIN, HIDDEN, FORBIDDEN, NOT_ALLOWED, ALLOWED, ADMIN_LOGIN = (
     "login",
     "hidden 404",
@@ -220,6 +228,10 @@ def _answer(level: str, persona: str, target: Target) -> str:
         return HIDDEN
     facts = CIRCLES[target.circle]
     parent = facts.parent
+    if level == table.ROLE_HOLDER:
+        return ALLOWED if persona == ROLE_HOLDERS[target.circle] else FORBIDDEN
+    if level in REVIEW_LEVELS:
+        return _review_answer(level, persona)
     if level in (table.CIRCLE_VISIBLE, table.PROPOSAL_VISIBLE):
         return ALLOWED
     in_circle = persona in facts.members
@@ -259,6 +271,32 @@ def _answer(level: str, persona: str, target: Target) -> str:
     if level == table.PARENT_STEWARD:
         return ALLOWED if is_admin or _steward_of(persona, parent) else FORBIDDEN
     raise AssertionError(f"unknown level {level}")
+
+
+REVIEW_LEVELS = {
+    table.REVIEW_PARTY,
+    table.REVIEW_FOCUS,
+    table.REVIEWER,
+    table.REVIEW_WRITER,
+    table.REVIEW_ANSWERER,
+    table.REVIEW_FACILITATOR,
+}
+
+
+def _review_answer(level: str, persona: str) -> str:
+    """Nobody outside the review learns it exists (404); inside, each step is someone's."""
+    focus, reviewer = persona == REVIEW_FOCUS_PERSONA, persona in REVIEWER_PERSONAS
+    if not (focus or reviewer):
+        return HIDDEN
+    may = {
+        table.REVIEW_PARTY: True,
+        table.REVIEW_FOCUS: focus,
+        table.REVIEWER: reviewer,
+        table.REVIEW_WRITER: focus,  # or the facilitator, who is no persona
+        table.REVIEW_ANSWERER: True,
+        table.REVIEW_FACILITATOR: False,
+    }
+    return ALLOWED if may[level] else FORBIDDEN
 
 
 def observed(response: Any, is_api: bool) -> str:
@@ -496,6 +534,7 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
         Target("an address signed elsewhere", {"token": "not-a-calendar"}, foreign=True),
     ]
     targets.update(decision_targets(world, circles))
+    targets["review"] = review_targets(world, assignments["garden"])
     # The private circle's latest change is the organisation's newest event
     services.update_circle(circle=world.care, actor=world.circle_member, aim="Secretcare's aim.")
     return targets
@@ -625,6 +664,23 @@ def decision_targets(world: Any, circles: dict[str, Any]) -> dict[str, list[Targ
         ),
     )
     return out
+
+
+def review_targets(world: Any, fay_term: Any) -> list[Target]:
+    """Fay's review of her work as Garden's facilitator: Cy asked, Cara facilitating."""
+    from circlewise.accounts.models import User
+    from circlewise.reviews import services as reviews
+
+    cara = User.objects.get(email="cara@example.org")
+    review = reviews.start_review(assignment=fay_term, actor=world.facilitator, facilitator=cara)
+    reviews.add_reviewer(review=review, person=world.circle_member, actor=world.facilitator)
+    ids = {
+        "org": world.org.slug,
+        "slug": world.org.slug,
+        "review_id": review.pk,
+        "person_id": world.circle_member.pk,
+    }
+    return [Target("garden: Fay's review", ids, org="willow", circle="garden", owner="facilitator")]
 
 
 def _fill(pattern: str, ids: dict[str, Any]) -> str:

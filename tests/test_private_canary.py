@@ -10,7 +10,9 @@ The crawl reuses the permission matrix's objects (tests/test_permission_matrix.p
 places where a private circle is most often named by accident: the person who is in it (their
 page, their removal from the organisation), the parent circle (its page, its archive page, its
 facilitator), a circle that a member of Care raises a topic with, proposals whose facilitator may
-hand them to a helping circle, and the notifications of someone who has left Care.
+hand them to a helping circle, and the notifications of someone who has left Care. And a role
+review in the open circle Garden, confidential to those taking part (Cy, Cara and a reviewer from
+Care), with a canary in everything written in it: Garden's facilitator and the admin are outside.
 """
 
 from __future__ import annotations
@@ -180,8 +182,10 @@ def plant(world: Any, canary: Canaries) -> dict[str, Any]:
         domain=canary("helping circle domain"),
         mandate=canary("helping circle mandate"),
     )
+    review = plant_review(world, canary, helper)
     care.refresh_from_db()
     return {
+        "review": review,
         "meeting": meeting,
         "cancelled_meeting": cancelled,
         "care": care,
@@ -221,6 +225,14 @@ def more_targets(world: Any, made: dict[str, Any], targets: dict[str, list[Targe
     # The search through approved minutes, for what every canary holds (without its first
     # letter, so that the page repeating the query is no leak; a hit would name Care's meeting)
     targets["org"].append(Target("willow: searched", org, org="willow", query=f"?q={PREFIX[1:]}"))
+    review = made["review"]
+    targets["review"].append(
+        Target("garden: Cy's review", {**org, "review_id": review.pk, "person_id": cy.pk},
+               org="willow", circle="garden")
+    )  # fmt: skip
+    targets["person"].append(
+        Target("willow: Rae", {**ids, "user_id": review.reviewers.get().person_id}, org="willow")
+    )
     care = {**org, "circle": made["care"].slug, "circle_id": made["care"].pk}
     for name in ("meeting", "cancelled_meeting"):
         meeting = made[name]
@@ -232,6 +244,44 @@ def more_targets(world: Any, made: dict[str, Any], targets: dict[str, list[Targe
                 Target(f"care: item {item.pk}", {**care, "item_id": item.pk}, org="willow",
                        circle="care")
             )  # fmt: skip
+
+
+def plant_review(world: Any, canary: Canaries, helper: Any) -> Any:
+    """A role review in the OPEN circle Garden, of Cy's work as its seed steward: Cara
+    facilitates, Rae (in Care) reviews. Everything written in it holds a canary, so no one
+    outside the review (Garden's facilitator and the admin among them) may read any of it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from circlewise.reviews import services as reviews
+    from circlewise.reviews import services_plan as plan
+
+    cy = world.circle_member
+    rae = f.join(world.org, f.make_user("Rae Reviewer", email="rae@example.org"))
+    f.add(world.care, rae)
+    role = circle_services.create_role(circle=world.garden, actor=world.admin, name="Seed steward")
+    term = circle_services.assign_role(role=role, holder=cy, actor=world.admin)
+    review = reviews.start_review(assignment=term, actor=cy, facilitator=helper)
+    reviews.add_reviewer(review=review, person=rae, actor=cy)
+    reviews.write_opening(review=review, actor=cy, text=canary("review opening"))
+    reviews.move_on(review=review, actor=helper)
+    reviews.give_feedback(
+        review=review, author=rae, round="went_well", text=canary("review went well")
+    )
+    reviews.give_feedback(
+        review=review, author=rae, round="could_be_better", text=canary("review could be better")
+    )
+    reviews.write_summary(review=review, actor=cy, text=canary("review summary"))
+    reviews.agree_areas(review=review, actor=helper, text=canary("review areas"))
+    plan.propose_plan(
+        review=review, actor=helper, text=canary("review plan"),
+        measures=canary("review plan measures"), until=timezone.localdate() + timedelta(days=60),
+    )  # fmt: skip
+    plan.answer_plan(
+        review=review, person=rae, consents=False, reason=canary("review plan objection")
+    )
+    return review
 
 
 def _text(response: Any) -> str:
@@ -314,7 +364,7 @@ def _crawl(world: Any, on_commit: Any) -> None:
 # Every text field of Care's rows ---------------------------------------------------------------
 
 # The apps whose rows belong to a circle.
-APPS = ("circles", "decisions", "discussions", "meetings")
+APPS = ("circles", "decisions", "discussions", "meetings", "reviews")
 # Fields that hold no one's words: hashes, names the software gives, rules and zones chosen from
 # a list.
 NOT_WRITTEN = {

@@ -58,6 +58,9 @@ from circlewise.meetings.models import ActionItem, AgendaItem, Meeting, Minutes,
 from circlewise.notifications import services as notifications
 from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
+from circlewise.reviews import services as reviews
+from circlewise.reviews import services_plan as review_plan
+from circlewise.reviews.models import Review
 
 from . import factories as f
 from .conftest import _flushes_database, _load_world, layer_value, open_layer
@@ -320,11 +323,50 @@ def _build_story() -> dict[str, Any]:
         meeting=weekly, user=bo, went_well="Short and clear.",
         ratings={"heard": 4, "on_time": 5, "clear": 4, "respected": 5, "served_aim": 4},
     )  # fmt: skip
+    _review_story(orchard, fay, ari, bo, cai)
     return {
         "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
         "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
         "ladder": ladder.pk,
     }  # fmt: skip
+
+
+def _review_story(orchard: Circle, fay: Any, ari: Any, bo: Any, cai: Any) -> None:
+    """Fay's review of her work as Orchard's facilitator, Ari facilitating: every step, an
+    objection to the plan and its amendment; then a second review measuring the plan."""
+    term = RoleAssignment.objects.current().get(role__circle=orchard, holder=fay)
+    review = reviews.start_review(assignment=term, actor=fay, facilitator=ari)
+    reviews.add_reviewer(review=review, person=bo, actor=fay)
+    reviews.add_reviewer(review=review, person=cai, actor=fay)
+    reviews.remove_reviewer(review=review, person=cai, actor=fay)
+    reviews.write_opening(review=review, actor=fay, text="It goes well.")
+    reviews.move_on(review=review, actor=ari)
+    reviews.give_feedback(review=review, author=bo, round="went_well", text="Calm.")
+    reviews.give_feedback(review=review, author=bo, round="could_be_better", text="Time.")
+    reviews.write_summary(review=review, actor=fay, text="Time matters.")
+    reviews.agree_areas(review=review, actor=fay, text="Timekeeping.")
+    until = timezone.localdate() + dt.timedelta(days=90)
+    review_plan.propose_plan(review=review, actor=ari, text="A timer.", until=until)
+    review_plan.answer_plan(review=review, person=bo, consents=False, reason="Too loud.")
+    review_plan.amend_plan(review=review, actor=ari, text="A quiet timer.", until=until)
+    review_plan.answer_plan(review=review, person=bo, consents=True)
+    review_plan.answer_plan(review=review, person=fay, consents=True)
+    reviews.complete_review(review=review, actor=ari)
+    again = reviews.start_review(assignment=term, actor=fay, facilitator=ari)
+    reviews.add_reviewer(review=again, person=bo, actor=fay)
+    reviews.write_opening(review=again, actor=fay, text="Again.")
+    reviews.move_on(review=again, actor=ari)
+    reviews.give_feedback(review=again, author=bo, round="last_plan", text="It helped.")
+    reviews.move_on(review=again, actor=ari)
+    reviews.move_on(review=again, actor=ari)
+
+
+def _review(event: LedgerEvent) -> tuple[str, str]:
+    """A review, by its role; the sentence leads to the review (for those who may see it)."""
+    review = Review.objects.select_related("role").get(pk=event.object_id)
+    return review.role.name, reverse(
+        "reviews:review_detail", args=[event.organisation.slug, review.pk]
+    )
 
 
 _STORY_MODELS = {
@@ -628,6 +670,19 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "action.done": _action,
     "action.dropped": _action,
     "action.reminder": _action,
+    "review.started": _review,
+    "review.reviewer_added": _review,
+    "review.reviewer_removed": _review,
+    "review.opening_written": _review,
+    "review.moved_on": _review,
+    "review.feedback_given": _review,
+    "review.summary_written": _review,
+    "review.areas_agreed": _review,
+    "review.plan_proposed": _review,
+    "review.plan_amended": _review,
+    "review.plan_answered": _review,
+    "review.plan_consented": _review,
+    "review.completed": _review,
 }
 
 

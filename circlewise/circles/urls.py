@@ -4,7 +4,7 @@ circles.permissions."""
 
 from django.urls import path
 
-from .views import browse
+from .views import browse, terms
 from .views.manage import circles, members, organisation, roles
 
 app_name = "circles"
@@ -32,6 +32,7 @@ urlpatterns = [
     path(org + "chart/", browse.org_chart, name="org_chart"),
     path(org + "circles/new/", circles.circle_create, name="circle_create"),
     path(org + "terms/", browse.terms, name="terms"),
+    path(org + "terms/timeline/", terms.terms_timeline, name="terms_timeline"),
     path(org + "feed/", browse.org_feed, name="org_feed"),
     path(org + "feed/export/", browse.feed_export, name="feed_export"),
     path(org + "ledger/", browse.ledger, name="ledger"),

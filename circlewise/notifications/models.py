@@ -177,6 +177,21 @@ KIND_OF_VERB: dict[str, Kind] = {
     "action.reminder": Kind.ACTION,
     "action.done": Kind.ACTION,  # to its owner, when someone else closed it
     "action.dropped": Kind.ACTION,
+    # Role improvement reviews, to those taking part only: asked for feedback or for an answer
+    # to the plan (a round to answer), or told how their review goes (roles and terms).
+    "review.reviewer_added": Kind.ROUND,
+    "review.moved_on": Kind.ROUND,
+    "review.plan_proposed": Kind.ROUND,
+    "review.plan_amended": Kind.ROUND,
+    "review.started": Kind.ROLE,
+    "review.reviewer_removed": Kind.ROLE,
+    "review.opening_written": Kind.ROLE,
+    "review.feedback_given": Kind.ROLE,
+    "review.summary_written": Kind.ROLE,
+    "review.areas_agreed": Kind.ROLE,
+    "review.plan_answered": Kind.ROLE,
+    "review.plan_consented": Kind.ROLE,
+    "review.completed": Kind.ROLE,
 }
 
 

@@ -287,6 +287,12 @@ from tests.meetings.api_operations import MEETING_METHODS, MEETING_OPS  # noqa: 
 OPS += MEETING_OPS  # type: ignore[assignment]
 METHODS.update(MEETING_METHODS)
 
+# The reviews' operations (tests/reviews/api_operations.py).
+from tests.reviews.api_operations import REVIEW_METHODS, REVIEW_OPS  # noqa: E402
+
+OPS += REVIEW_OPS  # type: ignore[assignment]
+METHODS.update(REVIEW_METHODS)
+
 WRITES = tuple(op for op in OPS if op.is_write)
 CIRCLE_OPS = tuple(
     op for op in OPS if op.access.startswith("circle_") and op.access != "circle_creator"

@@ -30,6 +30,15 @@ def _held(site) -> int:
     return int(row[0])
 
 
+def _review(site, step: str) -> int:
+    """The demo's role review at this step (completed: Chiara's; went_well: Kai's)."""
+    import sqlite3
+
+    with sqlite3.connect(site.db_path) as db:
+        row = db.execute("SELECT id FROM reviews_review WHERE step = ?", (step,)).fetchone()
+    return int(row[0])
+
+
 PAGES = [
     ("sign-in", None, lambda site: f"{site.url}/accounts/login/"),
     ("org-home", "ada", lambda site: site.org_url()),
@@ -49,6 +58,11 @@ PAGES = [
     ("meeting-held", "zoe", lambda site: site.org_url(f"meetings/{_held(site)}/")),
     ("minutes", "zoe", lambda site: site.org_url(f"meetings/{_held(site)}/minutes/")),
     ("minutes-search", "zoe", lambda site: site.org_url("minutes/search/?q=opening")),
+    ("terms-timeline", "ada", lambda site: site.org_url("terms/timeline/")),
+    # role reviews: a completed one read by its focus person; one under way, for its reviewer
+    ("review", "chiara", lambda site: site.org_url(f"reviews/{_review(site, 'completed')}/")),
+    ("review-open", "kai", lambda site: site.org_url(f"reviews/{_review(site, 'went_well')}/")),
+    ("my-reviews", "kai", lambda site: site.org_url("reviews/")),
 ]
 
 

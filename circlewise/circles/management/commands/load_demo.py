@@ -6,6 +6,7 @@ from circlewise.circles import demo
 from circlewise.decisions import demo as decisions_demo
 from circlewise.meetings import demo as meetings_demo
 from circlewise.notifications.services import emails_paused
+from circlewise.reviews import demo as reviews_demo
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
                 organisation = demo.load()
                 decisions_demo.load(organisation)
                 meetings_demo.load(organisation)
+                reviews_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
         self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")
