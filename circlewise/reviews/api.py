@@ -210,9 +210,7 @@ def move_on(request: HttpRequest, review_id: int) -> dict[str, Any]:
 def give_feedback(request: HttpRequest, review_id: int, payload: TextIn) -> dict[str, Any]:
     user = auth_user(request)
     review = permissions.get_review_for(user, review_id, need="feedback")
-    if review.step not in (Round.WENT_WELL, Round.COULD_BE_BETTER):
-        raise ServiceError(_("No round of feedback is open in this review now."), status=409)
-    services.give_feedback(review=review, author=user, round=review.step, text=payload.text)
+    services.give_feedback(review=review, author=user, text=payload.text)
     return _out(review_id, user)
 
 

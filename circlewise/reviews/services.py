@@ -232,10 +232,15 @@ def move_on(*, review: Review, actor: User) -> Review:
 
 
 @transaction.atomic
-def give_feedback(*, review: Review, author: User, round: str, text: str) -> Feedback:
-    """A reviewer's feedback in the round open now; or, at a review after an earlier plan, how
-    that plan went (the focus person and the reviewers)."""
+def give_feedback(*, review: Review, author: User, text: str, round: str | None = None) -> Feedback:
+    """A reviewer's feedback in the round open now (`round` None) or in `round`; or, at a review
+    after an earlier plan, how that plan went (`Round.LAST_PLAN`: the focus person and the
+    reviewers)."""
     review = locked(review)
+    if round is None:
+        if review.step not in (Round.WENT_WELL, Round.COULD_BE_BETTER):
+            raise ServiceError(_("No round of feedback is open in this review now."), status=409)
+        round = review.step
     if round not in Round.values:
         raise ServiceError(_("Choose a round of feedback."), field="round")
     if round == Round.LAST_PLAN:

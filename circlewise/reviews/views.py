@@ -272,7 +272,7 @@ FORM_ACTIONS: dict[str, tuple[type[Any], Callable[[Review, User, Any], Any], str
     ),
     "feedback": (
         TextForm,
-        lambda r, u, f: services.give_feedback(review=r, author=u, round=r.step, text=_text_of(f)),
+        lambda r, u, f: services.give_feedback(review=r, author=u, text=_text_of(f)),
         _("Thank you: your feedback is in."),
     ),
     "last_plan": (
