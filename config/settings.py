@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "circlewise.discussions",
     "circlewise.meetings",
     "circlewise.reviews",
+    "circlewise.selections",
 ]
 
 MIDDLEWARE = [

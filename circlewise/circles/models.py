@@ -266,6 +266,9 @@ class Role(models.Model):
     aim = fields.TextField(_("aim"), blank=True)
     domain = fields.TextField(_("domain"), blank=True)
     responsibilities = fields.TextField(_("responsibilities"), blank=True)
+    # What the circle looks for in whoever holds the role: consented in a selection, one per
+    # line, and the starting list of the role's next selection.
+    qualifications = fields.TextField(_("qualifications"), blank=True)
     default_term_months = models.PositiveSmallIntegerField(_("default term (months)"), default=12)
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)

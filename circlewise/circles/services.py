@@ -606,7 +606,7 @@ def create_role(
 
 @transaction.atomic
 def update_role(*, role: Role, actor: User, **fields: Any) -> Role:
-    allowed = {"name", "aim", "domain", "responsibilities", "default_term_months"}
+    allowed = {"name", "aim", "domain", "responsibilities", "qualifications", "default_term_months"}
     changes: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in allowed:

@@ -1,0 +1,1 @@
+# Selections are run through their pages and the API (services.py), not the admin.
