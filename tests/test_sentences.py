@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import circlewise
+from circlewise.accounts import services as accounts
 from circlewise.accounts.models import User
 from circlewise.circles import services as circles
 from circlewise.circles.models import (
@@ -135,6 +136,11 @@ def _build_story() -> dict[str, Any]:
     circles.revoke_invitation(invitation=invitation, actor=admin)
     shed = f.make_circle(org, "Old shed", parent=world.general)
     circles.archive_circle(circle=shed, actor=admin)
+    # An account deactivated by site staff, then reactivated.
+    staff = f.make_user("Stef Staff", is_staff=True)
+    away = f.join(org, name="Sol Away")
+    accounts.deactivate_account(user=away, actor=staff)
+    accounts.reactivate_account(user=away, actor=staff)
 
     orchard = f.make_circle(org, "Orchard", parent=world.general)
     fay, ari, bo, cai, dara = (
@@ -584,6 +590,8 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "organisation.member_joined": _org_member,
     "organisation.member_removed": _org_member,
     "organisation.admin_changed": _org_member,
+    "account.deactivated": _org_member,
+    "account.reactivated": _org_member,
     "invitation.sent": _invitation,
     "invitation.revoked": _invitation,
     "circle.created": _circle,
