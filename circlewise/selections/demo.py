@@ -65,9 +65,9 @@ def _seed_librarian(org: Organisation) -> None:
         (omar, nora, "Having heard about the seed morning, I change to Nora: Lena's greenhouse "
          "keeps her busy enough."),
     ]  # fmt: skip
-    for person, nominee, reason in changes:
+    for person, changed_to, reason in changes:
         services.change_nomination(
-            selection=selection, actor=person, nominee=nominee, reason=reason
+            selection=selection, actor=person, nominee=changed_to, reason=reason
         )
     services_consent.propose(
         selection=selection, actor=kai, nominee=nora,
