@@ -137,5 +137,12 @@ DESCRIBERS: dict[str, Describer] = {
         gettext_lazy("%(actor)s selected %(nominee)s as %(role)s."),
         gettext_lazy("Everyone consented: %(nominee)s is selected as %(role)s."),
     ),
+    "selection.step_reminder": _said(
+        gettext_lazy("The step of the selection for %(role)s ends soon: it waits for you."),
+    ),
+    "selection.step_overdue": _said(
+        gettext_lazy("The step of the selection for %(role)s has passed its end: move it on, "
+                     "or give it more time."),
+    ),
     "selection.cancelled": _said(gettext_lazy("%(actor)s cancelled the selection for %(role)s.")),
 }

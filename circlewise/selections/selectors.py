@@ -39,6 +39,9 @@ class Page:
     earlier: list[Candidate] = field(default_factory=list)
     answers: list[tuple[User, Answer | None]] = field(default_factory=list)
     nominees: list[User] = field(default_factory=list)
+    # nominator × nominee: for each nominator, one cell per nominee ("kept", "left", "changed"
+    # or "").
+    matrix: list[tuple[User, list[str]]] = field(default_factory=list)
 
 
 def _people(ids: list[int]) -> dict[int, User]:
@@ -84,8 +87,23 @@ def selection_page(selection: Selection, viewer: Any) -> Page:
         page.nominees = [
             people[pk] for pk in roster_ids if pk in {n.nominee_id for n in nominations}
         ]
+        page.matrix = [
+            (row.nominator, [_cell(row, nominee.pk) for nominee in page.nominees])
+            for row in page.grid
+        ]
     _candidate(selection, page, people)
     return page
+
+
+def _cell(row: GridRow, nominee_id: int) -> str:
+    """Whom the row's member nominated, before and after the change round."""
+    before = row.first.nominee_id if row.first else None
+    after = row.change.nominee_id if row.change else before
+    if before == nominee_id and after == nominee_id:
+        return "kept"
+    if before == nominee_id:
+        return "left"
+    return "changed" if after == nominee_id else ""
 
 
 def _tally(

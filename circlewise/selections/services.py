@@ -227,13 +227,11 @@ def prepare(
     listed = "\n".join(line.strip() for line in (qualifications or "").splitlines() if line.strip())
     _check_end(step_ends_at)
     changed = months != selection.term_months or listed != selection.qualifications
-    selection.step_ends_at = step_ends_at
+    clock = selection.restart_clock(step_ends_at) if step_ends_at != selection.step_ends_at else []
     if changed:
         selection.term_months, selection.qualifications = months, listed
         selection.prepare_version += 1
-    selection.save(
-        update_fields=["term_months", "qualifications", "prepare_version", "step_ends_at"]
-    )
+    selection.save(update_fields=["term_months", "qualifications", "prepare_version", *clock])
     append(
         selection, actor, "selection.prepared", voters(selection) if changed else [],
         term_months=months, version=selection.prepare_version,
@@ -321,8 +319,7 @@ def open_nominations(
         role.qualifications = selection.qualifications
         role.save(update_fields=["qualifications"])
     selection.step = Step.NOMINATE
-    selection.step_ends_at, selection.step_reminded_at = step_ends_at, None
-    selection.save(update_fields=["step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(step_ends_at)])
     append(
         selection, actor, "selection.nominations_opened", voters(selection),
         term_months=selection.term_months,
@@ -385,8 +382,7 @@ def nominate(*, selection: Selection, actor: User, nominee: User | None, reason:
 def _reveal(selection: Selection, actor: User | None, *, why: str) -> None:
     selection.revealed_at = timezone.now()
     selection.step = Step.CHANGE
-    selection.step_ends_at, selection.step_reminded_at = None, None
-    selection.save(update_fields=["revealed_at", "step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["revealed_at", "step", *selection.restart_clock(None)])
     grid = [
         {"nominator": n.nominator_id, "nominee": n.nominee_id}
         for n in Nomination.objects.filter(selection=selection, round=Nomination.Round.NOMINATION)
@@ -454,8 +450,7 @@ def change_nomination(
 
 def _to_proposal(selection: Selection, actor: User | None) -> None:
     selection.step = Step.PROPOSE
-    selection.step_ends_at, selection.step_reminded_at = None, None
-    selection.save(update_fields=["step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(None)])
     proposer = selection.proposer_id or selection.facilitator_id
     append(selection, actor, "selection.change_round_closed", [proposer])
 
@@ -500,8 +495,7 @@ def set_step_end(
     permissions.require("facilitate", actor, selection)
     at(selection, Step.PREPARE, Step.NOMINATE, Step.CHANGE, Step.CONSENT)
     _check_end(step_ends_at)
-    selection.step_ends_at, selection.step_reminded_at = step_ends_at, None
-    selection.save(update_fields=["step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=selection.restart_clock(step_ends_at))
     append(
         selection, actor, "selection.step_end_set", voters(selection),
         step_ends_at=step_ends_at.isoformat() if step_ends_at else None,

@@ -78,8 +78,7 @@ def _new_candidate(
 
 def _to_consent(selection: Selection, actor: User, candidate: Candidate, verb: str) -> None:
     selection.step = Step.CONSENT
-    selection.step_reminded_at = None
-    selection.save(update_fields=["step", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(None)])
     append(
         selection, actor, verb, voters(selection),
         candidate=candidate.pk, nominee=candidate.nominee_id,
