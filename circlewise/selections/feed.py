@@ -141,8 +141,10 @@ DESCRIBERS: dict[str, Describer] = {
         gettext_lazy("The step of the selection for %(role)s ends soon: it waits for you."),
     ),
     "selection.step_overdue": _said(
-        gettext_lazy("The step of the selection for %(role)s has passed its end: move it on, "
-                     "or give it more time."),
+        gettext_lazy(
+            "The step of the selection for %(role)s has passed its end: move it on, "
+            "or give it more time."
+        ),
     ),
     "selection.cancelled": _said(gettext_lazy("%(actor)s cancelled the selection for %(role)s.")),
 }

@@ -253,3 +253,13 @@ class CancelForm(forms.Form):
         widget=_textarea(2),
         error_messages={"required": _("Say why the selection is cancelled: the circle reads it.")},
     )
+
+
+class StepDownForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you step down (if you want to say)"),
+        max_length=2000,
+        required=False,
+        widget=_textarea(3),
+        help_text=_("It goes on the role's record, where the circle reads it."),
+    )

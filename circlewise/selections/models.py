@@ -49,6 +49,11 @@ class SelectionQuerySet(models.QuerySet["Selection"]):
 class Selection(models.Model):
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="selections")
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="selections")
+    # Who selects: the role's circle, except for a leader, whom the parent circle selects (the
+    # receiving circle consents afterwards, on its backlog). None: the role's circle.
+    electing_circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="selections_facilitated"
     )
@@ -99,6 +104,10 @@ class Selection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.step not in CLOSED
+
+    @property
+    def electors_circle_id(self) -> int:
+        return self.electing_circle_id or self.circle_id
 
     @property
     def is_revealed(self) -> bool:

@@ -15,4 +15,9 @@ urlpatterns = [
         views.selection_start,
         name="selection_start",
     ),
+    path(
+        org + "c/<slug:circle>/assignments/<int:assignment_id>/step-down/",
+        views.step_down,
+        name="step_down",
+    ),
 ]

@@ -22,7 +22,7 @@ from circlewise.circles.models import RoleAssignment
 from circlewise.core import plainwords
 from circlewise.core.views import attempt, person
 
-from . import permissions, selectors, services, services_consent
+from . import permissions, selectors, services, services_consent, services_terms
 from .forms import (
     AnswerForm,
     CancelForm,
@@ -35,6 +35,7 @@ from .forms import (
     QualificationForm,
     RenewForm,
     StartForm,
+    StepDownForm,
     StepEndForm,
 )
 from .models import STEPS, Nomination, Selection, Step
@@ -440,3 +441,43 @@ def selection_list(request: HttpRequest, org: str) -> HttpResponse:
             "round": Nomination.Round,
         },
     )
+
+
+@login_required
+@GET_POST
+def step_down(request: HttpRequest, org: str, circle: str, assignment_id: int) -> HttpResponse:
+    """The holder steps down before the term ends; a selection opens for the role."""
+    organisation = circle_permissions.get_organisation_for(request.user, org)
+    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+    assignment = permissions.get_assignment_to_step_down_for(
+        request.user, the_circle, assignment_id
+    )
+    form = StepDownForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with attempt(form) as done:
+                opened = services_terms.step_down(
+                    assignment=assignment, actor=person(request),
+                    reason=form.cleaned_data.get("reason", ""),
+                )  # fmt: skip
+            if done.ok:
+                messages.success(
+                    request,
+                    _("You have stepped down as %(role)s. Thank you for your work in it.")
+                    % {"role": assignment.role.name},
+                )
+                if opened is not None:
+                    return redirect("selections:selection_detail", org=org, selection_id=opened.pk)
+                return redirect(
+                    "circles:role_detail", org=org, circle=circle, role_id=assignment.role_id
+                )
+            status = done.status
+    return render(
+        request,
+        "selections/step_down.html",
+        {"organisation": organisation, "circle": the_circle, "assignment": assignment,
+         "role": assignment.role, "form": form},
+        status=status,
+    )  # fmt: skip

@@ -16,8 +16,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("selections/includes/role_selection.html", takes_context=True)
-def role_selection(context: template.Context, role: Role) -> dict[str, Any]:
-    """`{% role_selection role %}`: the role's selections, for whoever sees its circle."""
+def role_selection(context: template.Context, role: Role, current: list[Any]) -> dict[str, Any]:
+    """`{% role_selection role current %}`: the role's selections, for whoever sees its circle,
+    and, for the holder of a current term, the way to step down."""
     user = context["request"].user
     found = list(
         Selection.objects.filter(role=role)
@@ -34,6 +35,7 @@ def role_selection(context: template.Context, role: Role) -> dict[str, Any]:
         "under_way": under_way,
         "last": last,
         "can_start": under_way is None and permissions.can_start_selection(user, role),
+        "mine": next((a for a in current if permissions.can_step_down(user, a)), None),
     }
 
 
