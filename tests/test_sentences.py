@@ -14,6 +14,7 @@ import html
 import pathlib
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template.loader import render_to_string
@@ -61,6 +62,7 @@ from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
 from circlewise.reviews import services as reviews
 from circlewise.reviews import services_plan as review_plan
+from circlewise.reviews import services_reminders as review_reminders
 from circlewise.reviews.models import Review
 
 from . import factories as f
@@ -358,8 +360,11 @@ def _review_story(orchard: Circle, fay: Any, ari: Any, bo: Any, cai: Any) -> Non
     review_plan.answer_plan(review=review, person=bo, consents=True)
     review_plan.answer_plan(review=review, person=fay, consents=True)
     reviews.complete_review(review=review, actor=ari)
-    again = reviews.start_review(assignment=term, actor=fay, facilitator=ari)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    again = reviews.start_review(assignment=term, actor=fay, facilitator=ari, meets_on=tomorrow)
     reviews.add_reviewer(review=again, person=bo, actor=fay)
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12), tzinfo=ZoneInfo(fay.timezone))
+    review_reminders.remind_of_dates(now=noon)
     reviews.write_opening(review=again, actor=fay, text="Again.")
     reviews.move_on(review=again, actor=ari)
     reviews.give_feedback(review=again, author=bo, round="last_plan", text="It helped.")
@@ -691,6 +696,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "review.plan_answered": _review,
     "review.plan_consented": _review,
     "review.completed": _review,
+    "review.date_reminder": _review,
 }
 
 
