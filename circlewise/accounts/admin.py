@@ -73,7 +73,7 @@ class UserAdmin(BaseUserAdmin[User]):
         return fields
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        access_changed = change and "is_active" in form.changed_data
+        access_changed = change and form is not None and "is_active" in form.changed_data
         wanted = obj.is_active
         if access_changed:
             obj.is_active = not wanted  # saved as it was: the service changes it

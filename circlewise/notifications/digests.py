@@ -242,6 +242,7 @@ def contents_of(
             f"{p.title}: {p.need.sentence}", absolute_url(p.need.href, None), ends, p.step_overdue,
         ))  # fmt: skip
     contents.needs += _review_needs(user, organisation)
+    contents.needs += _selection_needs(user, organisation)
 
     decided = LedgerEvent.objects.filter(
         organisation=organisation, verb__in=DECIDED_VERBS, circle_id__in=sorted(mine),
@@ -325,6 +326,21 @@ def _review_needs(user: User, organisation: Any) -> list[Line]:
             "name": review.focus.name, "role": review.role.name, "step": review.need.sentence,
         }, review, review.need.anchor))  # fmt: skip
     return lines
+
+
+def _selection_needs(user: User, organisation: Any) -> list[Line]:
+    """The selections whose open step waits for the person, as "what needs me" lists them."""
+    from circlewise.selections.selectors import waiting_on
+
+    return [
+        Line(
+            _("The selection for %(role)s in %(circle)s: %(step)s")
+            % {"role": s.role.name, "circle": s.circle.name, "step": s.get_step_display()},
+            absolute_url(path_to("selections:selection_detail", organisation.slug, s.pk), None),
+            s.step_ends_at,
+        )
+        for s in waiting_on(user, organisation)
+    ]
 
 
 def _zone(user: User) -> zoneinfo.ZoneInfo:

@@ -55,6 +55,11 @@ KIND_HELP: dict[Kind, Any] = {
         "In a role review you take part in: feedback given on your work, the summary and the "
         "areas written down, the review completed. Nobody else hears of it."
     ),
+    Kind.SELECTION: _(
+        "A selection in your circle asks for your part: consent to the term and "
+        "qualifications, your nomination, the change round, your answer to the candidate; or, "
+        "as its facilitator, a step to take."
+    ),
 }
 
 

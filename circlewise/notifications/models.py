@@ -57,6 +57,7 @@ class Kind(models.TextChoices):
     ACTION = "action", _("Action items given to you, and their reminders")
     REVIEW_STEP = "review_step", _("Role reviews asking for your part")
     REVIEW = "review", _("How the role reviews you take part in go")
+    SELECTION = "selection", _("Selections asking for your nomination or your answer")
 
 
 class Frequency(models.TextChoices):
@@ -67,7 +68,16 @@ class Frequency(models.TextChoices):
 
 
 ASKING_KINDS = frozenset(
-    {Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP, Kind.MINUTES, Kind.ACTION, Kind.REVIEW_STEP}
+    {
+        Kind.ROUND,
+        Kind.PROPOSAL,
+        Kind.THREAD,
+        Kind.STEP,
+        Kind.MINUTES,
+        Kind.ACTION,
+        Kind.REVIEW_STEP,
+        Kind.SELECTION,
+    }
 )
 
 
@@ -197,6 +207,31 @@ KIND_OF_VERB: dict[str, Kind] = {
     "review.summary_written": Kind.REVIEW,
     "review.areas_agreed": Kind.REVIEW,
     "review.completed": Kind.REVIEW,
+    # Selections: what asks for a member's part (the term and qualifications, a nomination, the
+    # change round, a proposal, the consent round, a step's end), and how it goes (roles).
+    "selection.started": Kind.SELECTION,
+    "selection.prepared": Kind.SELECTION,
+    "selection.nominations_opened": Kind.SELECTION,
+    "selection.revealed": Kind.SELECTION,
+    "selection.change_round_closed": Kind.SELECTION,  # to who proposes
+    "selection.handed_over": Kind.SELECTION,  # to who proposes now
+    "selection.proposed": Kind.SELECTION,
+    "selection.renewal_proposed": Kind.SELECTION,
+    "selection.integrated": Kind.SELECTION,
+    "selection.step_end_set": Kind.SELECTION,
+    "selection.step_reminder": Kind.SELECTION,
+    "selection.step_overdue": Kind.SELECTION,  # to the facilitator
+    "selection.answered": Kind.SELECTION,  # an objection: to the facilitator
+    "selection.qualification_added": Kind.ROLE,
+    "selection.preparation_answered": Kind.ROLE,
+    "selection.nominated": Kind.ROLE,
+    "selection.changed": Kind.ROLE,
+    "selection.objection_withdrawn": Kind.ROLE,
+    "selection.completed": Kind.ROLE,
+    "selection.cancelled": Kind.ROLE,
+    # an account deactivated or reactivated by the site's staff
+    "account.deactivated": Kind.MEMBERSHIP,
+    "account.reactivated": Kind.MEMBERSHIP,
 }
 
 

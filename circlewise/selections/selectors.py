@@ -187,3 +187,15 @@ def _waits_for(selection: Selection, viewer: User) -> bool:
             viewer.pk != candidate.nominee_id or waiting == [viewer.pk]
         )
     return False
+
+
+def open_selection_circle_ids(viewer: Any, organisation: Organisation) -> set[int]:
+    """The circles of the open selections the person is on the roster of (a leader's is the
+    receiving circle, which they need not be a member of): their events change the count."""
+    if not circle_permissions.is_person(viewer):
+        return set()
+    return set(
+        Selection.objects.open()
+        .filter(circle__organisation=organisation, electors__person_id=viewer.pk)
+        .values_list("circle_id", flat=True)
+    )

@@ -28,7 +28,7 @@ def _all_defaults() -> dict[str, str]:
     return {
         kind.value: ("immediately" if kind in (Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP,
                                                Kind.MINUTES, Kind.MEETING, Kind.ACTION,
-                                               Kind.REVIEW_STEP)
+                                               Kind.REVIEW_STEP, Kind.SELECTION)
                      else "daily")
         for kind in Kind
     }  # fmt: skip

@@ -34,12 +34,14 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     step to take (the step the proposal's own page names: selectors.needs_me), what the role
     reviews one takes part in ask (reviews.selectors.needs_of) and the backlog."""
     from circlewise.reviews import selectors as reviews
+    from circlewise.selections import selectors as selections
 
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
     found = needs_of(user, organisation)
     asked = reviews.needs_of(user, organisation)
+    choosing = selections.waiting_on(user, organisation)
     return render(
         request,
         "decisions/needs_me.html",
@@ -50,7 +52,8 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
             "proposals": found["proposals"],
             "backlog": found["backlog"],
             "asked": asked,
-            "nothing": not found["count"] and not asked,
+            "choosing": choosing,
+            "nothing": not found["count"] and not asked and not choosing,
             "today": timezone.localdate(),
         },
     )
@@ -65,17 +68,21 @@ def needs_me_count(request: HttpRequest, org: str) -> HttpResponse:
     it. Kept per person on the version of their circles and of their open reviews' circles (a
     reviewer need not be a member of the circle of the role under review)."""
     from circlewise.reviews import selectors as reviews
+    from circlewise.selections import selectors as selections
 
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
     mine = circle_permissions.circle_ids_of(user, organisation)
     watched = set(mine) | reviews.open_review_circle_ids(user, organisation)
+    watched |= selections.open_selection_circle_ids(user, organisation)
     count = cache.value(
         f"needs-count:{organisation.pk}:{user.pk}",
         version=cache.circles_version(organisation, watched),
         compute=lambda: (
-            selectors.needs_me(user, mine)["count"] + reviews.needs_of(user, organisation).count
+            selectors.needs_me(user, mine)["count"]
+            + reviews.needs_of(user, organisation).count
+            + len(selections.waiting_on(user, organisation))
         ),
     )
     return render(request, "decisions/includes/needs_count.html", {"count": count})

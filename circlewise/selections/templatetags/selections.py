@@ -37,12 +37,3 @@ def role_selection(context: template.Context, role: Role, current: list[Any]) ->
         "can_start": under_way is None and permissions.can_start_selection(user, role),
         "mine": next((a for a in current if permissions.can_step_down(user, a)), None),
     }
-
-
-@register.simple_tag
-def selection_needs(user: Any, organisation: Any) -> list[Selection]:
-    """`{% selection_needs request.user organisation as choosing %}`: the selections whose open
-    step waits for the person, for "what needs me"."""
-    from ..selectors import waiting_on
-
-    return waiting_on(user, organisation)
