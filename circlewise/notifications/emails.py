@@ -140,6 +140,9 @@ def asked_of(kind: Kind) -> str:
         Kind.REVIEW_STEP: _(
             "A role review you take part in asks for your part: open it to see what is yours to do."
         ),
+        Kind.SELECTION: _(
+            "A selection in your circle asks for your part: open it to see what is yours to do."
+        ),
     }
     return asks.get(kind, "")
 
