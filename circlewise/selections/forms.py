@@ -160,7 +160,7 @@ class ChangeForm(forms.Form):
         empty_label=_("I keep my nomination"),
     )
     reason = forms.CharField(
-        label=_("Why"),
+        label=_("Your reason"),
         max_length=TEXT_LIMIT,
         required=False,
         widget=_textarea(3),

@@ -374,6 +374,20 @@ PLAIN_ACTIONS: dict[str, tuple[Callable[[Selection, User], Any], str]] = {
 }
 
 
+def _said_after(action: str, said: str, selection_id: int) -> str:
+    """What the person is told, where their action also moved the selection on."""
+    after = Selection.objects.select_related("outcome__holder", "role").get(pk=selection_id)
+    if action == "nominate" and after.step == Step.CHANGE:
+        return _("Yours was the last nomination: they are revealed, and the change round is open.")
+    if action == "change" and after.step == Step.PROPOSE:
+        return _("Everyone has answered in the change round: a candidate is proposed next.")
+    if action == "answer" and after.outcome is not None:
+        return _("Everyone has consented: %(name)s holds %(role)s.") % {
+            "name": after.outcome.holder.name, "role": after.role.name,
+        }  # fmt: skip
+    return said
+
+
 FORM_TYPES: dict[str, type[Any]] = {
     "prepare": PrepareForm, "qualification": QualificationForm, "prepare_answer": AnswerForm,
     "nominate": NominateForm, "change": ChangeForm, "hand_over": HandOverForm,
@@ -414,7 +428,7 @@ def selection_act(request: HttpRequest, org: str, selection_id: int) -> HttpResp
         with attempt(form) as done:
             call(selection, viewer, form)
         if done.ok:
-            messages.success(request, said)
+            messages.success(request, _said_after(action, said, selection.pk))
             return redirect("selections:selection_detail", org=org, selection_id=selection.pk)
         status, error = done.status, done.text
     else:
