@@ -42,6 +42,7 @@ class SelectionInRoom:
     grid: list[GridRow] = field(default_factory=list)
     tally: list[tuple[Any, int, int]] = field(default_factory=list)
     speaking: GridRow | None = None  # the speaker's row, in a nomination or change round
+    # The proposal, and the answers to it in the consent round's order (the nominee last).
     candidate: Any | None = None
     answers: list[tuple[Any, Any]] = field(default_factory=list)
     choices: list[Any] = field(default_factory=list)  # whom one may nominate, in seat order
@@ -59,7 +60,9 @@ def selection_of(item: AgendaItem | None) -> Selection | None:
     if item is None or item.selection_id is None:
         return None
     return (
-        Selection.objects.select_related("circle__organisation", "role", "facilitator", "proposer")
+        Selection.objects.select_related(
+            "circle__organisation", "role", "facilitator", "proposer", "outcome__holder"
+        )
         .filter(pk=item.selection_id)
         .first()
     )
@@ -78,6 +81,8 @@ def selection_in_room(
     found = SelectionInRoom(
         selection=selection, voting=len(page.voting), acted=len(page.acted & page.voting)
     )
+    # The proposal is the circle's to see (a renewal is proposed without nominations).
+    found.candidate, found.answers = page.candidate, page.answers
     if not selection.is_revealed:
         return found  # nothing of a nomination: the facilitator's own stays theirs
     found.revealed = True
@@ -87,7 +92,6 @@ def selection_in_room(
         page.grid,
         page.tally,
     )
-    found.candidate, found.answers = page.candidate, page.answers
     found.choices = [p for p in page.roster if p.pk in page.voting]
     if round_ is not None and round_.kind in (Round.Kind.NOMINATION, Round.Kind.CHANGE):
         found.speaking = next((r for r in page.grid if r.nominator.pk == speaker_id), None)

@@ -59,6 +59,16 @@ def _room_at(world, selection) -> tuple[Meeting, AgendaItem]:
     return meeting, item
 
 
+async def _until(check) -> None:
+    """Wait (at most 3 s) until the consumer has done what a screen asked: its broadcast goes
+    out once the test runs what was asked to run after commit."""
+    for _ in range(60):
+        if await database_sync_to_async(check)():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the room did not do what was asked")
+
+
 def _two_nominated(world):
     """Cy nominates Fay, Fay nominates Cy; Mo has not nominated yet: nothing is revealed."""
     selection = helpers.nominating(world)
@@ -152,7 +162,7 @@ def test_the_grid_reaches_every_screen_when_the_nomination_round_starts(world):
             await screen.latest()
         # when Fay starts the nomination round with Cy, over her socket
         await screens[0].send(action="start_round", kind="nomination", first=str(cy.pk))
-        await asyncio.sleep(0.1)
+        await _until(lambda: room.open_round(meeting) is not None)
         await committed()
         views = [await screen.latest() for screen in screens]
         for screen in screens:
@@ -254,7 +264,7 @@ def test_the_consent_round_goes_in_the_selections_order_the_nominee_last(world):
         act(meeting, fay, "complete", {"passed": "1"})
 
 
-def test_answers_recorded_in_the_room_complete_the_selection_the_nominee_last(world):
+def test_answers_recorded_in_the_room_complete_the_selection_the_nominee_last(world, client):
     selection = helpers.proposed(world)
     meeting, _item = _room_at(world, selection)
     fay = world.facilitator
@@ -268,3 +278,50 @@ def test_answers_recorded_in_the_room_complete_the_selection_the_nominee_last(wo
     recorded = Answer.objects.filter(candidate__selection=selection).exclude(person=fay)
     assert all(a.recorded_by == fay for a in recorded)
     assert room.open_round(meeting) is None
+    # and the room's page says who now holds the role
+    client.force_login(world.circle_member)
+    page = client.get(reverse("meetings:meeting_room", args=[world.org.slug, meeting.pk]))
+    assert "<bdi>Fay Facilitator</bdi> holds the role until" in page.content.decode()
+
+
+@sqlite_only
+def test_a_change_in_the_change_round_reaches_every_screen(world):
+    # given the change round in the room, Cy speaking, Fay's and Mo's screens open
+    selection = _two_nominated(world)
+    meeting, _item = _room_at(world, selection)
+    fay, cy, mo = world.facilitator, world.circle_member, world.member
+    act(meeting, fay, "start_round", {"kind": "nomination"})
+    act(meeting, fay, "end_round", {})
+    act(meeting, fay, "start_round", {"kind": "change", "first": str(cy.pk)})
+    screens = [Screen(meeting, cy), Screen(meeting, mo), Screen(meeting, fay, query="?display=1")]
+
+    async def scenario() -> tuple[list[Any], int, int]:
+        for screen in screens:
+            assert (await screen.open())[0]
+            await screen.receive()
+        await committed()
+        for screen in screens:
+            await screen.latest()
+        before = await database_sync_to_async(lambda: Meeting.objects.get(pk=meeting.pk))()
+        # when Cy changes his nomination to Mo over his socket
+        await screens[0].send(
+            action="complete", speaker=str(cy.pk), nominee=str(mo.pk), reason="Mo has time."
+        )
+        await _until(lambda: Nomination.objects.filter(round="change", nominator=cy).exists())
+        await committed()
+        views = [await screen.latest() for screen in screens]
+        after = await database_sync_to_async(lambda: Meeting.objects.get(pk=meeting.pk))()
+        for screen in screens:
+            await screen.close()
+        return views, before.room_version, after.room_version
+
+    views, before, after = async_to_sync(scenario)()
+    # then every screen shows it, and the room moved once (the selection's own hook saw the room
+    # move in the same transaction and left it)
+    said = (
+        "<strong><bdi>Cy Circle</bdi></strong> now nominates <strong><bdi>Mo Member</bdi></strong>"
+    )
+    for view in views:
+        assert view is not None and "→" in view["html"]
+    assert said in views[1]["html"] and "Mo has time." in views[1]["html"]
+    assert after == before + 1
