@@ -15,8 +15,14 @@ class MeetingsConfig(AppConfig):
         from circlewise.accounts import services as account_services
         from circlewise.circles import services as circle_services
         from circlewise.decisions import services as decision_services
+        from circlewise.selections import services as selection_services
 
-        from .broadcast import account_deactivated, member_left_circle, proposal_changed
+        from .broadcast import (
+            account_deactivated,
+            member_left_circle,
+            proposal_changed,
+            selection_changed,
+        )
 
         if account_deactivated not in account_services.ACCOUNT_DEACTIVATED:
             account_services.ACCOUNT_DEACTIVATED.append(account_deactivated)
@@ -24,3 +30,5 @@ class MeetingsConfig(AppConfig):
             circle_services.MEMBERSHIP_ENDED.append(member_left_circle)
         if proposal_changed not in decision_services.PROPOSAL_CHANGED:
             decision_services.PROPOSAL_CHANGED.append(proposal_changed)
+        if selection_changed not in selection_services.SELECTION_CHANGED:
+            selection_services.SELECTION_CHANGED.append(selection_changed)

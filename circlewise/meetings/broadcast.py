@@ -5,6 +5,9 @@ the room shows has changed (each screen is then sent the room as it is); and `ro
 who may take part in it or run it may have changed (a member left the circle, the facilitator or
 secretary changed): each screen asks its permission again and is closed if it has none.
 
+A change to a proposal or a selection that a room has on the table, made outside the room,
+moves that room on too (`proposal_changed`, `selection_changed`).
+
 One goes to a person's own group, every room screen they have open whatever the room:
 `account.deactivated`, when their account is deactivated (each of those screens is closed).
 """
@@ -20,6 +23,7 @@ from circlewise.accounts.models import User
 from circlewise.circles.models import Circle
 from circlewise.core.events import broadcast_on_commit
 from circlewise.decisions.models import Proposal
+from circlewise.selections.models import Selection
 
 from .models import Meeting
 
@@ -82,6 +86,20 @@ def proposal_changed(proposal: Proposal) -> None:
         .values_list("pk", "room_version")
         .distinct()
     )
+    for pk, version in rooms:
+        transaction.on_commit(partial(_moved_on, pk, version), robust=True)
+
+
+def selection_changed(selection: Selection) -> None:
+    """A selection changed (selections.services.SELECTION_CHANGED, in the change's transaction):
+    a nomination written or changed on its page, say, while a room is at the item that carries
+    it. Those rooms move on once the change commits, unless the room itself moved in the same
+    transaction, as for a proposal."""
+    rooms = Meeting.objects.filter(
+        circle_id=selection.circle_id,
+        status=Meeting.Status.LIVE,
+        current_item__selection_id=selection.pk,
+    ).values_list("pk", "room_version")
     for pk, version in rooms:
         transaction.on_commit(partial(_moved_on, pk, version), robust=True)
 

@@ -213,6 +213,15 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="agenda_items",
     )
+    # A selection of a role's holder run at this item: its nomination, change and consent
+    # rounds are the room's rounds (services_selection).
+    selection = models.ForeignKey(
+        "selections.Selection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ON_AGENDA)
     decline_reason = fields.CharField(_("reason"), max_length=500, blank=True)
     # What the secretary notes for the item in the room (Markdown), read back to the room and
@@ -230,7 +239,12 @@ class AgendaItem(models.Model):
                 fields=["meeting", "backlog_item"],
                 condition=Q(backlog_item__isnull=False) & ~Q(status="declined"),
                 name="backlog_item_once_per_agenda",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "selection"],
+                condition=Q(selection__isnull=False) & ~Q(status="declined"),
+                name="selection_once_per_agenda",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from circlewise.accounts.models import User
 from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import whole_number
 
+from . import room_selection
 from . import services_consent as consent
 from . import services_hands as hands
 from . import services_notes as notes
@@ -59,6 +60,8 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
     """Do what the screen asked, as this person (the services check that they may)."""
     if action not in ACTIONS:
         raise ServiceError(_("The room does not know that request."))
+    if action in ("start_round", "complete") and room_selection.act(meeting, user, action, data):
+        return  # a round of the selection at the current item (room_selection.py)
     if action in HAND_ACTIONS:
         _hands(meeting, user, action, data)
     elif action == "open":
@@ -77,19 +80,7 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
             raise ServiceError(_("That item is not on this meeting's agenda."), field="item")
         room.move_to(meeting=meeting, actor=user, phase=str(data.get("phase", "")), item=item)
     elif action == "start_round":
-        kind = str(data.get("kind", ""))
-        first = _person(data, "first")
-        clockwise = data.get("direction", "clockwise") != "anticlockwise"
-        prompt = str(data.get("prompt", ""))[:300]
-        if kind == Round.Kind.CONSENT and _carries_proposal(meeting):
-            # The consent round on the item's proposal: decisions' round, asked in the room.
-            consent.open_consent(
-                meeting=meeting, actor=user, first=first, clockwise=clockwise, prompt=prompt
-            )
-            return
-        room.start_round(
-            meeting=meeting, actor=user, kind=kind, prompt=prompt, first=first, clockwise=clockwise
-        )
+        _start_round(meeting, user, data)
     elif action in ("complete", "end_round"):
         current = room.open_round(meeting)
         if current is None:
@@ -144,6 +135,22 @@ def act(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> N
         notes.edit_notes(
             meeting=meeting, item_id=_id(data, "item"), actor=user, text=str(data.get("notes", ""))
         )
+
+
+def _start_round(meeting: Meeting, user: User, data: Mapping[str, Any]) -> None:
+    kind = str(data.get("kind", ""))
+    first = _person(data, "first")
+    clockwise = data.get("direction", "clockwise") != "anticlockwise"
+    prompt = str(data.get("prompt", ""))[:300]
+    if kind == Round.Kind.CONSENT and _carries_proposal(meeting):
+        # The consent round on the item's proposal: decisions' round, asked in the room.
+        consent.open_consent(
+            meeting=meeting, actor=user, first=first, clockwise=clockwise, prompt=prompt
+        )
+        return
+    room.start_round(
+        meeting=meeting, actor=user, kind=kind, prompt=prompt, first=first, clockwise=clockwise
+    )
 
 
 def _hands(meeting: Meeting, user: User, action: str, data: Mapping[str, Any]) -> None:

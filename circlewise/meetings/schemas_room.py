@@ -68,6 +68,9 @@ class RoomActionIn(Schema):
     written: Text | None = None
     answer: str | None = None
     reason: Text | None = None
+    nominee: int | None = Field(
+        None, description="In a selection's change round: whom one now nominates (none: keep)."
+    )
     objection: int | None = None
     text: Text | None = None
     change_note: Text | None = None

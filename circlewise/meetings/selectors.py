@@ -13,6 +13,7 @@ from circlewise.decisions.models import BacklogItem
 from .models import AgendaItem, Meeting, MeetingQuerySet
 from .selectors_admin import Administration, administration
 from .selectors_consent import ItemConsent, item_consent
+from .selectors_selection import SelectionInRoom, selection_in_room
 
 
 def meetings_of(circle: Circle) -> MeetingQuerySet:
@@ -65,6 +66,23 @@ def backlog_candidates(meeting: Meeting) -> list[BacklogItem]:
     )
 
 
+def selection_candidates(meeting: Meeting) -> list[Any]:
+    """The circle's open selections not yet on this agenda: the facilitator may run one at an
+    item, its rounds the room's."""
+    from circlewise.selections.models import Selection
+
+    taken = AgendaItem.objects.filter(meeting=meeting, selection__isnull=False).exclude(
+        status=AgendaItem.Status.DECLINED
+    )
+    return list(
+        Selection.objects.open()
+        .filter(circle_id=meeting.circle_id)
+        .exclude(pk__in=taken.values("selection_id"))
+        .select_related("role", "facilitator")
+        .order_by("created_at", "pk")
+    )
+
+
 # The live room ---------------------------------------------------------------------------------
 
 
@@ -103,6 +121,7 @@ class RoomState:
     last_round: Any | None
     may_evaluate: bool = False
     consent: ItemConsent | None = None  # the current item's notes and proposal (selectors_consent)
+    selection: SelectionInRoom | None = None  # the current item's selection (selectors_selection)
     # Who is present, and who has filled in their evaluation card (in the evaluation part).
     present_ids: frozenset[int] = frozenset()
     evaluated_ids: frozenset[int] = frozenset()
@@ -140,6 +159,16 @@ class RoomState:
         return (self.my_turn, self.runs, self.may_evaluate, self.hand_up, self.presents)
 
     @property
+    def selection_turn(self) -> bool:
+        """A turn in the change or consent round of the item's selection is an answer, given
+        with the selection (includes/room_selection.html)."""
+        return (
+            self.selection is not None
+            and self.round is not None
+            and self.round.kind in ("change", "consent")
+        )
+
+    @property
     def round_kinds(self) -> list[tuple[str, Any]]:
         from .models import Round
 
@@ -152,6 +181,8 @@ class RoomState:
         phase = self.meeting.phase
         if phase in ("check_in", "evaluation"):
             return phase
+        if self.selection is not None and self.selection.suggested_kind:
+            return self.selection.suggested_kind
         return "clarifying" if phase == "items" else "open"
 
     @property
@@ -253,6 +284,7 @@ def shared_room_state(meeting: Meeting) -> RoomState:
             else ()
         ),
         consent=item_consent(meeting),
+        selection=selection_in_room(meeting, open_round, speaker.pk if speaker else None),
         administration=administration(meeting),
     )
 

@@ -28,6 +28,7 @@ from circlewise.core.errors import ServiceError
 from circlewise.core.models import LedgerEvent
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.models import BacklogItem
+from circlewise.selections.models import Selection
 
 from . import permissions, recurrence
 from .broadcast import members_changed, room_changed
@@ -418,10 +419,12 @@ def add_agenda_item(
     presenter: User | None = None,
     details: str = "",
     backlog_item: BacklogItem | None = None,
+    selection: Selection | None = None,
 ) -> AgendaItem:
     """Put an item on the agenda (who keeps the agenda), or propose one (any member: it waits
     for them). An item from the circle's backlog takes its topic, desired outcome and owner (as
-    presenter) unless they are given; any other item is to explore unless said otherwise."""
+    presenter) unless they are given; an open selection of the circle's (who keeps the agenda),
+    its role and facilitator, to decide; any other item is to explore unless said otherwise."""
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("circle__organisation")
@@ -451,6 +454,9 @@ def add_agenda_item(
         title = title or backlog_item.topic
         outcome = outcome or backlog_item.desired_outcome
         presenter = presenter or backlog_item.owner
+    if selection is not None:
+        title, presenter = _from_selection(meeting, selection, keeps, title, presenter)
+        outcome = outcome or AgendaItem.Outcome.DECIDE
     outcome = outcome or AgendaItem.Outcome.EXPLORE
     title = _check_item(title, outcome, minutes)
     _check_person(meeting.circle, presenter, "presenter")
@@ -464,6 +470,7 @@ def add_agenda_item(
         presenter=presenter,
         details=(details or "").strip(),
         backlog_item=backlog_item,
+        selection=selection,
         status=AgendaItem.Status.ON_AGENDA if keeps else AgendaItem.Status.PROPOSED,
         added_by=actor,
     )
@@ -480,6 +487,28 @@ def add_agenda_item(
             topic=item.title,
         )
     return item
+
+
+def _from_selection(
+    meeting: Meeting, selection: Selection, keeps: bool, title: str, presenter: User | None
+) -> tuple[str, User | None]:
+    """The topic and presenter of an item that carries a selection of the meeting's circle."""
+    if not keeps:
+        raise ServiceError(
+            _("Only the meeting's facilitator or secretary puts a selection on its agenda."),
+            status=403,
+        )
+    if selection.circle_id != meeting.circle_id:
+        raise ServiceError(_("That selection is another circle's."), field="selection")
+    if not selection.is_open:
+        raise ServiceError(_("That selection is over."), field="selection", status=409)
+    taken = meeting.agenda.filter(selection=selection).exclude(status=AgendaItem.Status.DECLINED)
+    if taken.exists():
+        raise ServiceError(
+            _("That selection is on this agenda already."), field="selection", status=409
+        )
+    topic = title or _("Selecting the %(role)s") % {"role": selection.role.name}
+    return topic, presenter or selection.facilitator
 
 
 def _keepers(meeting: Meeting, *, but: User) -> list[int]:

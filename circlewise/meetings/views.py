@@ -31,6 +31,7 @@ from circlewise.core.inputs import whole_number
 from circlewise.core.views import attempt, person
 from circlewise.decisions import permissions as decision_permissions
 from circlewise.decisions.views._common import circle_members
+from circlewise.selections import permissions as selection_permissions
 
 from . import ics, permissions, room, selectors, selectors_admin, selectors_minutes, services
 from . import services_actions as actions
@@ -153,6 +154,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
         "keeps": keeps and open_agenda,
         "may_propose": open_agenda and permissions.can_propose_item(user, meeting),
         "candidates": selectors.backlog_candidates(meeting) if keeps and open_agenda else [],
+        "selections": selectors.selection_candidates(meeting) if keeps and open_agenda else [],
         "item_form": AgendaItemForm(members=members),
         "other_zone": meeting.time_zone != _zone(request),
         "may_join": permissions.can_join_room(user, meeting),
@@ -256,32 +258,13 @@ def meeting_ics(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse
 @login_required
 @require_POST
 def agenda_add(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
-    """An item written in the form, or (with `backlog_item`) a topic taken from the backlog."""
+    """An item written in the form, or (with `backlog_item`) a topic taken from the backlog, or
+    (with `selection`) one of the circle's open selections."""
     meeting = _meeting(request, org, meeting_id, need="contribute")
-    raw = request.POST.get("backlog_item", "")
-    if raw:
-        topic_id = whole_number(raw)
-        if topic_id is None:
-            raise Http404
-        item = decision_permissions.get_item_for(request.user, topic_id)
-        try:
-            services.add_agenda_item(
-                meeting=meeting,
-                actor=person(request),
-                backlog_item=item,
-                title="",
-                outcome="",
-                minutes=10,
-            )
-        except ServiceError as error:
-            return render(
-                request,
-                "meetings/meeting_detail.html",
-                _detail_context(request, meeting, error=error.text),
-                status=error.status,
-            )
-        messages.success(request, _("“%(topic)s” is on the agenda.") % {"topic": item.topic})
-        return redirect(f"{_detail_url(org, meeting)}#agenda")
+    for name in ("backlog_item", "selection"):
+        raw = request.POST.get(name, "")
+        if raw:
+            return _add_from(request, org, meeting, name, whole_number(raw))
     form = AgendaItemForm(request.POST, members=circle_members(meeting.circle))
     status = 400
     if form.is_valid():
@@ -307,6 +290,34 @@ def agenda_add(request: HttpRequest, org: str, meeting_id: int) -> HttpResponse:
         _detail_context(request, meeting, item_form=form),
         status=status,
     )
+
+
+def _add_from(
+    request: HttpRequest, org: str, meeting: Meeting, name: str, pk: int | None
+) -> HttpResponse:
+    """A backlog topic or a selection put on the agenda, found through its own app's rule (404
+    for what the person may not see)."""
+    if pk is None:
+        raise Http404
+    source: Any
+    if name == "selection":
+        source = selection_permissions.get_selection_for(request.user, pk)
+    else:
+        source = decision_permissions.get_item_for(request.user, pk)
+    try:
+        added = services.add_agenda_item(
+            meeting=meeting, actor=person(request), title="", outcome="", minutes=10,
+            **{name: source},
+        )  # fmt: skip
+    except ServiceError as error:
+        return render(
+            request,
+            "meetings/meeting_detail.html",
+            _detail_context(request, meeting, error=error.text),
+            status=error.status,
+        )
+    messages.success(request, _("“%(topic)s” is on the agenda.") % {"topic": added.title})
+    return redirect(f"{_detail_url(org, meeting)}#agenda")
 
 
 def _detail_url(org: str, meeting: Meeting) -> str:

@@ -10,7 +10,7 @@ event says who nominated whom: a nomination's event names its author only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +25,9 @@ from . import permissions
 from .models import Elector, Nomination, PrepareAnswer, Selection, Step
 
 LONGEST_STEP = dt.timedelta(days=90)
+# Called with the selection in the transaction of each of its changes (the meetings app tells
+# the live rooms at its item).
+SELECTION_CHANGED: list[Callable[[Selection], None]] = []
 
 
 def append(
@@ -50,6 +53,8 @@ def append(
         },
         notify=[pk for pk in notify if actor is None or pk != actor.pk],
     )
+    for hook in SELECTION_CHANGED:
+        hook(selection)
 
 
 def locked(selection: Selection) -> Selection:
