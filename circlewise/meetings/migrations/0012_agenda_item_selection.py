@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('decisions', '0009_changed_answers'),
         ('meetings', '0011_agenda_sent'),
-        ('selections', '0002_step_overdue'),
+        ('selections', '0002_deadlines_and_electing_circle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
