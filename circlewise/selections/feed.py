@@ -96,7 +96,10 @@ DESCRIBERS: dict[str, Describer] = {
     "selection.nominated": _said(gettext_lazy("%(actor)s wrote their nomination for %(role)s.")),
     "selection.revealed": _said(
         gettext_lazy("%(actor)s revealed the nominations for %(role)s: the change round is open."),
-        gettext_lazy("The nominations for %(role)s are revealed: the change round is open."),
+        gettext_lazy(
+            "Everyone in %(circle)s has nominated: the nominations for %(role)s are revealed "
+            "and the change round is open."
+        ),
     ),
     "selection.changed": _changed,
     "selection.change_round_closed": _said(
@@ -104,7 +107,8 @@ DESCRIBERS: dict[str, Describer] = {
             "%(actor)s closed the change round for %(role)s: a candidate is proposed next."
         ),
         gettext_lazy(
-            "Everyone has answered the change round for %(role)s: a candidate is proposed next."
+            "Everyone in %(circle)s has answered the change round for %(role)s: a candidate is "
+            "proposed next."
         ),
     ),
     "selection.handed_over": _said(
@@ -135,7 +139,7 @@ DESCRIBERS: dict[str, Describer] = {
     ),
     "selection.completed": _said(
         gettext_lazy("%(actor)s selected %(nominee)s as %(role)s."),
-        gettext_lazy("Everyone consented: %(nominee)s is selected as %(role)s."),
+        gettext_lazy("Everyone in %(circle)s consented: %(nominee)s is selected as %(role)s."),
     ),
     "selection.cancelled": _said(gettext_lazy("%(actor)s cancelled the selection for %(role)s.")),
 }
