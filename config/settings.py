@@ -362,4 +362,9 @@ LOGGING = {
 # Circlewise's own settings.
 INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
 TERM_WARNING_DAYS = 30
+# How many days before a term ends it goes on its circle's backlog, and the secretary, the holder
+# and the circle are told (once at each): "60,30" by default.
+TERM_NOTICE_DAYS = [
+    int(d) for d in os.environ.get("TERM_NOTICE_DAYS", "60,30").split(",") if d.strip().isdigit()
+]
 API_PAGE_SIZE = 50

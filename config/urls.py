@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("circlewise.discussions.urls")),
     path("", include("circlewise.meetings.urls")),
     path("", include("circlewise.reviews.urls")),
+    path("", include("circlewise.selections.urls")),
     path("", include("circlewise.circles.urls")),
     path("", include("circlewise.core.urls")),
 ]

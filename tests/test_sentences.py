@@ -14,6 +14,7 @@ import html
 import pathlib
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template.loader import render_to_string
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import circlewise
+from circlewise.accounts import services as accounts
 from circlewise.accounts.models import User
 from circlewise.circles import services as circles
 from circlewise.circles.models import (
@@ -60,6 +62,7 @@ from circlewise.notifications.models import Notification
 from circlewise.notifications.views import _item
 from circlewise.reviews import services as reviews
 from circlewise.reviews import services_plan as review_plan
+from circlewise.reviews import services_reminders as review_reminders
 from circlewise.reviews.models import Review
 
 from . import factories as f
@@ -142,6 +145,11 @@ def _build_story() -> dict[str, Any]:
     circles.revoke_invitation(invitation=invitation, actor=admin)
     shed = f.make_circle(org, "Old shed", parent=world.general)
     circles.archive_circle(circle=shed, actor=admin)
+    # An account deactivated by site staff, then reactivated.
+    staff = f.make_user("Stef Staff", is_staff=True)
+    away = f.join(org, name="Sol Away")
+    accounts.deactivate_account(user=away, actor=staff)
+    accounts.reactivate_account(user=away, actor=staff)
 
     orchard = f.make_circle(org, "Orchard", parent=world.general)
     fay, ari, bo, cai, dara = (
@@ -360,8 +368,11 @@ def _review_story(orchard: Circle, fay: Any, ari: Any, bo: Any, cai: Any) -> Non
     review_plan.answer_plan(review=review, person=bo, consents=True)
     review_plan.answer_plan(review=review, person=fay, consents=True)
     reviews.complete_review(review=review, actor=ari)
-    again = reviews.start_review(assignment=term, actor=fay, facilitator=ari)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    again = reviews.start_review(assignment=term, actor=fay, facilitator=ari, meets_on=tomorrow)
     reviews.add_reviewer(review=again, person=bo, actor=fay)
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12), tzinfo=ZoneInfo(fay.timezone))
+    review_reminders.remind_of_dates(now=noon)
     reviews.write_opening(review=again, actor=fay, text="Again.")
     reviews.move_on(review=again, actor=ari)
     reviews.give_feedback(review=again, author=bo, round="last_plan", text="It helped.")
@@ -592,6 +603,8 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "organisation.member_joined": _org_member,
     "organisation.member_removed": _org_member,
     "organisation.admin_changed": _org_member,
+    "account.deactivated": _org_member,
+    "account.reactivated": _org_member,
     "invitation.sent": _invitation,
     "invitation.revoked": _invitation,
     "circle.created": _circle,
@@ -691,6 +704,7 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "review.plan_answered": _review,
     "review.plan_consented": _review,
     "review.completed": _review,
+    "review.date_reminder": _review,
     "selection.started": _selection,
     "selection.prepared": _selection,
     "selection.qualification_added": _selection,
@@ -709,6 +723,8 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "selection.objection_withdrawn": _selection,
     "selection.completed": _selection,
     "selection.cancelled": _selection,
+    "selection.step_reminder": _selection,
+    "selection.step_overdue": _selection,
 }
 
 

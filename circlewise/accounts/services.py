@@ -1,15 +1,21 @@
 """Writes to a person's own account: their profile, their API tokens, their calendar feed, and
-joining by invitation.
+joining by invitation; and, for site staff, deactivating and reactivating an account.
 
-These are personal, not organisational: they change no organisation's state, so (unlike
-circles/services.py) they append nothing to any organisation's ledger. The one exception is
-accepting an invitation, which joins an organisation and so goes through
-circles.services.accept_invitation, which does append.
+The personal writes change no organisation's state, so (unlike circles/services.py) they append
+nothing to any organisation's ledger. Two exceptions: accepting an invitation joins an
+organisation and so goes through circles.services.accept_invitation, which appends; and
+deactivating or reactivating an account takes the person out of (or back into) the current
+members of every organisation they belong to, so each of those organisations' ledgers records it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as django_timezone
@@ -17,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from circlewise.circles import services as circle_services
 from circlewise.circles.models import Invitation, OrgMembership
-from circlewise.core import cache
+from circlewise.core import cache, ledger
 from circlewise.core.errors import ServiceError
 
 from . import permissions
@@ -194,3 +200,89 @@ def stop_calendar_feed(*, user: User) -> bool:
     """Stop the person's calendar feed: its address no longer works. False if there was none."""
     deleted, _rows = CalendarFeed.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+# Deactivating and reactivating an account ------------------------------------------------------
+
+# What other apps do, in the same transaction, when an account is deactivated (the person, the
+# actor). Meetings: every screen the person has open in a meeting room is closed after commit, and
+# the rooms they are in show them gone. Each app registers its hook in AppConfig.ready().
+ACCOUNT_DEACTIVATED: list[Callable[[User, User], None]] = []
+
+
+def _record_in_each_organisation(user: User, actor: User, verb: str) -> None:
+    """One event in each organisation the person is a member of (their membership not ended),
+    in the order of the organisations' ids: the same order of locks in every transaction."""
+    memberships = (
+        OrgMembership.objects.filter(user=user, ended_at__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation_id")
+    )
+    for membership in memberships:
+        ledger.append(
+            organisation=membership.organisation, actor=actor, verb=verb, obj=membership,
+            payload={"user": user.pk, "user_name": user.name},
+        )  # fmt: skip
+
+
+def end_sessions(user: User) -> int:
+    """Sign the person out everywhere: delete every session that holds their id, through the
+    session engine in use (the cached engines forget their copy too). Django keeps no index of
+    sessions by person, so each unexpired session is read; this is done rarely, by staff.
+    Returns how many were ended."""
+    engine = import_module(settings.SESSION_ENGINE)
+    theirs = str(user.pk)
+    ended = 0
+    live = Session.objects.filter(expire_date__gt=django_timezone.now()).order_by("pk")
+    for session in live.iterator(chunk_size=500):
+        if str(session.get_decoded().get("_auth_user_id")) == theirs:
+            engine.SessionStore(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def deactivate_account(*, user: User, actor: User) -> User:
+    """Deactivate a person's account, for site staff: the person can no longer sign in, is signed
+    out everywhere, leaves every organisation's current members (their memberships and history
+    stay, for a reactivation and for the record) and every meeting room they have open.
+
+    The organisations they belong to each record it in their ledger; the other apps' hooks
+    (ACCOUNT_DEACTIVATED) run in the same transaction."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    permissions.require_change_account_access(actor, locked)
+    if not locked.is_active:
+        raise ServiceError(
+            _("The account of %(name)s is already deactivated.") % {"name": locked.name},
+            status=409,
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    user.is_active = False
+    _record_in_each_organisation(locked, actor, "account.deactivated")
+    end_sessions(locked)
+    for hook in ACCOUNT_DEACTIVATED:
+        hook(locked, actor)
+    cache.nav_changed_on_commit([locked.pk])
+    transaction.on_commit(cache.people_changed)
+    return locked
+
+
+@transaction.atomic
+def reactivate_account(*, user: User, actor: User) -> User:
+    """Reactivate a deactivated account, for site staff: the person can sign in again and is
+    back among the current members of the organisations whose membership they never left (each
+    records it in its ledger). Circles and roles are as they were left."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    permissions.require_change_account_access(actor, locked)
+    if locked.is_active:
+        raise ServiceError(
+            _("The account of %(name)s is already active.") % {"name": locked.name}, status=409
+        )
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    user.is_active = True
+    _record_in_each_organisation(locked, actor, "account.reactivated")
+    cache.nav_changed_on_commit([locked.pk])
+    transaction.on_commit(cache.people_changed)
+    return locked

@@ -135,6 +135,9 @@ def _role_ended(event: LedgerEvent) -> Sentence:
     if reason == "renewed":
         return say(_("%(actor)s renewed %(holder)s’s term as %(role)s in %(circle)s."), url,
                    **values)  # fmt: skip
+    if reason == "stepped_down":
+        return say(_("%(holder)s stepped down early as %(role)s in %(circle)s."), url,
+                   **values)  # fmt: skip
     if reason == "membership_ended":
         if is_self(event, "holder"):
             return say(_("%(holder)s’s term as %(role)s ended as they left %(circle)s."), url,

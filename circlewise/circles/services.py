@@ -752,13 +752,13 @@ def assign_role(
 
 
 # What other apps do, in the same transaction, when a term ends, with its reason ("renewed",
-# "replaced", "ended", "membership_ended"). Decisions: a renewal or a new holder settles the
+# "replaced", "ended", "stepped_down", "membership_ended"). Decisions: a renewal or a new holder settles the
 # term's "term ending" backlog item. Each app registers its hook in AppConfig.ready().
 TERM_ENDED: list[Callable[[RoleAssignment, User, str], None]] = []
 
 
 def _end_assignment(
-    assignment: RoleAssignment, *, actor: User, ended_on: dt.date, reason: str
+    assignment: RoleAssignment, *, actor: User, ended_on: dt.date, reason: str, note: str = ""
 ) -> RoleAssignment:
     # A term that ran out ended on its own last day, whenever someone acted on it: the role's
     # history shows each term as it was. (An expired term still counts until then; the ledger
@@ -771,7 +771,7 @@ def _end_assignment(
         circle=role.circle,
         payload={"role": role.pk, "role_name": role.name, "holder": assignment.holder_id,
                  "holder_name": assignment.holder.name, "reason": reason,
-                 "ended_on": assignment.ended_on.isoformat()},
+                 "ended_on": assignment.ended_on.isoformat(), **({"note": note} if note else {})},
         notify=[assignment.holder_id],
     )  # fmt: skip
     for hook in TERM_ENDED:
@@ -780,7 +780,9 @@ def _end_assignment(
 
 
 @transaction.atomic
-def end_assignment(*, assignment: RoleAssignment, actor: User) -> RoleAssignment:
+def end_assignment(
+    *, assignment: RoleAssignment, actor: User, reason: str = "ended", note: str = ""
+) -> RoleAssignment:
     assignment = (
         RoleAssignment.objects.select_for_update()
         .select_related("role__circle__organisation", "holder")
@@ -788,4 +790,4 @@ def end_assignment(*, assignment: RoleAssignment, actor: User) -> RoleAssignment
     )
     if assignment.ended_on is not None:
         raise ServiceError(_("This term has already ended."), status=409)
-    return _end_assignment(assignment, actor=actor, ended_on=_today(), reason="ended")
+    return _end_assignment(assignment, actor=actor, ended_on=_today(), reason=reason, note=note)

@@ -4,6 +4,9 @@ Two messages go to the room's group: `room.changed`, with the room's new version
 the room shows has changed (each screen is then sent the room as it is); and `room.members`, when
 who may take part in it or run it may have changed (a member left the circle, the facilitator or
 secretary changed): each screen asks its permission again and is closed if it has none.
+
+One goes to a person's own group, every room screen they have open whatever the room:
+`account.deactivated`, when their account is deactivated (each of those screens is closed).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ def group_of(meeting_id: int) -> str:
     return f"meeting-{meeting_id}"
 
 
+def person_group_of(user_id: int) -> str:
+    """The channel group of every room screen one person has open, in any meeting."""
+    return f"meeting-person-{user_id}"
+
+
 def room_changed(meeting: Meeting) -> None:
     """Move the room's version and tell every screen in it, after commit."""
     Meeting.objects.filter(pk=meeting.pk).update(room_version=F("room_version") + 1)
@@ -46,6 +54,18 @@ def member_left_circle(circle: Circle, user: User, actor: User) -> None:
     live = Meeting.objects.filter(circle=circle, status=Meeting.Status.LIVE)
     for pk in live.values_list("pk", flat=True):
         members_changed(pk, user=user.pk)
+
+
+def account_deactivated(user: User, actor: User) -> None:
+    """Close every room screen of a deactivated account, and show the live rooms they were in
+    without them (registered with accounts.services.ACCOUNT_DEACTIVATED; runs in the transaction
+    that deactivates the account, and tells the screens once it commits: their screens first)."""
+    broadcast_on_commit(person_group_of(user.pk), {"type": "account.deactivated"})
+    live = Meeting.objects.filter(
+        status=Meeting.Status.LIVE, attendance__user=user, attendance__present=True
+    ).order_by("pk")
+    for meeting in live:
+        room_changed(meeting)
 
 
 def proposal_changed(proposal: Proposal) -> None:

@@ -9,7 +9,9 @@ sent its view, rendered on the server, with what a screen reader should say: the
 once per change for every screen in the process and each kind of view rendered once (fanout.py).
 The person's permission is asked again on every action they send and whenever who may take part
 may have changed (`room.members`: someone left the circle, the facilitator changed): someone
-removed from the circle is dropped at once. One screen may send at most a few actions a second.
+removed from the circle is dropped at once. A screen is also in its person's own group: when
+their account is deactivated, every screen they have open is told so and closed at once (4410).
+One screen may send at most a few actions a second.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from circlewise.core.errors import ServiceError
 
 from . import fanout, permissions, room
 from . import services_room as room_services
-from .broadcast import group_of
+from .broadcast import group_of, person_group_of
 
 # A screen sends an action when someone taps; a burst above this is refused, not queued.
 BURST, PER_SECOND = 5, 2.0
 CLOSE = "close"
+# Closed because the person's account was deactivated (the page says so; 4401 at a handshake).
+DEACTIVATED = 4410
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -60,16 +64,24 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.allowance, self.checked = float(BURST), time.monotonic()
         await self.accept()
         await self.channel_layer.group_add(group_of(self.meeting_id), self.channel_name)
+        assert self.user_id is not None  # admitted: a person
+        await self.channel_layer.group_add(person_group_of(self.user_id), self.channel_name)
         self.watched_zone = self.zone
         fanout.readings().watch(self.meeting_id, self.watched_zone)
         self.watching = True
         await self.send_view(await fanout.readings().now(self.meeting_id))
 
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Out of the room's groups: nothing more is sent to this screen."""
         if self.watching:
             self.watching = False
             fanout.readings().unwatch(self.meeting_id, self.watched_zone)
             await self.channel_layer.group_discard(group_of(self.meeting_id), self.channel_name)
+            assert self.user_id is not None
+            await self.channel_layer.group_discard(person_group_of(self.user_id), self.channel_name)
 
     # What runs in a thread, with the database -------------------------------------------------
 
@@ -170,6 +182,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=4403)
             return
         await self.send_view(await fanout.readings().now(self.meeting_id))
+
+    async def account_deactivated(self, event: dict[str, Any]) -> None:
+        """The person's account was deactivated: say so, and close (before the room's change
+        that shows them gone, which this screen is no longer sent)."""
+        await self._leave()
+        await self.send_json({"error": _("This account has been deactivated."), "closed": True})
+        await self.close(code=DEACTIVATED)
 
     async def send_view(self, reading: fanout.Reading | None) -> None:
         if reading is None:  # the meeting is gone

@@ -237,6 +237,13 @@ class AgendaItem(models.Model):
         return self.title
 
 
+class AttendanceQuerySet(models.QuerySet["Attendance"]):
+    def in_room(self) -> AttendanceQuerySet:
+        """Who is in the room now: present, with an account that is not deactivated. (Someone
+        deactivated during a meeting still took part in it: `present` stays, for the minutes.)"""
+        return self.filter(present=True, user__is_active=True)
+
+
 class Attendance(models.Model):
     """Who is in the room, and where they sit: a round goes round in seat order (kept for the
     circle's next meeting). Someone recorded by the facilitator or secretary, without a device,
@@ -252,6 +259,8 @@ class Attendance(models.Model):
     )
     # Outside rounds: when they raised a hand to speak (None: it is down).
     hand_raised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["seat", "pk"]

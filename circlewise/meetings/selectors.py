@@ -199,11 +199,12 @@ def shared_room_state(meeting: Meeting) -> RoomState:
     from .services_room import PASSING
 
     # Only what the room shows of each person (a room may hold hundreds, read at every change).
+    # While the meeting is on, a deactivated account has left the room; afterwards, who took part.
+    attending = Attendance.objects.filter(meeting=meeting)
+    attending = attending.in_room() if meeting.is_live else attending.filter(present=True)
     present, raised = [], []
-    for pk, name, hand in (
-        Attendance.objects.filter(meeting=meeting, present=True)
-        .order_by("seat", "pk")
-        .values_list("user_id", "user__name", "hand_raised_at")
+    for pk, name, hand in attending.order_by("seat", "pk").values_list(
+        "user_id", "user__name", "hand_raised_at"
     ):
         present.append(Seat(pk, name))
         if hand is not None:

@@ -193,9 +193,7 @@ def item_consent(meeting: Meeting) -> ItemConsent | None:
         )
         found.asked = len(roster)
         present = set(
-            Attendance.objects.filter(meeting=meeting, present=True).values_list(
-                "user_id", flat=True
-            )
+            Attendance.objects.filter(meeting=meeting).in_room().values_list("user_id", flat=True)
         )
         answered = {a.user_id for a in found.answers}
         people = User.objects.in_bulk([pk for pk in roster if pk not in answered])

@@ -210,7 +210,7 @@ def close_consent(*, meeting: Meeting, actor: User) -> ConsentRound:
         raise ServiceError(_("No consent round is open on this proposal."), status=409)
     waiting = set(decisions.waiting_for(consent))
     present = set(
-        Attendance.objects.filter(meeting=meeting, present=True).values_list("user_id", flat=True)
+        Attendance.objects.filter(meeting=meeting).in_room().values_list("user_id", flat=True)
     )
     still = sorted(User.objects.filter(pk__in=waiting & present).values_list("name", flat=True))
     if still:

@@ -102,7 +102,8 @@ def move_seat(*, meeting: Meeting, actor: User, user: User, earlier: bool) -> No
         )
     seats = list(
         Attendance.objects.select_for_update()
-        .filter(meeting=meeting, present=True)
+        .filter(meeting=meeting)
+        .in_room()
         .order_by("seat", "pk")
     )
     where = next((i for i, s in enumerate(seats) if s.user_id == user.pk), None)

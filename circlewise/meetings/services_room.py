@@ -220,7 +220,8 @@ def start_round(
     if open_round(meeting) is not None:
         raise ServiceError(_("A round is going on: end it first."), status=409)
     present = list(
-        Attendance.objects.filter(meeting=meeting, present=True)
+        Attendance.objects.filter(meeting=meeting)
+        .in_room()
         .order_by("seat", "pk")
         .values_list("user_id", flat=True)
     )

@@ -20,7 +20,7 @@ import logging
 import zoneinfo
 from dataclasses import dataclass, field
 from email.utils import formataddr, make_msgid, parseaddr
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -241,6 +241,8 @@ def contents_of(
         contents.needs.append(Line(
             f"{p.title}: {p.need.sentence}", absolute_url(p.need.href, None), ends, p.step_overdue,
         ))  # fmt: skip
+    contents.needs += _review_needs(user, organisation)
+    contents.needs += _selection_needs(user, organisation)
 
     decided = LedgerEvent.objects.filter(
         organisation=organisation, verb__in=DECIDED_VERBS, circle_id__in=sorted(mine),
@@ -296,6 +298,49 @@ def contents_of(
         said = said_to(user, n.event)
         contents.news.append(Line(said.text, absolute_url(said.url, None) if said.url else ""))
     return contents
+
+
+def _review_needs(user: User, organisation: Any) -> list[Line]:
+    """What the role reviews the person takes part in ask of them, as "what needs me" lists it
+    (reviews.selectors.needs_of): feedback in a round open now, a plan to answer, a step."""
+    from circlewise.reviews.models import Round
+    from circlewise.reviews.selectors import needs_of
+
+    asked = needs_of(user, organisation)
+    lines = []
+
+    def line(text: str, review: Any, anchor: str) -> Line:
+        url = path_to("reviews:review_detail", organisation.slug, review.pk) + anchor
+        return Line(text, absolute_url(url, None))
+
+    for review in asked.feedback:
+        lines.append(line(_("Your feedback on “%(round)s” in %(name)s’s review as %(role)s") % {
+            "round": Round(review.step).label, "name": review.focus.name, "role": review.role.name,
+        }, review, ""))  # fmt: skip
+    for review in asked.plans:
+        lines.append(line(_("Consent or object: the improvement plan in %(name)s’s review as "
+                            "%(role)s") % {"name": review.focus.name, "role": review.role.name},
+                          review, "#plan"))  # fmt: skip
+    for review in cast(list[Any], asked.steps):  # each with its `need`
+        lines.append(line(_("%(name)s’s review as %(role)s: %(step)s") % {
+            "name": review.focus.name, "role": review.role.name, "step": review.need.sentence,
+        }, review, review.need.anchor))  # fmt: skip
+    return lines
+
+
+def _selection_needs(user: User, organisation: Any) -> list[Line]:
+    """The selections whose open step waits for the person, as "what needs me" lists them."""
+    from circlewise.selections.selectors import waiting_on
+
+    return [
+        Line(
+            _("The selection for %(role)s in %(circle)s: %(step)s")
+            % {"role": s.role.name, "circle": s.circle.name, "step": s.get_step_display()},
+            absolute_url(path_to("selections:selection_detail", organisation.slug, s.pk), None),
+            s.step_ends_at,
+        )
+        for s in waiting_on(user, organisation)
+    ]
 
 
 def _zone(user: User) -> zoneinfo.ZoneInfo:

@@ -29,7 +29,7 @@ from circlewise.core.markdown import render_markdown
 from circlewise.core.models import LedgerEvent
 
 from .models import Kind, Notification, kind_of
-from .selectors import said_to
+from .selectors import asked_by, said_to
 
 UNSUBSCRIBE_SALT = "circlewise.notifications.unsubscribe"
 
@@ -100,9 +100,13 @@ def deadline_of(event: LedgerEvent) -> dt.date | dt.datetime | None:
         return None
 
 
-def _asked(event: LedgerEvent, kind: Kind) -> str:
-    """What this event's email asks: a reminder before questions or reactions close asks to
-    take part, not to answer a round."""
+def _asked(event: LedgerEvent, kind: Kind, user: User) -> str:
+    """What this event's email asks: what the event's app says it asks of this person (a
+    review's step), or a reminder before questions or reactions close asks to take part, not
+    to answer a round; else what its kind asks."""
+    said = asked_by(user, event)
+    if said:
+        return said
     payload = event.payload if isinstance(event.payload, dict) else {}
     if event.verb == "proposal.step_reminder" and payload.get("state") in (
         "clarifying",
@@ -132,6 +136,12 @@ def asked_of(kind: Kind) -> str:
             "Read the minutes below. If they are right, there is nothing to do: they are "
             "approved by lazy consent when the period ends. If something is wrong or missing, "
             "object on their page and say why."
+        ),
+        Kind.REVIEW_STEP: _(
+            "A role review you take part in asks for your part: open it to see what is yours to do."
+        ),
+        Kind.SELECTION: _(
+            "A selection in your circle asks for your part: open it to see what is yours to do."
         ),
     }
     return asks.get(kind, "")
@@ -212,7 +222,7 @@ def email_context(notification: Notification) -> dict[str, Any]:
         "subject": _subject(said.text),
         "link": link,
         "answers": answers,
-        "asked": _asked(event, kind),
+        "asked": _asked(event, kind, user),
         "deadline": _when(deadline_of(event)),
         "kind": kind.value,
         "kind_label": kind.label,

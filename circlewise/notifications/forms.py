@@ -46,6 +46,20 @@ KIND_HELP: dict[Kind, Any] = {
         "A meeting of your circles is planned, moved or cancelled; an item you proposed for "
         "its agenda is taken on or declined; its minutes are approved."
     ),
+    Kind.REVIEW_STEP: _(
+        "Someone asks you to review their work in a role, or to facilitate their review; a "
+        "round of feedback opens; an improvement plan waits for your answer; a step is yours "
+        "to take; the review meets tomorrow."
+    ),
+    Kind.REVIEW: _(
+        "In a role review you take part in: feedback given on your work, the summary and the "
+        "areas written down, the review completed. Nobody else hears of it."
+    ),
+    Kind.SELECTION: _(
+        "A selection in your circle asks for your part: consent to the term and "
+        "qualifications, your nomination, the change round, your answer to the candidate; or, "
+        "as its facilitator, a step to take."
+    ),
 }
 
 

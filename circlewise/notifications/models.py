@@ -40,8 +40,9 @@ class Notification(models.Model):
 
 
 class Kind(models.TextChoices):
-    """What a notification is about, as a person chooses how they hear of it. The first five
-    (and action items) ask something of the person; the rest keep them informed."""
+    """What a notification is about, as a person chooses how they hear of it. The first five,
+    action items and review steps ask something of the person (ASKING_KINDS); the rest keep them
+    informed."""
 
     ROUND = "round", _("Consent rounds to answer")
     PROPOSAL = "proposal", _("Questions, reactions and objections on your proposals")
@@ -54,6 +55,9 @@ class Kind(models.TextChoices):
     MEMBERSHIP = "membership", _("Membership")
     MEETING = "meeting", _("Meetings planned, moved or cancelled, and their agendas")
     ACTION = "action", _("Action items given to you, and their reminders")
+    REVIEW_STEP = "review_step", _("Role reviews asking for your part")
+    REVIEW = "review", _("How the role reviews you take part in go")
+    SELECTION = "selection", _("Selections asking for your nomination or your answer")
 
 
 class Frequency(models.TextChoices):
@@ -64,7 +68,16 @@ class Frequency(models.TextChoices):
 
 
 ASKING_KINDS = frozenset(
-    {Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP, Kind.MINUTES, Kind.ACTION}
+    {
+        Kind.ROUND,
+        Kind.PROPOSAL,
+        Kind.THREAD,
+        Kind.STEP,
+        Kind.MINUTES,
+        Kind.ACTION,
+        Kind.REVIEW_STEP,
+        Kind.SELECTION,
+    }
 )
 
 
@@ -177,21 +190,48 @@ KIND_OF_VERB: dict[str, Kind] = {
     "action.reminder": Kind.ACTION,
     "action.done": Kind.ACTION,  # to its owner, when someone else closed it
     "action.dropped": Kind.ACTION,
-    # Role improvement reviews, to those taking part only: asked for feedback or for an answer
-    # to the plan (a round to answer), or told how their review goes (roles and terms).
-    "review.reviewer_added": Kind.ROUND,
-    "review.moved_on": Kind.ROUND,
-    "review.plan_proposed": Kind.ROUND,
-    "review.plan_amended": Kind.ROUND,
-    "review.started": Kind.ROLE,
-    "review.reviewer_removed": Kind.ROLE,
-    "review.opening_written": Kind.ROLE,
-    "review.feedback_given": Kind.ROLE,
-    "review.summary_written": Kind.ROLE,
-    "review.areas_agreed": Kind.ROLE,
-    "review.plan_answered": Kind.ROLE,
-    "review.plan_consented": Kind.ROLE,
-    "review.completed": Kind.ROLE,
+    # Role improvement reviews, to those taking part only (nobody else hears of a review): what
+    # asks for their part (to review, to facilitate, feedback in a round, a plan to answer or
+    # amend, the facilitator's step, the day before it meets), and how it goes.
+    "review.started": Kind.REVIEW_STEP,  # to the facilitator asked
+    "review.reviewer_added": Kind.REVIEW_STEP,  # to the reviewer asked
+    "review.opening_written": Kind.REVIEW_STEP,  # to the facilitator: the rounds may open
+    "review.moved_on": Kind.REVIEW_STEP,  # to the reviewers (a round), the focus person (plan)
+    "review.plan_proposed": Kind.REVIEW_STEP,
+    "review.plan_amended": Kind.REVIEW_STEP,
+    "review.plan_answered": Kind.REVIEW_STEP,  # an objection: to whoever amends the plan
+    "review.plan_consented": Kind.REVIEW_STEP,  # to the facilitator: the review may complete
+    "review.date_reminder": Kind.REVIEW_STEP,  # the day before the review meets
+    "review.reviewer_removed": Kind.REVIEW,
+    "review.feedback_given": Kind.REVIEW,  # to the focus person
+    "review.summary_written": Kind.REVIEW,
+    "review.areas_agreed": Kind.REVIEW,
+    "review.completed": Kind.REVIEW,
+    # Selections: what asks for a member's part (the term and qualifications, a nomination, the
+    # change round, a proposal, the consent round, a step's end), and how it goes (roles).
+    "selection.started": Kind.SELECTION,
+    "selection.prepared": Kind.SELECTION,
+    "selection.nominations_opened": Kind.SELECTION,
+    "selection.revealed": Kind.SELECTION,
+    "selection.change_round_closed": Kind.SELECTION,  # to who proposes
+    "selection.handed_over": Kind.SELECTION,  # to who proposes now
+    "selection.proposed": Kind.SELECTION,
+    "selection.renewal_proposed": Kind.SELECTION,
+    "selection.integrated": Kind.SELECTION,
+    "selection.step_end_set": Kind.SELECTION,
+    "selection.step_reminder": Kind.SELECTION,
+    "selection.step_overdue": Kind.SELECTION,  # to the facilitator
+    "selection.answered": Kind.SELECTION,  # an objection: to the facilitator
+    "selection.qualification_added": Kind.ROLE,
+    "selection.preparation_answered": Kind.ROLE,
+    "selection.nominated": Kind.ROLE,
+    "selection.changed": Kind.ROLE,
+    "selection.objection_withdrawn": Kind.ROLE,
+    "selection.completed": Kind.ROLE,
+    "selection.cancelled": Kind.ROLE,
+    # an account deactivated or reactivated by the site's staff
+    "account.deactivated": Kind.MEMBERSHIP,
+    "account.reactivated": Kind.MEMBERSHIP,
 }
 
 

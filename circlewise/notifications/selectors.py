@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from django.utils.html import conditional_escape
@@ -40,12 +40,41 @@ def unread_count(user: Viewer) -> int:
     return Notification.objects.unread().filter(recipient_id=user.pk).count()
 
 
+# Sentences said to their reader ("Kai asked you to review their work as …"), and what an
+# email of the event asks of them, by verb: an app whose events reach only the people they
+# concern registers them when it is ready (reviews/apps.py). Each is given the event and the
+# reader's id, and answers None (or "") where the event's own sentence says it as well.
+Addressed = Callable[[LedgerEvent, int | None], Sentence | None]
+Asked = Callable[[LedgerEvent, int | None], str]
+ADDRESSED: dict[str, Addressed] = {}
+ASKED: dict[str, Asked] = {}
+
+
+def address(sentences: dict[str, Addressed], asks: dict[str, Asked] | None = None) -> None:
+    ADDRESSED.update(sentences)
+    ASKED.update(asks or {})
+
+
 def said_to(user: Viewer, event: LedgerEvent) -> Sentence:
     """The event's sentence and where it leads, for this person: nothing of a private circle
-    they are not in (and no way there)."""
+    they are not in (and no way there); said to them where their app says it so."""
     if not can_see_event(user, event):
         return Sentence(conditional_escape(_("An event in a private circle you are not in.")))
+    addressed = ADDRESSED.get(event.verb)
+    if addressed is not None:
+        try:
+            said = addressed(event, user.pk)
+        except (KeyError, TypeError, ValueError):
+            said = None
+        if said is not None:
+            return said
     return sentence(event)
+
+
+def asked_by(user: Viewer, event: LedgerEvent) -> str:
+    """What the event asks of this person, where their app says (ASKED); else empty."""
+    asked = ASKED.get(event.verb)
+    return asked(event, user.pk) if asked is not None else ""
 
 
 def sentence_for(user: Viewer, event: LedgerEvent) -> str:

@@ -186,3 +186,23 @@ class PlanAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} on {self.plan_id} v{self.version}"
+
+
+class DateReminder(models.Model):
+    """That one person taking part was reminded, the day before, of the date a review meets on:
+    each person once per date (services_reminders.py)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    meets_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "person", "meets_on"], name="one_date_reminder_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} reminded of {self.review_id} on {self.meets_on}"

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
 from circlewise.circles.models import Circle, CircleMembership, RoleAssignment
 
 from . import permissions
-from .models import Feedback, ImprovementPlan, PlanAnswer, Review, Round, Step
+from .models import Feedback, ImprovementPlan, PlanAnswer, Review, Reviewer, Round, Step
 
 if TYPE_CHECKING:
     from circlewise.circles.models import Organisation, Role
@@ -184,3 +185,136 @@ def plans_awaiting(viewer: Viewer, organisation: Organisation) -> list[Review]:
         for r in rows
         if (r.pk, r.plan.version) not in answered and permissions.can_answer_plan(viewer, r)
     ]
+
+
+# What needs me ---------------------------------------------------------------------------------
+#
+# What the reviews ask of a person now, for "what needs me", its count in the navigation and the
+# daily digest: the feedback asked in a round open now, a plan waiting for their answer, and a
+# step that is theirs to take (the focus person's opening words, reviewers, summary, areas and
+# plan; the facilitator's opening of the rounds and completing). Read in a fixed number of
+# queries; the three cannot disagree, as all read this.
+
+
+@dataclass(frozen=True)
+class StepNeed:
+    kind: str  # what the page's row is marked with (data-need)
+    sentence: str
+    action: str
+    anchor: str  # the part of the review's page where the step is taken
+
+
+@dataclass
+class ReviewNeeds:
+    feedback: list[Review] = field(default_factory=list)
+    plans: list[Review] = field(default_factory=list)
+    steps: list[Review] = field(default_factory=list)  # each with its `need` (StepNeed)
+
+    @property
+    def count(self) -> int:
+        return len(self.feedback) + len(self.plans) + len(self.steps)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def needs_of(viewer: Viewer, organisation: Organisation) -> ReviewNeeds:
+    return ReviewNeeds(
+        feedback=feedback_asked_of(viewer, organisation),
+        plans=plans_awaiting(viewer, organisation),
+        steps=steps_waiting_for(viewer, organisation),
+    )
+
+
+def open_review_circle_ids(viewer: Viewer, organisation: Organisation) -> set[int]:
+    """The circles of the open reviews the person takes part in: what the navigation's count
+    adds to the version it is kept on, so that a step in one of them moves it."""
+    if not circle_permissions.is_person(viewer):
+        return set()
+    return set(
+        Review.objects.open()
+        .with_party(viewer.pk)
+        .filter(circle__organisation=organisation)
+        .values_list("circle_id", flat=True)
+    )
+
+
+def steps_waiting_for(viewer: Viewer, organisation: Organisation) -> list[Review]:
+    """Open reviews where the person has a step to take now, each with its `need`."""
+    if not circle_permissions.is_person(viewer):
+        return []
+    rows = list(
+        Review.objects.open()
+        .with_party(viewer.pk)
+        .filter(circle__organisation=organisation, step__in=[Step.REVIEWERS, Step.PLAN])
+        .select_related("circle__organisation", "role", "focus", "facilitator")
+        .order_by("created_at", "pk")
+    )
+    ids = [r.pk for r in rows]
+    asked = set(Reviewer.objects.filter(review_id__in=ids).values_list("review_id", flat=True))
+    plans = {p.review_id: p for p in ImprovementPlan.objects.filter(review_id__in=ids)}
+    objected = set(
+        PlanAnswer.objects.filter(plan__review_id__in=ids, consents=False).values_list(
+            "plan__review_id", "version"
+        )
+    )
+    waiting = []
+    for review in rows:
+        if not permissions.can_view_review(viewer, review):
+            continue
+        plan = plans.get(review.pk)
+        is_objected = plan is not None and (review.pk, plan.version) in objected
+        need = _step_need(viewer, review, review.pk in asked, plan, is_objected)
+        if need is not None:
+            review.need = need  # type: ignore[attr-defined]
+            waiting.append(review)
+    return waiting
+
+
+def _step_need(
+    viewer: Viewer, review: Review, asked: bool, plan: ImprovementPlan | None, objected: bool
+) -> StepNeed | None:
+    """The step the person takes in the review now, if any (the same rules as the services)."""
+    focus = viewer.pk == review.focus_id
+    facilitates = viewer.pk == review.facilitator_id
+    name = review.focus.name
+    if review.step == Step.REVIEWERS:
+        if focus and not review.opening:
+            sentence = (
+                _("Write your opening words") if asked
+                else _("Ask your reviewers and write your opening words")
+            )  # fmt: skip
+            return StepNeed("review_begin", sentence, _("Begin"), "#opening")
+        if focus and not asked:
+            return StepNeed("review_begin", _("Ask your reviewers"), _("Ask"), "#ask")
+        if facilitates and review.opening and asked:
+            return StepNeed(
+                "review_move_on",
+                _("%(name)s has spoken and asked reviewers: open the first round") % {"name": name},
+                _("Open the first round"),
+                "#facilitate",
+            )
+        return None
+    if focus and not review.summary:
+        return StepNeed("review_summary", _("Summarise what you heard"), _("Summarise"), "#summary")
+    if focus or facilitates:
+        if not review.areas:
+            return StepNeed(
+                "review_areas", _("Write down the areas to improve"), _("Write"), "#areas"
+            )
+        if plan is None:
+            return StepNeed(
+                "review_propose", _("Propose the improvement plan"), _("Propose"), "#plan"
+            )
+        if objected and not plan.is_consented:
+            return StepNeed(
+                "review_amend", _("An objection to the plan: amend it"), _("Amend"), "#plan"
+            )
+    if facilitates and plan is not None and plan.is_consented and review.summary:
+        return StepNeed(
+            "review_complete",
+            _("Everyone consented to the plan: complete the review"),
+            _("Complete"),
+            "#facilitate",
+        )
+    return None

@@ -293,6 +293,13 @@ def agree_areas(*, review: Review, actor: User, text: str) -> Review:
     review = locked(review)
     permissions.require("plan", actor, review)
     _at(review, Step.PLAN)
+    if ImprovementPlan.objects.filter(review=review, consented_at__isnull=False).exists():
+        raise ServiceError(
+            _(
+                "Everyone has consented to the plan that answers these areas: they stay as they are."
+            ),
+            status=409,
+        )
     review.areas = _text(text, "text", _("Write down the areas to improve you agreed on."))
     review.save(update_fields=["areas"])
     notify = [review.focus_id, review.facilitator_id]

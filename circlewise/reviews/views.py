@@ -155,13 +155,12 @@ def _forms(review: Review, viewer: User, data: Any = None, acted: str = "") -> d
                 bound("summary"), prefix="summary", label=_("Your summary"), help_text=SUMMARY_HELP,
                 initial={"text": review.summary},
             )  # fmt: skip
-        if writes_plan:
+        if writes_plan and (plan is None or not plan.is_consented):
             forms["areas"] = TextForm(
                 bound("areas"), prefix="areas", label=_("Areas to improve"), help_text=AREAS_HELP,
                 initial={"text": review.areas},
             )  # fmt: skip
-            if plan is None or not plan.is_consented:
-                forms["plan"] = PlanForm(bound("plan"), prefix="plan", initial=_plan_initial(plan))
+            forms["plan"] = PlanForm(bound("plan"), prefix="plan", initial=_plan_initial(plan))
         if (
             plan is not None
             and not plan.is_consented
@@ -201,6 +200,7 @@ def _render(
             "steps": _steps(review),
             "forms": _forms(review, viewer, data, acted),
             "error": error,
+            "acted": acted,  # a form sent back with its errors stays open
             "in_round": review.step in (Step.WENT_WELL, Step.COULD_BE_BETTER),
             "answered_now": {f.author_id for f in page.feedback.get(review.step, [])},
             "gave_feedback": {f.author_id for items in page.feedback.values() for f in items},

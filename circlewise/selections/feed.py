@@ -6,6 +6,8 @@ names its author alone (the event holds nothing more: services.nominate).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -71,6 +73,24 @@ def _prepare_answered(event: LedgerEvent) -> Sentence:
     return _said(template)(event)
 
 
+def _revealed(event: LedgerEvent) -> Sentence:
+    """By the facilitator, by the last nomination, or by the step's end (`why`)."""
+    if event.payload.get("why") == "step_ended":
+        by_itself = gettext_lazy(
+            "The nominations for %(role)s in %(circle)s are revealed, their step having ended: "
+            "the change round is open."
+        )
+    else:
+        by_itself = gettext_lazy(
+            "Everyone in %(circle)s has nominated: the nominations for %(role)s are revealed "
+            "and the change round is open."
+        )
+    return _said(
+        gettext_lazy("%(actor)s revealed the nominations for %(role)s: the change round is open."),
+        by_itself,
+    )(event)
+
+
 DESCRIBERS: dict[str, Describer] = {
     "selection.started": _said(
         gettext_lazy(
@@ -94,21 +114,14 @@ DESCRIBERS: dict[str, Describer] = {
         )
     ),
     "selection.nominated": _said(gettext_lazy("%(actor)s wrote their nomination for %(role)s.")),
-    "selection.revealed": _said(
-        gettext_lazy("%(actor)s revealed the nominations for %(role)s: the change round is open."),
-        gettext_lazy(
-            "Everyone in %(circle)s has nominated: the nominations for %(role)s are revealed "
-            "and the change round is open."
-        ),
-    ),
+    "selection.revealed": _revealed,
     "selection.changed": _changed,
     "selection.change_round_closed": _said(
         gettext_lazy(
             "%(actor)s closed the change round for %(role)s: a candidate is proposed next."
         ),
         gettext_lazy(
-            "Everyone in %(circle)s has answered the change round for %(role)s: a candidate is "
-            "proposed next."
+            "The change round for %(role)s in %(circle)s is over: a candidate is proposed next."
         ),
     ),
     "selection.handed_over": _said(
@@ -141,5 +154,74 @@ DESCRIBERS: dict[str, Describer] = {
         gettext_lazy("%(actor)s selected %(nominee)s as %(role)s."),
         gettext_lazy("Everyone in %(circle)s consented: %(nominee)s is selected as %(role)s."),
     ),
+    "selection.step_reminder": _said(
+        gettext_lazy(
+            "The step of the selection for %(role)s in %(circle)s ends soon: it waits for you."
+        ),
+    ),
+    "selection.step_overdue": _said(
+        gettext_lazy(
+            "The step of the selection for %(role)s in %(circle)s has passed its end: move it "
+            "on, or give it more time."
+        ),
+    ),
     "selection.cancelled": _said(gettext_lazy("%(actor)s cancelled the selection for %(role)s.")),
 }
+
+
+# What an email of each event asks of the member it reaches (notifications.selectors.ASKED).
+_ASKS: dict[str, Promise] = {
+    "selection.started": gettext_lazy(
+        "Read the role's description and the term and qualifications, then consent or object "
+        "on the selection's page."
+    ),
+    "selection.prepared": gettext_lazy(
+        "The term or the qualifications changed: answer them again on the selection's page."
+    ),
+    "selection.nominations_opened": gettext_lazy(
+        "Write your nomination: whom you nominate (yourself too) and why. Nobody sees it until "
+        "everyone has nominated or the facilitator reveals them."
+    ),
+    "selection.revealed": gettext_lazy(
+        "Read everyone's nominations, then keep or change yours in the change round, saying why."
+    ),
+    "selection.change_round_closed": gettext_lazy(
+        "Propose a candidate from the nominees, with your reasons and the term."
+    ),
+    "selection.handed_over": gettext_lazy(
+        "You propose the candidate in this selection: once the change round closes, choose from "
+        "the nominees and give your reasons."
+    ),
+    "selection.proposed": gettext_lazy(
+        "Consent to the candidate, or object and say why: nobody passes, and the nominee answers "
+        "last."
+    ),
+    "selection.renewal_proposed": gettext_lazy(
+        "Consent to renewing the term, or object and say why: an objection opens the nominations."
+    ),
+    "selection.integrated": gettext_lazy(
+        "The proposal changed to meet the objections: answer this version again."
+    ),
+    "selection.step_reminder": gettext_lazy(
+        "The step ends soon: open the selection to give your part before it does."
+    ),
+    "selection.step_overdue": gettext_lazy(
+        "As the selection's facilitator: move it on, or give the step more time."
+    ),
+    "selection.answered": gettext_lazy(
+        "An objection stands: integrate it in a changed proposal (training, a shorter term, "
+        "measures), or propose another nominee."
+    ),
+}
+
+
+def _asks(verb: str) -> Callable[[LedgerEvent, int | None], str]:
+    def asked(event: LedgerEvent, reader: int | None) -> str:
+        if verb == "selection.answered" and event.payload.get("consents"):
+            return ""
+        return str(_ASKS[verb])
+
+    return asked
+
+
+ASKED = {verb: _asks(verb) for verb in _ASKS}

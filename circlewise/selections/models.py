@@ -15,6 +15,8 @@ nominates and who answers.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,6 +49,11 @@ class SelectionQuerySet(models.QuerySet["Selection"]):
 class Selection(models.Model):
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="selections")
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="selections")
+    # Who selects: the role's circle, except for a leader, whom the parent circle selects (the
+    # receiving circle consents afterwards, on its backlog). None: the role's circle.
+    electing_circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="selections_facilitated"
     )
@@ -66,6 +73,7 @@ class Selection(models.Model):
     # When the current step ends, for a selection run between meetings (None: no deadline).
     step_ends_at = models.DateTimeField(_("step ends"), null=True, blank=True)
     step_reminded_at = models.DateTimeField(null=True, blank=True)
+    step_overdue_at = models.DateTimeField(null=True, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -98,12 +106,22 @@ class Selection(models.Model):
         return self.step not in CLOSED
 
     @property
+    def electors_circle_id(self) -> int:
+        return self.electing_circle_id or self.circle_id
+
+    @property
     def is_revealed(self) -> bool:
         return self.revealed_at is not None
 
     @property
     def step_index(self) -> int:
         return STEPS.index(Step(self.step)) if self.step in STEPS else -1
+
+    def restart_clock(self, ends_at: dt.datetime | None) -> list[str]:
+        """The step starting now ends at `ends_at`, not yet reminded nor overdue; returns the
+        fields to save."""
+        self.step_ends_at, self.step_reminded_at, self.step_overdue_at = ends_at, None, None
+        return ["step_ends_at", "step_reminded_at", "step_overdue_at"]
 
     def qualification_list(self) -> list[str]:
         return [line.strip() for line in self.qualifications.splitlines() if line.strip()]

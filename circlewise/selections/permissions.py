@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Circle, Role
+from circlewise.circles.models import Circle, Role, RoleAssignment
 from circlewise.core.errors import ServiceError
 
 from .models import Selection
@@ -48,13 +48,36 @@ def forget_electors(selection: Selection) -> None:
         del selection._elector_ids
 
 
+def _electors_circle(selection: Selection) -> Circle:
+    return selection.electing_circle or selection.circle
+
+
 def can_view_selection(user: Viewer, selection: Selection) -> bool:
-    return circle_permissions.can_view_circle(user, selection.circle)
+    """Whoever sees the role's circle; for a leader, whom the parent circle selects, also the
+    parent's members on the roster."""
+    if circle_permissions.can_view_circle(user, selection.circle):
+        return True
+    return (
+        selection.electing_circle_id is not None
+        and circle_permissions.is_person(user)
+        and user.pk in elector_ids(selection)
+        and circle_permissions.can_view_circle(user, _electors_circle(selection))
+    )
+
+
+def sees_selection_of(user: Viewer, circle: Circle, electors: Circle) -> bool:
+    """Whether someone could follow a selection for a role of `circle` made by `electors`."""
+    return circle_permissions.can_view_circle_now(user, circle) or (
+        circle_permissions.can_view_circle_now(user, electors)
+        and circle_permissions.is_circle_member(user, electors)
+    )
 
 
 def can_start_selection(user: Viewer, role: Role) -> bool:
-    """A member of the role's circle, or whoever manages its roles, while role and circle last."""
+    """A member of the circle that selects (the role's, or the parent's for a leader), or
+    whoever manages the role's circle's roles, while role and circle last."""
     circle = role.circle
+    electors = circle.parent if role.kind == Role.Kind.LEADER and circle.parent else circle
     return (
         circle_permissions.is_person(user)
         and role.archived_at is None
@@ -62,8 +85,19 @@ def can_start_selection(user: Viewer, role: Role) -> bool:
         and circle_permissions.ended_refusal(circle) is None
         and (
             circle_permissions.can_manage_roles(user, circle)
-            or circle_permissions.is_circle_member(user, circle)
+            or circle_permissions.is_circle_member(user, electors)
         )
+    )
+
+
+def can_step_down(user: Viewer, assignment: RoleAssignment) -> bool:
+    """The holder of a current term, in a circle still active, ends it early."""
+    return (
+        circle_permissions.is_person(user)
+        and user.pk == assignment.holder_id
+        and assignment.ended_on is None
+        and not assignment.role.circle.is_archived
+        and circle_permissions.can_view_circle(user, assignment.role.circle)
     )
 
 
@@ -73,7 +107,7 @@ def is_elector(user: Viewer, selection: Selection) -> bool:
         circle_permissions.is_person(user)
         and user.is_active
         and user.pk in elector_ids(selection)
-        and circle_permissions.is_circle_member(user, selection.circle)
+        and circle_permissions.is_circle_member(user, _electors_circle(selection))
     )
 
 
@@ -125,7 +159,7 @@ def get_selection_for(
 ) -> Selection:
     selection = (
         Selection.objects.select_related(
-            "circle__organisation", "role", "facilitator", "proposer", "outcome"
+            "circle__organisation", "role", "facilitator", "proposer", "outcome", "electing_circle"
         )
         .filter(pk=selection_id)
         .first()
@@ -144,7 +178,7 @@ def get_role_to_select_for(user: Viewer, circle: Circle, role_id: int) -> Role:
     """The role a selection starts for: 404 where the circle does not hold it or the person may
     not see it, 403 for those who may not start one."""
     role = (
-        Role.objects.select_related("circle__organisation")
+        Role.objects.select_related("circle__organisation", "circle__parent")
         .filter(pk=role_id, circle=circle)
         .first()
     )
@@ -173,7 +207,7 @@ def require(need: SelectionNeed, user: Viewer, selection: Selection) -> None:
     if not can_view_selection(fresh, selection):
         raise ServiceError(_("There is no such selection."), status=404)
     sentences = {
-        "elect": _("Only the members of %(circle)s who were in the circle when it started take "
+        "elect": _("Only the members of %(electors)s who were in the circle when it started take "
                    "part in this selection."),
         "facilitate": _("Only the selection's facilitator, %(name)s, can do this."),
         "propose": _("Only the person the facilitator asked proposes the candidate."),
@@ -182,7 +216,13 @@ def require(need: SelectionNeed, user: Viewer, selection: Selection) -> None:
     }  # fmt: skip
     text = sentences.get(need, _("You may not do this in this selection."))
     raise ServiceError(
-        text % {"circle": selection.circle.name, "name": selection.facilitator.name}, status=403
+        text
+        % {
+            "circle": selection.circle.name,
+            "name": selection.facilitator.name,
+            "electors": _electors_circle(selection).name,
+        },
+        status=403,
     )
 
 
@@ -193,3 +233,29 @@ def require_start(user: Viewer, role: Role) -> None:
             % {"circle": role.circle.name},
             status=403,
         )
+
+
+def require_step_down(user: Viewer, assignment: RoleAssignment) -> None:
+    if not can_step_down(_fresh(user), assignment):
+        raise ServiceError(
+            _("Only %(name)s, who holds this term now, can step down from it.")
+            % {"name": assignment.holder.name},
+            status=403,
+        )
+
+
+def get_assignment_to_step_down_for(
+    user: Viewer, circle: Circle, assignment_id: int
+) -> RoleAssignment:
+    """The term its holder steps down from: 404 where the circle does not hold it or the person
+    may not see it, 403 for anyone but its holder."""
+    assignment = (
+        RoleAssignment.objects.select_related("role__circle__organisation", "holder")
+        .filter(pk=assignment_id, role__circle=circle)
+        .first()
+    )
+    if assignment is None or not circle_permissions.can_view_circle(user, assignment.role.circle):
+        raise Http404
+    if not can_step_down(user, assignment):
+        raise PermissionDenied
+    return assignment

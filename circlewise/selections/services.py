@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
-from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import CircleMembership, Role, RoleAssignment
+from circlewise.circles.models import Circle, CircleMembership, Role, RoleAssignment
 from circlewise.core import ledger
 from circlewise.core.errors import ServiceError
 
@@ -93,7 +92,7 @@ def voters(selection: Selection) -> list[int]:
     roster = permissions.elector_ids(selection)
     staying = set(
         CircleMembership.objects.current()
-        .filter(circle_id=selection.circle_id, user_id__in=roster, user__is_active=True)
+        .filter(circle_id=selection.electors_circle_id, user_id__in=roster, user__is_active=True)
         .values_list("user_id", flat=True)
     )
     return [pk for pk in roster if pk in staying]
@@ -122,14 +121,25 @@ def _seat_order(circle_id: int, people: list[int]) -> list[int]:
     return seated + list(rest.values_list("pk", flat=True))
 
 
-def _default_facilitator(role: Role, members: list[int]) -> int | None:
-    holder = (
+def electing_circle(role: Role) -> Circle:
+    """Who selects the role's holder: its circle, but the parent circle for a leader."""
+    circle = role.circle
+    if role.kind == Role.Kind.LEADER and circle.parent_id is not None:
+        return Circle.objects.get(pk=circle.parent_id)
+    return circle
+
+
+def _default_facilitator(circle: Circle, members: list[int]) -> int | None:
+    """The electing circle's facilitator, else its leader, else its secretary."""
+    holders = dict(
         RoleAssignment.objects.current()
-        .filter(role__circle=role.circle, role__kind=Role.Kind.FACILITATOR, holder_id__in=members)
-        .values_list("holder_id", flat=True)
-        .first()
+        .filter(role__circle=circle, holder_id__in=members)
+        .values_list("role__kind", "holder_id")
     )
-    return holder
+    for kind in (Role.Kind.FACILITATOR, Role.Kind.LEADER, Role.Kind.SECRETARY):
+        if kind in holders:
+            return int(holders[kind])
+    return None
 
 
 def _check_end(ends_at: dt.datetime | None) -> None:
@@ -165,20 +175,22 @@ def start_selection(
         .get(pk=role.pk)
     )
     permissions.require_start(actor, role)
-    circle = role.circle
+    circle, electors = role.circle, electing_circle(role)
     if Selection.objects.open().filter(role=role).exists():
         raise ServiceError(_("A selection for this role is under way already."), status=409)
     members = list(
         CircleMembership.objects.current()
-        .filter(circle=circle, user__is_active=True)
+        .filter(circle=electors, user__is_active=True)
         .values_list("user_id", flat=True)
     )
     if not members:
-        raise ServiceError(_("%(circle)s has no members to select from.") % {"circle": circle.name})
-    facilitator_id = facilitator.pk if facilitator else _default_facilitator(role, members)
+        raise ServiceError(
+            _("%(circle)s has no members to select from.") % {"circle": electors.name}
+        )
+    facilitator_id = facilitator.pk if facilitator else _default_facilitator(electors, members)
     facilitator_id = facilitator_id or actor.pk
     chosen = User.objects.get(pk=facilitator_id)
-    if not chosen.is_active or not circle_permissions.can_view_circle_now(chosen, circle):
+    if not chosen.is_active or not permissions.sees_selection_of(chosen, circle, electors):
         raise ServiceError(
             _("%(name)s cannot see %(circle)s: choose someone who can.")
             % {"name": chosen.name, "circle": circle.name},
@@ -190,6 +202,7 @@ def start_selection(
         with transaction.atomic():
             selection = Selection.objects.create(
                 role=role, circle=circle, facilitator=chosen, started_by=actor, term_months=months,
+                electing_circle=electors if electors.pk != circle.pk else None,
                 qualifications=(qualifications if qualifications is not None
                                 else role.qualifications).strip(),
                 step_ends_at=step_ends_at,
@@ -200,11 +213,12 @@ def start_selection(
         ) from None
     Elector.objects.bulk_create(
         Elector(selection=selection, person_id=pk, seat=i)
-        for i, pk in enumerate(_seat_order(circle.pk, members))
+        for i, pk in enumerate(_seat_order(electors.pk, members))
     )
     append(
         selection, actor, "selection.started", members,
         facilitator=chosen.pk, facilitator_name=chosen.name, term_months=months,
+        electing_circle=electors.pk, electing_circle_name=electors.name,
     )  # fmt: skip
     return selection
 
@@ -227,13 +241,11 @@ def prepare(
     listed = "\n".join(line.strip() for line in (qualifications or "").splitlines() if line.strip())
     _check_end(step_ends_at)
     changed = months != selection.term_months or listed != selection.qualifications
-    selection.step_ends_at = step_ends_at
+    clock = selection.restart_clock(step_ends_at) if step_ends_at != selection.step_ends_at else []
     if changed:
         selection.term_months, selection.qualifications = months, listed
         selection.prepare_version += 1
-    selection.save(
-        update_fields=["term_months", "qualifications", "prepare_version", "step_ends_at"]
-    )
+    selection.save(update_fields=["term_months", "qualifications", "prepare_version", *clock])
     append(
         selection, actor, "selection.prepared", voters(selection) if changed else [],
         term_months=months, version=selection.prepare_version,
@@ -321,8 +333,7 @@ def open_nominations(
         role.qualifications = selection.qualifications
         role.save(update_fields=["qualifications"])
     selection.step = Step.NOMINATE
-    selection.step_ends_at, selection.step_reminded_at = step_ends_at, None
-    selection.save(update_fields=["step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(step_ends_at)])
     append(
         selection, actor, "selection.nominations_opened", voters(selection),
         term_months=selection.term_months,
@@ -385,8 +396,7 @@ def nominate(*, selection: Selection, actor: User, nominee: User | None, reason:
 def _reveal(selection: Selection, actor: User | None, *, why: str) -> None:
     selection.revealed_at = timezone.now()
     selection.step = Step.CHANGE
-    selection.step_ends_at, selection.step_reminded_at = None, None
-    selection.save(update_fields=["revealed_at", "step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["revealed_at", "step", *selection.restart_clock(None)])
     grid = [
         {"nominator": n.nominator_id, "nominee": n.nominee_id}
         for n in Nomination.objects.filter(selection=selection, round=Nomination.Round.NOMINATION)
@@ -454,8 +464,7 @@ def change_nomination(
 
 def _to_proposal(selection: Selection, actor: User | None) -> None:
     selection.step = Step.PROPOSE
-    selection.step_ends_at, selection.step_reminded_at = None, None
-    selection.save(update_fields=["step", "step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(None)])
     proposer = selection.proposer_id or selection.facilitator_id
     append(selection, actor, "selection.change_round_closed", [proposer])
 
@@ -500,8 +509,7 @@ def set_step_end(
     permissions.require("facilitate", actor, selection)
     at(selection, Step.PREPARE, Step.NOMINATE, Step.CHANGE, Step.CONSENT)
     _check_end(step_ends_at)
-    selection.step_ends_at, selection.step_reminded_at = step_ends_at, None
-    selection.save(update_fields=["step_ends_at", "step_reminded_at"])
+    selection.save(update_fields=selection.restart_clock(step_ends_at))
     append(
         selection, actor, "selection.step_end_set", voters(selection),
         step_ends_at=step_ends_at.isoformat() if step_ends_at else None,

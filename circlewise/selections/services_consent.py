@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from circlewise.accounts.models import User
 from circlewise.circles import services as circle_services
-from circlewise.circles.models import RoleAssignment
+from circlewise.circles.models import Circle, Role, RoleAssignment
 from circlewise.core.errors import ServiceError
 
 from . import permissions
@@ -78,8 +79,7 @@ def _new_candidate(
 
 def _to_consent(selection: Selection, actor: User, candidate: Candidate, verb: str) -> None:
     selection.step = Step.CONSENT
-    selection.step_reminded_at = None
-    selection.save(update_fields=["step", "step_reminded_at"])
+    selection.save(update_fields=["step", *selection.restart_clock(None)])
     append(
         selection, actor, verb, voters(selection),
         candidate=candidate.pk, nominee=candidate.nominee_id,
@@ -279,3 +279,39 @@ def _complete_if_consented(selection: Selection, candidate: Candidate) -> None:
         candidate=candidate.pk, nominee=candidate.nominee_id, nominee_name=candidate.nominee.name,
         assignment=assignment.pk, term_end=assignment.term_end.isoformat(),
     )  # fmt: skip
+    _ask_for_confirmation(selection, candidate.nominee, assignment)
+
+
+def _ask_for_confirmation(selection: Selection, holder: User, assignment: RoleAssignment) -> None:
+    """A delegate is confirmed by the parent circle, a leader selected by the parent is consented
+    to by the receiving circle: a consent item on that circle's backlog, raised by the
+    facilitator. A circle that cannot take items (archived or ended) is not asked."""
+    from circlewise.decisions.services import add_backlog_item
+
+    role, circle = selection.role, selection.circle
+    values = {"name": holder.name, "role": role.name, "circle": circle.name}
+    if role.kind == Role.Kind.DELEGATE and circle.parent_id is not None:
+        asked = Circle.objects.get(pk=circle.parent_id)
+        topic = _("Confirm %(name)s as %(circle)s's delegate") % values
+        details = _(
+            "%(circle)s selected %(name)s as its delegate by consent, until %(end)s. The parent "
+            "circle confirms its delegates: consent, or raise an objection with %(circle)s."
+        )
+    elif role.kind == Role.Kind.LEADER and selection.electing_circle_id is not None:
+        asked = circle
+        topic = _("Consent to %(name)s as our leader") % values
+        details = _(
+            "%(electors)s selected %(name)s as the leader of %(circle)s, until %(end)s. The "
+            "receiving circle consents to its leader: consent, or raise an objection."
+        )
+    else:
+        return
+    text = details % {**values, "end": date_format(assignment.term_end, "j M Y"),
+                      "electors": (selection.electing_circle or circle).name}  # fmt: skip
+    try:
+        with transaction.atomic():
+            add_backlog_item(
+                circle=asked, actor=selection.facilitator, topic=topic[:200], description=text
+            )
+    except ServiceError:
+        pass

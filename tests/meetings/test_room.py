@@ -101,6 +101,32 @@ def test_a_round_goes_round_from_the_first_speaker_in_the_direction_chosen(world
     assert LedgerEvent.objects.filter(verb="round.ended", payload__round=round_.pk).exists()
 
 
+def test_a_deactivated_account_leaves_the_room_but_not_the_record_of_who_took_part(
+    world, people, live
+):
+    from circlewise.accounts import services as accounts
+    from circlewise.accounts.models import User
+
+    # given Ann in the room with her hand up, and her account deactivated by site staff
+    staff = User.objects.create_superuser(email="root@example.org", password="x", name="Root")
+    ann = people[2]
+    Attendance.objects.filter(meeting=live, user=ann).update(hand_raised_at=timezone.now())
+    accounts.deactivate_account(user=ann, actor=staff)
+    # when the room is read and Fay starts a round
+    state = selectors.room_state(live, world.facilitator)
+    round_ = room.start_round(meeting=live, actor=world.facilitator, kind="open")
+    # then Ann is neither among those present, nor her hand up, nor asked in the round
+    assert [p.name.split()[0] for p in state.present] == ["Fay", "Cy", "Bo", "Dan"]
+    assert ann.pk not in [hand.pk for hand in state.hands]
+    assert names(round_.order) == ["Fay", "Cy", "Bo", "Dan"]
+    # and once the meeting is closed, its minutes still say she took part
+    room.end_round(round_=round_, actor=world.facilitator)
+    room.close_room(meeting=live, actor=world.facilitator)
+    live.refresh_from_db()
+    assert len(selectors.room_state(live, world.facilitator).present) == 5
+    assert "Ann" in live.minutes.text
+
+
 def test_only_the_speaker_ends_their_own_turn_or_the_facilitator_records_it(world, people, live):
     round_ = room.start_round(meeting=live, actor=world.facilitator, kind="open", first=people[1])
     with pytest.raises(ServiceError) as refused:

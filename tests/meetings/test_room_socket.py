@@ -1,8 +1,9 @@
 """The live room over real WebSockets (the ASGI application of config/asgi.py, with its session
 authentication and Origin check): who gets in at the handshake, every screen seeing the same round
 as it moves, each told whether it is their turn, refusals said only to who asked, a member removed
-from the circle dropped at once, a flood from one screen throttled, and a screen that joins late
-or reconnects seeing the room as it is.
+from the circle dropped at once, a deactivated account's every screen closed at once and the room
+seeing them leave, a flood from one screen throttled, and a screen that joins late or reconnects
+seeing the room as it is.
 
 A broadcast goes out after commit: the consumer runs in the test's own thread and transaction
 (asgiref runs its database work there), and `committed()` runs what the services asked to run
@@ -25,6 +26,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from circlewise.accounts import services as accounts
+from circlewise.accounts.models import User
 from circlewise.circles import services as circles
 from circlewise.meetings import services
 from circlewise.meetings import services_room as room
@@ -220,6 +223,53 @@ def test_a_member_removed_from_the_circle_is_dropped_at_once(world, setting):
 
     closed = async_to_sync(scenario)()
     assert closed == {"type": "websocket.close", "code": 4403}
+
+
+def _seats(view: dict[str, Any]) -> list[str]:
+    """The names in the room's list of who is present, as a screen shows them."""
+    found = re.search(r'<ol class="name-list room-seats">(.*?)</ol>', view["html"], re.S)
+    assert found is not None, view["html"]
+    return re.findall(r"<span><bdi>(.*?)</bdi></span>", found.group(1))
+
+
+def test_a_deactivated_account_is_closed_out_of_the_room_at_once(world, setting):
+    # given Ann in the room on her laptop and on the room display, Bo in it on his phone
+    meeting, (ann, bo) = setting
+    staff = User.objects.create_superuser(email="root@example.org", password="x", name="Root")
+    laptop, display, phone = (
+        Screen(meeting, ann),
+        Screen(meeting, ann, query="?display=1"),
+        Screen(meeting, bo),
+    )
+
+    async def scenario() -> tuple[Any, ...]:
+        for screen in (laptop, display, phone):
+            assert (await screen.open())[0]
+            await screen.receive()
+        await committed()
+        for screen in (laptop, display):
+            await screen.latest()
+        before = await phone.latest()
+        # when site staff deactivate her account, and nothing else happens in the room
+        await database_sync_to_async(accounts.deactivate_account)(user=ann, actor=staff)
+        await committed()
+        told, closed = [], []
+        for screen in (laptop, display):
+            told.append(await screen.receive())
+            closed.append(await screen.socket.receive_output(timeout=3))
+        after = await phone.latest()
+        for screen in (laptop, display, phone):
+            await screen.close()
+        return before, told, closed, after
+
+    before, told, closed, after = async_to_sync(scenario)()
+    # then each of her screens is told why and closed, with the code the page says it with
+    assert told == [{"error": "This account has been deactivated.", "closed": True}] * 2
+    assert closed == [{"type": "websocket.close", "code": 4410}] * 2
+    # and Bo's screen sees her leave the room (her attendance stays, for the minutes)
+    assert _seats(before) == ["Fay Facilitator", "Ann", "Bo"]
+    assert after is not None and _seats(after) == ["Fay Facilitator", "Bo"]
+    assert meeting.attendance.filter(user=ann, present=True).exists()
 
 
 def test_a_flood_from_one_screen_is_throttled(world, setting):

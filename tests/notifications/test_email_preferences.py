@@ -27,7 +27,8 @@ def _stored(user) -> dict[str, str]:
 def _all_defaults() -> dict[str, str]:
     return {
         kind.value: ("immediately" if kind in (Kind.ROUND, Kind.PROPOSAL, Kind.THREAD, Kind.STEP,
-                                               Kind.MINUTES, Kind.MEETING, Kind.ACTION)
+                                               Kind.MINUTES, Kind.MEETING, Kind.ACTION,
+                                               Kind.REVIEW_STEP, Kind.SELECTION)
                      else "daily")
         for kind in Kind
     }  # fmt: skip

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from circlewise.core.errors import ServiceError
@@ -239,3 +240,25 @@ def test_a_reviewer_who_gave_feedback_stays(world):
         services.remove_reviewer(review=review, person=world.circle_member, actor=world.facilitator)
     services.remove_reviewer(review=review, person=bo, actor=world.facilitator)
     assert list(Reviewer.objects.values_list("person", flat=True)) == [world.circle_member.pk]
+
+
+def test_the_areas_stay_as_they_are_once_everyone_consented_to_the_plan(world, client):
+    # given Fay's review whose plan everyone consented to, not yet completed
+    review = at_plan(world)
+    fay, cy = world.facilitator, world.circle_member
+    services.write_summary(review=review, actor=fay, text="I heard: breaks.")
+    services.agree_areas(review=review, actor=fay, text="Breaks.")
+    until = timezone.localdate() + dt.timedelta(days=30)
+    services_plan.propose_plan(review=review, actor=fay, text="A break.", until=until)
+    for person in (cy, fay):
+        services_plan.answer_plan(review=review, person=person, consents=True)
+    # when Fay tries to change the areas, the service refuses and nothing changes
+    with pytest.raises(ServiceError) as refused:
+        services.agree_areas(review=review, actor=fay, text="Something else.")
+    assert refused.value.status == 409
+    review.refresh_from_db()
+    assert review.areas == "Breaks."
+    # and the page no longer offers the areas' form, nor the plan's
+    client.force_login(fay)
+    page = client.get(reverse("reviews:review_detail", args=["willow", review.pk])).content
+    assert b'name="areas-text"' not in page and b'name="plan-text"' not in page

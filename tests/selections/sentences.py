@@ -13,6 +13,7 @@ from circlewise.circles.models import Circle, Role
 from circlewise.core.models import LedgerEvent
 from circlewise.selections import services as selections
 from circlewise.selections import services_consent as selection_consent
+from circlewise.selections import services_deadlines as deadlines
 from circlewise.selections.models import Selection
 
 
@@ -20,7 +21,7 @@ def _selection_story(orchard: Circle, fay: Any, ari: Any, bo: Any, cai: Any) -> 
     """Orchard selects its secretary, Fay facilitating: the term and qualifications objected to
     and changed, nominations revealed by Fay, a change round she closes, the proposal handed to
     Cai, an objection integrated, answers recorded and withdrawn, and Bo selected when he
-    answers last. Then the same role's renewal proposed and cancelled, and a second selection
+    answers last. Then the same role's renewal proposed, reminded of and overdue, and cancelled, and a second selection
     whose nominations reveal themselves and whose change round ends with the last answer."""
     secretary = orchard.roles.get(kind=Role.Kind.SECRETARY)
     sel = selections.start_selection(role=secretary, actor=fay)
@@ -52,6 +53,11 @@ def _selection_story(orchard: Circle, fay: Any, ari: Any, bo: Any, cai: Any) -> 
     selection_consent.answer(selection=sel, actor=bo, consents=True)
     renewal = selections.start_selection(role=secretary, actor=fay)
     selection_consent.propose_renewal(selection=renewal, actor=fay, reasons="Bo did well.")
+    # Its consent round given an end: a reminder before it, and flagged as overdue after it
+    ends = timezone.now() + dt.timedelta(days=3)
+    selections.set_step_end(selection=renewal, actor=fay, step_ends_at=ends)
+    deadlines.keep_selections_moving(now=ends - dt.timedelta(hours=1))
+    deadlines.keep_selections_moving(now=ends + dt.timedelta(hours=1))
     selections.cancel(selection=renewal, actor=fay, reason="We meet first.")
     again = selections.start_selection(role=secretary, actor=fay)
     selections.open_nominations(selection=again, actor=fay)

@@ -59,8 +59,8 @@ from .objections import (
 from .periodic import (
     REMINDER_INTERVAL,
     REVIEW_NOTICE_DAYS,
-    TERM_NOTICE_DAYS,
     send_reminders,
+    term_notice_days,
 )
 from .policies import (
     call_early_review,
@@ -116,7 +116,6 @@ __all__ = [
     "REMINDER_INTERVAL",
     "REVIEW_NOTICE_DAYS",
     "TARGET_FIELDS",
-    "TERM_NOTICE_DAYS",
     "Action",
     "ExportedDecision",
     "LateAnswerError",
@@ -168,6 +167,7 @@ __all__ = [
     "state_back",
     "suggest_amendment",
     "term_ended",
+    "term_notice_days",
     "update_draft",
     "update_settings",
     "waiting_for",

@@ -31,11 +31,17 @@ from .proposal_page import NEED_LABELS, OBJECTION_LABELS, Need
 @login_required
 def needs_me(request: HttpRequest, org: str) -> HttpResponse:
     """Rounds waiting for my answer, objections stated back to me, the proposals where I have a
-    step to take (the step the proposal's own page names: selectors.needs_me) and the backlog."""
+    step to take (the step the proposal's own page names: selectors.needs_me), what the role
+    reviews one takes part in ask (reviews.selectors.needs_of) and the backlog."""
+    from circlewise.reviews import selectors as reviews
+    from circlewise.selections import selectors as selections
+
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
     found = needs_of(user, organisation)
+    asked = reviews.needs_of(user, organisation)
+    choosing = selections.waiting_on(user, organisation)
     return render(
         request,
         "decisions/needs_me.html",
@@ -45,7 +51,9 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
             "objections": found["objections_to_confirm"],
             "proposals": found["proposals"],
             "backlog": found["backlog"],
-            "nothing": not found["count"],
+            "asked": asked,
+            "choosing": choosing,
+            "nothing": not found["count"] and not asked and not choosing,
             "today": timezone.localdate(),
         },
     )
@@ -55,16 +63,27 @@ def needs_me(request: HttpRequest, org: str) -> HttpResponse:
 @require_safe
 def needs_me_count(request: HttpRequest, org: str) -> HttpResponse:
     """The navigation's count of what needs the person (selectors.needs_count, the count the home
-    and the page show), asked for by the navigation after the page has loaded (htmx), so that no
-    page waits for it. Kept per person on the version of their circles."""
+    and the page show, and what the role reviews they take part in ask of them, as the page lists
+    it), asked for by the navigation after the page has loaded (htmx), so that no page waits for
+    it. Kept per person on the version of their circles and of their open reviews' circles (a
+    reviewer need not be a member of the circle of the role under review)."""
+    from circlewise.reviews import selectors as reviews
+    from circlewise.selections import selectors as selections
+
     organisation = _organisation(request, org)
     user = request.user
     assert isinstance(user, User)
     mine = circle_permissions.circle_ids_of(user, organisation)
+    watched = set(mine) | reviews.open_review_circle_ids(user, organisation)
+    watched |= selections.open_selection_circle_ids(user, organisation)
     count = cache.value(
         f"needs-count:{organisation.pk}:{user.pk}",
-        version=cache.circles_version(organisation, mine),
-        compute=lambda: selectors.needs_me(user, mine)["count"],
+        version=cache.circles_version(organisation, watched),
+        compute=lambda: (
+            selectors.needs_me(user, mine)["count"]
+            + reviews.needs_of(user, organisation).count
+            + len(selections.waiting_on(user, organisation))
+        ),
     )
     return render(request, "decisions/includes/needs_count.html", {"count": count})
 

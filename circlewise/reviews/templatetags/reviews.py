@@ -1,6 +1,7 @@
 """The reviews' hooks in the circles' pages: on a role, its consented improvement plan (for
 whoever sees the circle) and, for its holder, the way to start a review; on a person's page,
-their reviews that the viewer takes part in (nobody else sees that a review exists)."""
+their reviews that the viewer takes part in (nobody else sees that a review exists). What the
+reviews ask of the person on "what needs me" is read by selectors.needs_of."""
 
 from __future__ import annotations
 
@@ -42,14 +43,4 @@ def person_reviews(context: template.Context, person: Any) -> dict[str, Any]:
         "organisation": organisation,
         "reviews": selectors.reviews_seen_by(user, organisation, of=person),
         "is_me": context.get("is_me", False),
-    }
-
-
-@register.simple_tag
-def review_needs(user: Any, organisation: Any) -> dict[str, list[Any]]:
-    """`{% review_needs request.user organisation as found %}`: what the reviews ask of the
-    person, for "what needs me": feedback in a round open now, and a plan to answer."""
-    return {
-        "feedback": selectors.feedback_asked_of(user, organisation),
-        "plans": selectors.plans_awaiting(user, organisation),
     }

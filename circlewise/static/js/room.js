@@ -17,7 +17,9 @@
     live: status ? status.getAttribute("data-live") : "",
     lost: status ? status.getAttribute("data-lost") : "",
     refused: status ? status.getAttribute("data-refused") : "",
+    deactivated: status ? status.getAttribute("data-deactivated") : "",
   };
+  var DEACTIVATED = 4410; // consumers.DEACTIVATED: this person's account was deactivated
 
   function setStatus(text, live) {
     if (!status) return;
@@ -62,6 +64,10 @@
     };
     socket.onclose = function (event) {
       socket = null;
+      if (event.code === DEACTIVATED && labels.deactivated) {
+        setStatus(labels.deactivated, false);
+        return;
+      }
       if (event.code >= 4400 && event.code < 4500) {
         setStatus(labels.refused, false);
         return;

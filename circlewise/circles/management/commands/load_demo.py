@@ -7,6 +7,7 @@ from circlewise.decisions import demo as decisions_demo
 from circlewise.meetings import demo as meetings_demo
 from circlewise.notifications.services import emails_paused
 from circlewise.reviews import demo as reviews_demo
+from circlewise.selections import demo as selections_demo
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
                 decisions_demo.load(organisation)
                 meetings_demo.load(organisation)
                 reviews_demo.load(organisation)
+                selections_demo.load(organisation)
             self.stdout.write("Loaded the demo organisation, Riverbend Ecovillage.")
         self.stdout.write("")
         self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")
