@@ -30,6 +30,7 @@ from circlewise.meetings.api import router as meetings_router
 from circlewise.meetings.api_room import router as meeting_room_router
 from circlewise.notifications.api import router as notifications_router
 from circlewise.reviews.api import router as reviews_router
+from circlewise.selections.api import router as selections_router
 
 
 class CirclewiseAPI(NinjaAPI):
@@ -81,6 +82,7 @@ api.add_router("", discussions_router)
 api.add_router("", meetings_router)
 api.add_router("", meeting_room_router)
 api.add_router("", reviews_router)
+api.add_router("", selections_router)
 
 
 def _json(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

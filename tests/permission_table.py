@@ -712,3 +712,62 @@ REVIEW_API: tuple[Route, ...] = (
 )
 
 ROUTES = ROUTES + REVIEW_PAGES + REVIEW_API
+
+
+# Selections of a role's holder (circlewise/selections): a selection is seen by whoever sees its
+# circle (selection_viewer; 404 for everyone else, in lists too), although its nominations stay
+# each author's own until they are revealed (what the answer holds, not who is let in). Members
+# of the circle on its roster (elector) add qualifications, answer, nominate and change; its
+# facilitator (selection_facilitator) prepares, opens the nominations, reveals them, closes the
+# change round, hands the proposal over and moves the step's end; the facilitator, or the member
+# they handed over to (selection_proposer), proposes; the facilitator or whoever manages the
+# circle's roles (selection_canceller) cancels. A member of a role's circle, or whoever manages
+# its roles, starts one (selection_starter). The matrix's selections are at their first step, so
+# the later steps answer 409 to those let through.
+SELECTION_VIEWER = "selection_viewer"
+ELECTOR = "elector"
+SELECTION_FACILITATOR = "selection_facilitator"
+SELECTION_PROPOSER = "selection_proposer"
+SELECTION_CANCELLER = "selection_canceller"
+SELECTION_STARTER = "selection_starter"
+LEVELS = (
+    *LEVELS,
+    SELECTION_VIEWER,
+    ELECTOR,
+    SELECTION_FACILITATOR,
+    SELECTION_PROPOSER,
+    SELECTION_CANCELLER,
+    SELECTION_STARTER,
+)
+TARGETS = (*TARGETS, "selection")
+
+_SEL = f"{V1}/selections/{{selection_id}}"
+SELECTION_API: tuple[Route, ...] = (
+    api(GET_, f"{V1}/circles/{{circle_id}}/selections", "circle", CIRCLE_VISIBLE),
+    api(POST_, f"{V1}/roles/{{role_id}}/selections", "role", SELECTION_STARTER),
+    api(GET_, _SEL, "selection", SELECTION_VIEWER, note="nominations: one's own until revealed"),
+    api(POST_, f"{_SEL}/preparation", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/qualifications", "selection", ELECTOR),
+    api(POST_, f"{_SEL}/preparation/answer", "selection", ELECTOR),
+    api(POST_, f"{_SEL}/nominations/open", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/nominations", "selection", ELECTOR),
+    api(POST_, f"{_SEL}/reveal", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/changes", "selection", ELECTOR),
+    api(POST_, f"{_SEL}/change-round/close", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/hand-over", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/step-end", "selection", SELECTION_FACILITATOR),
+    api(POST_, f"{_SEL}/candidates", "selection", SELECTION_PROPOSER),
+    api(POST_, f"{_SEL}/renewal", "selection", SELECTION_PROPOSER),
+    api(POST_, f"{_SEL}/candidates/integrate", "selection", SELECTION_PROPOSER),
+    api(
+        POST_,
+        f"{_SEL}/answers",
+        "selection",
+        ELECTOR,
+        note="recording someone else's answer (for_person_id): the facilitator",
+    ),
+    api(POST_, f"{_SEL}/objection/withdraw", "selection", ELECTOR),
+    api(POST_, f"{_SEL}/cancel", "selection", SELECTION_CANCELLER),
+)
+
+ROUTES = ROUTES + SELECTION_API

@@ -60,6 +60,7 @@ from circlewise.notifications.models import Notification
 
 from . import factories as f
 from . import permission_table as table
+from .selections import matrix as selection_matrix
 
 # Who the personas are ----------------------------------------------------------------------
 
@@ -232,6 +233,8 @@ def _answer(level: str, persona: str, target: Target) -> str:
         return ALLOWED if persona == ROLE_HOLDERS[target.circle] else FORBIDDEN
     if level in REVIEW_LEVELS:
         return _review_answer(level, persona)
+    if level in selection_matrix.LEVELS:
+        return _selection_answer(level, persona, target, is_admin)
     if level in (table.CIRCLE_VISIBLE, table.PROPOSAL_VISIBLE):
         return ALLOWED
     in_circle = persona in facts.members
@@ -297,6 +300,20 @@ def _review_answer(level: str, persona: str) -> str:
         table.REVIEW_FACILITATOR: False,
     }
     return ALLOWED if may[level] else FORBIDDEN
+
+
+def _selection_answer(level: str, persona: str, target: Target, is_admin: bool) -> str:
+    """Whoever sees the circle sees its selections; each step is someone's
+    (tests/selections/matrix.py). A selection is started by the circle's members and by whoever
+    manages its roles."""
+    assert target.circle is not None
+    facts = CIRCLES[target.circle]
+    manages = is_admin or _steward_of(persona, target.circle) or _steward_of(persona, facts.parent)
+    if level == table.SELECTION_STARTER:
+        may = manages or persona in facts.members
+    else:
+        may = selection_matrix.selection_answer(level, persona, target.circle, may_manage=manages)
+    return ALLOWED if may else FORBIDDEN
 
 
 def observed(response: Any, is_api: bool) -> str:
@@ -535,6 +552,7 @@ def build_targets(world: Any) -> dict[str, list[Target]]:
     ]
     targets.update(decision_targets(world, circles))
     targets["review"] = review_targets(world, assignments["garden"])
+    targets["selection"] = selection_matrix.selection_targets(world, Target)
     # The private circle's latest change is the organisation's newest event
     services.update_circle(circle=world.care, actor=world.circle_member, aim="Secretcare's aim.")
     return targets

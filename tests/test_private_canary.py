@@ -13,6 +13,8 @@ facilitator), a circle that a member of Care raises a topic with, proposals whos
 hand them to a helping circle, and the notifications of someone who has left Care. And a role
 review in the open circle Garden, confidential to those taking part (Cy, Cara and a reviewer from
 Care), with a canary in everything written in it: Garden's facilitator and the admin are outside.
+And a selection in Care with a canary in everything written in it, and one in Garden whose only
+nomination, Cy's, is a canary until the nominations are revealed (tests/selections/canary.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from circlewise.notifications.models import Notification
 
 from . import factories as f
 from . import permission_table as table
+from .selections.canary import plant_selections
 from .test_permission_matrix import (
     PERSONAS,
     Target,
@@ -183,8 +186,10 @@ def plant(world: Any, canary: Canaries) -> dict[str, Any]:
         mandate=canary("helping circle mandate"),
     )
     review = plant_review(world, canary, helper)
+    selections = plant_selections(world, canary, care, role, helper)
     care.refresh_from_db()
     return {
+        "selections": selections,
         "review": review,
         "meeting": meeting,
         "cancelled_meeting": cancelled,
@@ -233,6 +238,12 @@ def more_targets(world: Any, made: dict[str, Any], targets: dict[str, list[Targe
     targets["person"].append(
         Target("willow: Rae", {**ids, "user_id": review.reviewers.get().person_id}, org="willow")
     )
+    for selection in made["selections"]:
+        circle = "care" if selection.circle_id == made["care"].pk else "garden"
+        targets["selection"].append(
+            Target(f"{circle}: selection {selection.pk}", {**org, "selection_id": selection.pk},
+                   org="willow", circle=circle)
+        )  # fmt: skip
     care = {**org, "circle": made["care"].slug, "circle_id": made["care"].pk}
     for name in ("meeting", "cancelled_meeting"):
         meeting = made[name]
@@ -364,7 +375,7 @@ def _crawl(world: Any, on_commit: Any) -> None:
 # Every text field of Care's rows ---------------------------------------------------------------
 
 # The apps whose rows belong to a circle.
-APPS = ("circles", "decisions", "discussions", "meetings", "reviews")
+APPS = ("circles", "decisions", "discussions", "meetings", "reviews", "selections")
 # Fields that hold no one's words: hashes, names the software gives, rules and zones chosen from
 # a list.
 NOT_WRITTEN = {

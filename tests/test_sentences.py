@@ -67,6 +67,7 @@ from circlewise.reviews.models import Review
 
 from . import factories as f
 from .conftest import _flushes_database, _load_world, layer_value, open_layer
+from .selections.sentences import _selection, _selection_story
 
 SOURCE = pathlib.Path(circlewise.__file__).parent
 # The story is built once per test process that runs these tests: all of them in one.
@@ -97,8 +98,14 @@ def ledger_verbs() -> set[str]:
                 and func.value.id == "ledger"
             ):
                 verb = next((k.value for k in node.keywords if k.arg == "verb"), None)
-            elif isinstance(func, ast.Name) and func.id == "_append" and len(node.args) >= 3:
-                verb = node.args[2]
+            elif (
+                isinstance(func, ast.Name)
+                and func.id in ("_append", "append")
+                and len(node.args) >= 3
+            ):
+                verb = node.args[2]  # the decisions' _append, the selections' append
+            elif isinstance(func, ast.Name) and func.id == "_to_consent" and len(node.args) >= 4:
+                verb = node.args[3]  # the selections' way into a consent round
             if verb is None or (isinstance(verb, ast.Name) and verb.id == "verb"):
                 continue  # _append handing its own argument on
             names = _verbs_in(verb)
@@ -332,6 +339,7 @@ def _build_story() -> dict[str, Any]:
         ratings={"heard": 4, "on_time": 5, "clear": 4, "respected": 5, "served_aim": 4},
     )  # fmt: skip
     _review_story(orchard, fay, ari, bo, cai)
+    _selection_story(orchard, fay, ari, bo, cai)
     return {
         "org": org.pk, "orchard": orchard.pk, "admin": admin.pk, "fay": fay.pk, "ari": ari.pk,
         "bo": bo.pk, "cai": cai.pk, "dara": dara.pk, "budget": budget.pk, "round": round_.pk,
@@ -697,6 +705,26 @@ OBJECT: dict[str, Callable[[LedgerEvent], tuple[str, str]]] = {
     "review.plan_consented": _review,
     "review.completed": _review,
     "review.date_reminder": _review,
+    "selection.started": _selection,
+    "selection.prepared": _selection,
+    "selection.qualification_added": _selection,
+    "selection.preparation_answered": _selection,
+    "selection.nominations_opened": _selection,
+    "selection.nominated": _selection,
+    "selection.revealed": _selection,
+    "selection.changed": _selection,
+    "selection.change_round_closed": _selection,
+    "selection.handed_over": _selection,
+    "selection.step_end_set": _selection,
+    "selection.proposed": _selection,
+    "selection.renewal_proposed": _selection,
+    "selection.integrated": _selection,
+    "selection.answered": _selection,
+    "selection.objection_withdrawn": _selection,
+    "selection.completed": _selection,
+    "selection.cancelled": _selection,
+    "selection.step_reminder": _selection,
+    "selection.step_overdue": _selection,
 }
 
 

@@ -73,6 +73,24 @@ def _prepare_answered(event: LedgerEvent) -> Sentence:
     return _said(template)(event)
 
 
+def _revealed(event: LedgerEvent) -> Sentence:
+    """By the facilitator, by the last nomination, or by the step's end (`why`)."""
+    if event.payload.get("why") == "step_ended":
+        by_itself = gettext_lazy(
+            "The nominations for %(role)s in %(circle)s are revealed, their step having ended: "
+            "the change round is open."
+        )
+    else:
+        by_itself = gettext_lazy(
+            "Everyone in %(circle)s has nominated: the nominations for %(role)s are revealed "
+            "and the change round is open."
+        )
+    return _said(
+        gettext_lazy("%(actor)s revealed the nominations for %(role)s: the change round is open."),
+        by_itself,
+    )(event)
+
+
 DESCRIBERS: dict[str, Describer] = {
     "selection.started": _said(
         gettext_lazy(
@@ -96,17 +114,14 @@ DESCRIBERS: dict[str, Describer] = {
         )
     ),
     "selection.nominated": _said(gettext_lazy("%(actor)s wrote their nomination for %(role)s.")),
-    "selection.revealed": _said(
-        gettext_lazy("%(actor)s revealed the nominations for %(role)s: the change round is open."),
-        gettext_lazy("The nominations for %(role)s are revealed: the change round is open."),
-    ),
+    "selection.revealed": _revealed,
     "selection.changed": _changed,
     "selection.change_round_closed": _said(
         gettext_lazy(
             "%(actor)s closed the change round for %(role)s: a candidate is proposed next."
         ),
         gettext_lazy(
-            "Everyone has answered the change round for %(role)s: a candidate is proposed next."
+            "The change round for %(role)s in %(circle)s is over: a candidate is proposed next."
         ),
     ),
     "selection.handed_over": _said(
@@ -137,15 +152,17 @@ DESCRIBERS: dict[str, Describer] = {
     ),
     "selection.completed": _said(
         gettext_lazy("%(actor)s selected %(nominee)s as %(role)s."),
-        gettext_lazy("Everyone consented: %(nominee)s is selected as %(role)s."),
+        gettext_lazy("Everyone in %(circle)s consented: %(nominee)s is selected as %(role)s."),
     ),
     "selection.step_reminder": _said(
-        gettext_lazy("The step of the selection for %(role)s ends soon: it waits for you."),
+        gettext_lazy(
+            "The step of the selection for %(role)s in %(circle)s ends soon: it waits for you."
+        ),
     ),
     "selection.step_overdue": _said(
         gettext_lazy(
-            "The step of the selection for %(role)s has passed its end: move it on, "
-            "or give it more time."
+            "The step of the selection for %(role)s in %(circle)s has passed its end: move it "
+            "on, or give it more time."
         ),
     ),
     "selection.cancelled": _said(gettext_lazy("%(actor)s cancelled the selection for %(role)s.")),

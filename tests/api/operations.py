@@ -293,6 +293,12 @@ from tests.reviews.api_operations import REVIEW_METHODS, REVIEW_OPS  # noqa: E40
 OPS += REVIEW_OPS  # type: ignore[assignment]
 METHODS.update(REVIEW_METHODS)
 
+# The selections' operations (tests/selections/api_operations.py).
+from tests.selections.api_operations import SELECTION_METHODS, SELECTION_OPS  # noqa: E402
+
+OPS += SELECTION_OPS  # type: ignore[assignment]
+METHODS.update(SELECTION_METHODS)
+
 WRITES = tuple(op for op in OPS if op.is_write)
 CIRCLE_OPS = tuple(
     op for op in OPS if op.access.startswith("circle_") and op.access != "circle_creator"

@@ -98,7 +98,10 @@ def _one_connection():
 
 @pytest.fixture
 def known(world) -> dict[str, list[Any]]:
-    """Objects in each state of the consent process, in Garden, for the requests to reach."""
+    """Objects in each state of the consent process, in Garden, for the requests to reach (and
+    the selection of Garden's secretary, its nominations open, that Fay facilitates)."""
+    from tests.selections.helpers import nominating
+
     w, c = world, world.garden
     draft = ops.draft(w, c, title="A draft")
     question = ops._question(w, c)
@@ -123,6 +126,7 @@ def known(world) -> dict[str, list[Any]]:
             "policy_id": [policy],
             "item_id": [item, ops._dropped_item(w, c)],
             "role_id": list(w.garden.roles.values_list("pk", flat=True)[:3]),
+            "selection_id": [nominating(w).pk],
             "assignment_id": list(
                 RoleAssignment.objects.filter(role__circle=w.garden).values_list("pk", flat=True)
             ),
