@@ -39,6 +39,19 @@ def _review(site, step: str) -> int:
     return int(row[0])
 
 
+def _selection(site, role: str) -> int:
+    """The demo's selection for this role (Seed Librarian: completed; Welcome Host: open)."""
+    import sqlite3
+
+    with sqlite3.connect(site.db_path) as db:
+        row = db.execute(
+            "SELECT s.id FROM selections_selection s JOIN circles_role r ON r.id = s.role_id "
+            "WHERE r.name = ? ORDER BY s.id LIMIT 1",
+            (role,),
+        ).fetchone()
+    return int(row[0])
+
+
 PAGES = [
     ("sign-in", None, lambda site: f"{site.url}/accounts/login/"),
     ("org-home", "ada", lambda site: site.org_url()),
@@ -63,6 +76,26 @@ PAGES = [
     ("review", "chiara", lambda site: site.org_url(f"reviews/{_review(site, 'completed')}/")),
     ("review-open", "kai", lambda site: site.org_url(f"reviews/{_review(site, 'went_well')}/")),
     ("my-reviews", "kai", lambda site: site.org_url("reviews/")),
+    # selections: a completed one with its grid; one under way, for a member yet to nominate
+    (
+        "selection",
+        "kai",
+        lambda site: site.org_url(f"selections/{_selection(site, 'Seed Librarian')}/"),
+    ),
+    (
+        "selection-open",
+        "zoe",
+        lambda site: site.org_url(f"selections/{_selection(site, 'Welcome Host')}/"),
+    ),
+    ("selections", "kai", lambda site: site.org_url("selections/")),
+    (
+        "selection-start",
+        "kai",
+        lambda site: site.circle_url(
+            "Land & Gardens",
+            f"roles/{site.roles[(site.circles['Land & Gardens'], 'Orchard Steward')]}/selection/",
+        ),
+    ),
 ]
 
 
