@@ -186,17 +186,20 @@ def change_turn(
 ) -> Turn | None:
     """The speaker's turn in the change round: they keep their nomination (`nominee` None) or
     change it, saying why, as the turn ends (selections' `change_nomination`, in this
-    transaction). The facilitator moving the turn on for someone else records nothing for them:
-    they keep their nomination unless they answer on the selection's page."""
+    transaction). The facilitator records it for someone without a device (what they said in the
+    room); moving the turn on without it, they keep their nomination unless they answer on the
+    selection's page."""
     meeting = room._locked(meeting)
     round_, turn, selection = _turn(meeting, Kind.CHANGE, expected_user)
     if actor.pk != turn.user_id:
         permissions.require_run_room(actor, meeting)
         if nominee is not None or (reason or "").strip():
-            raise ServiceError(
-                _("Each member keeps or changes their own nomination, on their screen."),
-                status=403,
-            )
+            # Said in the room by someone without a device: the selection's facilitator records
+            # it for them.
+            selections.change_nomination(
+                selection=selection, actor=actor, nominee=nominee, reason=reason,
+                for_person=User.objects.get(pk=turn.user_id),
+            )  # fmt: skip
     elif not (passed or come_back):
         answered = Nomination.objects.filter(
             selection=selection, round=Nomination.Round.CHANGE, nominator=actor

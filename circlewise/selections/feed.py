@@ -52,6 +52,12 @@ def _answered(event: LedgerEvent) -> Sentence:
 
 
 def _changed(event: LedgerEvent) -> Sentence:
+    if event.payload.get("person_name"):
+        if event.payload.get("kept"):
+            return _said(gettext_lazy("%(actor)s recorded that %(person)s keeps their nomination "
+                                      "of %(nominee)s for %(role)s."))(event)  # fmt: skip
+        return _said(gettext_lazy("%(actor)s recorded that %(person)s changes their nomination "
+                                  "for %(role)s to %(nominee)s."))(event)  # fmt: skip
     if event.payload.get("kept"):
         return _said(gettext_lazy("%(actor)s kept their nomination of %(nominee)s for %(role)s."))(
             event

@@ -187,6 +187,10 @@ class Nomination(models.Model):
     reason = fields.TextField(_("reason"))
     kept = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Said in a meeting by someone without a device, recorded by the facilitator.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -426,12 +426,27 @@ def reveal(*, selection: Selection, actor: User) -> Selection:
 
 @transaction.atomic
 def change_nomination(
-    *, selection: Selection, actor: User, nominee: User | None, reason: str = ""
+    *,
+    selection: Selection,
+    actor: User,
+    nominee: User | None,
+    reason: str = "",
+    for_person: User | None = None,
 ) -> Nomination:
     """In the change round, having heard everyone: keep one's nomination (`nominee` None or the
-    same person) or change it, saying why. Once each; the last answer ends the round."""
+    same person) or change it, saying why. Once each; the last answer ends the round. In a
+    meeting the facilitator records the answer of someone without a device (`for_person`)."""
     selection = locked(selection)
-    permissions.require("elect", actor, selection)
+    recorder: User | None = None
+    if for_person is not None and for_person.pk != actor.pk:
+        permissions.require("facilitate", actor, selection)
+        if for_person.pk not in voters(selection):
+            raise ServiceError(
+                _("%(name)s is not on this selection's roster.") % {"name": for_person.name}
+            )
+        recorder, actor = actor, for_person
+    else:
+        permissions.require("elect", actor, selection)
     at(selection, Step.CHANGE)
     first = Nomination.objects.filter(
         selection=selection, round=Nomination.Round.NOMINATION, nominator=actor
@@ -452,11 +467,12 @@ def change_nomination(
         raise ServiceError(_("Say why you change your nomination."), field="reason")
     nomination = Nomination.objects.create(
         selection=selection, round=Nomination.Round.CHANGE, nominator=actor, nominee=person,
-        reason=reason or (first.reason if first else ""), kept=kept,
+        reason=reason or (first.reason if first else ""), kept=kept, recorded_by=recorder,
     )  # fmt: skip
     append(
-        selection, actor, "selection.changed", [], kept=kept,
+        selection, recorder or actor, "selection.changed", [], kept=kept,
         nominee=person.pk, nominee_name=person.name,
+        **({"person": actor.pk, "person_name": actor.name} if recorder else {}),
     )  # fmt: skip
     answered = set(
         Nomination.objects.filter(selection=selection, round=Nomination.Round.CHANGE)

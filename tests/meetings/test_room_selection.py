@@ -217,9 +217,19 @@ def test_in_the_change_round_a_member_changes_and_the_grid_follows(world):
     assert state.speaker.pk != cy.pk
     row = next(r for r in state.selection.grid if r.nominator.pk == cy.pk)
     assert row.change.nominee_id == mo.pk
-    # and the facilitator cannot change someone else's nomination for them
-    with pytest.raises(ServiceError, match="their own nomination"):
-        act(meeting, fay, "complete", {"speaker": str(state.speaker.pk), "nominee": str(cy.pk)})
+    # and the facilitator records what the next speaker, without a device, says in the room
+    next_speaker = state.speaker.pk
+    act(
+        meeting, fay, "complete",
+        {"speaker": str(next_speaker), "nominee": str(cy.pk), "reason": "Said in the room."},
+    )  # fmt: skip
+    recorded = Nomination.objects.get(selection=selection, round="change", nominator=next_speaker)
+    assert (recorded.nominee, recorded.recorded_by) == (cy, fay)
+    # but a member who does not facilitate the selection records nobody's
+    with pytest.raises(ServiceError):
+        selections.change_nomination(
+            selection=selection, actor=cy, nominee=cy, reason="x", for_person=mo
+        )
 
 
 @sqlite_only
