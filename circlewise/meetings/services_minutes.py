@@ -65,6 +65,7 @@ def draft_text(meeting: Meeting) -> str:
                 % {"kind": round_.get_kind_display(), "turns": turns}
             ]  # fmt: skip
         lines += _proposal_lines(item)
+        lines += _selection_lines(item)
         lines += ["   - " + _("Notes:")]
         lines += [f"     {line}".rstrip() for line in item.notes.splitlines()]
         lines += [""]
@@ -78,6 +79,50 @@ def draft_text(meeting: Meeting) -> str:
     if not given:
         lines += [_("None given.")]
     return "\n".join(lines).strip() + "\n"
+
+
+def _selection_lines(item: AgendaItem) -> list[str]:
+    """For an item that carries a selection: the nominations and the change round once they are
+    revealed (never before), each proposal with its objections, and the outcome."""
+    from circlewise.selections.models import Answer, Candidate, Nomination
+
+    selection = item.selection
+    if selection is None:
+        return []
+    lines: list[str] = []
+    if selection.is_revealed:
+        for n in Nomination.objects.filter(selection=selection).select_related(
+            "nominator", "nominee"
+        ):
+            if n.round == Nomination.Round.CHANGE and n.kept:
+                continue
+            template = (
+                _("%(who)s nominated %(name)s: %(reason)s")
+                if n.round == Nomination.Round.NOMINATION
+                else _("In the change round %(who)s changed to %(name)s: %(reason)s")
+            )
+            lines += ["   - " + template % {
+                "who": n.nominator.name, "name": n.nominee.name, "reason": " ".join(n.reason.split()),
+            }]  # fmt: skip
+    for candidate in Candidate.objects.filter(selection=selection).select_related("nominee"):
+        lines += ["   - " + _("Proposed: %(name)s for %(months)d months (version %(version)d).") % {
+            "name": candidate.nominee.name, "months": candidate.term_months,
+            "version": candidate.version,
+        }]  # fmt: skip
+        for answer in Answer.objects.filter(candidate=candidate, consents=False).select_related(
+            "person"
+        ):
+            lines += ["     - " + _("Objection by %(name)s: %(reason)s") % {
+                "name": answer.person.name, "reason": " ".join(answer.reason.split()),
+            }]  # fmt: skip
+    if selection.outcome_id is not None:
+        outcome = selection.outcome
+        assert outcome is not None
+        lines += ["   - " + _("Selected by consent: %(name)s as %(role)s, until %(end)s.") % {
+            "name": outcome.holder.name, "role": selection.role.name,
+            "end": formats.date_format(outcome.term_end, "j M Y"),
+        }]  # fmt: skip
+    return lines
 
 
 def _proposal_lines(item: AgendaItem) -> list[str]:

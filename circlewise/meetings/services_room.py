@@ -355,8 +355,27 @@ def end_round(*, round_: Round, actor: User) -> Round:
     if round_.ended_at is not None:
         raise ServiceError(_("This round has ended."), status=409)
     _end(round_, meeting, actor)
+    _close_selection_change_round(round_, actor)
     _changed(meeting)
     return round_
+
+
+def _close_selection_change_round(round_: Round, actor: User) -> None:
+    """A change round of a selection's item ended early by the selection's facilitator ends the
+    selection's change round too: whoever has not answered keeps their nomination."""
+    if round_.kind != Round.Kind.CHANGE or round_.item_id is None:
+        return
+    from circlewise.selections import permissions as selection_permissions
+    from circlewise.selections import services as selections
+    from circlewise.selections.models import Step
+
+    selection = AgendaItem.objects.get(pk=round_.item_id).selection
+    if (
+        selection is not None
+        and selection.step == Step.CHANGE
+        and selection_permissions.is_selection_facilitator(actor, selection)
+    ):
+        selections.close_change_round(selection=selection, actor=actor)
 
 
 @transaction.atomic

@@ -335,3 +335,44 @@ def test_a_change_in_the_change_round_reaches_every_screen(world):
         assert view is not None and "→" in view["html"]
     assert said in views[1]["html"] and "Mo has time." in views[1]["html"]
     assert after == before + 1
+
+
+def test_the_minutes_keep_the_selection_and_no_nomination_before_the_reveal(world):
+    # given a meeting that closes with two nominations still hidden
+    selection = _two_nominated(world)
+    meeting, _item = _room_at(world, selection)
+    room.close_room(meeting=meeting, actor=world.facilitator)
+    hidden = meeting.minutes.text
+    # then its minutes say nothing of them
+    assert SECRET not in hidden and "nominated" not in hidden
+
+
+def test_the_minutes_keep_the_nominations_and_the_outcome(world):
+    # given a selection completed in the room
+    selection = helpers.proposed(world)
+    meeting, _item = _room_at(world, selection)
+    fay = world.facilitator
+    act(meeting, fay, "start_round", {"kind": "consent"})
+    for pk in list(room.open_round(meeting).order):
+        act(meeting, fay, "complete", {"speaker": str(pk), "answer": "consent"})
+    room.close_room(meeting=meeting, actor=fay)
+    text = meeting.minutes.text
+    # then the minutes hold the nominations, the proposal and who was selected
+    assert "Cy Circle nominated Fay Facilitator: She keeps records well." in text
+    assert "Proposed: Fay Facilitator for 12 months (version 1)." in text
+    assert "Selected by consent: Fay Facilitator as Secretary, until" in text
+
+
+def test_ending_the_rooms_change_round_early_ends_the_selections(world):
+    selection = _two_nominated(world)
+    meeting, _item = _room_at(world, selection)
+    fay, cy = world.facilitator, world.circle_member
+    act(meeting, fay, "start_round", {"kind": "nomination"})
+    act(meeting, fay, "end_round", {})
+    act(meeting, fay, "start_round", {"kind": "change", "first": str(cy.pk)})
+    act(meeting, cy, "complete", {"speaker": str(cy.pk)})
+    # when Fay ends the room's change round before everyone has spoken
+    act(meeting, fay, "end_round", {})
+    # then the selection moves on to its proposal: the others keep their nominations
+    selection.refresh_from_db()
+    assert selection.step == Step.PROPOSE
