@@ -773,6 +773,9 @@ SELECTION_API: tuple[Route, ...] = (
 SELECTION_PAGES: tuple[Route, ...] = (
     page("selections:selection_list", "org", GET=ORG_MEMBER, note="in circles one sees"),
     page("selections:selection_start", "role", GET=SELECTION_STARTER, POST=SELECTION_STARTER),
+    page(
+        "selections:selection_start_many", "circle", GET=SELECTION_STARTER, POST=SELECTION_STARTER
+    ),
     page("selections:selection_detail", "selection", GET=SELECTION_VIEWER),
     page("selections:selection_act", "selection", POST=SELECTION_VIEWER, note="no action: 400"),
     page("selections:step_down", "assignment", GET=ROLE_HOLDER, POST=ROLE_HOLDER),

@@ -4,13 +4,15 @@ the answers. Their shape only; the services decide."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from circlewise.accounts.models import User
+from circlewise.circles.models import Role
+from circlewise.core.bidi import isolate
 from circlewise.core.inputs import TEXT_LIMIT
 from circlewise.decisions.forms import PersonChoiceField, _choose, _textarea
 
@@ -263,3 +265,35 @@ class StepDownForm(forms.Form):
         widget=_textarea(3),
         help_text=_("It goes on the role's record, where the circle reads it."),
     )
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField[Role]):
+    def label_from_instance(self, obj: Role) -> str:
+        return isolate(obj.name)
+
+
+class StartManyForm(forms.Form):
+    """Several of a circle's roles selected at once: one selection each, with the same
+    facilitator; each role's own default term and qualifications."""
+
+    roles = RoleChoiceField(
+        label=_("Roles"),
+        queryset=Role.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each gets a selection of its own, with the role's default term."),
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    facilitator = PersonChoiceField(
+        label=_("Facilitator"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose who facilitates"),
+        error_messages={"required": _("Choose who facilitates the selections.")},
+    )
+    step_ends_at = _step_end(_("Consent to the terms and qualifications by"))
+
+    def __init__(
+        self, *args: Any, roles: QuerySet[Role], people: QuerySet[User], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelMultipleChoiceField[Role]", self.fields["roles"]).queryset = roles
+        _choose(self, "facilitator").queryset = people

@@ -16,6 +16,11 @@ urlpatterns = [
         name="selection_start",
     ),
     path(
+        org + "c/<slug:circle>/selections/new/",
+        views.selection_start_many,
+        name="selection_start_many",
+    ),
+    path(
         org + "c/<slug:circle>/assignments/<int:assignment_id>/step-down/",
         views.step_down,
         name="step_down",

@@ -10,15 +10,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import RoleAssignment
+from circlewise.circles.models import Role, RoleAssignment
 from circlewise.core import plainwords
 from circlewise.core.views import attempt, person
 
@@ -35,6 +38,7 @@ from .forms import (
     QualificationForm,
     RenewForm,
     StartForm,
+    StartManyForm,
     StepDownForm,
     StepEndForm,
 )
@@ -495,3 +499,73 @@ def step_down(request: HttpRequest, org: str, circle: str, assignment_id: int) -
          "role": assignment.role, "form": form},
         status=status,
     )  # fmt: skip
+
+
+@login_required
+@GET_POST
+def selection_start_many(request: HttpRequest, org: str, circle: str) -> HttpResponse:
+    """Start selecting the holders of several of a circle's roles at once."""
+    organisation = circle_permissions.get_organisation_for(request.user, org)
+    the_circle = circle_permissions.get_circle_for(request.user, organisation, circle)
+    viewer = person(request)
+    startable = [
+        r
+        for r in the_circle.roles.filter(archived_at__isnull=True).select_related("circle__parent")
+        if permissions.can_start_selection(viewer, r)
+    ]
+    if not startable:
+        raise PermissionDenied
+    open_ids = set(
+        Selection.objects.open().filter(circle=the_circle).values_list("role_id", flat=True)
+    )
+    candidates = [r for r in startable if r.pk not in open_ids]
+    roles = Role.objects.filter(pk__in=[r.pk for r in candidates]).order_by("kind", "name")
+    form = StartManyForm(
+        request.POST if request.method == "POST" else None,
+        roles=roles,
+        people=_facilitators(the_circle),
+        initial={"facilitator": _default_facilitator_of(the_circle) or viewer.pk},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            with attempt(form) as done, transaction.atomic():
+                started = [
+                    services.start_selection(
+                        role=role,
+                        actor=viewer,
+                        facilitator=data["facilitator"],
+                        step_ends_at=data.get("step_ends_at"),
+                    )
+                    for role in data["roles"]
+                ]
+            if done.ok:
+                messages.success(
+                    request,
+                    ngettext(
+                        "A selection has started: %(roles)s.",
+                        "%(count)d selections have started: %(roles)s.",
+                        len(started),
+                    )
+                    % {"count": len(started), "roles": ", ".join(s.role.name for s in started)},
+                )
+                return redirect("selections:selection_list", org=org)
+            status = done.status
+    return render(
+        request,
+        "selections/selection_start_many.html",
+        {"organisation": organisation, "circle": the_circle, "form": form,
+         "nothing": not candidates},
+        status=status if candidates or request.method != "POST" else 409,
+    )  # fmt: skip
+
+
+def _default_facilitator_of(circle: Any) -> int | None:
+    return (
+        RoleAssignment.objects.current()
+        .filter(role__circle=circle, role__kind="facilitator")
+        .values_list("holder_id", flat=True)
+        .first()
+    )

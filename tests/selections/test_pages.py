@@ -159,3 +159,27 @@ def test_the_list_shows_what_waits_for_the_viewer(world, client):
     client.force_login(world.member)
     listing = client.get(reverse("selections:selection_list", args=["willow"])).content.decode()
     assert "waiting for you" in listing
+
+
+def test_several_roles_are_selected_at_once(world, client):
+    client.force_login(world.circle_member)
+    url = reverse("selections:selection_start_many", args=["willow", "garden"])
+    roles = [f.role(world.garden, "secretary"), f.role(world.garden, "delegate")]
+    page = client.get(url).content.decode()
+    assert "Secretary" in page and "Delegate" in page
+    answer = client.post(url, {"roles": [r.pk for r in roles], "facilitator": world.facilitator.pk})
+    assert answer.status_code == 302
+    assert set(Selection.objects.values_list("role_id", flat=True)) == {r.pk for r in roles}
+    # and a role with a selection under way is no longer offered
+    assert "Secretary" not in client.get(url).content.decode().split("<form")[1]
+
+
+def test_several_roles_at_once_is_all_or_nothing(world, client):
+    client.force_login(world.circle_member)
+    url = reverse("selections:selection_start_many", args=["willow", "garden"])
+    answer = client.post(url, {"roles": [f.role(world.garden, "secretary").pk]})
+    assert answer.status_code == 400
+    assert "Choose who facilitates the selections." in answer.content.decode()
+    assert not Selection.objects.exists()
+    client.force_login(world.member)
+    assert client.get(url).status_code == 403
