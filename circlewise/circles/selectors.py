@@ -32,6 +32,9 @@ from .models import (
 from .permissions import hidden_circle_ids, visible_only
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from circlewise.accounts.models import User
     from circlewise.core.types import Viewer
 
 LINK_KINDS = (Role.Kind.LEADER, Role.Kind.DELEGATE)
@@ -758,3 +761,20 @@ def circle_role_rows(circle: Circle) -> list[RoleRow]:
         key=lambda r: (order.index(r.kind) if r.kind in order else len(order), r.name.lower())
     )
     return found
+
+
+def people_who_see(circle: Circle) -> QuerySet[User]:
+    """The organisation's active members who may see the circle (of a private circle, its
+    members), by name: whom a review or a selection may ask to facilitate."""
+    from circlewise.accounts.models import User
+
+    people = User.objects.filter(
+        is_active=True,
+        org_memberships__organisation=circle.organisation,
+        org_memberships__ended_at__isnull=True,
+    )
+    if circle.is_private:
+        people = people.filter(
+            circle_memberships__circle=circle, circle_memberships__ended_on__isnull=True
+        )
+    return people.distinct().order_by("name")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
+from circlewise.circles import selectors as circle_selectors
 from circlewise.core import plainwords
 from circlewise.core.errors import ServiceError
 from circlewise.core.inputs import whole_number
@@ -48,20 +49,6 @@ def _review(
     return review
 
 
-def _facilitators(review_circle: Any, focus: User) -> Any:
-    """Who may facilitate: the organisation's active members who see the role's circle."""
-    people = User.objects.filter(
-        is_active=True,
-        org_memberships__organisation=review_circle.organisation,
-        org_memberships__ended_at__isnull=True,
-    ).exclude(pk=focus.pk)
-    if review_circle.is_private:
-        people = people.filter(
-            circle_memberships__circle=review_circle, circle_memberships__ended_on__isnull=True
-        )
-    return people.distinct().order_by("name")
-
-
 @login_required
 @GET_POST
 def review_start(request: HttpRequest, org: str, circle: str, assignment_id: int) -> HttpResponse:
@@ -73,7 +60,7 @@ def review_start(request: HttpRequest, org: str, circle: str, assignment_id: int
     )
     form = StartForm(
         request.POST if request.method == "POST" else None,
-        people=_facilitators(the_circle, person(request)),
+        people=circle_selectors.people_who_see(the_circle).exclude(pk=person(request).pk),
     )
     status = 200
     if request.method == "POST":

@@ -18,7 +18,7 @@ from circlewise.circles.permissions import is_person
 from . import permissions
 from .models import Answer, Candidate, Nomination, PrepareAnswer, Selection
 from .services import voters
-from .services_consent import consent_order, current_candidate
+from .services_consent import consent_order, current_candidate, waiting_for
 
 if TYPE_CHECKING:
     from circlewise.core.types import Viewer
@@ -77,9 +77,9 @@ def candidate_round(selection: Selection) -> CandidateRound | None:
     place = {pk: i for i, pk in enumerate(order)}
     given = list(candidate.answers.select_related("person", "recorded_by"))
     given.sort(key=lambda a: (place.get(a.person_id, len(order)), a.answered_at, a.pk))
-    answered = {a.person_id for a in given}
-    people = User.objects.in_bulk([pk for pk in order if pk not in answered])
-    waiting = [people[pk] for pk in order if pk in people]
+    still = waiting_for(selection, candidate)
+    people = User.objects.in_bulk(still)
+    waiting = [people[pk] for pk in still if pk in people]
     return CandidateRound(candidate, given, waiting)
 
 

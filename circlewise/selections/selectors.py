@@ -162,31 +162,25 @@ def waiting_on(viewer: Any, organisation: Organisation) -> list[Selection]:
 
 
 def _waits_for(selection: Selection, viewer: User) -> bool:
-    if not permissions.is_elector(viewer, selection):
-        return permissions.can_propose(viewer, selection) and selection.step == Step.PROPOSE
-    step = selection.step
-    if step == Step.PREPARE:
-        return not PrepareAnswer.objects.filter(
-            selection=selection, version=selection.prepare_version, person=viewer
-        ).exists()
-    if step in (Step.NOMINATE, Step.CHANGE):
-        round_ = Nomination.Round.NOMINATION if step == Step.NOMINATE else Nomination.Round.CHANGE
-        return not Nomination.objects.filter(
-            selection=selection, round=round_, nominator=viewer
-        ).exists()
-    if step == Step.PROPOSE:
+    """The step waits for the viewer: as who proposes, or as one not yet acted in it
+    (services_deadlines.not_yet_acted), the nominee once everyone else has answered."""
+    from .services_deadlines import not_yet_acted
+
+    if selection.step == Step.PROPOSE:
         return permissions.can_propose(viewer, selection)
-    if step == Step.CONSENT:
-        from .services_consent import current_candidate, waiting_for
+    if not permissions.is_elector(viewer, selection):
+        return False
+    waiting = not_yet_acted(selection)
+    if viewer.pk not in waiting:
+        return False
+    if selection.step == Step.CONSENT:
+        from .services_consent import current_candidate
 
         candidate = current_candidate(selection)
-        if candidate is None:
-            return False
-        waiting = waiting_for(selection, candidate)
-        return viewer.pk in waiting and (
+        return candidate is not None and (
             viewer.pk != candidate.nominee_id or waiting == [viewer.pk]
         )
-    return False
+    return True
 
 
 def open_selection_circle_ids(viewer: Any, organisation: Organisation) -> set[int]:

@@ -134,11 +134,17 @@ def electing_circle(role: Role) -> Circle:
     return circle
 
 
-def _default_facilitator(circle: Circle, members: list[int]) -> int | None:
-    """The electing circle's facilitator, else its leader, else its secretary."""
+def default_facilitator(circle: Circle) -> int | None:
+    """Who facilitates a selection made by `circle` unless someone is chosen: its facilitator,
+    else its leader, else its secretary, among its active members."""
     holders = dict(
         RoleAssignment.objects.current()
-        .filter(role__circle=circle, holder_id__in=members)
+        .filter(
+            role__circle=circle,
+            holder__is_active=True,
+            holder__circle_memberships__circle=circle,
+            holder__circle_memberships__ended_on__isnull=True,
+        )
         .values_list("role__kind", "holder_id")
     )
     for kind in (Role.Kind.FACILITATOR, Role.Kind.LEADER, Role.Kind.SECRETARY):
@@ -192,7 +198,7 @@ def start_selection(
         raise ServiceError(
             _("%(circle)s has no members to select from.") % {"circle": electors.name}
         )
-    facilitator_id = facilitator.pk if facilitator else _default_facilitator(electors, members)
+    facilitator_id = facilitator.pk if facilitator else default_facilitator(electors)
     facilitator_id = facilitator_id or actor.pk
     chosen = User.objects.get(pk=facilitator_id)
     if not chosen.is_active or not permissions.sees_selection_of(chosen, circle, electors):

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from circlewise.accounts.models import User
 from circlewise.circles import permissions as circle_permissions
-from circlewise.circles.models import Role, RoleAssignment
+from circlewise.circles import selectors as circle_selectors
+from circlewise.circles.models import Role
 from circlewise.core import plainwords
 from circlewise.core.views import attempt, person
 
@@ -57,29 +58,6 @@ def _selection(
     return selection
 
 
-def _facilitators(circle: Any) -> Any:
-    """Who may facilitate: the organisation's active members who see the circle."""
-    people = User.objects.filter(
-        is_active=True,
-        org_memberships__organisation=circle.organisation,
-        org_memberships__ended_at__isnull=True,
-    )
-    if circle.is_private:
-        people = people.filter(
-            circle_memberships__circle=circle, circle_memberships__ended_on__isnull=True
-        )
-    return people.distinct().order_by("name")
-
-
-def _default_facilitator(role: Any) -> int | None:
-    return (
-        RoleAssignment.objects.current()
-        .filter(role__circle=role.circle, role__kind="facilitator")
-        .values_list("holder_id", flat=True)
-        .first()
-    )
-
-
 @login_required
 @GET_POST
 def selection_start(request: HttpRequest, org: str, circle: str, role_id: int) -> HttpResponse:
@@ -89,13 +67,14 @@ def selection_start(request: HttpRequest, org: str, circle: str, role_id: int) -
     role = permissions.get_role_to_select_for(request.user, the_circle, role_id)
     under_way = Selection.objects.open().filter(role=role).first()
     initial = {
-        "facilitator": _default_facilitator(role) or request.user.pk,
+        "facilitator": services.default_facilitator(services.electing_circle(role))
+        or request.user.pk,
         "term_months": role.default_term_months,
         "qualifications": role.qualifications,
     }
     form = StartForm(
         request.POST if request.method == "POST" else None,
-        people=_facilitators(the_circle),
+        people=circle_selectors.people_who_see(the_circle),
         initial=initial,
     )
     status = 200
@@ -523,8 +502,8 @@ def selection_start_many(request: HttpRequest, org: str, circle: str) -> HttpRes
     form = StartManyForm(
         request.POST if request.method == "POST" else None,
         roles=roles,
-        people=_facilitators(the_circle),
-        initial={"facilitator": _default_facilitator_of(the_circle) or viewer.pk},
+        people=circle_selectors.people_who_see(the_circle),
+        initial={"facilitator": services.default_facilitator(the_circle) or viewer.pk},
     )
     status = 200
     if request.method == "POST":
@@ -560,12 +539,3 @@ def selection_start_many(request: HttpRequest, org: str, circle: str) -> HttpRes
          "nothing": not candidates},
         status=status if candidates or request.method != "POST" else 409,
     )  # fmt: skip
-
-
-def _default_facilitator_of(circle: Any) -> int | None:
-    return (
-        RoleAssignment.objects.current()
-        .filter(role__circle=circle, role__kind="facilitator")
-        .values_list("holder_id", flat=True)
-        .first()
-    )
